@@ -1,0 +1,4 @@
+"""The Batchscout domain: latency classes, advice, pricing and savings.
+
+Pure Python. Nothing in this package may import Slack, the database or the network.
+"""

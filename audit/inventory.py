@@ -1,0 +1,337 @@
+"""The inventory file format (SPEC.md, "Inventory CSV"): parsing, validation and writing.
+
+A file is accepted whole or not at all: every problem is collected with its line and column
+before anything is returned, so callers never store half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import yaml
+
+from audit.latency import Freshness, Mode, Reader, Trigger
+from audit.pricing import Provider
+from audit.savings import Per
+
+COLUMNS: tuple[str, ...] = (
+    "name",
+    "description",
+    "owner",
+    "provider",
+    "model",
+    "requests",
+    "per",
+    "input_tokens",
+    "output_tokens",
+    "cost_per_request",
+    "trigger",
+    "reader",
+    "freshness",
+    "mode",
+)
+REQUIRED_COLUMNS = ("name", "requests")
+MAX_NAME = 80
+MAX_DESCRIPTION = 500
+MAX_ROWS = 5000
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+SLACK_TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,20}$")
+SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
+
+E = TypeVar("E", bound=StrEnum)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowSpec:
+    """One workflow as a user described it: the inventory row, validated."""
+
+    name: str
+    requests: Decimal
+    per: Per
+    trigger: Trigger
+    reader: Reader
+    freshness: Freshness
+    mode: Mode = Mode.SYNC
+    description: str = ""
+    owner: str | None = None
+    provider: Provider | None = None
+    model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_per_request: Decimal | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an inventory file."""
+
+    line: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class InventoryError(ValueError):
+    """An inventory was rejected; ``problems`` lists every reason, by line and column."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.line, COLUMNS.index(p.column) if p.column in COLUMNS else -1))
+        count = len(self.problems)
+        super().__init__(
+            f"The file was rejected ({count} problem{'s' if count != 1 else ''}); nothing was stored:\n"
+            + "\n".join(f"- {p}" for p in self.problems)
+        )
+
+
+def _choices(enum: type[StrEnum]) -> str:
+    return ", ".join(f"`{member.value}`" for member in enum)
+
+
+class _Row:
+    """Validates one row's cells, collecting problems instead of stopping at the first."""
+
+    def __init__(self, line: int, cells: Mapping[str, Any], problems: list[Problem]) -> None:
+        self.line = line
+        self.cells = cells
+        self.problems = problems
+
+    def text(self, column: str) -> str:
+        value = self.cells.get(column)
+        return "" if value is None else str(value).strip()
+
+    def fail(self, column: str, message: str) -> None:
+        self.problems.append(Problem(self.line, column, message))
+
+    def choice(self, column: str, enum: type[E], default: E | None = None) -> E | None:
+        raw = self.text(column).lower()
+        if not raw:
+            if default is None:
+                self.fail(column, f"is required; use one of {_choices(enum)}")
+            return default
+        try:
+            return enum(raw)
+        except ValueError:
+            self.fail(column, f"“{self.text(column)}” is not allowed; use one of {_choices(enum)}")
+            return default
+
+    def decimal(self, column: str, *, required: bool, positive: bool) -> Decimal | None:
+        raw = self.text(column).replace(",", "").replace("_", "").removeprefix("$").strip()
+        if not raw:
+            if required:
+                self.fail(column, "is required")
+            return None
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            self.fail(column, f"“{self.text(column)}” is not a number")
+            return None
+        if not value.is_finite() or (value <= 0 if positive else value < 0):
+            bound = "greater than 0" if positive else "0 or more"
+            self.fail(column, f"must be a number {bound} (got “{self.text(column)}”)")
+            return None
+        return value
+
+    def tokens(self, column: str) -> int | None:
+        value = self.decimal(column, required=False, positive=False)
+        if value is None:
+            return None
+        if value != value.to_integral_value():
+            self.fail(column, f"must be a whole number of tokens (got “{self.text(column)}”)")
+            return None
+        if value > 10_000_000:
+            self.fail(column, "is more than 10,000,000 tokens per request")
+            return None
+        return int(value)
+
+
+def _spec_from_cells(line: int, cells: Mapping[str, Any], problems: list[Problem]) -> WorkflowSpec | None:
+    row = _Row(line, cells, problems)
+    before = len(problems)
+    name = row.text("name")
+    if not name:
+        row.fail("name", "is required")
+    elif len(name) > MAX_NAME:
+        row.fail("name", f"is longer than {MAX_NAME} characters")
+    description = row.text("description")
+    if len(description) > MAX_DESCRIPTION:
+        row.fail("description", f"is longer than {MAX_DESCRIPTION} characters")
+    owner = row.text("owner") or None
+    if owner is not None and not SLACK_USER_ID.match(owner):
+        row.fail("owner", f"“{owner}” is not a Slack user id (like U0123ABCD)")
+    requests = row.decimal("requests", required=True, positive=True)
+    per = row.choice("per", Per, Per.MONTH)
+    provider = row.choice("provider", Provider) if row.text("provider") else None
+    model = row.text("model") or None
+    input_tokens = row.tokens("input_tokens")
+    output_tokens = row.tokens("output_tokens")
+    cost = row.decimal("cost_per_request", required=False, positive=False)
+    if cost is None and not row.text("cost_per_request"):
+        if provider is None:
+            row.fail("provider", f"is required when cost_per_request is empty; use one of {_choices(Provider)}")
+        elif provider is Provider.OTHER:
+            row.fail("cost_per_request", "is required for provider `other` (the catalog cannot price it)")
+        if model is None:
+            row.fail("model", "is required when cost_per_request is empty")
+        if input_tokens is None and not row.text("input_tokens"):
+            row.fail("input_tokens", "is required when cost_per_request is empty")
+        if output_tokens is None and not row.text("output_tokens"):
+            row.fail("output_tokens", "is required when cost_per_request is empty")
+    trigger = row.choice("trigger", Trigger)
+    reader = row.choice("reader", Reader)
+    freshness = row.choice("freshness", Freshness)
+    mode = row.choice("mode", Mode, Mode.SYNC)
+    if len(problems) > before:
+        return None
+    assert requests is not None and per and trigger and reader and freshness and mode
+    return WorkflowSpec(
+        name=name,
+        description=description,
+        owner=owner,
+        provider=provider,
+        model=model,
+        requests=requests,
+        per=per,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cost_per_request=cost,
+        trigger=trigger,
+        reader=reader,
+        freshness=freshness,
+        mode=mode,
+        line=line,
+    )
+
+
+def _validate_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], problems: list[Problem]) -> list[WorkflowSpec]:
+    specs: list[WorkflowSpec] = []
+    first_line: dict[str, int] = {}
+    for line, cells in rows:
+        spec = _spec_from_cells(line, cells, problems)
+        if spec is None:
+            continue
+        key = spec.name.casefold()
+        if key in first_line:
+            problems.append(
+                Problem(line, "name", f"“{spec.name}” already appears on line {first_line[key]}")
+            )
+            continue
+        first_line[key] = line
+        specs.append(spec)
+    return specs
+
+
+def parse_csv(text: str) -> list[WorkflowSpec]:
+    """Parse and validate an inventory CSV; raise :class:`InventoryError` listing every problem."""
+    problems: list[Problem] = []
+    text = text.removeprefix("\ufeff")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if not header:
+        raise InventoryError([Problem(1, None, "the file is empty; it needs a header row")])
+    reader.fieldnames = header
+    unknown = [h for h in header if h not in COLUMNS]
+    for column in unknown:
+        problems.append(Problem(1, column, f"unknown column; columns are {', '.join(COLUMNS)}"))
+    for column in REQUIRED_COLUMNS:
+        if column not in header:
+            problems.append(Problem(1, column, "required column is missing from the header"))
+    if problems:
+        raise InventoryError(problems)
+    rows: list[tuple[int, Mapping[str, Any]]] = []
+    for record in reader:
+        line = reader.line_num
+        if None in record:
+            problems.append(Problem(line, None, f"has more cells than the header's {len(header)}"))
+            continue
+        if all(not (v or "").strip() for v in record.values()):
+            continue  # blank line
+        rows.append((line, record))
+    return _finish(rows, problems)
+
+
+def parse_yaml(text: str) -> list[WorkflowSpec]:
+    """Parse and validate a YAML inventory: a list of mappings, or ``{workflows: [...]}``."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise InventoryError([Problem(line, None, f"not valid YAML ({getattr(error, 'problem', error)})")]) from error
+    items_node = root
+    if isinstance(data, dict) and "workflows" in data:
+        data = data["workflows"]
+        items_node = next(v for k, v in root.value if k.value == "workflows")
+    if not isinstance(data, list):
+        raise InventoryError([Problem(1, None, "expected a list of workflows (or a `workflows:` list)")])
+    problems: list[Problem] = []
+    rows: list[tuple[int, Mapping[str, Any]]] = []
+    for node, item in zip(items_node.value, data, strict=True):
+        line = node.start_mark.line + 1
+        if not isinstance(item, dict):
+            problems.append(Problem(line, None, "each workflow must be a mapping of column: value"))
+            continue
+        for key in item:
+            if str(key).lower() not in COLUMNS:
+                problems.append(Problem(line, str(key), f"unknown field; fields are {', '.join(COLUMNS)}"))
+        rows.append((line, {str(k).lower(): v for k, v in item.items()}))
+    return _finish(rows, problems)
+
+
+def _finish(rows: list[tuple[int, Mapping[str, Any]]], problems: list[Problem]) -> list[WorkflowSpec]:
+    if len(rows) > MAX_ROWS:
+        raise InventoryError([Problem(1, None, f"has more than {MAX_ROWS} workflows; split the file")])
+    specs = _validate_rows(rows, problems)
+    if problems:
+        raise InventoryError(problems)
+    if not specs:
+        raise InventoryError([Problem(1, None, "has no workflows")])
+    return specs
+
+
+def parse_inventory(text: str, filename: str) -> list[WorkflowSpec]:
+    """Parse a CSV or YAML inventory, chosen by the file name's extension."""
+    if filename.lower().endswith((".yaml", ".yml")):
+        return parse_yaml(text)
+    return parse_csv(text)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
+    return str(value)
+
+
+def spec_cells(spec: WorkflowSpec) -> dict[str, str]:
+    """A spec as inventory cells (strings), in column order."""
+    values = {f.name: getattr(spec, f.name) for f in fields(spec)}
+    return {column: _cell(values[column]) for column in COLUMNS}
+
+
+def to_csv(specs: Iterable[WorkflowSpec]) -> str:
+    """Write specs in the inventory CSV format; :func:`parse_csv` reads it back unchanged."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for spec in specs:
+        writer.writerow(spec_cells(spec))
+    return out.getvalue()
+
+
+def to_yaml(specs: Iterable[WorkflowSpec]) -> str:
+    """Write specs as a YAML inventory (empty cells left out)."""
+    items = [{k: v for k, v in spec_cells(spec).items() if v != ""} for spec in specs]
+    return yaml.safe_dump({"workflows": items}, sort_keys=False, allow_unicode=True)

@@ -1,0 +1,137 @@
+"""Latency classification: three answers in, one class and a quoted rationale out.
+
+The class never comes from a workflow's name, only from who triggers it, who reads the
+result and how fresh the result must be (SPEC.md, "Latency classes").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Trigger(StrEnum):
+    """What starts a request."""
+
+    USER = "user"
+    EVENT = "event"
+    SCHEDULE = "schedule"
+
+
+class Reader(StrEnum):
+    """Who, or what, consumes the result."""
+
+    ON_SCREEN = "on-screen"
+    LATER = "later"
+    REPORT = "report"
+    SYSTEM = "system"
+
+
+class Freshness(StrEnum):
+    """How soon the result must exist."""
+
+    SECONDS = "seconds"
+    MINUTES = "minutes"
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+
+
+class LatencyClass(StrEnum):
+    """The three latency classes of SPEC.md."""
+
+    REAL_TIME = "real-time"
+    NEAR_REAL_TIME = "near-real-time"
+    SCHEDULED = "scheduled"
+
+
+class Mode(StrEnum):
+    """Which API a workflow calls today."""
+
+    SYNC = "sync"
+    BATCH = "batch"
+
+
+#: Short descriptions used in rationales, questions and help texts.
+TRIGGER_LABELS: dict[Trigger, str] = {
+    Trigger.USER: "a person asks",
+    Trigger.EVENT: "a webhook, message or call",
+    Trigger.SCHEDULE: "a schedule (cron)",
+}
+READER_LABELS: dict[Reader, str] = {
+    Reader.ON_SCREEN: "a person watches it arrive on screen",
+    Reader.LATER: "read later (notification, email, queue)",
+    Reader.REPORT: "a report or dashboard",
+    Reader.SYSTEM: "another program consumes it",
+}
+FRESHNESS_LABELS: dict[Freshness, str] = {
+    Freshness.SECONDS: "within seconds",
+    Freshness.MINUTES: "within minutes",
+    Freshness.HOUR: "within the hour",
+    Freshness.DAY: "within the day",
+    Freshness.WEEK: "within the week",
+}
+
+BATCH_TIMING_NOTE = (
+    "Batch jobs usually complete in 15 min–2 h but are only promised within 24 h, "
+    "so never promise results in under 15 minutes."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The outcome of :func:`classify`."""
+
+    latency_class: LatencyClass
+    rationale: str
+    batch_disguised_as_stream: bool
+    notes: tuple[str, ...] = ()
+
+
+def classify(trigger: Trigger, reader: Reader, freshness: Freshness) -> Classification:
+    """Classify a workflow from its trigger, reader and freshness answers.
+
+    Rules (SPEC.md): real-time iff freshness is seconds, the reader is on-screen and the
+    trigger is a user or an event; scheduled iff freshness is hour, day or week;
+    near-real-time otherwise, flagged batch-disguised-as-stream when nobody reads the result
+    on screen. The rationale is one sentence quoting the answers it used.
+    """
+    trigger, reader, freshness = Trigger(trigger), Reader(reader), Freshness(freshness)
+    answers = f"trigger `{trigger}`, reader `{reader}`, freshness `{freshness}`"
+    if (
+        freshness is Freshness.SECONDS
+        and reader is Reader.ON_SCREEN
+        and trigger in (Trigger.USER, Trigger.EVENT)
+    ):
+        return Classification(
+            LatencyClass.REAL_TIME,
+            f"Real-time because freshness is `{freshness}` and the reader is `{reader}` "
+            f"with trigger `{trigger}`: someone is waiting on screen.",
+            batch_disguised_as_stream=False,
+        )
+    if freshness in (Freshness.HOUR, Freshness.DAY, Freshness.WEEK):
+        notes = (BATCH_TIMING_NOTE,) if freshness is not Freshness.WEEK else ()
+        return Classification(
+            LatencyClass.SCHEDULED,
+            f"Scheduled because freshness is `{freshness}` ({answers}): "
+            "no one needs the result sooner than the batch API delivers it.",
+            batch_disguised_as_stream=False,
+            notes=notes,
+        )
+    disguised = reader is not Reader.ON_SCREEN
+    if disguised:
+        rationale = (
+            f"Near-real-time because freshness is `{freshness}` ({answers}), and since the "
+            f"reader is `{reader}`, not on-screen, it looks like batch disguised as stream."
+        )
+    elif freshness is Freshness.SECONDS:
+        rationale = (
+            f"Near-real-time because, with freshness `{freshness}` and reader `{reader}`, "
+            f"the trigger `{trigger}` means no one asked and is waiting for it."
+        )
+    else:
+        rationale = (
+            f"Near-real-time because freshness is `{freshness}` ({answers}): a person reads "
+            "it on screen but can wait minutes, so streaming is not required."
+        )
+    return Classification(LatencyClass.NEAR_REAL_TIME, rationale, batch_disguised_as_stream=disguised)

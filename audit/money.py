@@ -1,0 +1,71 @@
+"""Money: parsing and the one formatter. Amounts are ``Decimal`` and rounded only when shown."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+_SUFFIXES = {"k": Decimal(1_000), "m": Decimal(1_000_000), "b": Decimal(1_000_000_000)}
+_NUMBER = re.compile(r"^\$?\s*([0-9][0-9,_]*(?:\.[0-9]*)?|\.[0-9]+)\s*([kmb])?$", re.IGNORECASE)
+
+
+def parse_amount(text: str) -> Decimal:
+    """Parse a user-typed amount: ``7500``, ``$7,500``, ``7.5k``, ``$0.01``, ``12M``.
+
+    Raises ``ValueError`` with a friendly message when the text is not an amount.
+    """
+    cleaned = text.strip().replace("\u00a0", " ")
+    match = _NUMBER.match(cleaned)
+    if not match:
+        raise ValueError(f"“{text.strip()}” is not a number (try 7500, $7,500 or 7.5k)")
+    digits, suffix = match.groups()
+    try:
+        value = Decimal(digits.replace(",", "").replace("_", ""))
+    except InvalidOperation as error:  # pragma: no cover - the regex admits only digits
+        raise ValueError(f"“{text.strip()}” is not a number") from error
+    if suffix:
+        value *= _SUFFIXES[suffix.lower()]
+    return value
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    """Round half-up to the cent: the rounding used whenever money is shown."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def cents_str(amount: Decimal) -> str:
+    """Money for machines: two decimals, no separators (``"7500.00"``)."""
+    return f"{to_cents(amount):.2f}"
+
+
+def format_usd(amount: Decimal) -> str:
+    """Money for people: ``$7,500``, ``$250``, ``$12.34``, ``$0.0045`` (per-request prices).
+
+    Whole-dollar amounts drop their cents; amounts of $1,000 and more are shown in whole
+    dollars; amounts under a cent keep enough digits to be meaningful.
+    """
+    sign = "-" if amount < 0 else ""
+    value = abs(amount)
+    if value == 0:
+        return "$0"
+    if value < CENT:
+        shown = f"{value.normalize():f}"
+        significant = re.match(r"0\.(0*)(\d{1,3})", shown)
+        if significant:
+            shown = "0." + significant.group(1) + significant.group(2)
+        return f"{sign}${shown}"
+    if value >= 1000:
+        return f"{sign}${value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+    rounded = to_cents(value)
+    if rounded == rounded.to_integral_value():
+        return f"{sign}${rounded.quantize(Decimal(1)):,}"
+    return f"{sign}${rounded:,.2f}"
+
+
+def format_count(count: Decimal | int) -> str:
+    """A request count for people: ``50,000``, ``12,000,000``, ``1,234.5``."""
+    value = Decimal(count)
+    if value == value.to_integral_value():
+        return f"{value.quantize(Decimal(1)):,}"
+    return f"{value.normalize():,f}"

@@ -1,0 +1,276 @@
+"""Prices per request, synchronous and batch, from the `genai-prices` catalog.
+
+Workspaces may override the catalog: a negotiated batch discount, or their own per-model
+prices. A model the catalog does not know is an error listing close matches; the model that
+was actually priced (the catalog's id) is always returned so it can be stored and shown.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from functools import cache
+
+import genai_prices
+from genai_prices import data_snapshot
+from genai_prices.types import ModelInfo, ModelPrice, TieredPrices
+
+from audit.savings import DEFAULT_BATCH_RATIO
+
+MILLION = Decimal(1_000_000)
+_BATCH_CONTEXT = {"processing": "batch"}
+
+
+class Provider(StrEnum):
+    """Providers a workflow can run on (SPEC.md's inventory column ``provider``)."""
+
+    OPENAI = "openai"
+    ANTHROPIC = "anthropic"
+    GOOGLE = "google"
+    BEDROCK = "bedrock"
+    OTHER = "other"
+
+
+#: Our provider names → the catalog's provider ids. ``other`` has no catalog entry.
+CATALOG_IDS: dict[Provider, str] = {
+    Provider.OPENAI: "openai",
+    Provider.ANTHROPIC: "anthropic",
+    Provider.GOOGLE: "google",
+    Provider.BEDROCK: "aws",
+}
+
+
+class BatchBasis(StrEnum):
+    """Where a batch price came from."""
+
+    CATALOG = "catalog"
+    DEFAULT_DISCOUNT = "default-discount"
+    WORKSPACE_DISCOUNT = "workspace-discount"
+    WORKSPACE_PRICE = "workspace-price"
+
+
+class PricingError(ValueError):
+    """A workflow cannot be priced; the message says why and what would work."""
+
+
+class UnknownModelError(PricingError):
+    """The catalog has no such model for that provider."""
+
+    def __init__(self, provider: Provider, model: str, suggestions: list[str]) -> None:
+        self.provider = provider
+        self.model = model
+        self.suggestions = suggestions
+        hint = (
+            f" Did you mean: {', '.join(suggestions)}?"
+            if suggestions
+            else " Give a cost per request instead."
+        )
+        super().__init__(f"The price catalog has no {provider} model “{model}”.{hint}")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRate:
+    """Prices in US dollars per million tokens."""
+
+    input_per_mtok: Decimal
+    output_per_mtok: Decimal
+    batch_input_per_mtok: Decimal | None = None
+    batch_output_per_mtok: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBook:
+    """A workspace's overrides of the catalog.
+
+    ``batch_discount`` is the share saved by batch (0.5 means batch costs half);
+    ``rates`` maps ``(provider, model)`` (model lower-cased) to negotiated prices.
+    """
+
+    batch_discount: Decimal | None = None
+    rates: Mapping[tuple[Provider, str], ModelRate] = field(default_factory=dict)
+
+    def rate_for(self, provider: Provider, model: str) -> ModelRate | None:
+        """Return the workspace's own price for a model, if it has one."""
+        return self.rates.get((Provider(provider), model.strip().lower()))
+
+
+@dataclass(frozen=True, slots=True)
+class PriceQuote:
+    """What one request costs, synchronously and on the batch API."""
+
+    sync_per_request: Decimal
+    batch_per_request: Decimal
+    priced_model: str | None
+    batch_basis: BatchBasis
+
+    @property
+    def basis_note(self) -> str:
+        """One line saying which batch price was used."""
+        return {
+            BatchBasis.CATALOG: "batch price from the price catalog",
+            BatchBasis.DEFAULT_DISCOUNT: "batch price assumed at 50% of the synchronous price",
+            BatchBasis.WORKSPACE_DISCOUNT: "batch price from this workspace's batch discount",
+            BatchBasis.WORKSPACE_PRICE: "prices from this workspace's negotiated rates",
+        }[self.batch_basis]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogPrice:
+    """A catalog model's synchronous and batch prices per million tokens."""
+
+    provider: Provider
+    model: str
+    name: str
+    input_per_mtok: Decimal
+    output_per_mtok: Decimal
+    batch_input_per_mtok: Decimal
+    batch_output_per_mtok: Decimal
+    batch_basis: BatchBasis
+
+
+def _catalog_provider(provider: Provider) -> genai_prices.types.Provider:
+    catalog_id = CATALOG_IDS.get(Provider(provider))
+    if catalog_id is None:
+        raise PricingError(
+            f"The price catalog does not cover provider “{provider}”: give a cost per request."
+        )
+    snapshot = data_snapshot.get_snapshot()
+    return next(p for p in snapshot.providers if p.id == catalog_id)
+
+
+@cache
+def catalog_models(provider: Provider) -> tuple[str, ...]:
+    """Every model id the catalog prices for a provider, sorted."""
+    return tuple(sorted(m.id for m in _catalog_provider(provider).models))
+
+
+def _find_model(provider: Provider, model: str) -> ModelInfo:
+    catalog = _catalog_provider(provider)
+    snapshot = data_snapshot.get_snapshot()
+    found = catalog.find_model(model.strip(), all_providers=snapshot.providers)
+    if found is None:
+        raise UnknownModelError(provider, model, suggest_models(provider, model))
+    return found
+
+
+def suggest_models(provider: Provider, model: str, limit: int = 5) -> list[str]:
+    """Catalog models whose ids are close to ``model`` (for error messages and search)."""
+    wanted = model.strip().lower()
+    ids = catalog_models(provider)
+    close = difflib.get_close_matches(wanted, ids, n=limit, cutoff=0.6)
+    contains = [i for i in ids if wanted and wanted in i and i not in close]
+    return (close + contains)[:limit]
+
+
+def search_models(provider: Provider, query: str, limit: int = 100) -> list[str]:
+    """Catalog models matching a typed query: substring matches first, then close ones."""
+    wanted = query.strip().lower()
+    ids = catalog_models(provider)
+    if not wanted:
+        return list(ids[:limit])
+    hits = [i for i in ids if wanted in i]
+    hits += [i for i in suggest_models(provider, wanted, limit) if i not in hits]
+    return hits[:limit]
+
+
+def _base(price: Decimal | TieredPrices | None) -> Decimal:
+    if price is None:
+        return Decimal(0)
+    return price.base if isinstance(price, TieredPrices) else price
+
+
+def _rates(model_price: ModelPrice) -> tuple[Decimal, Decimal]:
+    return _base(model_price.input_mtok), _base(model_price.output_mtok)
+
+
+def _ratio(book: PriceBook) -> tuple[Decimal, BatchBasis]:
+    if book.batch_discount is not None:
+        return Decimal(1) - book.batch_discount, BatchBasis.WORKSPACE_DISCOUNT
+    return DEFAULT_BATCH_RATIO, BatchBasis.DEFAULT_DISCOUNT
+
+
+def catalog_price(provider: Provider, model: str) -> CatalogPrice:
+    """Synchronous and batch prices per million tokens for a catalog model."""
+    info = _find_model(provider, model)
+    now = datetime.now(UTC)
+    sync_price = info.get_prices(now)
+    batch_price = info.get_prices(now, _BATCH_CONTEXT)
+    sync_in, sync_out = _rates(sync_price)
+    if batch_price == sync_price:
+        batch_in, batch_out = sync_in * DEFAULT_BATCH_RATIO, sync_out * DEFAULT_BATCH_RATIO
+        basis = BatchBasis.DEFAULT_DISCOUNT
+    else:
+        batch_in, batch_out = _rates(batch_price)
+        basis = BatchBasis.CATALOG
+    return CatalogPrice(
+        Provider(provider), info.id, info.name or info.id, sync_in, sync_out, batch_in, batch_out, basis
+    )
+
+
+def _per_request(per_mtok_in: Decimal, per_mtok_out: Decimal, tokens_in: int, tokens_out: int) -> Decimal:
+    return (per_mtok_in * tokens_in + per_mtok_out * tokens_out) / MILLION
+
+
+def quote(
+    *,
+    provider: Provider | None,
+    model: str | None,
+    input_tokens: int | None,
+    output_tokens: int | None,
+    cost_per_request: Decimal | None,
+    book: PriceBook | None = None,
+) -> PriceQuote:
+    """Price one request of a workflow, synchronously and on the batch API.
+
+    With ``cost_per_request`` given it is the synchronous price and batch takes the
+    workspace's discount, or 50%. Otherwise provider, model and token counts are priced with
+    the workspace's negotiated rates when it has them, else with the catalog; where the
+    catalog has no batch price, batch is 50% of synchronous and the basis says so.
+    """
+    book = book or PriceBook()
+    if cost_per_request is not None:
+        ratio, basis = _ratio(book)
+        priced = None
+        if provider is not None and model and provider is not Provider.OTHER:
+            rate = book.rate_for(provider, model)
+            if rate is None:
+                try:
+                    priced = _find_model(provider, model).id
+                except PricingError:
+                    priced = None
+        return PriceQuote(cost_per_request, cost_per_request * ratio, priced or model or None, basis)
+
+    if provider is None or not model:
+        raise PricingError("Give either a cost per request, or a provider and a model to price.")
+    if input_tokens is None or output_tokens is None:
+        raise PricingError("Give the average input and output tokens per request to price a model.")
+    rate = book.rate_for(provider, model)
+    if rate is not None:
+        sync = _per_request(rate.input_per_mtok, rate.output_per_mtok, input_tokens, output_tokens)
+        if rate.batch_input_per_mtok is not None and rate.batch_output_per_mtok is not None:
+            batch = _per_request(
+                rate.batch_input_per_mtok, rate.batch_output_per_mtok, input_tokens, output_tokens
+            )
+            return PriceQuote(sync, batch, model.strip(), BatchBasis.WORKSPACE_PRICE)
+        ratio, _ = _ratio(book)
+        return PriceQuote(sync, sync * ratio, model.strip(), BatchBasis.WORKSPACE_PRICE)
+
+    info = _find_model(provider, model)
+    catalog = _catalog_provider(provider)
+    usage = genai_prices.Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+    now = datetime.now(UTC)
+    sync_calc = info.calc_price(usage, catalog, genai_request_timestamp=now)
+    sync = sync_calc.total_price
+    if book.batch_discount is not None:
+        ratio, basis = _ratio(book)
+        return PriceQuote(sync, sync * ratio, info.id, basis)
+    batch_calc = info.calc_price(
+        usage, catalog, genai_request_timestamp=now, price_context=_BATCH_CONTEXT
+    )
+    if batch_calc.model_price == sync_calc.model_price:
+        return PriceQuote(sync, sync * DEFAULT_BATCH_RATIO, info.id, BatchBasis.DEFAULT_DISCOUNT)
+    return PriceQuote(sync, batch_calc.total_price, info.id, BatchBasis.CATALOG)

@@ -1,0 +1,1 @@
+"""Batchscout: the application entry points (command line, settings)."""

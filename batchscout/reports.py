@@ -1,0 +1,34 @@
+"""The savings report as data for scripts (``savings --json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.money import cents_str
+from audit.savings import Portfolio, WorkflowFigures
+from storage.models import Workflow
+
+
+def savings_document(
+    figures: Portfolio, rows: list[tuple[Workflow, WorkflowFigures]]
+) -> dict[str, Any]:
+    """SPEC.md's ``savings --json`` object: money as two-decimal strings."""
+    return {
+        "monthly_spend": cents_str(figures.monthly_spend),
+        "migrate_now": cents_str(figures.migrate_now),
+        "to_challenge": cents_str(figures.to_challenge),
+        "realised": cents_str(figures.realised),
+        "spend_after": cents_str(figures.spend_after),
+        "workflows": [
+            {
+                "name": workflow.name,
+                "latency_class": str(workflow.latency_class),
+                "batch_disguised_as_stream": workflow.batch_disguised_as_stream,
+                "mode": str(workflow.mode),
+                "monthly_cost": cents_str(item.monthly_cost),
+                "monthly_savings": cents_str(item.monthly_savings),
+                "rationale": workflow.rationale,
+            }
+            for workflow, item in rows
+        ],
+    }

@@ -1,0 +1,135 @@
+"""Rendering the audit for a terminal with rich: one function per view."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from audit.advice import advice_for
+from audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass
+from audit.money import format_count, format_usd
+from audit.pricing import CatalogPrice, PriceQuote
+from audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
+from storage.models import Workflow
+
+CLASS_STYLE = {
+    LatencyClass.REAL_TIME: "red",
+    LatencyClass.NEAR_REAL_TIME: "yellow",
+    LatencyClass.SCHEDULED: "green",
+}
+
+
+def class_label(workflow: Workflow) -> Text:
+    """The class, coloured, with the disguised-as-stream flag."""
+    label = Text(str(workflow.latency_class), style=CLASS_STYLE[workflow.latency_class])
+    if workflow.batch_disguised_as_stream:
+        label.append(" (disguised)", style="bold yellow")
+    return label
+
+
+def inventory_table(rows: list[tuple[Workflow, WorkflowFigures]], title: str = "Inventory") -> Table:
+    """Every workflow with its class, mode, monthly cost and savings."""
+    table = Table(title=title, title_justify="left", expand=False)
+    table.add_column("Workflow", overflow="fold")
+    table.add_column("Class")
+    table.add_column("Mode")
+    table.add_column("Requests/mo", justify="right")
+    table.add_column("Cost/mo", justify="right")
+    table.add_column("Savings/mo", justify="right")
+    for workflow, item in rows:
+        saved = format_usd(item.monthly_savings)
+        if item.bucket is Bucket.REALISED:
+            saved += " (realised)"
+        table.add_row(
+            Text(workflow.name),
+            class_label(workflow),
+            str(workflow.mode),
+            format_count(item.monthly_requests.to_integral_value()),
+            format_usd(item.monthly_cost),
+            saved,
+        )
+    return table
+
+
+def portfolio_panel(figures: Portfolio) -> Panel:
+    """The five portfolio figures."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(justify="left")
+    grid.add_column(justify="right")
+    grid.add_row("Monthly spend", format_usd(figures.monthly_spend))
+    grid.add_row("Migrate now (scheduled, on sync)", Text(format_usd(figures.migrate_now), style="bold green"))
+    grid.add_row("To challenge (near-real-time, on sync)", format_usd(figures.to_challenge))
+    grid.add_row("Realised (already on batch)", format_usd(figures.realised))
+    grid.add_row("Spend after migrating", format_usd(figures.spend_after))
+    return Panel(grid, title="Portfolio, per 30-day month", expand=False)
+
+
+def opportunities_table(rows: list[tuple[Workflow, WorkflowFigures]], limit: int = 5) -> Table:
+    """The largest savings still to be had, with what to do."""
+    table = Table(title="Top opportunities", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("Workflow", overflow="fold")
+    table.add_column("Saves/mo", justify="right")
+    table.add_column("Do this", overflow="fold")
+    for rank, (workflow, item) in enumerate(opportunities(rows)[:limit], start=1):
+        table.add_row(
+            str(rank),
+            Text(workflow.name),
+            format_usd(item.monthly_savings),
+            advice_for(workflow.latency_class).action,
+        )
+    return table
+
+
+def workflow_panel(workflow: Workflow, item: WorkflowFigures) -> Panel:
+    """One workflow in full: answers, class, rationale, prices and advice."""
+    advice = advice_for(workflow.latency_class)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    grid.add_row("Class", class_label(workflow))
+    grid.add_row("Rationale", Text(workflow.rationale))
+    if workflow.freshness in (Freshness.HOUR, Freshness.DAY):
+        grid.add_row("Note", BATCH_TIMING_NOTE)
+    if workflow.description:
+        grid.add_row("Description", Text(workflow.description))
+    grid.add_row("Owner", workflow.owner or "—")
+    grid.add_row("Answers", f"trigger {workflow.trigger} · reader {workflow.reader} · freshness {workflow.freshness}")
+    grid.add_row("Volume", f"{format_count(workflow.requests)} per {workflow.per} ({format_count(item.monthly_requests.to_integral_value())} a month)")
+    priced = workflow.priced_model or "cost per request given"
+    if workflow.provider:
+        priced = f"{workflow.provider} · {priced}"
+    grid.add_row("Priced as", Text(priced))
+    grid.add_row("Per request", f"{format_usd(workflow.sync_per_request)} sync · {format_usd(workflow.batch_per_request)} batch ({PriceQuote(workflow.sync_per_request, workflow.batch_per_request, None, workflow.batch_basis).basis_note})")
+    grid.add_row("Mode", str(workflow.mode))
+    grid.add_row("Monthly cost", format_usd(item.monthly_cost))
+    label = "Realised savings" if item.bucket is Bucket.REALISED else "Monthly savings"
+    grid.add_row(label, format_usd(item.monthly_savings))
+    grid.add_row("Advice", Group(Text(advice.headline), *(Text(f"• {s}") for s in advice.steps)))
+    return Panel(grid, title=Text(workflow.name), expand=False)
+
+
+def prices_table(price: CatalogPrice, input_tokens: int, output_tokens: int, per_request: PriceQuote) -> Table:
+    """Synchronous against batch, per million tokens and per request."""
+    table = Table(title=Text(f"{price.name} ({price.provider} · {price.model})"), title_justify="left")
+    table.add_column("")
+    table.add_column("Sync", justify="right")
+    table.add_column("Batch", justify="right")
+    table.add_row("Input / 1M tokens", format_usd(price.input_per_mtok), format_usd(price.batch_input_per_mtok))
+    table.add_row("Output / 1M tokens", format_usd(price.output_per_mtok), format_usd(price.batch_output_per_mtok))
+    table.add_row(
+        f"Per request ({format_count(input_tokens)} in, {format_count(output_tokens)} out)",
+        format_usd(per_request.sync_per_request),
+        format_usd(per_request.batch_per_request),
+    )
+    table.caption = per_request.basis_note
+    return table
+
+
+def print_problems(console: Console, heading: str, problems: list[str]) -> None:
+    """A rejected input: the heading, then every problem."""
+    console.print(f"[bold red]{heading}[/]")
+    for problem in problems:
+        console.print(f"  • {problem}", markup=False, highlight=False)

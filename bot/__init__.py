@@ -1,0 +1,1 @@
+"""Everything Slack: the app factory, listeners, the conversation, Block Kit rendering."""

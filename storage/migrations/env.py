@@ -1,0 +1,29 @@
+"""Alembic environment: runs against the engine the app hands over in ``config.attributes``."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine
+from sqlmodel import SQLModel
+
+import storage.digest_tables  # noqa: F401  (each import registers tables on SQLModel.metadata)
+import storage.models  # noqa: F401
+import storage.slack_tables  # noqa: F401
+from storage.db import make_engine
+
+config = context.config
+engine: Engine | None = config.attributes.get("engine")
+if engine is None:  # run by the alembic command line: fall back to DATABASE_URL
+    import os
+
+    engine = make_engine(os.environ.get("DATABASE_URL", "sqlite:///batchscout.db"))
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

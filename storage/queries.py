@@ -1,0 +1,242 @@
+"""Plain query functions. Each takes an explicit ``session`` and a ``team_id``; none crosses
+workspaces."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from audit.assessment import Assessment, assess, assess_all
+from audit.inventory import WorkflowSpec
+from audit.latency import Mode
+from audit.pricing import ModelRate, PriceBook, Provider
+from audit.savings import Portfolio, WorkflowFigures, portfolio, workflow_figures
+from storage.models import PriceOverride, Workflow, WorkflowStatus, Workspace
+from storage.types import utcnow
+
+
+def name_key(name: str) -> str:
+    """Workflow names are unique per workspace regardless of case and surrounding spaces."""
+    return name.strip().casefold()
+
+
+def ensure_workspace(*, session: Session, team_id: str, name: str | None = None) -> Workspace:
+    """Return the workspace row, creating it on first use."""
+    workspace = session.get(Workspace, team_id)
+    if workspace is None:
+        workspace = Workspace(team_id=team_id, name=name)
+        session.add(workspace)
+        session.flush()
+    elif name and workspace.name != name:
+        workspace.name = name
+    return workspace
+
+
+def get_price_book(*, session: Session, team_id: str) -> PriceBook:
+    """The workspace's overrides of the price catalog."""
+    workspace = session.get(Workspace, team_id)
+    overrides = session.exec(select(PriceOverride).where(PriceOverride.team_id == team_id)).all()
+    rates = {
+        (Provider(o.provider), o.model.lower()): ModelRate(
+            o.input_per_mtok, o.output_per_mtok, o.batch_input_per_mtok, o.batch_output_per_mtok
+        )
+        for o in overrides
+    }
+    return PriceBook(batch_discount=workspace.batch_discount if workspace else None, rates=rates)
+
+
+def spec_of(workflow: Workflow) -> WorkflowSpec:
+    """The inventory row a stored workflow was made from."""
+    return WorkflowSpec(
+        name=workflow.name,
+        description=workflow.description,
+        owner=workflow.owner,
+        provider=workflow.provider,
+        model=workflow.model,
+        requests=workflow.requests,
+        per=workflow.per,
+        input_tokens=workflow.input_tokens,
+        output_tokens=workflow.output_tokens,
+        cost_per_request=workflow.cost_per_request,
+        trigger=workflow.trigger,
+        reader=workflow.reader,
+        freshness=workflow.freshness,
+        mode=workflow.mode,
+    )
+
+
+def figures_of(workflow: Workflow) -> WorkflowFigures:
+    """A stored workflow's monthly figures, from the prices stored with it."""
+    return workflow_figures(
+        sync_per_request=workflow.sync_per_request,
+        batch_per_request=workflow.batch_per_request,
+        requests=workflow.requests,
+        per=workflow.per,
+        latency_class=workflow.latency_class,
+        mode=workflow.mode,
+    )
+
+
+def _apply(workflow: Workflow, assessment: Assessment) -> None:
+    spec = assessment.spec
+    for field in (
+        "description", "owner", "provider", "model", "requests", "per", "input_tokens",
+        "output_tokens", "cost_per_request", "trigger", "reader", "freshness",
+    ):  # fmt: skip
+        setattr(workflow, field, getattr(spec, field))
+    if spec.mode is Mode.SYNC:
+        workflow.migrated_at = None
+    elif workflow.migrated_at is None:
+        workflow.migrated_at = utcnow()
+    workflow.mode = spec.mode
+    workflow.name = spec.name.strip()
+    workflow.name_key = name_key(spec.name)
+    workflow.priced_model = assessment.quote.priced_model
+    workflow.sync_per_request = assessment.quote.sync_per_request
+    workflow.batch_per_request = assessment.quote.batch_per_request
+    workflow.batch_basis = assessment.quote.batch_basis
+    workflow.latency_class = assessment.classification.latency_class
+    workflow.rationale = assessment.classification.rationale
+    workflow.batch_disguised_as_stream = assessment.classification.batch_disguised_as_stream
+    workflow.status = WorkflowStatus.ACTIVE
+    workflow.updated_at = utcnow()
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What saving a batch of workflows did."""
+
+    created: list[Workflow]
+    updated: list[Workflow]
+
+
+def save_assessments(
+    *, session: Session, team_id: str, assessments: Sequence[Assessment], actor: str | None = None
+) -> SaveResult:
+    """Insert or update workflows by name. The caller's transaction makes it all-or-nothing."""
+    ensure_workspace(session=session, team_id=team_id)
+    keys = [name_key(a.spec.name) for a in assessments]
+    existing = {
+        w.name_key: w
+        for w in session.exec(
+            select(Workflow).where(Workflow.team_id == team_id, col(Workflow.name_key).in_(keys))
+        ).all()
+    }
+    created: list[Workflow] = []
+    updated: list[Workflow] = []
+    for key, assessment in zip(keys, assessments, strict=True):
+        workflow = existing.get(key)
+        if workflow is None:
+            workflow = Workflow(team_id=team_id, created_by=actor)
+            created.append(workflow)
+        else:
+            updated.append(workflow)
+        _apply(workflow, assessment)
+        session.add(workflow)
+    session.flush()
+    return SaveResult(created, updated)
+
+
+def import_specs(
+    *, session: Session, team_id: str, specs: Sequence[WorkflowSpec], actor: str | None = None
+) -> SaveResult:
+    """Price and store an inventory, or raise ``InventoryError`` and store nothing."""
+    assessments = assess_all(specs, get_price_book(session=session, team_id=team_id))
+    return save_assessments(session=session, team_id=team_id, assessments=assessments, actor=actor)
+
+
+def save_spec(
+    *, session: Session, team_id: str, spec: WorkflowSpec, actor: str | None = None
+) -> Workflow:
+    """Price and store one workflow (created, or updated by name)."""
+    assessment = assess(spec, get_price_book(session=session, team_id=team_id))
+    result = save_assessments(session=session, team_id=team_id, assessments=[assessment], actor=actor)
+    return (result.created + result.updated)[0]
+
+
+def list_workflows(*, session: Session, team_id: str, owner: str | None = None) -> list[Workflow]:
+    """The workspace's active workflows, by name."""
+    query = select(Workflow).where(
+        Workflow.team_id == team_id, Workflow.status == WorkflowStatus.ACTIVE
+    )
+    if owner is not None:
+        query = query.where(Workflow.owner == owner)
+    return list(session.exec(query.order_by(col(Workflow.name_key))).all())
+
+
+def get_workflow(*, session: Session, team_id: str, name: str) -> Workflow | None:
+    """An active workflow by name (case-insensitive), or ``None``."""
+    return session.exec(
+        select(Workflow).where(
+            Workflow.team_id == team_id,
+            Workflow.name_key == name_key(name),
+            Workflow.status == WorkflowStatus.ACTIVE,
+        )
+    ).first()
+
+
+def remove_workflow(*, session: Session, team_id: str, name: str) -> Workflow | None:
+    """Mark a workflow removed (kept for the digest's "what changed"); ``None`` if not found."""
+    workflow = get_workflow(session=session, team_id=team_id, name=name)
+    if workflow is not None:
+        workflow.status = WorkflowStatus.REMOVED
+        workflow.updated_at = utcnow()
+        session.add(workflow)
+    return workflow
+
+
+def mark_migrated(*, session: Session, team_id: str, name: str) -> Workflow | None:
+    """Record that a workflow moved to a batch API: its savings now count as realised."""
+    workflow = get_workflow(session=session, team_id=team_id, name=name)
+    if workflow is None:
+        return None
+    spec = replace(spec_of(workflow), mode=Mode.BATCH)
+    return save_spec(session=session, team_id=team_id, spec=spec)
+
+
+def workspace_portfolio(*, session: Session, team_id: str) -> tuple[Portfolio, list[tuple[Workflow, WorkflowFigures]]]:
+    """The workspace's portfolio figures and each active workflow with its figures."""
+    rows = [(w, figures_of(w)) for w in list_workflows(session=session, team_id=team_id)]
+    return portfolio(f for _, f in rows), rows
+
+
+def set_batch_discount(*, session: Session, team_id: str, discount: Decimal | None) -> None:
+    """Set (or clear) the workspace's negotiated batch discount and re-price its workflows."""
+    if discount is not None and not Decimal(0) <= discount < Decimal(1):
+        raise ValueError("the batch discount is a share between 0 and 1 (0.5 means batch costs half)")
+    ensure_workspace(session=session, team_id=team_id).batch_discount = discount
+    session.flush()
+    reprice(session=session, team_id=team_id)
+
+
+def set_model_rate(
+    *, session: Session, team_id: str, provider: Provider, model: str, rate: ModelRate
+) -> None:
+    """Store the workspace's negotiated price for a model and re-price its workflows."""
+    ensure_workspace(session=session, team_id=team_id)
+    key = model.strip().lower()
+    override = session.exec(
+        select(PriceOverride).where(
+            PriceOverride.team_id == team_id,
+            PriceOverride.provider == provider,
+            PriceOverride.model == key,
+        )
+    ).first() or PriceOverride(team_id=team_id, provider=provider, model=key)
+    override.input_per_mtok = rate.input_per_mtok
+    override.output_per_mtok = rate.output_per_mtok
+    override.batch_input_per_mtok = rate.batch_input_per_mtok
+    override.batch_output_per_mtok = rate.batch_output_per_mtok
+    override.updated_at = utcnow()
+    session.add(override)
+    session.flush()
+    reprice(session=session, team_id=team_id)
+
+
+def reprice(*, session: Session, team_id: str) -> None:
+    """Re-assess every active workflow with the workspace's current price book."""
+    workflows = list_workflows(session=session, team_id=team_id)
+    if workflows:
+        import_specs(session=session, team_id=team_id, specs=[spec_of(w) for w in workflows])

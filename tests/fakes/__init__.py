@@ -1,0 +1,1 @@
+"""Test doubles for Slack's Web API and signed requests, shared by the whole test suite."""

@@ -1,0 +1,846 @@
+"""A fake Slack Web API server for tests: real HTTP, recorded calls, injected faults.
+
+Point a real ``slack_sdk.WebClient`` (or a Bolt app's client) at it and assert on what
+Slack received::
+
+    with FakeSlack() as slack:
+        client = WebClient(token="xoxb-test", base_url=slack.api_url)
+        client.chat_postMessage(channel="C0TEST", text="hello")
+        assert slack.last("chat.postMessage").params["text"] == "hello"
+
+Only the standard library is used, so the fake works wherever the tests run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import mimetypes
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+__all__ = ["JSON_FIELDS", "Call", "FakeSlack", "Responder"]
+
+#: Form fields that Slack clients send as JSON strings; they are decoded when recorded.
+JSON_FIELDS = frozenset({"attachments", "blocks", "files", "metadata", "view"})
+
+#: A custom answer for a method: receives the call's params, returns the response body.
+Responder = Callable[[dict[str, Any]], dict[str, Any]]
+
+_FIRST_TS_SECONDS = 1_700_000_000
+_BOT_SCOPES = ",".join(
+    [
+        "app_mentions:read",
+        "channels:history",
+        "channels:join",
+        "channels:read",
+        "chat:write",
+        "commands",
+        "files:write",
+        "groups:history",
+        "im:history",
+        "im:write",
+        "reactions:write",
+        "team:read",
+        "users:read",
+    ]
+)
+# Authenticated otherwise: client id and secret, or the URL itself.
+_TOKENLESS_METHODS = frozenset({"oauth.v2.access", "response_url"})
+# Slack's error for a missing argument when the method has no more specific one.
+_INVALID_ARGUMENTS = "invalid_arguments"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the fake received, as the test should see it.
+
+    ``params`` merges the query string and the body; the fields in ``JSON_FIELDS`` are
+    decoded when they arrive as JSON strings. ``status`` is the HTTP status the fake
+    answered with (429 or 5xx for injected HTTP faults) and ``response`` the JSON body.
+    """
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
+    path: str = ""
+
+    @property
+    def token(self) -> str | None:
+        """The bearer token of the call (``Authorization`` header or ``token`` param)."""
+        for name, value in self.headers.items():
+            if name.lower() == "authorization" and value.startswith("Bearer "):
+                return value.removeprefix("Bearer ")
+        token = self.params.get("token")
+        return token if isinstance(token, str) else None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the fake answered HTTP 200 with ``"ok": true``."""
+        return self.status == 200 and self.response.get("ok") is True
+
+
+@dataclass
+class _Fault:
+    """A pending injected failure for one method."""
+
+    times: int
+    error: str = ""
+    status: int = 200
+    retry_after: int | None = None
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What a method handler gets to work from."""
+
+    method: str
+    params: dict[str, Any]
+    token: str | None
+
+
+class _SlackError(Exception):
+    """Raised by a method handler to answer ``{"ok": false, "error": ...}``."""
+
+    def __init__(self, error: str, *, detail: str | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.detail = detail
+
+
+class FakeSlack:
+    """A threaded HTTP server that answers like Slack's Web API and records every call.
+
+    Configure what Slack knows before the code under test runs:
+
+    - ``users[user_id] = {...}`` overrides fields of ``users.info`` (``tz``,
+      ``tz_offset``, ``real_name``, ``is_bot``, a nested ``profile``...);
+    - ``channels[channel_id] = {...}`` overrides fields of ``conversations.info``;
+      ``default_is_member`` is used for channels not configured;
+    - ``oauth_grants[code] = {...}`` overrides the ``oauth.v2.access`` answer for a code;
+    - ``on(method, response)`` answers any method with a fixed body or a function.
+
+    Bytes posted to an ``upload_url`` from ``files.getUploadURLExternal`` land in
+    ``uploads[file_id]``.
+    """
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0TEST",
+        team_name: str = "Fake Team",
+        team_domain: str = "fake-team",
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+        app_id: str = "A0TEST",
+        host: str = "127.0.0.1",
+    ) -> None:
+        """Describe the fake workspace; the server starts with ``start()`` or ``with``."""
+        self.team_id = team_id
+        self.team_name = team_name
+        self.team_domain = team_domain
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.oauth_grants: dict[str, dict[str, Any]] = {}
+        self.uploads: dict[str, bytes] = {}
+        self.default_is_member = True
+        self._host = host
+        # One re-entrant condition guards all mutable state, so responders may call back.
+        self._cond = threading.Condition(threading.RLock())
+        self._calls: list[Call] = []
+        self._faults: dict[str, list[_Fault]] = {}
+        self._responders: dict[str, Responder] = {}
+        self._files: dict[str, dict[str, Any]] = {}
+        self._tokens: dict[str, tuple[str, str]] = {}
+        self._ts_counter = 0
+        self._id_counter = 0
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._methods: dict[str, Callable[[_Request], dict[str, Any]]] = {
+            "auth.test": self._auth_test,
+            "chat.delete": self._chat_delete,
+            "chat.getPermalink": self._chat_get_permalink,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "conversations.info": self._conversations_info,
+            "conversations.join": self._conversations_join,
+            "conversations.open": self._conversations_open,
+            "files.completeUploadExternal": self._files_complete_upload_external,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "oauth.v2.access": self._oauth_v2_access,
+            "reactions.add": self._reactions_add,
+            "response_url": self._response_url,
+            "team.info": self._team_info,
+            "users.info": self._users_info,
+            "views.open": self._views_open,
+            "views.publish": self._views_publish,
+            "views.push": self._views_push,
+            "views.update": self._views_update,
+        }
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        """Start serving on ``host`` with a free port; returns ``self``."""
+        if self._server is not None:
+            raise RuntimeError("FakeSlack is already started")
+        server = _Server((self._host, 0), self)
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.01},  # keeps stop() fast
+            name="FakeSlack",
+            daemon=True,
+        )
+        thread.start()
+        self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port; calling it twice is harmless."""
+        server, thread = self._server, self._thread
+        self._server, self._thread = None, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        """Start the server for the ``with`` block."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the server at the end of the ``with`` block."""
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The TCP port the server listens on."""
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT``, without a trailing slash."""
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """The Web API base for ``WebClient(base_url=...)``, with a trailing slash."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "default") -> str:
+        """A ``response_url`` served by the fake; posts to it are recorded.
+
+        They are recorded as calls of the method ``"response_url"`` with the JSON body as
+        params and ``path`` ending in ``name``.
+        """
+        return f"{self.base_url}/response/{name}"
+
+    # -- configuration -----------------------------------------------------------------
+
+    def on(self, method: str, response: Mapping[str, Any] | Responder) -> None:
+        """Answer ``method`` with a fixed body or with ``response(params)`` from now on.
+
+        ``"ok": true`` is added when the body does not say. Works for any method name,
+        including ones the fake does not otherwise know.
+        """
+        with self._cond:
+            if callable(response):
+                self._responders[method] = response
+            else:
+                fixed = dict(response)
+                self._responders[method] = lambda _params: dict(fixed)
+
+    def fail(self, method: str, *, error: str = "channel_not_found", times: int = 1) -> None:
+        """Make the next ``times`` calls of ``method`` answer ``{"ok": false, "error"}``."""
+        self._add_fault(method, _Fault(times=times, error=error))
+
+    def fail_http(
+        self, method: str, *, status: int = 429, retry_after: int = 1, times: int = 1
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` answer HTTP ``status``.
+
+        A 429 carries ``Retry-After: retry_after`` and the body
+        ``{"ok": false, "error": "ratelimited"}``; a 5xx answers
+        ``{"ok": false, "error": "internal_error"}``.
+        """
+        fault = _Fault(times=times, status=status)
+        if status == 429:
+            fault.retry_after = retry_after
+        self._add_fault(method, fault)
+
+    def reset(self) -> None:
+        """Forget recorded calls, uploads and pending faults; keep the configuration."""
+        with self._cond:
+            self._calls.clear()
+            self._faults.clear()
+            self.uploads.clear()
+
+    # -- queries -----------------------------------------------------------------------
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        """The recorded calls in arrival order, all of them or those of ``method``."""
+        with self._cond:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def last(self, method: str) -> Call:
+        """The latest call of ``method``; AssertionError listing what was seen if none."""
+        with self._cond:
+            for call in reversed(self._calls):
+                if call.method == method:
+                    return call
+            raise AssertionError(f"no {method} call; {self._seen()}")
+
+    def wait_for(
+        self,
+        method: str,
+        predicate: Callable[[Call], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> Call:
+        """The earliest call of ``method`` matching ``predicate``, waiting up to ``timeout``.
+
+        Calls recorded before the wait count too; ``reset()`` first to wait for new ones.
+        Raises AssertionError, listing the methods seen, when the deadline passes.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for call in self._calls:
+                    if call.method == method and (predicate is None or predicate(call)):
+                        return call
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    matching = "" if predicate is None else " matching the predicate"
+                    raise AssertionError(
+                        f"no {method} call{matching} within {timeout}s; {self._seen()}"
+                    )
+                self._cond.wait(remaining)
+
+    def __iter__(self) -> Iterator[Call]:
+        """Iterate over a snapshot of the recorded calls."""
+        return iter(self.calls())
+
+    # -- request handling (called from server threads) ----------------------------------
+
+    def _handle_api(
+        self, method: str, params: dict[str, Any], headers: dict[str, str], path: str
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """Answer one Web API call and record it; returns status, headers and body."""
+        with self._cond:
+            status, extra_headers = 200, {}
+            fault = self._take_fault(method)
+            probe = Call(method=method, params=params, headers=headers, path=path)
+            if fault is None:
+                body = self._answer(_Request(method, params, probe.token))
+            elif fault.status != 200:
+                status = fault.status
+                if fault.retry_after is not None:
+                    extra_headers["Retry-After"] = str(fault.retry_after)
+                body = {"ok": False, "error": _http_error_name(status)}
+            else:
+                body = {"ok": False, "error": fault.error}
+            self._record(Call(method, params, headers, status=status, response=body, path=path))
+            return status, extra_headers, body
+
+    def _handle_upload(self, file_id: str, data: bytes) -> bool:
+        """Store bytes posted to an upload URL; False when the file id was never issued."""
+        with self._cond:
+            if file_id not in self._files:
+                return False
+            self.uploads[file_id] = data
+            self._cond.notify_all()
+            return True
+
+    def _answer(self, request: _Request) -> dict[str, Any]:
+        responder = self._responders.get(request.method)
+        if responder is not None:
+            body = dict(responder(request.params))
+            body.setdefault("ok", True)
+            return body
+        handler = self._methods.get(request.method)
+        if handler is None:
+            return {"ok": False, "error": "unknown_method"}
+        if request.token is None and request.method not in _TOKENLESS_METHODS:
+            return {"ok": False, "error": "not_authed"}
+        try:
+            return handler(request)
+        except _SlackError as exc:
+            body = {"ok": False, "error": exc.error}
+            if exc.detail:
+                body["response_metadata"] = {"messages": [f"[ERROR] {exc.detail}"]}
+            return body
+
+    def _record(self, call: Call) -> None:
+        self._calls.append(call)
+        self._cond.notify_all()
+
+    def _add_fault(self, method: str, fault: _Fault) -> None:
+        if fault.times < 1:
+            raise ValueError("times must be at least 1")
+        with self._cond:
+            self._faults.setdefault(method, []).append(fault)
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        pending = self._faults.get(method)
+        if not pending:
+            return None
+        fault = pending[0]
+        fault.times -= 1
+        if fault.times == 0:
+            pending.pop(0)
+        return fault
+
+    def _seen(self) -> str:
+        if not self._calls:
+            return "no calls were recorded"
+        counts = Counter(call.method for call in self._calls)
+        listing = ", ".join(f"{name} x{count}" for name, count in counts.items())
+        return f"calls seen: {listing}"
+
+    def _next_ts(self) -> str:
+        self._ts_counter += 100
+        seconds, micros = divmod(self._ts_counter, 1_000_000)
+        return f"{_FIRST_TS_SECONDS + seconds}.{micros:06d}"
+
+    def _next_id(self, prefix: str) -> str:
+        self._id_counter += 1
+        return f"{prefix}0FAKE{self._id_counter:04d}"
+
+    # -- Slack methods -----------------------------------------------------------------
+
+    def _auth_test(self, request: _Request) -> dict[str, Any]:
+        team_id, team_name = self._tokens.get(request.token or "", (self.team_id, self.team_name))
+        return {
+            "ok": True,
+            "url": f"https://{self.team_domain}.slack.com/",
+            "team": team_name,
+            "user": "batchscout",
+            "team_id": team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _team_info(self, request: _Request) -> dict[str, Any]:
+        team_id = str(request.params.get("team") or self.team_id)
+        return {
+            "ok": True,
+            "team": {
+                "id": team_id,
+                "name": self.team_name,
+                "domain": self.team_domain,
+                "email_domain": "",
+                "icon": {"image_default": True},
+                "enterprise_id": None,
+            },
+        }
+
+    def _users_info(self, request: _Request) -> dict[str, Any]:
+        user_id = _require(request, "user", error="user_not_found")
+        override = dict(self.users.get(user_id, {}))
+        profile_override = override.pop("profile", {})
+        user: dict[str, Any] = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": f"user.{user_id.lower()}",
+            "real_name": f"User {user_id}",
+            "deleted": False,
+            "tz": "Europe/Paris",
+            "tz_label": "Central European Time",
+            "tz_offset": 3600,
+            "is_bot": user_id == self.bot_user_id,
+            "is_admin": False,
+            "is_app_user": False,
+            "locale": "en-US",
+            "updated": _FIRST_TS_SECONDS,
+        }
+        user.update(override)
+        user["profile"] = {
+            "real_name": user["real_name"],
+            "display_name": user["name"],
+            "team": user["team_id"],
+            **profile_override,
+        }
+        return {"ok": True, "user": user}
+
+    def _conversations_open(self, request: _Request) -> dict[str, Any]:
+        channel = request.params.get("channel")
+        users = request.params.get("users")
+        if channel:
+            channel_id = str(channel)
+        elif users:
+            # A DM with one person is "D" + their id; a group DM gets a fresh "G" id.
+            ids = [u for u in str(users).split(",") if u]
+            channel_id = f"D{ids[0]}" if len(ids) == 1 else self._next_id("G")
+        else:
+            raise _SlackError("users_list_not_supplied")
+        return {
+            "ok": True,
+            "no_op": False,
+            "already_open": False,
+            "channel": {"id": channel_id},
+        }
+
+    def _conversations_info(self, request: _Request) -> dict[str, Any]:
+        channel_id = _require(request, "channel", error="channel_not_found")
+        return {"ok": True, "channel": self._channel(channel_id)}
+
+    def _conversations_join(self, request: _Request) -> dict[str, Any]:
+        channel_id = _require(request, "channel", error="channel_not_found")
+        was_member = bool(self._channel(channel_id)["is_member"])
+        self.channels.setdefault(channel_id, {})["is_member"] = True
+        body: dict[str, Any] = {"ok": True, "channel": self._channel(channel_id)}
+        if was_member:
+            body["warning"] = "already_in_channel"
+            body["response_metadata"] = {"warnings": ["already_in_channel"]}
+        return body
+
+    def _channel(self, channel_id: str) -> dict[str, Any]:
+        kind = channel_id[:1]
+        channel: dict[str, Any] = {
+            "id": channel_id,
+            "name": channel_id.lower(),
+            "is_channel": kind == "C",
+            "is_group": kind == "G",
+            "is_im": kind == "D",
+            "is_mpim": False,
+            "is_private": kind in {"G", "D"},
+            "is_archived": False,
+            "is_general": False,
+            "is_member": self.default_is_member,
+            "created": _FIRST_TS_SECONDS,
+            "creator": "U0CREATOR",
+            "context_team_id": self.team_id,
+        }
+        if kind == "D":
+            channel["user"] = channel_id[1:]
+            channel["is_member"] = True
+        channel.update(self.channels.get(channel_id, {}))
+        return channel
+
+    def _chat_post_message(self, request: _Request) -> dict[str, Any]:
+        channel = _dm_channel(_require(request, "channel", error="channel_not_found"))
+        _require_content(request)
+        ts = self._next_ts()
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "message": self._message(request.params, ts),
+        }
+
+    def _chat_post_ephemeral(self, request: _Request) -> dict[str, Any]:
+        _require(request, "channel", error="channel_not_found")
+        _require(request, "user", error="user_not_in_channel")
+        _require_content(request)
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _chat_update(self, request: _Request) -> dict[str, Any]:
+        channel = _require(request, "channel", error="channel_not_found")
+        ts = _require(request, "ts", error="message_not_found")
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": str(request.params.get("text", "")),
+            "message": self._message(request.params, ts),
+        }
+
+    def _chat_delete(self, request: _Request) -> dict[str, Any]:
+        channel = _require(request, "channel", error="channel_not_found")
+        ts = _require(request, "ts", error="message_not_found")
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _chat_get_permalink(self, request: _Request) -> dict[str, Any]:
+        channel = _require(request, "channel", error="channel_not_found")
+        ts = _require(request, "message_ts", error="message_not_found")
+        return {
+            "ok": True,
+            "channel": channel,
+            "permalink": (
+                f"https://{self.team_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+            ),
+        }
+
+    def _message(self, params: Mapping[str, Any], ts: str) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "team": self.team_id,
+            "ts": ts,
+            "text": str(params.get("text", "")),
+        }
+        for key in ("blocks", "attachments", "metadata", "thread_ts"):
+            if key in params:
+                message[key] = params[key]
+        return message
+
+    def _reactions_add(self, request: _Request) -> dict[str, Any]:
+        _require(request, "channel", error="channel_not_found")
+        _require(request, "timestamp", error="bad_timestamp")
+        _require(request, "name", error="invalid_name")
+        return {"ok": True}
+
+    def _response_url(self, request: _Request) -> dict[str, Any]:
+        return {"ok": True}
+
+    def _views_publish(self, request: _Request) -> dict[str, Any]:
+        _require(request, "user_id", error=_INVALID_ARGUMENTS)
+        return self._view(request, view_id=None, default_type="home")
+
+    def _views_open(self, request: _Request) -> dict[str, Any]:
+        self._require_trigger(request)
+        return self._view(request, view_id=None, default_type="modal")
+
+    def _views_push(self, request: _Request) -> dict[str, Any]:
+        self._require_trigger(request)
+        return self._view(request, view_id=None, default_type="modal")
+
+    def _views_update(self, request: _Request) -> dict[str, Any]:
+        view_id = request.params.get("view_id")
+        if not view_id and not request.params.get("external_id"):
+            raise _SlackError(_INVALID_ARGUMENTS, detail="view_id or external_id required")
+        return self._view(request, view_id=str(view_id or ""), default_type="modal")
+
+    def _require_trigger(self, request: _Request) -> None:
+        if not (request.params.get("trigger_id") or request.params.get("interactivity_pointer")):
+            raise _SlackError(_INVALID_ARGUMENTS, detail="missing required field: trigger_id")
+
+    def _view(self, request: _Request, *, view_id: str | None, default_type: str) -> dict[str, Any]:
+        sent = request.params.get("view")
+        if not isinstance(sent, dict):
+            raise _SlackError(_INVALID_ARGUMENTS, detail="missing required field: view")
+        new_id = view_id or self._next_id("V")
+        view: dict[str, Any] = {
+            "type": default_type,
+            "blocks": [],
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            "state": {"values": {}},
+            **sent,
+            "id": new_id,
+            "team_id": self.team_id,
+            "app_id": self.app_id,
+            "bot_id": self.bot_id,
+            "hash": f"{_FIRST_TS_SECONDS}.{new_id}",
+            "root_view_id": new_id,
+            "previous_view_id": None,
+        }
+        return {"ok": True, "view": view}
+
+    def _files_get_upload_url_external(self, request: _Request) -> dict[str, Any]:
+        filename = _require(request, "filename", error=_INVALID_ARGUMENTS)
+        length = _require(request, "length", error=_INVALID_ARGUMENTS)
+        file_id = self._next_id("F")
+        self._files[file_id] = {"name": filename, "length": int(length)}
+        return {
+            "ok": True,
+            "upload_url": f"{self.base_url}/upload/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _files_complete_upload_external(self, request: _Request) -> dict[str, Any]:
+        entries = request.params.get("files")
+        if not isinstance(entries, list) or not entries:
+            raise _SlackError(_INVALID_ARGUMENTS, detail="missing required field: files")
+        files = []
+        for entry in entries:
+            file_id = str(entry.get("id", "")) if isinstance(entry, dict) else ""
+            if file_id not in self._files:
+                raise _SlackError("file_not_found")
+            name = str(self._files[file_id]["name"])
+            mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            files.append(
+                {
+                    "id": file_id,
+                    "created": _FIRST_TS_SECONDS,
+                    "timestamp": _FIRST_TS_SECONDS,
+                    "name": name,
+                    "title": str(entry.get("title") or name),
+                    "mimetype": mimetype,
+                    "filetype": name.rsplit(".", 1)[-1] if "." in name else "binary",
+                    "user": self.bot_user_id,
+                    "size": len(self.uploads.get(file_id, b"")),
+                    "url_private": f"{self.base_url}/files/{file_id}/{name}",
+                    "permalink": (
+                        f"https://{self.team_domain}.slack.com/files/"
+                        f"{self.bot_user_id}/{file_id}/{name}"
+                    ),
+                    "shares": {},
+                }
+            )
+        return {"ok": True, "files": files}
+
+    def _oauth_v2_access(self, request: _Request) -> dict[str, Any]:
+        code = request.params.get("code")
+        if not code and request.params.get("grant_type") != "refresh_token":
+            raise _SlackError("invalid_code")
+        token = f"xoxb-fake-{self._next_id('')}"
+        body: dict[str, Any] = {
+            "ok": True,
+            "app_id": self.app_id,
+            "authed_user": {"id": "U0INSTALLER"},
+            "scope": _BOT_SCOPES,
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": self.team_id, "name": self.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        body.update(self.oauth_grants.get(str(code or ""), {}))
+        team = body.get("team") or {}
+        self._tokens[str(body["access_token"])] = (
+            str(team.get("id", self.team_id)),
+            str(team.get("name", self.team_name)),
+        )
+        return body
+
+
+class _Server(ThreadingHTTPServer):
+    """The HTTP server, holding a reference to the fake it serves."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], fake: FakeSlack) -> None:
+        self.fake = fake
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Routes ``/api/METHOD``, ``/upload/FILE_ID`` and ``/response/NAME``."""
+
+    timeout = 10  # a stuck client must not hang the test run
+
+    def do_GET(self) -> None:
+        """Web API calls made with GET and a query string."""
+        self._route()
+
+    def do_POST(self) -> None:
+        """Web API calls, file uploads and response_url posts."""
+        self._route()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep the test output quiet."""
+
+    def _route(self) -> None:
+        server = self.server
+        assert isinstance(server, _Server)
+        fake = server.fake
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        headers = dict(self.headers.items())
+        if url.path.startswith("/api/"):
+            method = unquote(url.path.removeprefix("/api/"))
+            params = _parse_params(url.query, raw, self.headers.get("Content-Type", ""))
+            status, extra, body = fake._handle_api(method, params, headers, url.path)
+            self._send_json(status, body, extra)
+        elif url.path.startswith("/upload/"):
+            if fake._handle_upload(url.path.removeprefix("/upload/"), raw):
+                self._send(200, f"OK - {len(raw)}".encode(), "text/plain")
+            else:
+                self._send(404, b"file not found", "text/plain")
+        elif url.path.startswith("/response/"):
+            params = _parse_params(url.query, raw, "application/json")
+            status, extra, body = fake._handle_api("response_url", params, headers, url.path)
+            self._send_json(status, body, extra)
+        else:
+            self._send(404, b"not found", "text/plain")
+
+    def _send_json(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+        self._send(status, json.dumps(body).encode(), "application/json; charset=utf-8", headers)
+
+    def _send(
+        self,
+        status: int,
+        payload: bytes,
+        content_type: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def _parse_params(query: str, raw: bytes, content_type: str) -> dict[str, Any]:
+    """Merge the query string and a form or JSON body into one dict of params."""
+    params: dict[str, Any] = _parse_form(query)
+    text = raw.decode("utf-8", errors="replace")
+    if not text:
+        return params
+    if content_type.split(";")[0].strip().lower() == "application/json":
+        try:
+            decoded = json.loads(text)
+        except json.JSONDecodeError:
+            decoded = {"_raw_body": text}
+        params.update(decoded if isinstance(decoded, dict) else {"_json_body": decoded})
+    else:
+        params.update(_parse_form(text))
+    for key in JSON_FIELDS & params.keys():
+        value = params[key]
+        if isinstance(value, str) and value[:1] in {"[", "{"}:
+            # An undecodable string stays as sent: the test may be checking bad input.
+            with contextlib.suppress(json.JSONDecodeError):
+                params[key] = json.loads(value)
+    return params
+
+
+def _parse_form(text: str) -> dict[str, Any]:
+    """Form-decode ``text``; repeated keys become lists, single ones plain strings."""
+    parsed = parse_qs(text, keep_blank_values=True)
+    return {key: values[0] if len(values) == 1 else values for key, values in parsed.items()}
+
+
+def _require(request: _Request, name: str, *, error: str) -> str:
+    """The string value of a required param, or the Slack error for its absence."""
+    value = request.params.get(name)
+    if value is None or value == "":
+        raise _SlackError(error, detail=f"missing required field: {name}")
+    return str(value)
+
+
+def _require_content(request: _Request) -> None:
+    """Slack refuses a message with neither text, blocks nor attachments."""
+    if not any(request.params.get(key) for key in ("text", "blocks", "attachments")):
+        raise _SlackError("no_text")
+
+
+def _dm_channel(channel: str) -> str:
+    """Posting to a user id lands in the DM with them, which Slack reports as ``D…``."""
+    return f"D{channel}" if channel[:1] in {"U", "W"} else channel
+
+
+def _http_error_name(status: int) -> str:
+    if status == 429:
+        return "ratelimited"
+    if status >= 500:
+        return "internal_error"
+    return "invalid_request"
