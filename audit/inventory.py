@@ -86,7 +86,9 @@ class InventoryError(ValueError):
     """An inventory was rejected; ``problems`` lists every reason, by line and column."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: (p.line, COLUMNS.index(p.column) if p.column in COLUMNS else -1))
+        self.problems = sorted(
+            problems, key=lambda p: (p.line, COLUMNS.index(p.column) if p.column in COLUMNS else -1)
+        )
         count = len(self.problems)
         super().__init__(
             f"The file was rejected ({count} problem{'s' if count != 1 else ''}); nothing was stored:\n"
@@ -155,7 +157,9 @@ class _Row:
         return int(value)
 
 
-def _spec_from_cells(line: int, cells: Mapping[str, Any], problems: list[Problem]) -> WorkflowSpec | None:
+def _spec_from_cells(
+    line: int, cells: Mapping[str, Any], problems: list[Problem]
+) -> WorkflowSpec | None:
     row = _Row(line, cells, problems)
     before = len(problems)
     name = row.text("name")
@@ -178,9 +182,14 @@ def _spec_from_cells(line: int, cells: Mapping[str, Any], problems: list[Problem
     cost = row.decimal("cost_per_request", required=False, positive=False)
     if cost is None and not row.text("cost_per_request"):
         if provider is None:
-            row.fail("provider", f"is required when cost_per_request is empty; use one of {_choices(Provider)}")
+            row.fail(
+                "provider",
+                f"is required when cost_per_request is empty; use one of {_choices(Provider)}",
+            )
         elif provider is Provider.OTHER:
-            row.fail("cost_per_request", "is required for provider `other` (the catalog cannot price it)")
+            row.fail(
+                "cost_per_request", "is required for provider `other` (the catalog cannot price it)"
+            )
         if model is None:
             row.fail("model", "is required when cost_per_request is empty")
         if input_tokens is None and not row.text("input_tokens"):
@@ -213,21 +222,23 @@ def _spec_from_cells(line: int, cells: Mapping[str, Any], problems: list[Problem
     )
 
 
-def _validate_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], problems: list[Problem]) -> list[WorkflowSpec]:
+def _validate_rows(
+    rows: Iterable[tuple[int, Mapping[str, Any]]], problems: list[Problem]
+) -> list[WorkflowSpec]:
     specs: list[WorkflowSpec] = []
     first_line: dict[str, int] = {}
     for line, cells in rows:
-        spec = _spec_from_cells(line, cells, problems)
-        if spec is None:
-            continue
-        key = spec.name.casefold()
-        if key in first_line:
+        name = str(cells.get("name") or "").strip()
+        key = name.casefold()
+        if key and key in first_line:
             problems.append(
-                Problem(line, "name", f"“{spec.name}” already appears on line {first_line[key]}")
+                Problem(line, "name", f"“{name}” already appears on line {first_line[key]}")
             )
-            continue
-        first_line[key] = line
-        specs.append(spec)
+        elif key:
+            first_line[key] = line
+        spec = _spec_from_cells(line, cells, problems)
+        if spec is not None:
+            specs.append(spec)
     return specs
 
 
@@ -268,13 +279,19 @@ def parse_yaml(text: str) -> list[WorkflowSpec]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        raise InventoryError([Problem(line, None, f"not valid YAML ({getattr(error, 'problem', error)})")]) from error
+        raise InventoryError(
+            [Problem(line, None, f"not valid YAML ({getattr(error, 'problem', error)})")]
+        ) from error
     items_node = root
+    if items_node is None:
+        raise InventoryError([Problem(1, None, "the file is empty; it needs a list of workflows")])
     if isinstance(data, dict) and "workflows" in data:
         data = data["workflows"]
-        items_node = next(v for k, v in root.value if k.value == "workflows")
+        items_node = next(v for k, v in items_node.value if k.value == "workflows")
     if not isinstance(data, list):
-        raise InventoryError([Problem(1, None, "expected a list of workflows (or a `workflows:` list)")])
+        raise InventoryError(
+            [Problem(1, None, "expected a list of workflows (or a `workflows:` list)")]
+        )
     problems: list[Problem] = []
     rows: list[tuple[int, Mapping[str, Any]]] = []
     for node, item in zip(items_node.value, data, strict=True):
@@ -284,14 +301,20 @@ def parse_yaml(text: str) -> list[WorkflowSpec]:
             continue
         for key in item:
             if str(key).lower() not in COLUMNS:
-                problems.append(Problem(line, str(key), f"unknown field; fields are {', '.join(COLUMNS)}"))
+                problems.append(
+                    Problem(line, str(key), f"unknown field; fields are {', '.join(COLUMNS)}")
+                )
         rows.append((line, {str(k).lower(): v for k, v in item.items()}))
     return _finish(rows, problems)
 
 
-def _finish(rows: list[tuple[int, Mapping[str, Any]]], problems: list[Problem]) -> list[WorkflowSpec]:
+def _finish(
+    rows: list[tuple[int, Mapping[str, Any]]], problems: list[Problem]
+) -> list[WorkflowSpec]:
     if len(rows) > MAX_ROWS:
-        raise InventoryError([Problem(1, None, f"has more than {MAX_ROWS} workflows; split the file")])
+        raise InventoryError(
+            [Problem(1, None, f"has more than {MAX_ROWS} workflows; split the file")]
+        )
     specs = _validate_rows(rows, problems)
     if problems:
         raise InventoryError(problems)

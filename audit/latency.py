@@ -134,4 +134,6 @@ def classify(trigger: Trigger, reader: Reader, freshness: Freshness) -> Classifi
             f"Near-real-time because freshness is `{freshness}` ({answers}): a person reads "
             "it on screen but can wait minutes, so streaming is not required."
         )
-    return Classification(LatencyClass.NEAR_REAL_TIME, rationale, batch_disguised_as_stream=disguised)
+    return Classification(
+        LatencyClass.NEAR_REAL_TIME, rationale, batch_disguised_as_stream=disguised
+    )

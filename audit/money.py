@@ -63,6 +63,18 @@ def format_usd(amount: Decimal) -> str:
     return f"{sign}${rounded:,.2f}"
 
 
+def format_unit_price(amount: Decimal) -> str:
+    """A unit price for people, never rounded away: ``$0.075``, ``$2.50``, ``$0.0105``, ``$15``."""
+    value = Decimal(amount).normalize()
+    sign, _digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int) or exponent >= 0:
+        return format_usd(value)
+    if exponent > -2:
+        value = value.quantize(CENT)
+    shown = f"{abs(value):,f}"
+    return f"{'-' if sign else ''}${shown}"
+
+
 def format_count(count: Decimal | int) -> str:
     """A request count for people: ``50,000``, ``12,000,000``, ``1,234.5``."""
     value = Decimal(count)

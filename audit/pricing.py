@@ -8,9 +8,9 @@ was actually priced (the catalog's id) is always returned so it can be stored an
 from __future__ import annotations
 
 import difflib
-from datetime import UTC, datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
@@ -207,11 +207,20 @@ def catalog_price(provider: Provider, model: str) -> CatalogPrice:
         batch_in, batch_out = _rates(batch_price)
         basis = BatchBasis.CATALOG
     return CatalogPrice(
-        Provider(provider), info.id, info.name or info.id, sync_in, sync_out, batch_in, batch_out, basis
+        Provider(provider),
+        info.id,
+        info.name or info.id,
+        sync_in,
+        sync_out,
+        batch_in,
+        batch_out,
+        basis,
     )
 
 
-def _per_request(per_mtok_in: Decimal, per_mtok_out: Decimal, tokens_in: int, tokens_out: int) -> Decimal:
+def _per_request(
+    per_mtok_in: Decimal, per_mtok_out: Decimal, tokens_in: int, tokens_out: int
+) -> Decimal:
     return (per_mtok_in * tokens_in + per_mtok_out * tokens_out) / MILLION
 
 
@@ -242,7 +251,9 @@ def quote(
                     priced = _find_model(provider, model).id
                 except PricingError:
                     priced = None
-        return PriceQuote(cost_per_request, cost_per_request * ratio, priced or model or None, basis)
+        return PriceQuote(
+            cost_per_request, cost_per_request * ratio, priced or model or None, basis
+        )
 
     if provider is None or not model:
         raise PricingError("Give either a cost per request, or a provider and a model to price.")

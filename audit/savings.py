@@ -98,7 +98,9 @@ def workflow_figures(
         bucket = Bucket.TO_CHALLENGE
     saved = Decimal(0)
     if bucket is not Bucket.NONE:
-        saved = max(batch_savings(sync_per_request, batch_per_request, per_month), Decimal(0))
+        # The formula, (sync − batch) × requests, taken on the monthly totals so that rounding
+        # in a week's 30/7 can never make savings exceed the cost they come out of.
+        saved = max(sync_monthly - batch_monthly, Decimal(0))
     return WorkflowFigures(per_month, sync_monthly, batch_monthly, cost, saved, bucket)
 
 

@@ -73,7 +73,10 @@ def _tty_console():  # type: ignore[no-untyped-def]
 
 @app.command("import")
 def import_inventory(
-    file: Annotated[Path, typer.Argument(help="CSV or YAML inventory.", exists=True, dir_okay=False, readable=True)],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV or YAML inventory.", exists=True, dir_okay=False, readable=True),
+    ],
     team: TeamOption,
 ) -> None:
     """Import workflows from a CSV (or YAML) inventory. Any bad row rejects the whole file."""
@@ -87,7 +90,9 @@ def import_inventory(
         with session_scope(open_database()) as session:
             result = queries.import_specs(session=session, team_id=team, specs=specs)
     except InventoryError as error:
-        terminal.print_problems(err, f"{file.name} was rejected; nothing was stored.", [str(p) for p in error.problems])
+        terminal.print_problems(
+            err, f"{file.name} was rejected; nothing was stored.", [str(p) for p in error.problems]
+        )
         raise typer.Exit(1) from error
     out.print(
         f"Imported {len(specs)} workflow{'s' if len(specs) != 1 else ''} into {team}: "
@@ -98,12 +103,21 @@ def import_inventory(
 @app.command("export")
 def export_inventory(
     team: TeamOption,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (.csv or .yaml); standard output by default.")] = None,
-    format: Annotated[str | None, typer.Option("--format", help="csv or yaml (default: from --output, else csv).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="File to write (.csv or .yaml); standard output by default."
+        ),
+    ] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", help="csv or yaml (default: from --output, else csv).")
+    ] = None,
 ) -> None:
     """Write the workspace's inventory in the import format."""
     team = check_team(team)
-    chosen = (format or ("yaml" if output and output.suffix.lower() in (".yaml", ".yml") else "csv")).lower()
+    chosen = (
+        format or ("yaml" if output and output.suffix.lower() in (".yaml", ".yml") else "csv")
+    ).lower()
     if chosen not in ("csv", "yaml"):
         raise fail(f"unknown format “{chosen}”; use csv or yaml.", 2)
     with session_scope(open_database()) as session:
@@ -123,13 +137,17 @@ def list_inventory(team: TeamOption) -> None:
     with session_scope(open_database()) as session:
         _, rows = queries.workspace_portfolio(session=session, team_id=team)
     if not rows:
-        out.print(f"No workflows in {team} yet. Add some with `batchscout import FILE --team {team}`.")
+        out.print(
+            f"No workflows in {team} yet. Add some with `batchscout import FILE --team {team}`."
+        )
         return
     out.print(terminal.inventory_table(rows, title=f"Workflows in {team}"))
 
 
 @app.command("show")
-def show_workflow(name: Annotated[str, typer.Argument(help="Workflow name.")], team: TeamOption) -> None:
+def show_workflow(
+    name: Annotated[str, typer.Argument(help="Workflow name.")], team: TeamOption
+) -> None:
     """Show one workflow: class, rationale, prices, savings and advice."""
     team = check_team(team)
     with session_scope(open_database()) as session:
@@ -144,7 +162,9 @@ def show_workflow(name: Annotated[str, typer.Argument(help="Workflow name.")], t
 @app.command("savings")
 def savings(
     team: TeamOption,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object for scripts.")
+    ] = False,
 ) -> None:
     """The portfolio figures and every workflow's savings."""
     team = check_team(team)
@@ -161,15 +181,25 @@ def savings(
 @app.command("prices")
 def prices(
     model: Annotated[str, typer.Argument(help="Model name, as the provider spells it.")],
-    provider: Annotated[Provider, typer.Option("--provider", "-p", help="Provider.")] = Provider.OPENAI,
-    input_tokens: Annotated[int, typer.Option("--input-tokens", min=0, help="Average input tokens per request.")] = 1000,
-    output_tokens: Annotated[int, typer.Option("--output-tokens", min=0, help="Average output tokens per request.")] = 500,
+    provider: Annotated[
+        Provider, typer.Option("--provider", "-p", help="Provider.")
+    ] = Provider.OPENAI,
+    input_tokens: Annotated[
+        int, typer.Option("--input-tokens", min=0, help="Average input tokens per request.")
+    ] = 1000,
+    output_tokens: Annotated[
+        int, typer.Option("--output-tokens", min=0, help="Average output tokens per request.")
+    ] = 500,
 ) -> None:
     """Synchronous against batch prices for a model, per 1M tokens and per request."""
     try:
         price = catalog_price(provider, model)
         per_request = quote(
-            provider=provider, model=model, input_tokens=input_tokens, output_tokens=output_tokens, cost_per_request=None
+            provider=provider,
+            model=model,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cost_per_request=None,
         )
     except PricingError as error:
         raise fail(str(error)) from error
@@ -183,7 +213,9 @@ app.add_typer(rates_app, name="rates")
 @rates_app.command("discount")
 def rates_discount(
     team: TeamOption,
-    share: Annotated[str, typer.Argument(help="Share saved by batch, 0–1 (0.5 = half price), or 'default'.")],
+    share: Annotated[
+        str, typer.Argument(help="Share saved by batch, 0–1 (0.5 = half price), or 'default'.")
+    ],
 ) -> None:
     """Set the workspace's batch discount and re-price its workflows."""
     team = check_team(team)
@@ -201,8 +233,12 @@ def rates_set(
     team: TeamOption,
     provider: Annotated[Provider, typer.Option("--provider", "-p")],
     model: Annotated[str, typer.Option("--model", "-m")],
-    input_price: Annotated[Decimal, typer.Option("--input", help="$ per 1M input tokens.", parser=Decimal)],
-    output_price: Annotated[Decimal, typer.Option("--output", help="$ per 1M output tokens.", parser=Decimal)],
+    input_price: Annotated[
+        Decimal, typer.Option("--input", help="$ per 1M input tokens.", parser=Decimal)
+    ],
+    output_price: Annotated[
+        Decimal, typer.Option("--output", help="$ per 1M output tokens.", parser=Decimal)
+    ],
     batch_input: Annotated[Decimal | None, typer.Option("--batch-input", parser=Decimal)] = None,
     batch_output: Annotated[Decimal | None, typer.Option("--batch-output", parser=Decimal)] = None,
 ) -> None:
@@ -214,9 +250,12 @@ def rates_set(
         raise fail("prices must be 0 or more.", 2)
     with session_scope(open_database()) as session:
         queries.set_model_rate(
-            session=session, team_id=team, provider=provider, model=model,
+            session=session,
+            team_id=team,
+            provider=provider,
+            model=model,
             rate=ModelRate(input_price, output_price, batch_input, batch_output),
-        )  # fmt: skip
+        )
     out.print(f"Stored the {provider} {model} rate for {team}; workflows re-priced.")
 
 
@@ -231,13 +270,17 @@ def db_upgrade() -> None:
 @app.command("demo")
 def demo() -> None:
     """Load a sample inventory into a temporary database and show the savings report."""
-    sample = resources.files("batchscout").joinpath("sample_inventory.csv").read_text(encoding="utf-8")
+    sample = (
+        resources.files("batchscout").joinpath("sample_inventory.csv").read_text(encoding="utf-8")
+    )
     team = "T0DEMO0001"
     with tempfile.TemporaryDirectory(prefix="batchscout-demo-") as folder:
         engine = make_engine(f"sqlite:///{folder}/demo.db")
         upgrade(engine)
         with session_scope(engine) as session:
-            queries.import_specs(session=session, team_id=team, specs=parse_inventory(sample, "sample.csv"))
+            queries.import_specs(
+                session=session, team_id=team, specs=parse_inventory(sample, "sample.csv")
+            )
         with session_scope(engine) as session:
             figures, rows = queries.workspace_portfolio(session=session, team_id=team)
         engine.dispose()
@@ -249,7 +292,9 @@ def demo() -> None:
         f"Moving the scheduled workflows to a batch API saves [bold green]{format_usd(figures.migrate_now)}[/] "
         f"a month; challenging the near-real-time ones could save up to {format_usd(figures.to_challenge)} more."
     )
-    out.print("Try your own: [bold]batchscout import inventory.csv --team T0123ABCD[/], then [bold]batchscout savings --team T0123ABCD[/].")
+    out.print(
+        "Try your own: [bold]batchscout import inventory.csv --team T0123ABCD[/], then [bold]batchscout savings --team T0123ABCD[/]."
+    )
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from audit.advice import advice_for
 from audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass
-from audit.money import format_count, format_usd
+from audit.money import format_count, format_unit_price, format_usd
 from audit.pricing import CatalogPrice, PriceQuote
 from audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
 from storage.models import Workflow
@@ -29,7 +29,9 @@ def class_label(workflow: Workflow) -> Text:
     return label
 
 
-def inventory_table(rows: list[tuple[Workflow, WorkflowFigures]], title: str = "Inventory") -> Table:
+def inventory_table(
+    rows: list[tuple[Workflow, WorkflowFigures]], title: str = "Inventory"
+) -> Table:
     """Every workflow with its class, mode, monthly cost and savings."""
     table = Table(title=title, title_justify="left", expand=False)
     table.add_column("Workflow", overflow="fold")
@@ -59,7 +61,10 @@ def portfolio_panel(figures: Portfolio) -> Panel:
     grid.add_column(justify="left")
     grid.add_column(justify="right")
     grid.add_row("Monthly spend", format_usd(figures.monthly_spend))
-    grid.add_row("Migrate now (scheduled, on sync)", Text(format_usd(figures.migrate_now), style="bold green"))
+    grid.add_row(
+        "Migrate now (scheduled, on sync)",
+        Text(format_usd(figures.migrate_now), style="bold green"),
+    )
     grid.add_row("To challenge (near-real-time, on sync)", format_usd(figures.to_challenge))
     grid.add_row("Realised (already on batch)", format_usd(figures.realised))
     grid.add_row("Spend after migrating", format_usd(figures.spend_after))
@@ -96,13 +101,22 @@ def workflow_panel(workflow: Workflow, item: WorkflowFigures) -> Panel:
     if workflow.description:
         grid.add_row("Description", Text(workflow.description))
     grid.add_row("Owner", workflow.owner or "—")
-    grid.add_row("Answers", f"trigger {workflow.trigger} · reader {workflow.reader} · freshness {workflow.freshness}")
-    grid.add_row("Volume", f"{format_count(workflow.requests)} per {workflow.per} ({format_count(item.monthly_requests.to_integral_value())} a month)")
+    grid.add_row(
+        "Answers",
+        f"trigger {workflow.trigger} · reader {workflow.reader} · freshness {workflow.freshness}",
+    )
+    grid.add_row(
+        "Volume",
+        f"{format_count(workflow.requests)} per {workflow.per} ({format_count(item.monthly_requests.to_integral_value())} a month)",
+    )
     priced = workflow.priced_model or "cost per request given"
     if workflow.provider:
         priced = f"{workflow.provider} · {priced}"
     grid.add_row("Priced as", Text(priced))
-    grid.add_row("Per request", f"{format_usd(workflow.sync_per_request)} sync · {format_usd(workflow.batch_per_request)} batch ({PriceQuote(workflow.sync_per_request, workflow.batch_per_request, None, workflow.batch_basis).basis_note})")
+    grid.add_row(
+        "Per request",
+        f"{format_unit_price(workflow.sync_per_request)} sync · {format_unit_price(workflow.batch_per_request)} batch ({PriceQuote(workflow.sync_per_request, workflow.batch_per_request, None, workflow.batch_basis).basis_note})",
+    )
     grid.add_row("Mode", str(workflow.mode))
     grid.add_row("Monthly cost", format_usd(item.monthly_cost))
     label = "Realised savings" if item.bucket is Bucket.REALISED else "Monthly savings"
@@ -111,18 +125,30 @@ def workflow_panel(workflow: Workflow, item: WorkflowFigures) -> Panel:
     return Panel(grid, title=Text(workflow.name), expand=False)
 
 
-def prices_table(price: CatalogPrice, input_tokens: int, output_tokens: int, per_request: PriceQuote) -> Table:
+def prices_table(
+    price: CatalogPrice, input_tokens: int, output_tokens: int, per_request: PriceQuote
+) -> Table:
     """Synchronous against batch, per million tokens and per request."""
-    table = Table(title=Text(f"{price.name} ({price.provider} · {price.model})"), title_justify="left")
+    table = Table(
+        title=Text(f"{price.name} ({price.provider} · {price.model})"), title_justify="left"
+    )
     table.add_column("")
     table.add_column("Sync", justify="right")
     table.add_column("Batch", justify="right")
-    table.add_row("Input / 1M tokens", format_usd(price.input_per_mtok), format_usd(price.batch_input_per_mtok))
-    table.add_row("Output / 1M tokens", format_usd(price.output_per_mtok), format_usd(price.batch_output_per_mtok))
+    table.add_row(
+        "Input / 1M tokens",
+        format_unit_price(price.input_per_mtok),
+        format_unit_price(price.batch_input_per_mtok),
+    )
+    table.add_row(
+        "Output / 1M tokens",
+        format_unit_price(price.output_per_mtok),
+        format_unit_price(price.batch_output_per_mtok),
+    )
     table.add_row(
         f"Per request ({format_count(input_tokens)} in, {format_count(output_tokens)} out)",
-        format_usd(per_request.sync_per_request),
-        format_usd(per_request.batch_per_request),
+        format_unit_price(per_request.sync_per_request),
+        format_unit_price(per_request.batch_per_request),
     )
     table.caption = per_request.basis_note
     return table

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -80,29 +81,29 @@ def figures_of(workflow: Workflow) -> WorkflowFigures:
     )
 
 
-def _apply(workflow: Workflow, assessment: Assessment) -> None:
+_SPEC_COLUMNS = (
+    "description", "owner", "provider", "model", "requests", "per", "input_tokens",
+    "output_tokens", "cost_per_request", "trigger", "reader", "freshness", "mode",
+)  # fmt: skip
+
+
+def _assessed_values(assessment: Assessment) -> dict[str, Any]:
+    """The column values an assessment gives a workflow row."""
     spec = assessment.spec
-    for field in (
-        "description", "owner", "provider", "model", "requests", "per", "input_tokens",
-        "output_tokens", "cost_per_request", "trigger", "reader", "freshness",
-    ):  # fmt: skip
-        setattr(workflow, field, getattr(spec, field))
-    if spec.mode is Mode.SYNC:
-        workflow.migrated_at = None
-    elif workflow.migrated_at is None:
-        workflow.migrated_at = utcnow()
-    workflow.mode = spec.mode
-    workflow.name = spec.name.strip()
-    workflow.name_key = name_key(spec.name)
-    workflow.priced_model = assessment.quote.priced_model
-    workflow.sync_per_request = assessment.quote.sync_per_request
-    workflow.batch_per_request = assessment.quote.batch_per_request
-    workflow.batch_basis = assessment.quote.batch_basis
-    workflow.latency_class = assessment.classification.latency_class
-    workflow.rationale = assessment.classification.rationale
-    workflow.batch_disguised_as_stream = assessment.classification.batch_disguised_as_stream
-    workflow.status = WorkflowStatus.ACTIVE
-    workflow.updated_at = utcnow()
+    return {
+        **{column: getattr(spec, column) for column in _SPEC_COLUMNS},
+        "name": spec.name.strip(),
+        "name_key": name_key(spec.name),
+        "priced_model": assessment.quote.priced_model,
+        "sync_per_request": assessment.quote.sync_per_request,
+        "batch_per_request": assessment.quote.batch_per_request,
+        "batch_basis": assessment.quote.batch_basis,
+        "latency_class": assessment.classification.latency_class,
+        "rationale": assessment.classification.rationale,
+        "batch_disguised_as_stream": assessment.classification.batch_disguised_as_stream,
+        "status": WorkflowStatus.ACTIVE,
+        "updated_at": utcnow(),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +129,20 @@ def save_assessments(
     created: list[Workflow] = []
     updated: list[Workflow] = []
     for key, assessment in zip(keys, assessments, strict=True):
+        values = _assessed_values(assessment)
         workflow = existing.get(key)
         if workflow is None:
-            workflow = Workflow(team_id=team_id, created_by=actor)
+            workflow = Workflow(team_id=team_id, created_by=actor, **values)
             created.append(workflow)
         else:
+            for column, value in values.items():
+                setattr(workflow, column, value)
             updated.append(workflow)
-        _apply(workflow, assessment)
+        # A workflow's move to batch is dated the first time it is seen on batch.
+        if workflow.mode is Mode.SYNC:
+            workflow.migrated_at = None
+        elif workflow.migrated_at is None:
+            workflow.migrated_at = utcnow()
         session.add(workflow)
     session.flush()
     return SaveResult(created, updated)
@@ -153,7 +161,9 @@ def save_spec(
 ) -> Workflow:
     """Price and store one workflow (created, or updated by name)."""
     assessment = assess(spec, get_price_book(session=session, team_id=team_id))
-    result = save_assessments(session=session, team_id=team_id, assessments=[assessment], actor=actor)
+    result = save_assessments(
+        session=session, team_id=team_id, assessments=[assessment], actor=actor
+    )
     return (result.created + result.updated)[0]
 
 
@@ -197,7 +207,9 @@ def mark_migrated(*, session: Session, team_id: str, name: str) -> Workflow | No
     return save_spec(session=session, team_id=team_id, spec=spec)
 
 
-def workspace_portfolio(*, session: Session, team_id: str) -> tuple[Portfolio, list[tuple[Workflow, WorkflowFigures]]]:
+def workspace_portfolio(
+    *, session: Session, team_id: str
+) -> tuple[Portfolio, list[tuple[Workflow, WorkflowFigures]]]:
     """The workspace's portfolio figures and each active workflow with its figures."""
     rows = [(w, figures_of(w)) for w in list_workflows(session=session, team_id=team_id)]
     return portfolio(f for _, f in rows), rows
@@ -206,7 +218,9 @@ def workspace_portfolio(*, session: Session, team_id: str) -> tuple[Portfolio, l
 def set_batch_discount(*, session: Session, team_id: str, discount: Decimal | None) -> None:
     """Set (or clear) the workspace's negotiated batch discount and re-price its workflows."""
     if discount is not None and not Decimal(0) <= discount < Decimal(1):
-        raise ValueError("the batch discount is a share between 0 and 1 (0.5 means batch costs half)")
+        raise ValueError(
+            "the batch discount is a share between 0 and 1 (0.5 means batch costs half)"
+        )
     ensure_workspace(session=session, team_id=team_id).batch_discount = discount
     session.flush()
     reprice(session=session, team_id=team_id)
@@ -224,12 +238,19 @@ def set_model_rate(
             PriceOverride.provider == provider,
             PriceOverride.model == key,
         )
-    ).first() or PriceOverride(team_id=team_id, provider=provider, model=key)
-    override.input_per_mtok = rate.input_per_mtok
-    override.output_per_mtok = rate.output_per_mtok
-    override.batch_input_per_mtok = rate.batch_input_per_mtok
-    override.batch_output_per_mtok = rate.batch_output_per_mtok
-    override.updated_at = utcnow()
+    ).first()
+    values: dict[str, Any] = {
+        "input_per_mtok": rate.input_per_mtok,
+        "output_per_mtok": rate.output_per_mtok,
+        "batch_input_per_mtok": rate.batch_input_per_mtok,
+        "batch_output_per_mtok": rate.batch_output_per_mtok,
+        "updated_at": utcnow(),
+    }
+    if override is None:
+        override = PriceOverride(team_id=team_id, provider=provider, model=key, **values)
+    else:
+        for column, value in values.items():
+            setattr(override, column, value)
     session.add(override)
     session.flush()
     reprice(session=session, team_id=team_id)

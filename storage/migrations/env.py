@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-import storage.digest_tables  # noqa: F401  (each import registers tables on SQLModel.metadata)
-import storage.models  # noqa: F401
+import storage.digest_tables
+import storage.models
 import storage.slack_tables  # noqa: F401
 from storage.db import make_engine
 

@@ -1,0 +1,199 @@
+"""The real ``batchscout`` console script, in a subprocess, against a temporary database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+REFERENCE = """name,description,owner,provider,model,requests,per,input_tokens,output_tokens,cost_per_request,trigger,reader,freshness,mode
+Nightly ticket summaries,50k tickets a night,U0123ABCD,,,50000,day,,,0.01,schedule,report,day,sync
+"""
+PLATFORM = """name,requests,per,cost_per_request,trigger,reader,freshness
+Platform enrichment,9600000,month,0.01,event,system,day
+Platform answers,2400000,month,0.01,user,on-screen,seconds
+"""
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def savings_json(db: str, team: str) -> dict:  # type: ignore[type-arg]
+    return json.loads(
+        run_cli("savings", "--team", team, "--json", database_url=db, check=True).stdout
+    )
+
+
+def test_reference_cases_through_savings_json(tmp_path: Path, db: str) -> None:
+    run_cli(
+        "import",
+        write(tmp_path, "a.csv", REFERENCE),
+        "--team",
+        "T0AAAA",
+        database_url=db,
+        check=True,
+    )
+    run_cli(
+        "import",
+        write(tmp_path, "b.csv", PLATFORM),
+        "--team",
+        "T0BBBB",
+        database_url=db,
+        check=True,
+    )
+
+    nightly = savings_json(db, "T0AAAA")
+    platform = savings_json(db, "T0BBBB")
+
+    assert nightly["migrate_now"] == "7500.00"
+    assert nightly["monthly_spend"] == "15000.00" and nightly["spend_after"] == "7500.00"
+    [workflow] = nightly["workflows"]
+    assert workflow == {
+        "name": "Nightly ticket summaries",
+        "latency_class": "scheduled",
+        "batch_disguised_as_stream": False,
+        "mode": "sync",
+        "monthly_cost": "15000.00",
+        "monthly_savings": "7500.00",
+        "rationale": workflow["rationale"],
+    }
+    assert "`day`" in workflow["rationale"]
+    assert (platform["monthly_spend"], platform["migrate_now"], platform["spend_after"]) == (
+        "120000.00",
+        "48000.00",
+        "72000.00",
+    )
+    assert (platform["to_challenge"], platform["realised"]) == ("0.00", "0.00")
+
+
+def test_a_bad_csv_is_refused_whole_with_line_and_column(tmp_path: Path, db: str) -> None:
+    bad = (
+        REFERENCE
+        + "Broken,,,,,-5,day,,,0.01,schedule,report,yearly,sync\nTypo,,,openai,gpt-4o-mimi,10,day,100,100,,user,later,day,sync\n"
+    )
+
+    result = run_cli("import", write(tmp_path, "bad.csv", bad), "--team", "T0AAAA", database_url=db)
+
+    assert result.returncode == 1
+    assert "nothing was stored" in result.stderr
+    assert (
+        "line 3, column requests" in result.stderr and "line 3, column freshness" in result.stderr
+    )
+    assert savings_json(db, "T0AAAA")["workflows"] == []
+
+
+def test_a_pricing_problem_also_stores_nothing(tmp_path: Path, db: str) -> None:
+    bad = REFERENCE + "Typo,,,openai,gpt-4o-mimi,10,day,100,100,,user,later,day,sync\n"
+
+    result = run_cli("import", write(tmp_path, "bad.csv", bad), "--team", "T0AAAA", database_url=db)
+
+    assert result.returncode == 1
+    assert "line 3, column model" in result.stderr and "gpt-4o-mini" in result.stderr
+    assert savings_json(db, "T0AAAA")["workflows"] == []
+
+
+def test_export_then_import_round_trips_exactly(tmp_path: Path, db: str) -> None:
+    sample = Path(__file__).parents[2] / "batchscout" / "sample_inventory.csv"
+    run_cli("import", str(sample), "--team", "T0AAAA", database_url=db, check=True)
+
+    exported = run_cli("export", "--team", "T0AAAA", database_url=db, check=True).stdout
+    run_cli(
+        "import",
+        write(tmp_path, "again.csv", exported),
+        "--team",
+        "T0BBBB",
+        database_url=db,
+        check=True,
+    )
+    again = run_cli("export", "--team", "T0BBBB", database_url=db, check=True).stdout
+
+    assert exported == again
+    assert sorted(exported.splitlines()[1:]) == sorted(sample.read_text().splitlines()[1:])
+    run_cli(
+        "export",
+        "--team",
+        "T0BBBB",
+        "--output",
+        str(tmp_path / "inv.yaml"),
+        database_url=db,
+        check=True,
+    )
+    run_cli("import", str(tmp_path / "inv.yaml"), "--team", "T0CCCC", database_url=db, check=True)
+    assert run_cli("export", "--team", "T0CCCC", database_url=db, check=True).stdout == exported
+
+
+def test_list_show_and_savings_for_people(tmp_path: Path, db: str) -> None:
+    run_cli(
+        "import",
+        write(tmp_path, "a.csv", REFERENCE),
+        "--team",
+        "T0AAAA",
+        database_url=db,
+        check=True,
+    )
+
+    listed = run_cli("list", "--team", "T0AAAA", database_url=db, check=True).stdout
+    shown = run_cli(
+        "show", "nightly ticket summaries", "--team", "T0AAAA", database_url=db, check=True
+    ).stdout
+    report = run_cli("savings", "--team", "T0AAAA", database_url=db, check=True).stdout
+    missing = run_cli("show", "Nope", "--team", "T0AAAA", database_url=db)
+
+    assert "Nightly ticket summaries" in listed and "scheduled" in listed and "$7,500" in listed
+    assert "migrate" in shown.lower() and "$15,000" in shown and "24 h" in shown
+    assert "$7,500" in report
+    assert missing.returncode == 1 and "no workflow named “Nope”" in missing.stderr
+
+
+def test_prices_compares_sync_and_batch() -> None:
+    result = run_cli(
+        "prices",
+        "gpt-4o-mini",
+        "--provider",
+        "openai",
+        "--input-tokens",
+        "1000",
+        "--output-tokens",
+        "500",
+        database_url="sqlite://",
+        check=True,
+    )
+
+    assert "$0.15" in result.stdout and "$0.075" in result.stdout  # input per 1M, sync and batch
+    assert "$0.00045" in result.stdout and "$0.000225" in result.stdout  # per request
+    unknown = run_cli("prices", "gpt-4o-mimi", database_url="sqlite://")
+    assert (
+        unknown.returncode == 1
+        and "gpt-4o-mini" in unknown.stderr
+        and "Traceback" not in unknown.stderr
+    )
+
+
+def test_bad_arguments_get_a_clear_message(tmp_path: Path, db: str) -> None:
+    bad_team = run_cli("list", "--team", "acme", database_url=db)
+    missing_file = run_cli(
+        "import", str(tmp_path / "nope.csv"), "--team", "T0AAAA", database_url=db
+    )
+
+    assert bad_team.returncode == 2 and "not a Slack team id" in bad_team.stderr
+    assert missing_file.returncode == 2 and "Traceback" not in missing_file.stderr
+
+
+def test_db_upgrade_and_demo(tmp_path: Path, db: str) -> None:
+    assert "up to date" in run_cli("db", "upgrade", database_url=db, check=True).stdout
+    demo = run_cli("demo", database_url=f"sqlite:///{tmp_path / 'unused.db'}", check=True).stdout
+
+    assert "Nightly ticket summaries" in demo and "Top opportunities" in demo
+    assert "$48,000" in demo and "$7,500" in demo
+    assert not (tmp_path / "unused.db").exists()  # the demo never touches the configured database

@@ -1,0 +1,75 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when TEST_POSTGRES_URL is set) and the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, make_url, text
+
+from storage.db import make_engine, normalise_url, upgrade
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'batchscout.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    if not POSTGRES_URL:
+        if os.environ.get("BATCHSCOUT_REQUIRE_POSTGRES"):
+            pytest.fail("BATCHSCOUT_REQUIRE_POSTGRES is set but TEST_POSTGRES_URL is not")
+        pytest.skip(
+            "PostgreSQL tests need TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1/test)"
+        )
+    admin_url = normalise_url(POSTGRES_URL)
+    name = f"batchscout_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each storage test runs on SQLite and on PostgreSQL."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def run_cli(
+    *args: str, database_url: str, stdin: str | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``batchscout`` console script in a subprocess."""
+    script = Path(sys.executable).with_name("batchscout")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "batchscout"]
+    env = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "160", "NO_COLOR": "1"}
+    result = subprocess.run(
+        [*command, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"batchscout {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
+    return result

@@ -1,0 +1,168 @@
+"""Storage on SQLite and PostgreSQL: migrations, exact money, UTC times, workspaces kept apart."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, func
+from sqlmodel import SQLModel, select
+
+from audit.inventory import InventoryError, parse_csv
+from audit.latency import LatencyClass, Mode
+from audit.pricing import ModelRate, Provider
+from storage import queries
+from storage.db import current_revision, session_scope, upgrade
+from storage.models import Workflow
+
+INVENTORY = """name,provider,model,requests,per,input_tokens,output_tokens,cost_per_request,trigger,reader,freshness,mode
+Nightly ticket summaries,,,50000,day,,,0.01,schedule,report,day,sync
+Support assist,openai,gpt-4o-2024-08-06,40000,day,2500,400,,user,on-screen,seconds,sync
+Weekly digest,anthropic,claude-haiku-4-5,20000,week,6000,800,,schedule,later,week,batch
+"""
+
+
+def test_upgrade_reaches_head_and_matches_the_models(engine: Engine) -> None:
+    upgrade(engine)  # a second upgrade is a no-op
+
+    assert current_revision(engine) is not None
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_import_stores_exact_money_and_utc_times(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        result = queries.import_specs(
+            session=session, team_id="T0AAA", specs=parse_csv(INVENTORY), actor="U0ME"
+        )
+    assert len(result.created) == 3 and not result.updated
+
+    with session_scope(engine) as session:
+        nightly = queries.get_workflow(
+            session=session, team_id="T0AAA", name="nightly TICKET summaries "
+        )
+        assist = queries.get_workflow(session=session, team_id="T0AAA", name="Support assist")
+        digest = queries.get_workflow(session=session, team_id="T0AAA", name="Weekly digest")
+        figures, rows = queries.workspace_portfolio(session=session, team_id="T0AAA")
+
+    assert nightly is not None and assist is not None and digest is not None
+    assert nightly.cost_per_request == Decimal("0.01") and nightly.batch_per_request == Decimal(
+        "0.005"
+    )
+    assert queries.figures_of(nightly).monthly_savings == Decimal(7500)
+    assert assist.priced_model == "gpt-4o" and assist.model == "gpt-4o-2024-08-06"
+    assert assist.latency_class is LatencyClass.REAL_TIME
+    assert digest.mode is Mode.BATCH and digest.migrated_at is not None
+    assert (
+        nightly.created_at.tzinfo is not None
+        and nightly.created_at.utcoffset() == UTC.utcoffset(None)
+    )
+    assert figures.migrate_now == Decimal(7500)
+    assert figures.realised == queries.figures_of(digest).monthly_savings > 0
+    assert [w.name for w, _ in rows] == [
+        "Nightly ticket summaries",
+        "Support assist",
+        "Weekly digest",
+    ]
+
+
+def test_a_row_with_an_existing_name_updates_that_workflow(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        queries.import_specs(session=session, team_id="T0AAA", specs=parse_csv(INVENTORY))
+    changed = "name,requests,per,cost_per_request,trigger,reader,freshness\nNIGHTLY ticket summaries,60000,day,0.01,schedule,report,day\n"
+
+    with session_scope(engine) as session:
+        result = queries.import_specs(session=session, team_id="T0AAA", specs=parse_csv(changed))
+
+    assert not result.created and len(result.updated) == 1
+    with session_scope(engine) as session:
+        count = session.exec(select(func.count()).select_from(Workflow)).one()
+        nightly = queries.get_workflow(
+            session=session, team_id="T0AAA", name="Nightly ticket summaries"
+        )
+    assert count == 3
+    assert (
+        nightly is not None
+        and nightly.requests == 60000
+        and nightly.name == "NIGHTLY ticket summaries"
+    )
+
+
+def test_a_file_that_cannot_be_priced_stores_nothing(engine: Engine) -> None:
+    bad = INVENTORY + "Mystery,openai,gpt-99-ultra,10,day,10,10,,user,later,day,sync\n"
+
+    with (
+        pytest.raises(InventoryError, match="line 5, column model"),
+        session_scope(engine) as session,
+    ):
+        queries.import_specs(session=session, team_id="T0AAA", specs=parse_csv(bad))
+
+    with session_scope(engine) as session:
+        assert queries.list_workflows(session=session, team_id="T0AAA") == []
+
+
+def test_workspaces_never_see_each_other(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        queries.import_specs(session=session, team_id="T0AAA", specs=parse_csv(INVENTORY))
+        queries.import_specs(
+            session=session, team_id="T0BBB", specs=parse_csv(INVENTORY.replace("50000", "10"))
+        )
+
+    with session_scope(engine) as session:
+        a = queries.get_workflow(session=session, team_id="T0AAA", name="Nightly ticket summaries")
+        b = queries.get_workflow(session=session, team_id="T0BBB", name="Nightly ticket summaries")
+        assert (
+            queries.remove_workflow(session=session, team_id="T0BBB", name="Support assist")
+            is not None
+        )
+    with session_scope(engine) as session:
+        assert len(queries.list_workflows(session=session, team_id="T0AAA")) == 3
+        assert len(queries.list_workflows(session=session, team_id="T0BBB")) == 2
+        assert queries.list_workflows(session=session, team_id="T0CCC") == []
+    assert a is not None and b is not None and a.id != b.id and a.requests != b.requests
+
+
+def test_migrated_moves_savings_to_realised(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        queries.import_specs(session=session, team_id="T0AAA", specs=parse_csv(INVENTORY))
+    with session_scope(engine) as session:
+        before, _ = queries.workspace_portfolio(session=session, team_id="T0AAA")
+        moved = queries.mark_migrated(
+            session=session, team_id="T0AAA", name="nightly ticket summaries"
+        )
+    with session_scope(engine) as session:
+        after, _ = queries.workspace_portfolio(session=session, team_id="T0AAA")
+
+    assert moved is not None and moved.mode is Mode.BATCH and moved.migrated_at is not None
+    assert after.migrate_now == before.migrate_now - Decimal(7500)
+    assert after.realised == before.realised + Decimal(7500)
+    assert after.monthly_spend == before.monthly_spend - Decimal(7500)
+
+
+def test_workspace_overrides_reprice_workflows(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        queries.import_specs(session=session, team_id="T0AAA", specs=parse_csv(INVENTORY))
+        queries.set_batch_discount(session=session, team_id="T0AAA", discount=Decimal("0.6"))
+    with session_scope(engine) as session:
+        nightly = queries.get_workflow(
+            session=session, team_id="T0AAA", name="Nightly ticket summaries"
+        )
+        assert nightly is not None and nightly.batch_per_request == Decimal("0.004")
+        queries.set_model_rate(
+            session=session,
+            team_id="T0AAA",
+            provider=Provider.OPENAI,
+            model="GPT-4o-2024-08-06",
+            rate=ModelRate(Decimal(2), Decimal(8)),
+        )
+    with session_scope(engine) as session:
+        assist = queries.get_workflow(session=session, team_id="T0AAA", name="Support assist")
+        assert assist is not None
+        assert assist.sync_per_request == Decimal("0.0082")  # 2500 × $2 + 400 × $8 per 1M
+        assert assist.batch_per_request == Decimal("0.0082") * Decimal("0.4")
+    with pytest.raises(ValueError, match="between 0 and 1"), session_scope(engine) as session:
+        queries.set_batch_discount(session=session, team_id="T0AAA", discount=Decimal("1.5"))
