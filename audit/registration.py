@@ -32,7 +32,7 @@ from audit.latency import (
     Reader,
     Trigger,
 )
-from audit.money import format_count, format_usd, parse_amount
+from audit.money import format_count, format_unit_price, format_usd, parse_amount
 from audit.pricing import (
     PriceBook,
     PricingError,
@@ -113,7 +113,8 @@ class Prompt:
 class Step:
     """The outcome of an answer.
 
-    ``asked``/``invalid`` carry the prompt to show; ``summary`` the confirmation prompt and
+    ``asked``/``invalid`` carry the prompt to show (an ``invalid`` answer to the confirmation
+    also carries the assessment, to show the card again); ``summary`` the confirmation prompt and
     the assessment; ``saved`` the spec to store and its assessment; ``cancelled`` nothing.
     ``message`` is an optional note to show before the prompt (help, a pricing remark).
     """
@@ -300,15 +301,13 @@ TEXTS: Final[dict[str, str]] = {
     "not_optional": "This question can't be skipped: Batchscout needs it to classify or price "
     "the workflow.",
     "nothing_to_keep": "There is no current answer to keep yet; please answer the question.",
-    "no_back": "This is the first question; there is nothing to go back to. "
-    "Send `cancel` to stop.",
+    "no_back": "This is the first question; there is nothing to go back to. Send `cancel` to stop.",
     "not_a_choice": "“{text}” is not one of the choices: answer with a number from 1 to "
     "{count}, or with a label.",
     "name_too_long": "A name can be at most {max} characters; this one has {length}.",
     "name_taken": "A workflow named “{name}” already exists in this workspace; "
     "choose another name.",
-    "description_too_long": "A description can be at most {max} characters; this one has "
-    "{length}.",
+    "description_too_long": "A description can be at most {max} characters; this one has {length}.",
     "owner_no_invoker": "I don't know your Slack user id here; give one like U0123ABCD.",
     "owner_invalid": "“{text}” is not a Slack user: send `me`, a user id like U0123ABCD, "
     "or mention them (@name).",
@@ -392,7 +391,7 @@ def parse_volume(text: str) -> tuple[Decimal, Per | None]:
     count = parse_amount(match.group(1))
     words = match.group(2).lower().replace("/", " / ").split()
     # One noun may follow the number: "50k requests/day", "50,000 tickets nightly".
-    if words and words[0].isalpha() and words[0] not in _PERIODS | _SEPARATORS.keys():
+    if words and words[0].isalpha() and words[0] not in _PERIODS and words[0] not in _SEPARATORS:
         words = words[1:]
     separated = bool(words) and words[0] in _SEPARATORS
     if separated:
@@ -535,7 +534,9 @@ class Conversation:
             answers = {"mode": Mode.SYNC.value}
             if invoker is not None:
                 answers["owner"] = invoker
-            return cls(invoker=invoker, editing=None, answers=answers, book=book, name_taken=name_taken)
+            return cls(
+                invoker=invoker, editing=None, answers=answers, book=book, name_taken=name_taken
+            )
         return cls(
             invoker=invoker,
             editing=existing.name,
@@ -583,6 +584,7 @@ class Conversation:
                 isinstance(k, str) and isinstance(v, str) for k, v in answers.items()
             ):
                 raise StateError("answers must map strings to strings")
+            _check_answers(answers)
             conversation = cls(
                 invoker=_optional_str(data["invoker"]),
                 editing=_optional_str(data["editing"]),
@@ -670,6 +672,10 @@ class Conversation:
             if self._has_value(key):
                 if key == "name":
                     self._check_name_free(self.answers["name"])
+                if key == "requests" and "per" in self.answers:
+                    # The kept value is shown with its period ("50,000 per day"): keep both.
+                    self.implied.add("per")
+                    self.must_ask.discard("per")
                 self._advance()
                 return None
             if question.optional and not text.strip():
@@ -767,9 +773,7 @@ class Conversation:
             priced = catalog_price(provider, typed).model  # the catalog's own aliases
         except PricingError:
             self.suggestions = suggest_models(provider, typed)
-            message = TEXTS["model_unknown"].format(
-                provider=PROVIDER_LABELS[provider], model=typed
-            )
+            message = TEXTS["model_unknown"].format(provider=PROVIDER_LABELS[provider], model=typed)
             tail = TEXTS["model_suggest"] if self.suggestions else TEXTS["model_no_suggest"]
             raise _Rejected(message + tail) from None
         return typed, TEXTS["model_alias"].format(typed=typed, model=priced)
@@ -789,9 +793,7 @@ class Conversation:
         options = self._options(key)
         option = match_option(options, text)
         if option is None:
-            raise _Rejected(
-                TEXTS["not_a_choice"].format(text=text.strip(), count=len(options))
-            )
+            raise _Rejected(TEXTS["not_a_choice"].format(text=text.strip(), count=len(options)))
         return option
 
     def _answer_summary(self, text: str, command: str) -> Step:
@@ -806,6 +808,9 @@ class Conversation:
                 return self._reprice(error)
             self.status = Status.SAVED
             return Step(StepKind.SAVED, assessment=assessment, spec=spec)
+        if choice == "cancel":
+            self.status = Status.CANCELLED
+            return Step(StepKind.CANCELLED, message=TEXTS["cancelled"])
         self._push(SUMMARY)
         self.current = EDIT
         self.error = None
@@ -819,7 +824,11 @@ class Conversation:
         if option is None:
             wanted = _normalise(text)
             option = next(
-                (o for o in options if o.value in QUESTIONS and _normalise(QUESTIONS[o.value].title) == wanted),
+                (
+                    o
+                    for o in options
+                    if o.value in QUESTIONS and _normalise(QUESTIONS[o.value].title) == wanted
+                ),
                 None,
             )
         if option is None:
@@ -879,7 +888,9 @@ class Conversation:
 
     def _reprice(self, error: PricingError) -> Step:
         """The summary could not be priced: go to the answer that prices it, with the reason."""
-        self.current = "model" if self._applies("model") and self._pricing() == "model" else "cost_per_request"
+        self.current = (
+            "model" if self._applies("model") and self._pricing() == "model" else "cost_per_request"
+        )
         self.returning = True
         self.error = str(error)
         return self._step()
@@ -953,7 +964,7 @@ class Conversation:
         if key in ("input_tokens", "output_tokens"):
             return format_count(int(value))
         if key == "cost_per_request":
-            return format_usd(Decimal(value))
+            return format_unit_price(Decimal(value))
         labels = {option.value: option.label for option in self._options(key)}
         return labels.get(value, value)
 
@@ -979,11 +990,11 @@ class Conversation:
         if key == SUMMARY:
             return [Option(v, TEXTS[v]) for v in ("save", "edit", "cancel")]
         if key == EDIT:
-            return [Option(START_CHOICE, TEXTS["edit_start"])] + [
+            return [
                 Option(k, _shorten(f"{q.title}: {self._display(k) or '—'}", 75))
                 for k, q in QUESTIONS.items()
                 if self._applies(k)
-            ]
+            ] + [Option(START_CHOICE, TEXTS["edit_start"])]
         return []
 
     def _prompt(self) -> Prompt:
@@ -1041,9 +1052,8 @@ class Conversation:
                     assessment = assess(self._spec(), self.book)
                 except PricingError as error:
                     return self._reprice(error)
-                return Step(
-                    StepKind.SUMMARY, prompt=self._prompt(), assessment=assessment, message=message
-                )
+                kind = StepKind.INVALID if self.error else StepKind.SUMMARY
+                return Step(kind, prompt=self._prompt(), assessment=assessment, message=message)
         kind = StepKind.INVALID if self.error else StepKind.ASKED
         return Step(kind, prompt=self._prompt(), message=message)
 
@@ -1092,6 +1102,35 @@ def _answers_of(spec: WorkflowSpec) -> dict[str, str]:
     if spec.output_tokens is not None:
         answers["output_tokens"] = str(spec.output_tokens)
     return answers
+
+
+_ANSWER_TYPES: Final[dict[str, Callable[[str], object]]] = {
+    "provider": Provider,
+    "per": Per,
+    "trigger": Trigger,
+    "reader": Reader,
+    "freshness": Freshness,
+    "mode": Mode,
+    "requests": Decimal,
+    "cost_per_request": Decimal,
+    "input_tokens": int,
+    "output_tokens": int,
+}
+
+
+def _check_answers(answers: Mapping[str, str]) -> None:
+    """Stored answers must read back as what they were recorded as (raises ``ValueError``)."""
+    for key, value in answers.items():
+        if key not in QUESTIONS and key != "pricing":
+            raise ValueError(f"unknown answer {key!r}")
+        reader = _ANSWER_TYPES.get(key)
+        if reader is not None:
+            try:
+                reader(value)
+            except ArithmeticError as error:  # decimal.InvalidOperation
+                raise ValueError(f"bad {key} {value!r}") from error
+    if answers.get("pricing", "model") not in ("model", COST_CHOICE):
+        raise ValueError("unknown pricing")
 
 
 def _optional_str(value: object) -> str | None:
@@ -1144,8 +1183,8 @@ def summary_lines(assessment: Assessment) -> list[tuple[str, str]]:
         (
             TEXTS["card_per_request"],
             TEXTS["card_per_request_value"].format(
-                sync=format_usd(price.sync_per_request),
-                batch=format_usd(price.batch_per_request),
+                sync=format_unit_price(price.sync_per_request),
+                batch=format_unit_price(price.batch_per_request),
                 basis=price.basis_note,
             ),
         )
@@ -1171,7 +1210,7 @@ def summary_lines(assessment: Assessment) -> list[tuple[str, str]]:
 def _priced_as(assessment: Assessment) -> str:
     spec = assessment.spec
     if spec.cost_per_request is not None:
-        return TEXTS["card_priced_cost"].format(cost=format_usd(spec.cost_per_request))
+        return TEXTS["card_priced_cost"].format(cost=format_unit_price(spec.cost_per_request))
     provider = PROVIDER_LABELS[Provider(spec.provider)] if spec.provider else ""
     priced = assessment.quote.priced_model or spec.model or ""
     values = {

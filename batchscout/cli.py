@@ -303,3 +303,5 @@ def main() -> None:
 
 
 # Command groups that live in their own modules register themselves on ``app`` when imported.
+
+from batchscout import cli_register as _cli_register  # noqa: E402, F401

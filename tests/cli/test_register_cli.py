@@ -1,0 +1,119 @@
+"""``batchscout register`` in a subprocess: answers piped to standard input, a real database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import run_cli
+
+TEAM = "T0REGISTER"
+NIGHTLY = [
+    "Nightly ticket summaries",  # name
+    "skip",  # description
+    "",  # owner: keeps --user
+    "5",  # provider: other, so a cost per request
+    "50k/day",  # volume, with its period
+    "$0.01",  # cost per request
+    "schedule",  # trigger
+    "report",  # reader
+    "within the day",  # freshness
+    "1",  # mode: sync
+    "save",
+]
+ALERTS = [
+    "Nightly ticket summaries",  # taken: asked again
+    "Escalation alerts",
+    "Pings the on-call channel about angry customers.",
+    "<@U0ONCALL1>",
+    "openai",
+    "?4o-mini",  # a catalog search, answered by the terminal itself
+    "gpt4o-mini",  # unknown: close matches are offered, never taken silently
+    "cost",
+    "300 an hour",
+    "0.002",
+    "2",  # trigger: event
+    "2",  # reader: later
+    "2",  # freshness: minutes
+    "",  # mode: keeps sync
+    "1",  # save
+]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 't.db'}"
+
+
+def register(db: str, answers: list[str], *extra: str) -> Any:
+    stdin = "".join(f"{answer}\n" for answer in answers)
+    return run_cli("register", "--team", TEAM, *extra, database_url=db, stdin=stdin)
+
+
+def savings(db: str) -> dict[str, Any]:
+    result = run_cli("savings", "--team", TEAM, "--json", database_url=db, check=True)
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def test_registered_workflows_show_in_the_savings_report(db: str) -> None:
+    first = register(db, NIGHTLY, "--user", "U0ME0001")
+    assert first.returncode == 0, first.stderr
+    assert "Monthly savings  $7,500" in first.stdout  # the summary card, before saving
+    assert "Saved “Nightly ticket summaries” in T0REGISTER." in first.stdout
+
+    second = register(db, ALERTS)
+    assert second.returncode == 0, second.stderr
+    assert "“Nightly ticket summaries” already exists in this workspace" in second.stdout
+    assert "Catalog models: ft:gpt-4o-mini, gpt-4o-mini," in second.stdout
+    assert "The price catalog has no OpenAI model “gpt4o-mini”." in second.stdout
+
+    report = savings(db)
+    workflows = {w["name"]: w for w in report["workflows"]}
+    assert workflows["Nightly ticket summaries"] == {
+        "name": "Nightly ticket summaries",
+        "latency_class": "scheduled",
+        "batch_disguised_as_stream": False,
+        "mode": "sync",
+        "monthly_cost": "15000.00",
+        "monthly_savings": "7500.00",
+        "rationale": workflows["Nightly ticket summaries"]["rationale"],
+    }
+    alerts = workflows["Escalation alerts"]
+    assert alerts["latency_class"] == "near-real-time"
+    assert alerts["batch_disguised_as_stream"] is True
+    assert alerts["monthly_cost"] == "432.00"  # 300 × 720 hours × $0.002
+    assert alerts["monthly_savings"] == "216.00"
+    assert report["migrate_now"] == "7500.00" and report["to_challenge"] == "216.00"
+
+
+@pytest.mark.parametrize(
+    ("answers", "code"),
+    [
+        pytest.param([*NIGHTLY[:5], "cancel"], 0, id="cancel"),
+        pytest.param([*NIGHTLY[:-1], "3"], 0, id="cancel at the summary"),
+        pytest.param(NIGHTLY[:4], 1, id="input ends"),
+    ],
+)
+def test_a_cancelled_registration_stores_nothing(db: str, answers: list[str], code: int) -> None:
+    result = register(db, answers)
+
+    assert result.returncode == code, result.stderr
+    assert "Cancelled. Nothing was saved." in result.stdout
+    assert savings(db)["workflows"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--team", "nope"], "is not a Slack team id"),
+        (["--team", TEAM, "--user", "bob"], "is not a Slack user id"),
+    ],
+)
+def test_bad_ids_are_refused(db: str, args: list[str], says: str) -> None:
+    result = run_cli("register", *args, database_url=db, stdin="")
+    assert result.returncode == 2
+    assert says in result.stderr
