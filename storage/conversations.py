@@ -115,10 +115,9 @@ def save_conversation(
     conversation: RegistrationConversation,
     state: dict[str, Any] | None = None,
     status: str | None = None,
-    message_ts: str | None = None,
     now: datetime | None = None,
 ) -> RegistrationConversation:
-    """Store an answer's outcome: new state, status or question message, and a new version.
+    """Store an answer's outcome: a new state or status, and a new version.
 
     The update only applies if nobody stored anything since ``conversation`` was read; if
     somebody did, :class:`ConversationConflict` is raised and nothing changes. Every save
@@ -136,8 +135,6 @@ def save_conversation(
         values["state"] = json.dumps(state)
     if status is not None:
         values["status"] = status
-    if message_ts is not None:
-        values["message_ts"] = message_ts
     result = session.execute(
         update(RegistrationConversation)
         .where(
@@ -153,6 +150,21 @@ def save_conversation(
     for name, value in values.items():
         setattr(conversation, name, value)
     return conversation
+
+
+def set_question_message(
+    *, session: Session, team_id: str, conversation_id: int, message_ts: str
+) -> None:
+    """Remember the bot's latest question message (not an answer: the version stays)."""
+    session.execute(
+        update(RegistrationConversation)
+        .where(
+            col(RegistrationConversation.id) == conversation_id,
+            col(RegistrationConversation.team_id) == team_id,
+        )
+        .values(message_ts=message_ts)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def is_expired(conversation: RegistrationConversation, *, now: datetime | None = None) -> bool:

@@ -1,0 +1,113 @@
+"""The Bolt app factory: ``build_app(settings)`` wires the client, the safety middleware and
+every listener. Nothing here runs at import time and nothing reads the environment."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy import Engine
+
+from batchscout.settings import Settings
+from bot import listeners, oauth, safety
+from bot.listeners.commands.dispatch import SLASH_COMMAND
+from bot.services import Services, provide
+from storage.db import make_engine
+
+#: Bot scopes, each for something the code does (manifest.yml explains each; a test checks).
+BOT_SCOPES: tuple[str, ...] = (
+    "commands",  # /batchscout
+    "chat:write",  # answers, questions, summary cards
+    "im:write",  # conversations.open: the registration DM
+    "im:history",  # message.im: typed answers in the DM
+    "channels:history",  # message.channels: typed answers in a public channel's thread
+    "groups:history",  # message.groups: the same in private channels
+)
+
+__all__ = ["BOT_SCOPES", "SLASH_COMMAND", "build_app", "make_web_client", "uses_oauth"]
+
+logger = logging.getLogger(__name__)
+
+
+def make_web_client(settings: Settings, *, token: str | None = None) -> WebClient:
+    """A Web API client for ``SLACK_API_URL`` that retries rate limits and transient failures.
+
+    429s wait for ``Retry-After``; 5xx answers and dropped connections are retried with
+    backoff (slack_sdk's own retry handlers).
+    """
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def uses_oauth(settings: Settings) -> bool:
+    """Whether the install flow is configured: a client id and a client secret are set.
+
+    (Bolt itself switches to the install flow when it sees ``SLACK_CLIENT_ID`` and
+    ``SLACK_CLIENT_SECRET``, so the same two decide here; the state secret is then required.)
+    """
+    return bool(settings.slack_client_id and settings.slack_client_secret)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    client: WebClient | None = None,
+    engine: Engine | None = None,
+    oauth_enabled: bool | None = None,
+    process_before_response: bool = False,
+) -> App:
+    """Build the Batchscout Bolt app.
+
+    Single-workspace token mode (``SLACK_BOT_TOKEN``) unless ``oauth_enabled`` (by default:
+    whenever client id, client secret and state secret are all set), in which case the
+    install flow stores installations in the same database and one deployment serves many
+    workspaces (``SLACK_STATE_SECRET`` is then required). ``client`` and ``engine`` default to ones made from ``settings``.
+    ``process_before_response`` finishes each listener before answering Slack (tests use it
+    for determinism; in production listeners ack first and work after the HTTP answer).
+    """
+    engine = engine or make_engine(settings.database_url)
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
+    if oauth_enabled is None:
+        oauth_enabled = uses_oauth(settings)
+    if oauth_enabled:
+        client = client or make_web_client(settings)
+        app = App(
+            client=client,
+            signing_secret=signing_secret,
+            oauth_settings=oauth.oauth_settings(settings, engine, scopes=BOT_SCOPES),
+            process_before_response=process_before_response,
+            raise_error_for_unhandled_request=True,
+            logger=logger,
+        )
+    else:
+        if client is None:
+            if settings.slack_bot_token is None:
+                raise ValueError("SLACK_BOT_TOKEN is required in single-workspace mode")
+            client = make_web_client(settings, token=settings.slack_bot_token.get_secret_value())
+        app = App(
+            client=client,
+            signing_secret=signing_secret,
+            process_before_response=process_before_response,
+            raise_error_for_unhandled_request=True,
+            logger=logger,
+        )
+    app.use(provide(Services(engine=engine, settings=settings)))
+    app.use(safety.skip_retried_events)
+    app.error(safety.handle_error)
+    listeners.register(app)
+    return app

@@ -1,0 +1,53 @@
+"""The App Home tab: portfolio figures, top opportunities, the caller's own workflows and the
+"Register a workflow" button."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from audit.savings import Portfolio
+from bot.blocks import Block, actions, button, context, divider, header, section
+from bot.blocks.workflows import Row, opportunity_lines, portfolio_fields, workflow_line
+
+HOME_OPPORTUNITIES = 5
+HOME_OWN_WORKFLOWS = 25  # the tab stays well under its 100 blocks
+
+
+def home_view(figures: Portfolio, rows: Sequence[Row], own: Sequence[Row]) -> dict[str, Any]:
+    """The Home tab view for one person (``own``: the workflows they own)."""
+    blocks: list[Block] = [
+        header("Batchscout"),
+        section(
+            "Finds the AI spend that does not need to stream: register your AI workflows and "
+            "see which ones can move to a provider batch API at about half the price."
+        ),
+        actions(
+            button("Register a workflow", action_id="home_register", style="primary"),
+        ),
+        divider(),
+    ]
+    if rows:
+        blocks += [section("*This workspace, per 30-day month*"), portfolio_fields(figures)]
+        top = opportunity_lines(rows, HOME_OPPORTUNITIES)
+        if top:
+            blocks += [divider(), section("*Top opportunities*"), *top]
+    else:
+        blocks.append(section("No workflows are registered in this workspace yet."))
+    blocks += [divider(), section(f"*Your workflows* ({len(own)})")]
+    if own:
+        for workflow, item in own[:HOME_OWN_WORKFLOWS]:
+            blocks.append(
+                section(
+                    workflow_line(workflow, item),
+                    accessory=button("Edit", action_id="workflow_edit", value=workflow.name),
+                )
+            )
+        if len(own) > HOME_OWN_WORKFLOWS:
+            blocks.append(
+                context(f"And {len(own) - HOME_OWN_WORKFLOWS} more: `/batchscout list` shows all.")
+            )
+    else:
+        blocks.append(context("Workflows you own show up here. `/batchscout register` adds one."))
+    blocks.append(context("`/batchscout help` lists every command."))
+    return {"type": "home", "blocks": blocks}

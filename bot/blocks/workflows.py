@@ -1,0 +1,262 @@
+"""Messages about the inventory: the paged list, one workflow's card, the remove
+confirmation, the savings report and a model's prices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from audit.advice import advice_for
+from audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass, Mode
+from audit.money import format_count, format_unit_price, format_usd
+from audit.pricing import CatalogPrice, PriceQuote
+from audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
+from bot import messages
+from bot.blocks import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    divider,
+    fields,
+    header,
+    section,
+)
+from bot.mrkdwn import escape
+from storage.models import Workflow
+
+Row = tuple[Workflow, WorkflowFigures]
+
+#: Workflows per page of ``/batchscout list``: 20 sections plus a few framing blocks.
+PAGE_SIZE = 20
+TOP_OPPORTUNITIES = 10
+
+CLASS_BADGE = {
+    LatencyClass.REAL_TIME: ":red_circle: real-time",
+    LatencyClass.NEAR_REAL_TIME: ":large_yellow_circle: near-real-time",
+    LatencyClass.SCHEDULED: ":large_green_circle: scheduled",
+}
+
+
+def class_badge(workflow: Workflow) -> str:
+    """The latency class with its colour, flagged when it is batch disguised as stream."""
+    badge = CLASS_BADGE[LatencyClass(workflow.latency_class)]
+    if workflow.batch_disguised_as_stream:
+        badge += " · :warning: batch disguised as stream"
+    return badge
+
+
+def savings_phrase(item: WorkflowFigures) -> str:
+    """``saves $250/mo``, ``realised $250/mo`` or ``no batch savings (real-time)``."""
+    if item.bucket is Bucket.REALISED:
+        return f"realised {format_usd(item.monthly_savings)}/mo"
+    if item.bucket is Bucket.NONE:
+        return "no batch savings (someone is waiting)"
+    return f"saves {format_usd(item.monthly_savings)}/mo"
+
+
+def workflow_line(workflow: Workflow, item: WorkflowFigures) -> str:
+    """One workflow in one mrkdwn line: name, class, mode, cost and savings."""
+    return (
+        f"*{escape(workflow.name)}*\n{class_badge(workflow)} · {workflow.mode} · "
+        f"{format_usd(item.monthly_cost)}/mo · {savings_phrase(item)}"
+    )
+
+
+def portfolio_fields(figures: Portfolio) -> Block:
+    """The five portfolio figures as fields."""
+    return fields(
+        [
+            ("Monthly spend", format_usd(figures.monthly_spend)),
+            ("Migrate now", f"{format_usd(figures.migrate_now)}/mo (scheduled, on sync)"),
+            ("To challenge", f"{format_usd(figures.to_challenge)}/mo (near-real-time, on sync)"),
+            ("Realised", f"{format_usd(figures.realised)}/mo (already on batch)"),
+            ("Spend after migrating", format_usd(figures.spend_after)),
+        ]
+    )
+
+
+def opportunity_lines(rows: Sequence[Row], limit: int) -> list[Block]:
+    """The largest savings still to be had, one section each, with what to do."""
+    blocks: list[Block] = []
+    for rank, (workflow, item) in enumerate(opportunities(rows)[:limit], start=1):
+        action = advice_for(workflow.latency_class).action
+        blocks.append(
+            section(
+                f"{rank}. *{escape(workflow.name)}* saves *{format_usd(item.monthly_savings)}*/mo"
+                f" · {class_badge(workflow)} · _{action}_"
+            )
+        )
+    return blocks
+
+
+def workflow_list(rows: Sequence[Row], *, page: int) -> Message:
+    """One page of the inventory, with Previous/Next buttons when there is more."""
+    if not rows:
+        return note(messages.NO_WORKFLOWS_YET)
+    pages = (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(page, 0), pages - 1)
+    first = page * PAGE_SIZE
+    shown = rows[first : first + PAGE_SIZE]
+    blocks: list[Block] = [
+        header(f"Workflows ({len(rows)})"),
+        context(
+            f"{first + 1}–{first + len(shown)} of {len(rows)}, by name. "
+            "`/batchscout show NAME` for one in full."
+        ),
+    ]
+    blocks += [section(workflow_line(w, item)) for w, item in shown]
+    if pages > 1:
+        navigation = []
+        if page > 0:
+            navigation.append(
+                button("◀ Previous", action_id="list_page:previous", value=str(page - 1))
+            )
+        if page < pages - 1:
+            navigation.append(button("Next ▶", action_id="list_page:next", value=str(page + 1)))
+        blocks.append(divider())
+        blocks.append(actions(*navigation))
+    return Message(text=f"{len(rows)} workflows, page {page + 1} of {pages}", blocks=blocks)
+
+
+def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:
+    """One workflow in full: class, rationale, prices, savings, advice, and what to do next."""
+    advice = advice_for(workflow.latency_class)
+    name = escape(workflow.name)
+    blocks: list[Block] = [
+        header(workflow.name),
+        section(f"{class_badge(workflow)}\n{escape(workflow.rationale)}"),
+    ]
+    if workflow.freshness in (Freshness.HOUR, Freshness.DAY):
+        blocks.append(context(BATCH_TIMING_NOTE))
+    if workflow.description:
+        blocks.append(section(f"_{escape(workflow.description)}_"))
+    priced = escape(workflow.priced_model or workflow.model or "cost per request given")
+    if workflow.provider:
+        priced = f"{workflow.provider} · {priced}"
+    per_request = PriceQuote(
+        workflow.sync_per_request, workflow.batch_per_request, None, workflow.batch_basis
+    )
+    savings_label = "Realised savings" if item.bucket is Bucket.REALISED else "Monthly savings"
+    blocks.append(
+        fields(
+            [
+                ("Owner", f"<@{workflow.owner}>" if workflow.owner else "—"),
+                ("Mode", str(workflow.mode)),
+                (
+                    "Volume",
+                    f"{format_count(workflow.requests)} per {workflow.per} "
+                    f"({format_count(item.monthly_requests.to_integral_value())} a month)",
+                ),
+                ("Priced as", priced),
+                (
+                    "Per request",
+                    f"{format_unit_price(workflow.sync_per_request)} sync · "
+                    f"{format_unit_price(workflow.batch_per_request)} batch",
+                ),
+                ("Monthly cost", format_usd(item.monthly_cost)),
+                (savings_label, format_usd(item.monthly_savings)),
+                (
+                    "Answers",
+                    f"trigger `{workflow.trigger}` · reader `{workflow.reader}` · "
+                    f"freshness `{workflow.freshness}`",
+                ),
+            ]
+        )
+    )
+    blocks.append(context(per_request.basis_note))
+    blocks.append(section(f"*{advice.headline}*\n" + "\n".join(f"• {s}" for s in advice.steps)))
+    buttons = [button("Edit", action_id="workflow_edit", value=workflow.name)]
+    if workflow.mode is Mode.SYNC:
+        buttons.append(
+            button("Mark as moved to batch", action_id="workflow_migrated", value=workflow.name)
+        )
+    buttons.append(
+        button("Remove", action_id="workflow_remove_ask", value=workflow.name, style="danger")
+    )
+    blocks.append(actions(*buttons))
+    return Message(text=f"{name}: {workflow.latency_class}", blocks=blocks)
+
+
+def remove_confirmation(workflow: Workflow) -> Message:
+    """Are you sure? Remove or Keep."""
+    text = messages.REMOVE_QUESTION.format(name=escape(workflow.name))
+    return Message(
+        text=text,
+        blocks=[
+            section(text),
+            actions(
+                button(
+                    "Remove",
+                    action_id="workflow_remove_confirm",
+                    value=workflow.name,
+                    style="danger",
+                ),
+                button("Keep", action_id="workflow_remove_cancel", value=workflow.name),
+            ),
+        ],
+    )
+
+
+def savings_report(figures: Portfolio, rows: Sequence[Row]) -> Message:
+    """The portfolio figures and the top opportunities."""
+    if not rows:
+        return note(messages.NO_WORKFLOWS_YET)
+    blocks: list[Block] = [header("Savings, per 30-day month"), portfolio_fields(figures)]
+    top = opportunity_lines(rows, TOP_OPPORTUNITIES)
+    if top:
+        blocks += [divider(), section("*Top opportunities*"), *top]
+    text = (
+        f"Migrate now: {format_usd(figures.migrate_now)}/mo; to challenge: "
+        f"{format_usd(figures.to_challenge)}/mo; realised: {format_usd(figures.realised)}/mo"
+    )
+    return Message(text=text, blocks=blocks)
+
+
+def prices_card(
+    price: CatalogPrice, per_request: PriceQuote, *, input_tokens: int, output_tokens: int
+) -> Message:
+    """A model's synchronous and batch prices, per million tokens and per request."""
+    title = f"{price.name} ({price.provider} · {price.model})"
+    half = per_request.sync_per_request - per_request.batch_per_request
+    blocks: list[Block] = [
+        header(title),
+        fields(
+            [
+                (
+                    "Input / 1M tokens",
+                    f"{format_usd(price.input_per_mtok)} sync · {format_usd(price.batch_input_per_mtok)} batch",
+                ),
+                (
+                    "Output / 1M tokens",
+                    f"{format_usd(price.output_per_mtok)} sync · {format_usd(price.batch_output_per_mtok)} batch",
+                ),
+                (
+                    f"Per request ({format_count(input_tokens)} in, {format_count(output_tokens)} out)",
+                    f"{format_unit_price(per_request.sync_per_request)} sync · "
+                    f"{format_unit_price(per_request.batch_per_request)} batch",
+                ),
+                ("Batch saves per 1,000 requests", format_usd(half * Decimal(1000))),
+            ]
+        ),
+        context(escape(per_request.basis_note)),
+    ]
+    return Message(text=escape(title), blocks=blocks)
+
+
+def not_found(name: str, suggestions: Sequence[str]) -> Message:
+    """No such workflow, with the closest names."""
+    text = messages.NO_SUCH_WORKFLOW.format(name=escape(name))
+    if suggestions:
+        text += " " + messages.DID_YOU_MEAN.format(
+            names=", ".join(f"*{escape(s)}*" for s in suggestions)
+        )
+    else:
+        text += " " + messages.SEE_THE_LIST
+    return note(text)
+
+
+def note(text: str) -> Message:
+    """A one-section message (``text`` already escaped where typed)."""
+    return Message(text=text, blocks=[section(text)])

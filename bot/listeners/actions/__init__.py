@@ -1,0 +1,24 @@
+"""Interactivity: buttons and menus (``block_actions``) and the model menu's options."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import App
+
+from bot.blocks.registration import ANSWER_ACTION, MODEL_ACTION
+from bot.listeners.actions import conversation, home, workflows
+
+
+def register(app: App) -> None:
+    """Wire every button and menu by its action id."""
+    app.action(re.compile(r"^list_page:"))(workflows.turn_list_page)
+    app.action("workflow_edit")(workflows.edit_workflow)
+    app.action("workflow_migrated")(workflows.mark_migrated)
+    app.action("workflow_remove_ask")(workflows.ask_to_remove)
+    app.action("workflow_remove_confirm")(workflows.confirm_remove)
+    app.action("workflow_remove_cancel")(workflows.keep_workflow)
+    app.action("home_register")(home.register_from_home)
+    app.action(re.compile(rf"^{ANSWER_ACTION}:"))(conversation.answer_button)
+    app.action(MODEL_ACTION)(conversation.choose_model)
+    app.options(MODEL_ACTION)(conversation.model_options)

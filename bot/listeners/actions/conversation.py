@@ -1,0 +1,60 @@
+"""Buttons and the model menu of a registration conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot import registration
+from bot.blocks.registration import ButtonValue
+from bot.services import services_of, team_of
+
+
+def _where(body: dict[str, Any]) -> registration.Place:
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
+    thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts") or ""
+    return registration.Place(str(channel), str(thread_ts))
+
+
+def _answer(body: dict[str, Any], client: WebClient, context: BoltContext, value: str) -> None:
+    reference = ButtonValue.decode(value)
+    if reference is None:
+        return
+    registration.answer(
+        services=services_of(context),
+        client=client,
+        team_id=team_of(context),
+        user_id=str(body["user"]["id"]),
+        conversation_id=reference.conversation_id,
+        text=reference.answer,
+        where=_where(body),
+        expected_version=reference.version,
+    )
+
+
+def answer_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """A choice, Back/Skip/Keep/Cancel, or Save/Edit/Cancel on the summary card."""
+    ack()
+    _answer(body, client, context, str(body["actions"][0].get("value") or ""))
+
+
+def choose_model(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """A model picked from the searchable menu."""
+    ack()
+    selected = body["actions"][0].get("selected_option") or {}
+    _answer(body, client, context, str(selected.get("value") or ""))
+
+
+def model_options(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """The model menu's options for what the person typed so far."""
+    options = registration.model_options(
+        services=services_of(context),
+        team_id=team_of(context),
+        user_id=str(body["user"]["id"]),
+        block_id=str(body.get("block_id") or ""),
+        query=str(body.get("value") or ""),
+    )
+    ack(options=options)

@@ -1,0 +1,24 @@
+"""The Home tab's "Register a workflow" button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot import registration
+from bot.services import services_of, team_of
+
+
+def register_from_home(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Start a registration in the person's DM with the bot."""
+    ack()
+    user_id = str(body["user"]["id"])
+    place = registration.open_dm(client, user_id)
+    registration.start(
+        services=services_of(context), client=client, team_id=team_of(context),
+        user_id=user_id, place=place,
+    )  # fmt: skip

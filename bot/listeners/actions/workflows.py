@@ -1,0 +1,108 @@
+"""Buttons on inventory messages: list pages, Edit, Mark as moved to batch, Remove / Keep."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import messages, registration
+from bot.blocks import Message
+from bot.blocks import workflows as blocks
+from bot.home import publish_home
+from bot.listeners.commands.changes import mark_migrated as mark_as_migrated
+from bot.mrkdwn import escape
+from bot.services import services_of, team_of
+from storage import queries
+
+
+def _value(body: dict[str, Any]) -> str:
+    return str(body["actions"][0].get("value") or "")
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str(body["user"]["id"])
+
+
+def _show(respond: Respond, message: Message) -> None:
+    """Replace the message the button was on (an ephemeral answer to the command)."""
+    respond(replace_original=True, response_type="ephemeral", **message.as_kwargs())
+
+
+def turn_list_page(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Previous / Next on the workflow list."""
+    ack()
+    value = _value(body)
+    if not value.isdigit():
+        _show(respond, blocks.note(messages.LIST_PAGE_EXPIRED))
+        return
+    with services_of(context).session() as session:
+        _, rows = queries.workspace_portfolio(session=session, team_id=team_of(context))
+    _show(respond, blocks.workflow_list(rows, page=int(value)))
+
+
+def edit_workflow(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Edit (on a workflow's card or the Home tab): the conversation, in a DM."""
+    ack()
+    user_id = _user(body)
+    services = services_of(context)
+    team_id = team_of(context)
+    place = registration.open_dm(client, user_id)
+    started = registration.start(
+        services=services, client=client, team_id=team_id, user_id=user_id, place=place,
+        editing=_value(body),
+    )  # fmt: skip
+    if not started:
+        client.chat_postMessage(
+            channel=place.channel_id, text=messages.ALREADY_GONE.format(name=escape(_value(body)))
+        )
+
+
+def mark_migrated(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Mark as moved to batch (on a workflow's card)."""
+    ack()
+    services = services_of(context)
+    text = mark_as_migrated(services, team_of(context), _value(body))
+    _show(respond, blocks.note(text))
+    publish_home(client=client, services=services, team_id=team_of(context), user_id=_user(body))
+
+
+def ask_to_remove(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Remove (on a workflow's card): ask first."""
+    ack()
+    with services_of(context).session() as session:
+        workflow = queries.get_workflow(
+            session=session, team_id=team_of(context), name=_value(body)
+        )
+    if workflow is None:
+        _show(respond, blocks.note(messages.ALREADY_GONE.format(name=escape(_value(body)))))
+        return
+    _show(respond, blocks.remove_confirmation(workflow))
+
+
+def confirm_remove(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Remove, confirmed."""
+    ack()
+    services = services_of(context)
+    with services.session() as session:
+        removed = queries.remove_workflow(
+            session=session, team_id=team_of(context), name=_value(body)
+        )
+    name = escape(removed.name if removed else _value(body))
+    text = messages.REMOVED if removed else messages.ALREADY_GONE
+    _show(respond, blocks.note(text.format(name=name)))
+    if removed:
+        publish_home(
+            client=client, services=services, team_id=team_of(context), user_id=_user(body)
+        )
+
+
+def keep_workflow(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    """Keep: nothing removed."""
+    ack()
+    _show(respond, blocks.note(messages.REMOVE_KEPT.format(name=escape(_value(body)))))

@@ -1,0 +1,12 @@
+"""Slash commands: ``/batchscout`` and its subcommands (see ``dispatch.SUBCOMMANDS``)."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.listeners.commands.dispatch import SLASH_COMMAND, handle_batchscout
+
+
+def register(app: App) -> None:
+    """Wire ``/batchscout``."""
+    app.command(SLASH_COMMAND)(handle_batchscout)

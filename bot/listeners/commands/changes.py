@@ -1,0 +1,53 @@
+"""``remove NAME`` (after a confirmation) and ``migrated NAME``."""
+
+from __future__ import annotations
+
+from audit.latency import LatencyClass, Mode
+from audit.money import format_usd
+from bot import messages
+from bot.blocks import workflows as blocks
+from bot.home import publish_home
+from bot.listeners.commands.call import CommandCall
+from bot.listeners.commands.inventory import closest_names
+from bot.mrkdwn import escape
+from bot.services import Services
+from storage import queries
+
+
+def remove(call: CommandCall) -> None:
+    """Ask before removing: Remove / Keep buttons (see ``listeners.actions.workflows``)."""
+    with call.services.session() as session:
+        workflow = queries.get_workflow(session=session, team_id=call.team_id, name=call.argument)
+        if workflow is None:
+            names = [w.name for w in queries.list_workflows(session=session, team_id=call.team_id)]
+            call.reply(blocks.not_found(call.argument, closest_names(names, call.argument)))
+            return
+    call.reply(blocks.remove_confirmation(workflow))
+
+
+def mark_migrated(services: Services, team_id: str, name: str) -> str:
+    """Mark a workflow as on a batch API; returns what to tell the person (mrkdwn)."""
+    with services.session() as session:
+        workflow = queries.get_workflow(session=session, team_id=team_id, name=name)
+        if workflow is None:
+            names = [w.name for w in queries.list_workflows(session=session, team_id=team_id)]
+            return blocks.not_found(name, closest_names(names, name)).text
+        if workflow.mode is Mode.BATCH:
+            return messages.ALREADY_MIGRATED.format(name=escape(workflow.name))
+        updated = queries.mark_migrated(session=session, team_id=team_id, name=name)
+        assert updated is not None
+        figures = queries.figures_of(updated)
+    if updated.latency_class is LatencyClass.REAL_TIME:
+        return messages.MIGRATED_REAL_TIME.format(name=escape(updated.name))
+    return messages.MIGRATED.format(
+        name=escape(updated.name), savings=format_usd(figures.monthly_savings)
+    )
+
+
+def migrated(call: CommandCall) -> None:
+    """Mark a workflow as moved to a batch API, so its savings count as realised."""
+    text = mark_migrated(call.services, call.team_id, call.argument)
+    call.reply(blocks.note(text))
+    publish_home(
+        client=call.client, services=call.services, team_id=call.team_id, user_id=call.user_id
+    )

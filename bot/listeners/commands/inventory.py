@@ -1,0 +1,43 @@
+"""``list``, ``show NAME`` and ``savings``: reading the inventory."""
+
+from __future__ import annotations
+
+import difflib
+
+from bot.blocks import workflows as blocks
+from bot.listeners.commands.call import CommandCall
+from storage import queries
+
+
+def list_workflows(call: CommandCall) -> None:
+    """The first page of the inventory."""
+    with call.services.session() as session:
+        _, rows = queries.workspace_portfolio(session=session, team_id=call.team_id)
+    call.reply(blocks.workflow_list(rows, page=0))
+
+
+def closest_names(names: list[str], wanted: str) -> list[str]:
+    """Up to three names close to ``wanted`` (case-insensitive), for "did you mean"."""
+    by_key = {name.casefold(): name for name in names}
+    close = difflib.get_close_matches(wanted.casefold(), list(by_key), n=3, cutoff=0.6)
+    contains = [k for k in by_key if wanted.casefold() in k and k not in close]
+    return [by_key[k] for k in (close + contains)[:3]]
+
+
+def show_workflow(call: CommandCall) -> None:
+    """One workflow's card, or the closest names when there is none by that name."""
+    with call.services.session() as session:
+        workflow = queries.get_workflow(session=session, team_id=call.team_id, name=call.argument)
+        if workflow is None:
+            names = [w.name for w in queries.list_workflows(session=session, team_id=call.team_id)]
+            call.reply(blocks.not_found(call.argument, closest_names(names, call.argument)))
+            return
+        figures = queries.figures_of(workflow)
+    call.reply(blocks.workflow_card(workflow, figures))
+
+
+def savings(call: CommandCall) -> None:
+    """The portfolio figures and the top opportunities."""
+    with call.services.session() as session:
+        figures, rows = queries.workspace_portfolio(session=session, team_id=call.team_id)
+    call.reply(blocks.savings_report(figures, rows))

@@ -1,0 +1,68 @@
+"""``prices MODEL``: a model's synchronous and batch prices from the catalog."""
+
+from __future__ import annotations
+
+from audit.pricing import CatalogPrice, PricingError, Provider, catalog_price, quote, search_models
+from bot import messages
+from bot.blocks import workflows as blocks
+from bot.listeners.commands.call import CommandCall
+from bot.mrkdwn import escape
+
+#: The request shape the per-request line is priced for (as the CLI's defaults).
+INPUT_TOKENS = 1000
+OUTPUT_TOKENS = 500
+_PROVIDER_WORDS = {p.value: p for p in Provider} | {
+    "aws": Provider.BEDROCK,
+    "gemini": Provider.GOOGLE,
+}
+
+
+def _split(argument: str) -> tuple[Provider | None, str]:
+    """``anthropic claude-3-5-haiku`` or ``anthropic/claude-3-5-haiku`` → provider, model."""
+    for separator in (" ", "/", ":"):
+        first, found, rest = argument.partition(separator)
+        if found and first.lower() in _PROVIDER_WORDS and rest.strip():
+            return _PROVIDER_WORDS[first.lower()], rest.strip()
+    return None, argument.strip()
+
+
+def find_price(provider: Provider | None, model: str) -> CatalogPrice | None:
+    """The catalog price for ``model``, trying each catalog provider unless one was given."""
+    candidates = [provider] if provider else [p for p in Provider if p is not Provider.OTHER]
+    for candidate in candidates:
+        try:
+            return catalog_price(candidate, model)
+        except PricingError:
+            continue
+    return None
+
+
+def prices(call: CommandCall) -> None:
+    """Prices per million tokens and per request, sync against batch."""
+    provider, model = _split(call.argument)
+    price = find_price(provider, model)
+    if price is None:
+        candidates = [provider] if provider else [p for p in Provider if p is not Provider.OTHER]
+        close = [m for p in candidates for m in search_models(p, model, limit=3)][:5]
+        template = messages.PRICES_UNKNOWN_MODEL_FOR if provider else messages.PRICES_UNKNOWN_MODEL
+        text = template.format(provider=provider, model=escape(model))
+        if close:
+            text += " " + messages.DID_YOU_MEAN.format(
+                names=", ".join(f"`{escape(m)}`" for m in close)
+            )
+        else:
+            text += " " + messages.PRICES_EXAMPLE
+        call.reply(blocks.note(text))
+        return
+    per_request = quote(
+        provider=price.provider,
+        model=price.model,
+        input_tokens=INPUT_TOKENS,
+        output_tokens=OUTPUT_TOKENS,
+        cost_per_request=None,
+    )
+    call.reply(
+        blocks.prices_card(
+            price, per_request, input_tokens=INPUT_TOKENS, output_tokens=OUTPUT_TOKENS
+        )
+    )

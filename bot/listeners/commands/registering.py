@@ -1,0 +1,38 @@
+"""``register`` and ``edit NAME``: the conversation starts in a DM with the person."""
+
+from __future__ import annotations
+
+from bot import messages, registration
+from bot.blocks import workflows as blocks
+from bot.listeners.commands.call import CommandCall
+from bot.listeners.commands.inventory import closest_names
+from storage import queries
+
+
+def register(call: CommandCall) -> None:
+    """Open a DM and ask the first question there."""
+    place = registration.open_dm(call.client, call.user_id)
+    registration.start(
+        services=call.services, client=call.client, team_id=call.team_id,
+        user_id=call.user_id, place=place,
+    )  # fmt: skip
+    call.reply(blocks.note(messages.DM_STARTED))
+
+
+def edit(call: CommandCall) -> None:
+    """The same conversation, with the workflow's current answers as defaults."""
+    with call.services.session() as session:
+        workflow = queries.get_workflow(session=session, team_id=call.team_id, name=call.argument)
+        names = [w.name for w in queries.list_workflows(session=session, team_id=call.team_id)]
+    if workflow is None:
+        call.reply(blocks.not_found(call.argument, closest_names(names, call.argument)))
+        return
+    place = registration.open_dm(call.client, call.user_id)
+    started = registration.start(
+        services=call.services, client=call.client, team_id=call.team_id,
+        user_id=call.user_id, place=place, editing=workflow.name,
+    )  # fmt: skip
+    if not started:  # removed between the lookup and now
+        call.reply(blocks.not_found(call.argument, []))
+        return
+    call.reply(blocks.note(messages.DM_STARTED))

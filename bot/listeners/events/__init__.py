@@ -1,0 +1,20 @@
+"""Events API: the Home tab opening, and messages (typed answers in DMs and threads).
+
+Subscribed events that need nothing (edits, joins, bots talking) are acknowledged by the
+global error handler's unhandled-request branch, never answered with a 404.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.listeners.events import home, messages
+
+#: The bot events subscribed in manifest.yml, and who handles them.
+SUBSCRIBED_EVENTS = ("app_home_opened", "message.im", "message.channels", "message.groups")
+
+
+def register(app: App) -> None:
+    """Wire event listeners."""
+    app.event("app_home_opened")(home.publish_on_open)
+    app.event("message")(messages.on_message)

@@ -1,0 +1,23 @@
+"""``app_home_opened``: draw the Home tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+from bot.home import publish_home
+from bot.services import services_of, team_of
+
+
+def publish_on_open(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Publish the Home tab when its person opens it (the Messages tab needs nothing)."""
+    if event.get("tab", "home") != "home":
+        return
+    publish_home(
+        client=client,
+        services=services_of(context),
+        team_id=team_of(context),
+        user_id=str(event["user"]),
+    )

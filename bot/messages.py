@@ -1,0 +1,90 @@
+"""Every sentence Batchscout says in Slack that is not rendered from data: errors, notes,
+confirmations. ``{placeholders}`` that hold user-typed text must be filled with escaped text
+(``bot.mrkdwn.escape``)."""
+
+from __future__ import annotations
+
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on my side and nothing was changed. Please try again in a "
+    "moment; if it keeps happening, tell whoever runs Batchscout in this workspace."
+)
+
+# -- the slash command -----------------------------------------------------------------------
+
+UNKNOWN_SUBCOMMAND = "I don't know `{word}`. Here is what I can do:"
+EMPTY_COMMAND = "Batchscout finds the AI spend that does not need to stream. Here is what I can do:"
+MISSING_ARGUMENT = "`/batchscout {usage}` needs {what}. For example: `/batchscout {example}`."
+UNEXPECTED_ARGUMENT = "`/batchscout {name}` takes nothing after it (I got “{extra}”)."
+USAGE_FOOTER = 'Names may be quoted: `/batchscout show "Nightly ticket summaries"`.'
+
+NO_SUCH_WORKFLOW = "There is no workflow named “{name}” in this workspace."
+DID_YOU_MEAN = "Did you mean {names}?"
+SEE_THE_LIST = "`/batchscout list` shows them all."
+NO_WORKFLOWS_YET = (
+    "No workflows are registered in this workspace yet. "
+    "Start with `/batchscout register`: it takes about two minutes."
+)
+
+REMOVE_QUESTION = "Remove *{name}* from the inventory? Its savings leave the totals."
+REMOVED = "Removed *{name}* from the inventory."
+REMOVE_KEPT = "Kept *{name}*; nothing was removed."
+ALREADY_GONE = "*{name}* is no longer in the inventory."
+
+MIGRATED = (
+    "Marked *{name}* as moved to a batch API: its {savings} a month now count as realised "
+    "savings. Nice work."
+)
+MIGRATED_REAL_TIME = (
+    "Marked *{name}* as running on a batch API. Note that it is classed real-time: someone "
+    "waits on screen for it, so check that the batch latency is acceptable to them."
+)
+ALREADY_MIGRATED = "*{name}* is already marked as running on a batch API."
+
+PRICES_UNKNOWN_MODEL = "The price catalog has no model “{model}”."
+PRICES_UNKNOWN_MODEL_FOR = "The price catalog has no {provider} model “{model}”."
+PRICES_EXAMPLE = (
+    "Try `/batchscout prices gpt-4o-mini` or `/batchscout prices anthropic claude-3-5-haiku`."
+)
+
+LIST_PAGE_EXPIRED = "That list is out of date; run `/batchscout list` again."
+
+# -- registration ----------------------------------------------------------------------------
+
+DM_STARTED = "I've sent you a direct message with the first question. Answer there, one at a time."
+REGISTRATION_REPLACED = (
+    "I set aside the registration you had started here; nothing of it was saved."
+)
+REGISTRATION_EXPIRED = (
+    "This registration sat unanswered for 24 hours, so I closed it; nothing was saved. "
+    "Start again with `/batchscout register`."
+)
+REGISTRATION_CANCELLED = "Cancelled. Nothing was saved; `/batchscout register` starts again."
+REGISTRATION_SAVED = "Saved *{name}*. `/batchscout show {name}` shows it again at any time; it is on your Home tab too."
+REGISTRATION_CLOSED = "This registration is already closed."
+NOT_YOUR_REGISTRATION = (
+    "This registration belongs to someone else; start your own with `/batchscout register`."
+)
+STALE_QUESTION = "That question was already answered; please answer the latest one."
+ANSWERED_AT_ONCE = (
+    "I got two answers at once and kept the first; please answer the latest question."
+)
+REGISTER_INTRO = (
+    "Let's register an AI workflow. I'll ask one question at a time: press a button or type "
+    "your answer. `back`, `skip`, `cancel` and `help` work at every step."
+)
+EDIT_INTRO = (
+    "Editing *{name}*: each question starts from the current answer; press *Keep* (or type "
+    "`keep`) to leave it as it is."
+)
+REGISTRATION_BROKEN = (
+    "I could not pick this registration up again after an update, so I closed it; nothing was "
+    "saved. Sorry! Start again with `/batchscout register`."
+)
+NAME_CLASH = (
+    "Someone saved a workflow named “{name}” in the meantime, so I did not save over it. "
+    "Press *Edit an answer* to pick another name."
+)
+DM_HINT = (
+    "Type `register` to register an AI workflow here, or `edit NAME` to change one. "
+    "`/batchscout help` lists everything else."
+)
