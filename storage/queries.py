@@ -156,11 +156,35 @@ def import_specs(
     return save_assessments(session=session, team_id=team_id, assessments=assessments, actor=actor)
 
 
+class NameTakenError(ValueError):
+    """Another workflow of the workspace already has that name."""
+
+
 def save_spec(
-    *, session: Session, team_id: str, spec: WorkflowSpec, actor: str | None = None
+    *,
+    session: Session,
+    team_id: str,
+    spec: WorkflowSpec,
+    actor: str | None = None,
+    replacing: str | None = None,
 ) -> Workflow:
-    """Price and store one workflow (created, or updated by name)."""
+    """Price and store one workflow: created, or updated by name.
+
+    With ``replacing`` (the name of the workflow being edited) that workflow is updated, and
+    renamed when ``spec.name`` differs; :class:`NameTakenError` if the new name belongs to
+    another workflow.
+    """
     assessment = assess(spec, get_price_book(session=session, team_id=team_id))
+    if replacing is not None and name_key(replacing) != name_key(spec.name):
+        original = get_workflow(session=session, team_id=team_id, name=replacing)
+        if get_workflow(session=session, team_id=team_id, name=spec.name) is not None:
+            raise NameTakenError(f"“{spec.name}” is already the name of another workflow")
+        if original is not None:
+            for column, value in _assessed_values(assessment).items():
+                setattr(original, column, value)
+            session.add(original)
+            session.flush()
+            return original
     result = save_assessments(
         session=session, team_id=team_id, assessments=[assessment], actor=actor
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC
 from decimal import Decimal
 
@@ -166,3 +167,24 @@ def test_workspace_overrides_reprice_workflows(engine: Engine) -> None:
         assert assist.batch_per_request == Decimal("0.0082") * Decimal("0.4")
     with pytest.raises(ValueError, match="between 0 and 1"), session_scope(engine) as session:
         queries.set_batch_discount(session=session, team_id="T0AAA", discount=Decimal("1.5"))
+
+
+def test_an_edit_can_rename_a_workflow(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        queries.import_specs(session=session, team_id="T0AAA", specs=parse_csv(INVENTORY))
+    renamed = replace(parse_csv(INVENTORY)[0], name="Overnight ticket summaries", line=None)
+
+    with session_scope(engine) as session:
+        saved = queries.save_spec(
+            session=session, team_id="T0AAA", spec=renamed, replacing="Nightly ticket summaries"
+        )
+        taken = replace(renamed, name="Support assist")
+        with pytest.raises(queries.NameTakenError):
+            queries.save_spec(
+                session=session, team_id="T0AAA", spec=taken, replacing="Overnight ticket summaries"
+            )
+
+    with session_scope(engine) as session:
+        names = [w.name for w in queries.list_workflows(session=session, team_id="T0AAA")]
+    assert names == ["Overnight ticket summaries", "Support assist", "Weekly digest"]
+    assert saved.id is not None

@@ -1,0 +1,336 @@
+"""The weekly digest's facts, its deterministic template, and the check that LLM prose states
+no figure the facts do not hold.
+
+Pure: callers turn stored workflows into :class:`DigestItem` values and the previous digest's
+facts into a :class:`DigestFacts`; everything the digest says comes from here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from audit.latency import LatencyClass, Mode
+from audit.money import format_usd
+from audit.savings import Bucket, WorkflowFigures, portfolio
+
+DEFAULT_NOISE_FLOOR = Decimal(25)
+TOP_LIMIT = 5
+LIST_LIMIT = 15
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """One workflow as the digest needs it."""
+
+    name: str
+    owner: str | None
+    latency_class: LatencyClass
+    disguised: bool
+    mode: Mode
+    figures: WorkflowFigures
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A workflow named in the digest, with the money that matters for it."""
+
+    name: str
+    owner: str | None
+    monthly_savings: Decimal
+    disguised: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DigestFacts:
+    """Everything a digest states. Serialisable with :meth:`to_dict` for storage."""
+
+    monthly_spend: Decimal
+    migrate_now: Decimal
+    to_challenge: Decimal
+    realised: Decimal
+    spend_after: Decimal
+    eligible_share: Decimal
+    workflow_count: int
+    top: tuple[Line, ...]
+    challenge: tuple[Line, ...]
+    realised_lines: tuple[Line, ...]
+    new: tuple[str, ...]
+    changed: tuple[str, ...]
+    hidden_below_floor: int
+    noise_floor: Decimal
+    previous_migrate_now: Decimal | None = None
+    spend_by_class: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def migrate_now_change(self) -> Decimal | None:
+        """How much the migrate-now figure moved since the last digest."""
+        if self.previous_migrate_now is None:
+            return None
+        return self.migrate_now - self.previous_migrate_now
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (money as strings)."""
+        data: dict[str, Any] = _jsonable(asdict(self))
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DigestFacts:
+        """Rebuild facts stored with :meth:`to_dict`."""
+
+        def lines(key: str) -> tuple[Line, ...]:
+            return tuple(
+                Line(
+                    item["name"], item["owner"], Decimal(item["monthly_savings"]), item["disguised"]
+                )
+                for item in data[key]
+            )
+
+        previous = data.get("previous_migrate_now")
+        return cls(
+            monthly_spend=Decimal(data["monthly_spend"]),
+            migrate_now=Decimal(data["migrate_now"]),
+            to_challenge=Decimal(data["to_challenge"]),
+            realised=Decimal(data["realised"]),
+            spend_after=Decimal(data["spend_after"]),
+            eligible_share=Decimal(data["eligible_share"]),
+            workflow_count=int(data["workflow_count"]),
+            top=lines("top"),
+            challenge=lines("challenge"),
+            realised_lines=lines("realised_lines"),
+            new=tuple(data["new"]),
+            changed=tuple(data["changed"]),
+            hidden_below_floor=int(data["hidden_below_floor"]),
+            noise_floor=Decimal(data["noise_floor"]),
+            previous_migrate_now=None if previous is None else Decimal(previous),
+            spend_by_class={k: Decimal(v) for k, v in data.get("spend_by_class", {}).items()},
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def build_facts(
+    items: Iterable[DigestItem],
+    *,
+    since: datetime | None,
+    previous: DigestFacts | None = None,
+    noise_floor: Decimal = DEFAULT_NOISE_FLOOR,
+) -> DigestFacts:
+    """Compute a digest's facts from a workspace's workflows.
+
+    ``since`` is when the previous digest was posted (``None`` for the first): workflows
+    created after it are new, those updated after it are changed. Opportunities below the
+    ``noise_floor`` (monthly savings) are left out and counted.
+    """
+    rows = list(items)
+    totals = portfolio(item.figures for item in rows)
+
+    def line(item: DigestItem) -> Line:
+        return Line(item.name, item.owner, item.figures.monthly_savings, item.disguised)
+
+    def by_savings(bucket: Bucket) -> list[DigestItem]:
+        found = [i for i in rows if i.figures.bucket is bucket]
+        return sorted(found, key=lambda i: (-i.figures.monthly_savings, i.name.casefold()))
+
+    migrate = by_savings(Bucket.MIGRATE_NOW)
+    challenge = by_savings(Bucket.TO_CHALLENGE)
+    # Disguised streams first: they are the likeliest to move.
+    challenge.sort(key=lambda i: not i.disguised)
+    shown_migrate = [i for i in migrate if i.figures.monthly_savings >= noise_floor]
+    shown_challenge = [i for i in challenge if i.figures.monthly_savings >= noise_floor]
+    hidden = len(migrate) - len(shown_migrate) + len(challenge) - len(shown_challenge)
+    new = [i.name for i in rows if since is not None and i.created_at > since]
+    changed = [
+        i.name for i in rows if since is not None and i.created_at <= since and i.updated_at > since
+    ]
+    return DigestFacts(
+        monthly_spend=totals.monthly_spend,
+        migrate_now=totals.migrate_now,
+        to_challenge=totals.to_challenge,
+        realised=totals.realised,
+        spend_after=totals.spend_after,
+        eligible_share=totals.eligible_share,
+        workflow_count=len(rows),
+        top=tuple(line(i) for i in shown_migrate[:TOP_LIMIT]),
+        challenge=tuple(line(i) for i in shown_challenge[:LIST_LIMIT]),
+        realised_lines=tuple(line(i) for i in by_savings(Bucket.REALISED)[:LIST_LIMIT]),
+        new=tuple(sorted(new, key=str.casefold)[:LIST_LIMIT]),
+        changed=tuple(sorted(changed, key=str.casefold)[:LIST_LIMIT]),
+        hidden_below_floor=hidden,
+        noise_floor=noise_floor,
+        previous_migrate_now=previous.migrate_now if previous else None,
+        spend_by_class={
+            str(latency_class): sum(
+                (i.figures.monthly_cost for i in rows if i.latency_class is latency_class), Decimal(0)
+            )
+            for latency_class in LatencyClass
+        },
+    )
+
+
+def percent(share: Decimal) -> str:
+    """A share (0–1) as a whole percentage: ``80%``."""
+    return f"{(share * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
+
+
+def change_sentence(facts: DigestFacts) -> str:
+    """One line on what changed since the last digest."""
+    delta = facts.migrate_now_change
+    parts: list[str] = []
+    if delta is None:
+        parts.append("This is the first digest for this channel.")
+    elif delta > 0:
+        parts.append(
+            f"Savings available rose by {format_usd(delta)} a month since the last digest."
+        )
+    elif delta < 0:
+        parts.append(
+            f"Savings available fell by {format_usd(-delta)} a month since the last digest."
+        )
+    else:
+        parts.append("Savings available are unchanged since the last digest.")
+    if facts.new or facts.changed:
+        parts.append(f"{len(facts.new)} new and {len(facts.changed)} changed workflows.")
+    return " ".join(parts)
+
+
+def template_prose(facts: DigestFacts) -> str:
+    """The deterministic summary posted when no LLM prose is ready."""
+    if facts.workflow_count == 0:
+        return "No workflows are registered yet: register one with /batchscout register."
+    sentences = []
+    if facts.migrate_now > 0:
+        sentences.append(
+            f"Moving the scheduled workflows still on synchronous APIs to a batch API would save "
+            f"{format_usd(facts.migrate_now)} a month, on {percent(facts.eligible_share)} of "
+            f"{format_usd(facts.monthly_spend)} monthly spend."
+        )
+    else:
+        sentences.append(
+            f"No scheduled workflow is left on a synchronous API; monthly spend is "
+            f"{format_usd(facts.monthly_spend)}."
+        )
+    if facts.top:
+        sentences.append(
+            f"The biggest opportunity is {facts.top[0].name}, at "
+            f"{format_usd(facts.top[0].monthly_savings)} a month."
+        )
+    if facts.to_challenge > 0:
+        sentences.append(
+            f"Challenging the near-real-time workflows could save up to "
+            f"{format_usd(facts.to_challenge)} more."
+        )
+    return " ".join(sentences[:3])
+
+
+def llm_prompt(facts: DigestFacts) -> tuple[str, str]:
+    """The system text and prompt asking a model for two or three sentences of digest prose."""
+    system = (
+        "You write the opening summary of a weekly Slack digest about moving AI workloads to "
+        "provider batch APIs, which cost about half of synchronous APIs. Write two or three "
+        "plain sentences for engineers. Use only the figures given, written exactly as given; "
+        "state no other number. No markdown, no lists, no mentions, no links, no greeting."
+    )
+    lines = [
+        f"Monthly AI spend: {format_usd(facts.monthly_spend)}",
+        f"Savings available now by moving scheduled workflows to batch: {format_usd(facts.migrate_now)} a month",
+        f"Share of spend eligible now: {percent(facts.eligible_share)}",
+        f"Spend after migrating: {format_usd(facts.spend_after)} a month",
+        f"Near-real-time workflows worth challenging could save up to: {format_usd(facts.to_challenge)} a month",
+        f"Savings already realised on batch: {format_usd(facts.realised)} a month",
+    ]
+    lines += [
+        f"Opportunity: {line.name}, saving {format_usd(line.monthly_savings)} a month"
+        for line in facts.top[:3]
+    ]
+    return system, "Facts for this week's digest:\n" + "\n".join(f"- {line}" for line in lines)
+
+
+_FIGURE = re.compile(
+    r"(?<![\w.])\$?\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s?(k|K|m|M|%|percent)?(?![\w])"
+)
+
+
+def stated_figures(text: str) -> list[tuple[Decimal, bool]]:
+    """Every figure a text states, as ``(value, is_percent)``; thousands suffixes expanded."""
+    found: list[tuple[Decimal, bool]] = []
+    for match in _FIGURE.finditer(text[:5000]):
+        whole, fraction, suffix = match.groups()
+        try:
+            value = Decimal(whole.replace(",", "") + (fraction or ""))
+        except InvalidOperation:  # pragma: no cover - the pattern admits digits only
+            continue
+        suffix = (suffix or "").lower()
+        if suffix == "k":
+            value *= 1000
+        elif suffix == "m":
+            value *= 1_000_000
+        found.append((value, suffix in ("%", "percent")))
+    return found
+
+
+def _allowed(facts: DigestFacts) -> tuple[set[Decimal], set[Decimal]]:
+    money = [
+        facts.monthly_spend,
+        facts.migrate_now,
+        facts.to_challenge,
+        facts.realised,
+        facts.spend_after,
+        *(line.monthly_savings for line in facts.top),
+        *(line.monthly_savings for line in facts.challenge),
+        *(line.monthly_savings for line in facts.realised_lines),
+    ]
+    amounts: set[Decimal] = set()
+    for value in money:
+        amounts.add(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        amounts.add(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        # "$7.5k" style roundings of the same figure.
+        amounts.add((value / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) * 1000)
+        amounts.add((value / 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP) * 1000)
+    amounts.update(Decimal(n) for n in (facts.workflow_count, len(facts.top), len(facts.challenge)))
+    percents = {
+        (facts.eligible_share * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP),
+        (facts.eligible_share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+    }
+    return amounts, percents
+
+
+def prose_matches_facts(text: str, facts: DigestFacts) -> bool:
+    """True when every figure ``text`` states is one of the facts (as shown, rounded).
+
+    LLM prose that states anything else is discarded in favour of the template.
+    """
+    amounts, percents = _allowed(facts)
+    for value, is_percent in stated_figures(text):
+        pool = percents if is_percent else amounts
+        if value not in pool and value.normalize() not in {p.normalize() for p in pool}:
+            return False
+    return True
+
+
+def clean_prose(text: str, limit: int = 700) -> str | None:
+    """Model output made safe to post: one paragraph, no mentions, bounded; None if empty."""
+    flat = " ".join(text.replace("<", "‹").replace(">", "›").split())
+    flat = re.sub(r"[*_`#]+", "", flat).strip()
+    if not flat:
+        return None
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def sentences(text: str) -> Sequence[str]:
+    """Split prose into sentences (for tests and previews)."""
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]

@@ -1,0 +1,704 @@
+"""Weekly digests: prepare prose through a provider batch API ahead of time, post exactly once.
+
+The life of a digest run (one per channel and period, see ``storage.digest_tables``):
+
+1. :func:`prepare_due_digests` — for every subscription due within the lead time, compute its
+   facts and submit one batch per provider for all of them. The batch job row (with its
+   idempotency key) and its links to the runs are committed *before* the provider is called.
+2. :func:`poll_batches` — reconcile batches whose creation outcome is unknown, poll the rest,
+   and store each run's prose when its batch ends. Failures leave the run on the template.
+3. :func:`post_digest` — at the due time: claim the run atomically, recompute the facts,
+   keep the prose only if every figure it states is still a fact, and post. Slack refusing
+   the channel for good pauses the subscription and tells the subscriber.
+4. :func:`catch_up` — post what is due and unposted within the misfire grace (a worker that
+   was down), skip with a log line what is older, and settle claims left by a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from audit.digest import (
+    DigestFacts,
+    build_facts,
+    clean_prose,
+    llm_prompt,
+    prose_matches_facts,
+    template_prose,
+)
+from batchscout.logs import log_event
+from bot.blocks import Message
+from bot.blocks import digest as digest_blocks
+from jobs.chart import digest_chart
+from jobs.llm_batch import (
+    BatchError,
+    BatchProvider,
+    BatchRequest,
+    BatchStatus,
+    SubmitOutcomeUnknown,
+    batch_cost,
+    split_requests,
+)
+from jobs.runtime import Runtime
+from jobs.schedule import Schedule
+from storage import digests as store
+from storage.db import session_scope
+from storage.digest_tables import (
+    BatchJobStatus,
+    DigestRun,
+    DigestSubscription,
+    LLMBatchJob,
+    RunStatus,
+    SubscriptionStatus,
+)
+from storage.types import utcnow
+
+logger = logging.getLogger("batchscout.jobs.digests")
+
+#: Slack errors meaning the channel will not take posts until someone acts.
+CHANNEL_GONE = frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+        "restricted_action",
+        "team_access_not_granted",
+    }
+)
+DIGEST_MAX_TOKENS = 300
+METADATA_EVENT = "batchscout_digest"
+
+
+def schedule_of(subscription: DigestSubscription) -> Schedule:
+    """A subscription's weekly slot."""
+    return Schedule(
+        subscription.weekday, subscription.hour, subscription.minute, subscription.timezone
+    )
+
+
+def current_facts(
+    *, session: Session, team_id: str, channel_id: str, noise_floor: Decimal, now: datetime
+) -> DigestFacts:
+    """The facts of a digest posted ``now``: compared with the channel's previous digest."""
+    previous = store.previous_posted(
+        session=session, team_id=team_id, channel_id=channel_id, before=now
+    )
+    return build_facts(
+        store.digest_items(session=session, team_id=team_id),
+        since=previous.posted_at if previous else None,
+        previous=store.run_facts(previous),
+        noise_floor=noise_floor,
+    )
+
+
+def custom_id(run: DigestRun) -> str:
+    """The id a run's prose request carries through the provider."""
+    return f"digest-{run.id}"
+
+
+def _run_id(custom: str) -> int | None:
+    prefix, _, number = custom.partition("-")
+    return int(number) if prefix == "digest" and number.isdigit() else None
+
+
+# -- 1. prepare ---------------------------------------------------------------------------
+
+
+def prepare_due_digests(runtime: Runtime, *, now: datetime) -> int:
+    """Submit prose requests for digests due within the lead time; returns how many."""
+    provider = runtime.provider
+    requests: list[BatchRequest] = []
+    with session_scope(runtime.engine) as session:
+        for subscription in store.active_subscriptions(session=session):
+            schedule = schedule_of(subscription)
+            due = schedule.next_due(now - runtime.misfire_grace)
+            if due - now > runtime.lead_time:
+                continue
+            run = store.get_or_create_run(
+                session=session,
+                team_id=subscription.team_id,
+                channel_id=subscription.channel_id,
+                period=schedule.period(due),
+                due_at=due,
+                subscription_id=subscription.id,
+            )
+            if provider is None or run.status != RunStatus.PENDING or run.batch_job_id or run.prose:
+                continue
+            requests.append(_prose_request(session, run, subscription.noise_floor, now))
+    if provider is not None and requests:
+        submit_requests(runtime, provider, requests, purpose="digest")
+    return len(requests)
+
+
+def _prose_request(
+    session: Session, run: DigestRun, noise_floor: Decimal, now: datetime
+) -> BatchRequest:
+    facts = current_facts(
+        session=session,
+        team_id=run.team_id,
+        channel_id=run.channel_id,
+        noise_floor=noise_floor,
+        now=now,
+    )
+    run.facts = json.dumps(facts.to_dict())
+    session.add(run)
+    session.flush()
+    system, prompt = llm_prompt(facts)
+    return BatchRequest(custom_id(run), system, prompt, DIGEST_MAX_TOKENS)
+
+
+def submit_requests(
+    runtime: Runtime, provider: BatchProvider, requests: Sequence[BatchRequest], *, purpose: str
+) -> list[int]:
+    """Submit requests in as many batches as the provider's limits need; returns job ids.
+
+    For each batch the intent (job row, key, links to the runs) is committed first, then the
+    batch is created without SDK retries, then its id is stored.
+    """
+    job_ids: list[int] = []
+    for chunk in split_requests(requests, provider):
+        key = f"{purpose}-{uuid.uuid4().hex}"
+        with session_scope(runtime.engine) as session:
+            job = store.record_batch_intent(
+                session=session,
+                provider=provider.name,
+                model=provider.model,
+                purpose=purpose,
+                key=key,
+                request_count=len(chunk),
+            )
+            assert job.id is not None
+            job_ids.append(job.id)
+            for request in chunk:
+                run_id = _run_id(request.custom_id)
+                run = session.get(DigestRun, run_id) if run_id is not None else None
+                if run is not None:
+                    run.batch_job_id = job.id
+                    session.add(run)
+        _create(runtime, provider, job.id, key, chunk)
+    return job_ids
+
+
+def _create(
+    runtime: Runtime, provider: BatchProvider, job_id: int, key: str, chunk: Sequence[BatchRequest]
+) -> None:
+    try:
+        batch_id = provider.submit(chunk, idempotency_key=key)
+    except SubmitOutcomeUnknown as error:
+        # The batch may exist: poll_batches reconciles it by its key.
+        log_event(
+            logger, logging.WARNING, "batch create outcome unknown", job_id=job_id, error=str(error)
+        )
+        return
+    except BatchError as error:
+        with session_scope(runtime.engine) as session:
+            job = session.get(LLMBatchJob, job_id)
+            assert job is not None
+            job.status, job.error, job.ended_at = BatchJobStatus.FAILED, str(error)[:500], utcnow()
+        log_event(logger, logging.WARNING, "batch create refused", job_id=job_id, error=str(error))
+        return
+    with session_scope(runtime.engine) as session:
+        job = session.get(LLMBatchJob, job_id)
+        assert job is not None
+        job.batch_id, job.status, job.submitted_at = batch_id, BatchJobStatus.SUBMITTED, utcnow()
+    log_event(
+        logger,
+        logging.INFO,
+        "batch submitted",
+        job_id=job_id,
+        batch_id=batch_id,
+        requests=len(chunk),
+    )
+
+
+# -- 2. poll ------------------------------------------------------------------------------
+
+
+def poll_batches(runtime: Runtime, *, now: datetime) -> None:
+    """Reconcile and poll open digest batches; store prose from those that ended."""
+    provider = runtime.provider
+    if provider is None:
+        return
+    with session_scope(runtime.engine) as session:
+        jobs = [
+            (j.id, j.status, j.idempotency_key, j.batch_id, j.created_at, j.provider)
+            for j in store.open_batch_jobs(session=session, purpose="digest")
+        ]
+    for job_id, status, key, batch_id, created_at, provider_name in jobs:
+        assert job_id is not None
+        if provider_name != provider.name:
+            continue  # a batch of a provider no longer configured: its runs use the template
+        try:
+            if status == BatchJobStatus.CREATING:
+                batch_id = _reconcile(runtime, provider, job_id, key, created_at, now)
+            if batch_id is not None:
+                _poll_one(runtime, provider, job_id, batch_id, now)
+        except BatchError as error:
+            log_event(logger, logging.WARNING, "batch poll failed", job_id=job_id, error=str(error))
+
+
+def _reconcile(
+    runtime: Runtime,
+    provider: BatchProvider,
+    job_id: int,
+    key: str,
+    created_at: datetime,
+    now: datetime,
+) -> str | None:
+    batch_id = provider.find_by_key(key)
+    with session_scope(runtime.engine) as session:
+        job = session.get(LLMBatchJob, job_id)
+        assert job is not None
+        if batch_id is not None:
+            job.batch_id, job.status, job.submitted_at = batch_id, BatchJobStatus.SUBMITTED, now
+            log_event(logger, logging.INFO, "batch reconciled", job_id=job_id, batch_id=batch_id)
+        elif now - created_at > runtime.abandon_creating:
+            job.status, job.ended_at = BatchJobStatus.ABANDONED, now
+            job.error = "created with an unknown outcome and never found by its key"
+            log_event(logger, logging.WARNING, "batch abandoned", job_id=job_id)
+    return batch_id
+
+
+_FINAL_STATUS = {
+    BatchStatus.ENDED: BatchJobStatus.ENDED,
+    BatchStatus.FAILED: BatchJobStatus.FAILED,
+    BatchStatus.EXPIRED: BatchJobStatus.EXPIRED,
+    BatchStatus.CANCELLED: BatchJobStatus.CANCELLED,
+}
+
+
+def _poll_one(
+    runtime: Runtime, provider: BatchProvider, job_id: int, batch_id: str, now: datetime
+) -> None:
+    info = provider.poll(batch_id)
+    if not info.status.is_final:
+        return
+    results = provider.results(batch_id) if info.results_ready else []
+    stored = 0
+    with session_scope(runtime.engine) as session:
+        for result in results:
+            run_id = _run_id(result.custom_id)
+            run = session.get(DigestRun, run_id) if run_id is not None else None
+            if run is None or run.status != RunStatus.PENDING or run.batch_job_id != job_id:
+                continue
+            run.llm_batch_cost, run.llm_sync_cost = batch_cost(
+                provider.name, provider.model, [result]
+            )
+            if result.ok and result.text:
+                run.prose = clean_prose(result.text)
+                stored += 1
+            session.add(run)
+        job = session.get(LLMBatchJob, job_id)
+        assert job is not None
+        job.status, job.ended_at, job.error = _FINAL_STATUS[info.status], now, info.error
+    log_event(
+        logger, logging.INFO, "batch ended", job_id=job_id, batch_id=batch_id,
+        status=str(info.status), results=len(results), prose_stored=stored,
+    )  # fmt: skip
+
+
+# -- 3. post ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DigestContent:
+    """A digest ready to send."""
+
+    facts: DigestFacts
+    prose: str
+    source: str
+    top: Message
+    thread: list[Message]
+    cost: digest_blocks.WritingCost | None
+
+
+def compose(
+    session: Session,
+    run: DigestRun,
+    *,
+    noise_floor: Decimal,
+    schedule: str | None,
+    provider: str | None,
+    now: datetime,
+) -> DigestContent:
+    """Facts as they are now, the prose if it still agrees with them, and the messages."""
+    facts = current_facts(
+        session=session,
+        team_id=run.team_id,
+        channel_id=run.channel_id,
+        noise_floor=noise_floor,
+        now=now,
+    )
+    prose, source = template_prose(facts), "template"
+    if run.prose and prose_matches_facts(run.prose, facts):
+        prose, source = run.prose, "llm"
+    elif run.prose:
+        log_event(
+            logger,
+            logging.INFO,
+            "llm prose discarded",
+            run_id=run.id,
+            reason="states a figure that is not a fact",
+        )
+    cost = None
+    if source == "llm" and run.llm_batch_cost is not None and run.llm_sync_cost is not None:
+        cost = digest_blocks.WritingCost(provider or "LLM", run.llm_batch_cost, run.llm_sync_cost)
+    top = digest_blocks.top_message(facts, prose=prose, source=source, schedule=schedule, cost=cost)
+    return DigestContent(facts, prose, source, top, digest_blocks.thread_messages(facts), cost)
+
+
+ThreadExtra = Callable[[Runtime, DigestRun, str], None]
+"""Called after a digest's thread is posted with the run and the thread ts (the quiz hooks in)."""
+
+thread_extras: list[ThreadExtra] = []
+
+
+def post_digest(runtime: Runtime, subscription_id: int, *, now: datetime) -> DigestRun | None:
+    """The scheduled job: post the subscription's digest for the period due at or before ``now``."""
+    with session_scope(runtime.engine) as session:
+        subscription = session.get(DigestSubscription, subscription_id)
+        if subscription is None or subscription.status != SubscriptionStatus.ACTIVE:
+            log_event(
+                logger,
+                logging.INFO,
+                "digest not posted",
+                subscription_id=subscription_id,
+                reason="subscription not active",
+            )
+            return None
+        schedule = schedule_of(subscription)
+        due = schedule.last_due(now)
+        run = store.get_or_create_run(
+            session=session,
+            team_id=subscription.team_id,
+            channel_id=subscription.channel_id,
+            period=schedule.period(due),
+            due_at=due,
+            subscription_id=subscription.id,
+        )
+        late = now - due
+        if late > runtime.misfire_grace:
+            if run.status == RunStatus.PENDING:
+                run.status, run.error = (
+                    RunStatus.SKIPPED,
+                    f"missed by {late}; grace is {runtime.misfire_grace}",
+                )
+                log_event(
+                    logger, logging.WARNING, "digest skipped", run_id=run.id, team_id=run.team_id,
+                    channel_id=run.channel_id, period=run.period, late_seconds=int(late.total_seconds()),
+                )  # fmt: skip
+            return run
+        run_id = run.id
+        assert run_id is not None
+    return deliver(runtime, run_id, now=now)
+
+
+def deliver(runtime: Runtime, run_id: int, *, now: datetime) -> DigestRun | None:
+    """Claim a run and post it; ``None`` when another worker has it (or had it)."""
+    with session_scope(runtime.engine) as session:
+        if not store.claim_run(session=session, run_id=run_id, worker=runtime.worker_id, now=now):
+            log_event(logger, logging.INFO, "digest already claimed", run_id=run_id)
+            return None
+    with session_scope(runtime.engine) as session:
+        run = session.get(DigestRun, run_id)
+        assert run is not None
+        subscription = (
+            session.get(DigestSubscription, run.subscription_id) if run.subscription_id else None
+        )
+        noise_floor = subscription.noise_floor if subscription else Decimal(25)
+        schedule = schedule_of(subscription).describe() if subscription else None
+        job = session.get(LLMBatchJob, run.batch_job_id) if run.batch_job_id else None
+        content = compose(
+            session, run, noise_floor=noise_floor, schedule=schedule,
+            provider=job.provider if job else None, now=now,
+        )  # fmt: skip
+        team_id, channel_id = run.team_id, run.channel_id
+        subscriber = subscription.subscriber_id if subscription else None
+    client = runtime.slack(team_id)
+    try:
+        response = client.chat_postMessage(
+            channel=channel_id,
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"run_id": run_id}},
+            **content.top.as_kwargs(),
+        )
+    except SlackApiError as error:
+        _post_failed(runtime, run_id, str(error.response.get("error", "unknown")), subscriber)
+        return None
+    ts = str(response["ts"])
+    with session_scope(runtime.engine) as session:
+        run = session.get(DigestRun, run_id)
+        assert run is not None
+        run.status, run.message_ts, run.posted_at, run.updated_at = (
+            RunStatus.POSTED,
+            ts,
+            now,
+            utcnow(),
+        )
+        run.facts = json.dumps(content.facts.to_dict())
+        run.prose, run.prose_source, run.error = content.prose, content.source, None
+    log_event(
+        logger, logging.INFO, "digest posted", run_id=run_id, team_id=team_id, channel_id=channel_id,
+        prose_source=content.source, migrate_now=f"{content.facts.migrate_now:.2f}",
+    )  # fmt: skip
+    _post_thread(runtime, client, run_id, channel_id, ts, content)
+    with session_scope(runtime.engine) as session:
+        run = session.get(DigestRun, run_id)
+        assert run is not None
+        session.expunge(run)
+    return run
+
+
+def _post_thread(
+    runtime: Runtime, client: object, run_id: int, channel_id: str, ts: str, content: DigestContent
+) -> None:
+    """The thread is best effort: the digest itself is already posted and recorded."""
+    from slack_sdk import WebClient
+
+    assert isinstance(client, WebClient)
+    try:
+        for message in content.thread:
+            client.chat_postMessage(
+                channel=channel_id, thread_ts=ts, unfurl_links=False, **message.as_kwargs()
+            )
+        client.files_upload_v2(
+            channel=channel_id,
+            thread_ts=ts,
+            content=digest_chart(content.facts),
+            filename="batchscout-digest.png",
+            title="Spend by latency class and savings",
+        )
+    except SlackApiError as error:
+        log_event(
+            logger,
+            logging.WARNING,
+            "digest thread incomplete",
+            run_id=run_id,
+            error=str(error.response.get("error")),
+        )
+    with session_scope(runtime.engine) as session:
+        run = session.get(DigestRun, run_id)
+        assert run is not None
+        session.expunge(run)
+    for extra in thread_extras:
+        try:
+            extra(runtime, run, ts)
+        except Exception:  # one extra failing must not stop the others or the job
+            logger.exception(
+                "digest thread extra failed", extra={"event_fields": {"run_id": run_id}}
+            )
+
+
+def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | None) -> None:
+    with session_scope(runtime.engine) as session:
+        run = session.get(DigestRun, run_id)
+        assert run is not None
+        if error not in CHANNEL_GONE:
+            store.release_run(session=session, run_id=run_id, error=error)
+            log_event(
+                logger,
+                logging.WARNING,
+                "digest post failed; will retry",
+                run_id=run_id,
+                error=error,
+            )
+            return
+        run.status, run.error = RunStatus.FAILED, error
+        if run.subscription_id is not None:
+            store.pause_subscription(
+                session=session, subscription_id=run.subscription_id, reason=error
+            )
+        team_id, channel_id = run.team_id, run.channel_id
+    log_event(
+        logger,
+        logging.WARNING,
+        "digest channel unavailable; subscription paused",
+        run_id=run_id,
+        channel_id=channel_id,
+        error=error,
+    )
+    if subscriber:
+        try:
+            runtime.slack(team_id).chat_postMessage(
+                channel=subscriber,
+                text=(
+                    f"I could not post the Batchscout digest to <#{channel_id}> ({error}), so I paused "
+                    "that subscription. Invite me back (or pick another channel) and run "
+                    "`/batchscout digest subscribe` there to resume."
+                ),
+            )
+        except SlackApiError as dm_error:
+            log_event(
+                logger,
+                logging.WARNING,
+                "could not tell the subscriber",
+                error=str(dm_error.response.get("error")),
+            )
+
+
+# -- 4. catch up --------------------------------------------------------------------------
+
+
+def catch_up(runtime: Runtime, *, now: datetime) -> None:
+    """Post due digests a stopped worker missed (within grace), and settle stale claims."""
+    _settle_stale_claims(runtime, now=now)
+    with session_scope(runtime.engine) as session:
+        due: list[int] = []
+        for subscription in store.active_subscriptions(session=session):
+            schedule = schedule_of(subscription)
+            last = schedule.last_due(now)
+            if last < subscription.created_at:
+                continue  # subscribed after that slot: the first digest is the next one
+            run = store.find_run(
+                session=session, team_id=subscription.team_id, channel_id=subscription.channel_id,
+                period=schedule.period(last),
+            )  # fmt: skip
+            if run is None or run.status == RunStatus.PENDING:
+                assert subscription.id is not None
+                due.append(subscription.id)
+    for subscription_id in due:
+        post_digest(runtime, subscription_id, now=now)
+
+
+def _settle_stale_claims(runtime: Runtime, *, now: datetime) -> None:
+    """A crash between posting and recording leaves a claim: find the message, or retry."""
+    with session_scope(runtime.engine) as session:
+        stale = [
+            (r.id, r.team_id, r.channel_id, r.claimed_at)
+            for r in store.stale_claims(session=session, older_than=now - runtime.stale_claim)
+        ]
+    for run_id, team_id, channel_id, claimed_at in stale:
+        assert run_id is not None and claimed_at is not None
+        ts = _find_posted(runtime, team_id, channel_id, run_id, since=claimed_at)
+        with session_scope(runtime.engine) as session:
+            run = session.get(DigestRun, run_id)
+            assert run is not None
+            if ts is not None:
+                run.status, run.message_ts, run.posted_at = RunStatus.POSTED, ts, claimed_at
+                log_event(
+                    logger, logging.INFO, "stale claim settled: digest was posted", run_id=run_id
+                )
+            else:
+                store.release_run(
+                    session=session, run_id=run_id, error="claim went stale before posting"
+                )
+                log_event(logger, logging.INFO, "stale claim released", run_id=run_id)
+
+
+def _find_posted(
+    runtime: Runtime, team_id: str, channel_id: str, run_id: int, *, since: datetime
+) -> str | None:
+    try:
+        history = runtime.slack(team_id).conversations_history(
+            channel=channel_id,
+            oldest=f"{since.timestamp() - 60:.6f}",
+            include_all_metadata=True,
+            limit=200,
+        )
+    except SlackApiError as error:
+        log_event(
+            logger,
+            logging.WARNING,
+            "history unavailable",
+            run_id=run_id,
+            error=str(error.response.get("error")),
+        )
+        return None
+    messages: list[dict[str, Any]] = history.get("messages", [])
+    for message in messages:
+        metadata = message.get("metadata") or {}
+        if (
+            metadata.get("event_type") == METADATA_EVENT
+            and metadata.get("event_payload", {}).get("run_id") == run_id
+        ):
+            return str(message["ts"])
+    return None
+
+
+# -- on demand ----------------------------------------------------------------------------
+
+
+def digest_now(
+    runtime: Runtime,
+    *,
+    team_id: str,
+    channel_id: str,
+    wait: float = 0,
+    poll_interval: float = 5.0,
+    clock: Callable[[], datetime] = utcnow,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DigestRun | None:
+    """Post a digest now. With a provider, submit its prose batch and poll it every
+    ``poll_interval`` seconds for up to ``wait`` seconds; then post the prose or the template."""
+    now = clock()
+    with session_scope(runtime.engine) as session:
+        subscription = store.get_subscription(
+            session=session, team_id=team_id, channel_id=channel_id
+        )
+        run = store.get_or_create_run(
+            session=session, team_id=team_id, channel_id=channel_id,
+            period=f"now-{now:%Y%m%dT%H%M%S.%f}", due_at=now,
+            subscription_id=subscription.id if subscription else None,
+        )  # fmt: skip
+        noise_floor = subscription.noise_floor if subscription else Decimal(25)
+        request = (
+            _prose_request(session, run, noise_floor, now)
+            if runtime.provider and wait > 0
+            else None
+        )
+        run_id = run.id
+        assert run_id is not None
+    if runtime.provider is not None and request is not None:
+        submit_requests(runtime, runtime.provider, [request], purpose="digest")
+        deadline = time.monotonic() + wait
+        while True:
+            poll_batches(runtime, now=clock())
+            with session_scope(runtime.engine) as session:
+                current = session.get(DigestRun, run_id)
+                job = (
+                    session.get(LLMBatchJob, current.batch_job_id)
+                    if current and current.batch_job_id
+                    else None
+                )
+                finished = job is None or job.status not in (
+                    BatchJobStatus.CREATING,
+                    BatchJobStatus.SUBMITTED,
+                )
+            if finished or time.monotonic() + poll_interval > deadline:
+                break
+            sleep(poll_interval)
+    return deliver(runtime, run_id, now=clock())
+
+
+def preview_content(
+    runtime: Runtime, *, team_id: str, channel_id: str | None, now: datetime
+) -> DigestContent:
+    """A digest as it would be posted now (template prose), without posting or storing it."""
+    with session_scope(runtime.engine) as session:
+        subscription = (
+            store.get_subscription(session=session, team_id=team_id, channel_id=channel_id)
+            if channel_id
+            else None
+        )
+        run = DigestRun(team_id=team_id, channel_id=channel_id or "", period="preview", due_at=now)
+        return compose(
+            session, run, noise_floor=subscription.noise_floor if subscription else Decimal(25),
+            schedule=schedule_of(subscription).describe() if subscription else None, provider=None, now=now,
+        )  # fmt: skip
+
+
+def lead_for(runtime: Runtime) -> timedelta:
+    """The lead time (kept for callers that show it)."""
+    return runtime.lead_time

@@ -1,0 +1,58 @@
+"""What the jobs need at run time, set once per process by the worker (or by tests).
+
+APScheduler stores jobs as a function path plus picklable ids, so the engine, the Slack
+clients and the LLM provider cannot travel with the job: the job functions read them here.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from jobs.llm_batch import BatchProvider
+
+SlackClients = Callable[[str], WebClient]
+"""Gives the Web API client that acts for a team (its bot token)."""
+
+
+def default_worker_id() -> str:
+    """``host:pid``: names the worker in leases, claims and logs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class Runtime:
+    """The engine, Slack, the LLM provider and the timings the jobs use."""
+
+    engine: Engine
+    slack: SlackClients
+    provider: BatchProvider | None = None
+    worker_id: str = field(default_factory=default_worker_id)
+    misfire_grace: timedelta = timedelta(hours=6)
+    lead_time: timedelta = timedelta(hours=24)
+    #: A claim older than this whose message we cannot find is given back for another try.
+    stale_claim: timedelta = timedelta(minutes=10)
+    #: A batch that stayed "creating" this long without being found is abandoned.
+    abandon_creating: timedelta = timedelta(minutes=30)
+
+
+_current: Runtime | None = None
+
+
+def install(runtime: Runtime | None) -> None:
+    """Make ``runtime`` the one the scheduled job functions use (``None`` to clear)."""
+    global _current
+    _current = runtime
+
+
+def current() -> Runtime:
+    """The installed runtime; scheduled jobs fail loudly when the worker forgot to install one."""
+    if _current is None:
+        raise RuntimeError("no jobs runtime installed: start jobs through `batchscout worker`")
+    return _current

@@ -1,0 +1,169 @@
+"""The scheduler: APScheduler 3 with its SQLAlchemy job store in the app's database, run by
+whichever worker holds the lease; the others wait as standbys.
+
+Jobs: one cron job per active subscription (``digest-<id>``, in the subscriber's time zone),
+plus interval jobs that prepare prose batches, poll them and catch up on missed digests.
+Every job has a stable id and is added with ``replace_existing=True``, ``coalesce`` and
+``max_instances=1``; a digest missed by more than the misfire grace is skipped with a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from batchscout.logs import log_event
+from jobs import tasks
+from jobs.digests import schedule_of
+from jobs.runtime import Runtime, install
+from storage import digests as store
+from storage.db import session_scope
+from storage.types import utcnow
+
+logger = logging.getLogger("batchscout.jobs.scheduler")
+
+LEASE_NAME = "scheduler"
+PREPARE_EVERY = timedelta(minutes=5)
+POLL_EVERY = timedelta(minutes=1)
+SYNC_EVERY = timedelta(minutes=1)
+
+
+def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
+    """A scheduler whose jobs live in the app's database."""
+    scheduler = BackgroundScheduler(
+        jobstores={
+            "default": SQLAlchemyJobStore(engine=runtime.engine, tablename="apscheduler_jobs")
+        },
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": int(runtime.misfire_grace.total_seconds()),
+        },
+        timezone="UTC",
+    )
+    scheduler.add_listener(_on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+    return scheduler
+
+
+def _on_event(event: JobExecutionEvent) -> None:
+    if event.code == EVENT_JOB_MISSED:
+        log_event(
+            logger,
+            logging.WARNING,
+            "job missed beyond grace",
+            job_id=event.job_id,
+            scheduled=str(event.scheduled_run_time),
+        )
+    else:
+        log_event(
+            logger, logging.ERROR, "job failed", job_id=event.job_id, error=repr(event.exception)
+        )
+
+
+def sync_jobs(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
+    """Make the scheduler's digest jobs match the active subscriptions (stable ids)."""
+    with session_scope(runtime.engine) as session:
+        wanted = {
+            f"digest-{s.id}": (s.id, schedule_of(s))
+            for s in store.active_subscriptions(session=session)
+        }
+    for job_id, (subscription_id, schedule) in wanted.items():
+        existing = scheduler.get_job(job_id)
+        trigger = schedule.trigger()
+        if existing is None or str(existing.trigger) != str(trigger):
+            scheduler.add_job(
+                tasks.post_digest_job, trigger=trigger, args=[subscription_id], id=job_id,
+                name=f"digest {schedule.describe()}", replace_existing=True,
+            )  # fmt: skip
+    for job in scheduler.get_jobs():
+        if job.id.startswith("digest-") and job.id not in wanted:
+            job.remove()
+
+
+def add_periodic_jobs(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
+    """The interval jobs (stable ids, replaced on every start)."""
+    for func, every, job_id in (
+        (tasks.prepare_digests_job, PREPARE_EVERY, "prepare-digests"),
+        (tasks.poll_batches_job, POLL_EVERY, "poll-batches"),
+    ):
+        scheduler.add_job(
+            func, "interval", seconds=int(every.total_seconds()), id=job_id, replace_existing=True,
+            next_run_time=utcnow(),
+        )  # fmt: skip
+
+
+class Worker:
+    """Holds the lease and runs the scheduler while it does; a standby otherwise."""
+
+    def __init__(self, runtime: Runtime, *, lease_ttl: timedelta = timedelta(seconds=60)) -> None:
+        self.runtime = runtime
+        self.lease_ttl = lease_ttl
+        self.scheduler: BackgroundScheduler | None = None
+        self.stopping = threading.Event()
+        self.leader = False
+
+    def tick(self) -> bool:
+        """Take or renew the lease; start or stop the scheduler to match. True while leading."""
+        with session_scope(self.runtime.engine) as session:
+            leading = store.acquire_lease(
+                session=session,
+                name=LEASE_NAME,
+                holder=self.runtime.worker_id,
+                now=utcnow(),
+                ttl=self.lease_ttl,
+            )
+        if leading and not self.leader:
+            log_event(logger, logging.INFO, "scheduler lease taken", worker=self.runtime.worker_id)
+            self.scheduler = build_scheduler(self.runtime)
+            self.scheduler.start(paused=True)
+            add_periodic_jobs(self.scheduler, self.runtime)
+            sync_jobs(self.scheduler, self.runtime)
+            self.scheduler.resume()
+        elif not leading and self.leader:
+            log_event(
+                logger,
+                logging.WARNING,
+                "scheduler lease lost; standing by",
+                worker=self.runtime.worker_id,
+            )
+            self._stop_scheduler()
+        elif not leading:
+            log_event(logger, logging.DEBUG, "standby: another worker holds the scheduler lease")
+        elif self.scheduler is not None:
+            sync_jobs(self.scheduler, self.runtime)
+        self.leader = leading
+        return leading
+
+    def run(self) -> None:
+        """Tick until :meth:`stop` (renewing well before the lease expires)."""
+        install(self.runtime)
+        interval = max(self.lease_ttl.total_seconds() / 3, 1.0)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    self.tick()
+                except Exception:  # the database may be briefly away: keep trying
+                    logger.exception("worker tick failed")
+                self.stopping.wait(interval)
+        finally:
+            self._stop_scheduler()
+            if self.leader:
+                with session_scope(self.runtime.engine) as session:
+                    store.release_lease(
+                        session=session, name=LEASE_NAME, holder=self.runtime.worker_id
+                    )
+            self.leader = False
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to finish."""
+        self.stopping.set()
+
+    def _stop_scheduler(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None

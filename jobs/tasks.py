@@ -1,0 +1,28 @@
+"""The functions APScheduler stores: importable, module-level, taking only picklable ids.
+
+Each reads the process's :mod:`jobs.runtime` and the clock, and hands over to the code that
+takes an explicit ``now`` (which the tests call directly).
+"""
+
+from __future__ import annotations
+
+from jobs import digests
+from jobs.runtime import current
+from storage.types import utcnow
+
+
+def post_digest_job(subscription_id: int) -> None:
+    """A subscription's weekly slot has come."""
+    digests.post_digest(current(), subscription_id, now=utcnow())
+
+
+def prepare_digests_job() -> None:
+    """Submit prose batches for digests due within the lead time."""
+    digests.prepare_due_digests(current(), now=utcnow())
+
+
+def poll_batches_job() -> None:
+    """Poll provider batches, then post anything due that a stopped worker missed."""
+    runtime = current()
+    digests.poll_batches(runtime, now=utcnow())
+    digests.catch_up(runtime, now=utcnow())
