@@ -141,6 +141,8 @@ class HttpServer:
         self.stop()
 
 
-def socket_mode_handler(app: App, app_token: str) -> SocketModeHandler:
-    """Socket Mode: Slack sends every request over a WebSocket the app opens (no public URL)."""
-    return SocketModeHandler(app, app_token)
+def run_socket_mode(app: App, app_token: str) -> None:
+    """Socket Mode: Slack sends every request over a WebSocket the app opens (no public URL).
+
+    Blocks until interrupted."""
+    SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]  # untyped in Bolt

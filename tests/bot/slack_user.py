@@ -242,8 +242,11 @@ class SlackUsers:
 
     # -- what the bot sent -----------------------------------------------------------------
 
-    def posts(self, channel: str | None = None, *, thread_ts: str | None = None) -> list[Posted]:
-        """Messages the bot posted (chat.postMessage), oldest first, as last updated."""
+    def posts(
+        self, channel: str | None = None, *, thread_ts: str | None = None, original: bool = False
+    ) -> list[Posted]:
+        """Messages the bot posted (chat.postMessage), oldest first, as last updated (or as
+        first posted, with ``original``)."""
         updates = {
             (c.params["channel"], c.params["ts"]): c
             for c in self.slack.calls("chat.update")
@@ -259,7 +262,7 @@ class SlackUsers:
             if thread_ts is not None and call.params.get("thread_ts") != thread_ts:
                 continue
             ts = str(call.response["ts"])
-            latest = updates.get((posted_channel, ts), call)
+            latest = call if original else updates.get((posted_channel, ts), call)
             found.append(
                 Posted(
                     channel=posted_channel,

@@ -1,0 +1,127 @@
+"""``batchscout serve``: run the Slack app, over Socket Mode (default) or HTTP."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+from slack_bolt.error import BoltError
+from sqlalchemy import Engine
+
+from batchscout.cli import app, err, fail, open_database, out
+from batchscout.settings import Settings
+from bot.app import build_app, uses_oauth
+from bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer, run_socket_mode
+
+
+def slack_settings_problems(settings: Settings, *, http: bool) -> list[str]:
+    """What is missing or wrong in the environment to serve Slack in this mode."""
+    problems: list[str] = []
+    bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    if bot_token and not bot_token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token (it starts with xoxb-).")
+    oauth = uses_oauth(settings)
+    if settings.slack_client_id and not settings.slack_client_secret:
+        problems.append("SLACK_CLIENT_ID is set without SLACK_CLIENT_SECRET; set both, or neither.")
+    if settings.slack_client_secret and not settings.slack_client_id:
+        problems.append("SLACK_CLIENT_SECRET is set without SLACK_CLIENT_ID; set both, or neither.")
+    if http:
+        if settings.slack_signing_secret is None:
+            problems.append(
+                "SLACK_SIGNING_SECRET is required with --http (Basic Information → App "
+                "Credentials → Signing Secret): it proves requests come from Slack."
+            )
+        if oauth and settings.slack_state_secret is None:
+            problems.append(
+                "SLACK_STATE_SECRET is required for the install flow (SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET are set): any long random string, kept secret."
+            )
+        if not oauth and not bot_token:
+            problems.append(
+                "SLACK_BOT_TOKEN is required (OAuth & Permissions → Bot User OAuth Token), "
+                "or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET for the "
+                "install flow."
+            )
+    else:
+        app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+        if not app_token:
+            problems.append(
+                "SLACK_APP_TOKEN is required for Socket Mode (Basic Information → App-Level "
+                "Tokens, scope connections:write); or serve over HTTP with --http."
+            )
+        elif not app_token.startswith("xapp-"):
+            problems.append("SLACK_APP_TOKEN must be an app-level token (it starts with xapp-).")
+        if not bot_token:
+            problems.append(
+                "SLACK_BOT_TOKEN is required (OAuth & Permissions → Bot User OAuth Token)."
+            )
+        if oauth:
+            problems.append(
+                "Socket Mode serves one workspace with SLACK_BOT_TOKEN: unset SLACK_CLIENT_ID "
+                "and SLACK_CLIENT_SECRET, or use --http for the install flow."
+            )
+    return problems
+
+
+def start_background_jobs(settings: Settings, engine: Engine) -> Callable[[], None]:
+    """Start what runs on a clock next to the Slack app; returns how to stop it.
+
+    The seam for an in-process scheduler (digests, batch polling, quiz deadlines, expiring
+    idle registrations with ``bot.registration.expire_idle``) on single-machine installs.
+    Nothing runs here yet.
+    """
+    return lambda: None
+
+
+@app.command("serve")
+def serve(
+    http: Annotated[
+        bool, typer.Option("--http", help="Serve HTTP (POST /slack/events) instead of Socket Mode.")
+    ] = False,
+    port: Annotated[
+        int, typer.Option("--port", "-p", min=0, max=65535, help="HTTP port (with --http).")
+    ] = 3000,
+    host: Annotated[
+        str, typer.Option("--host", help="HTTP address to listen on (with --http).")
+    ] = "0.0.0.0",
+) -> None:
+    """Run Batchscout in Slack: Socket Mode by default, or HTTP with --http."""
+    settings = Settings()
+    problems = slack_settings_problems(settings, http=http)
+    if problems:
+        for problem in problems:
+            err.print(f"[bold red]Error:[/] {problem}", highlight=False)
+        raise typer.Exit(2)
+    logging.basicConfig(
+        level=settings.batchscout_log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    engine = open_database(settings)
+    try:
+        slack_app = build_app(settings, engine=engine)
+    except (BoltError, ValueError) as error:  # e.g. a token Slack refuses at auth.test
+        raise fail(f"cannot start the Slack app ({type(error).__name__}: {error}).") from error
+    stop_jobs = start_background_jobs(settings, engine)
+    try:
+        if http:
+            server = HttpServer(slack_app, engine, host=host, port=port)
+            mode = "many workspaces (install flow)" if uses_oauth(settings) else "one workspace"
+            out.print(
+                f"Batchscout listening on http://{host}:{server.port}{EVENTS_PATH} "
+                f"(health: {HEALTH_PATH}; {mode}). Ctrl+C stops."
+            )
+            try:
+                server.serve_forever()
+            finally:
+                server.stop()
+        else:
+            assert settings.slack_app_token is not None
+            out.print("Batchscout connected over Socket Mode. Ctrl+C stops.")
+            run_socket_mode(slack_app, settings.slack_app_token.get_secret_value())
+    except KeyboardInterrupt:
+        out.print("Stopped.")
+    finally:
+        stop_jobs()
+        engine.dispose()

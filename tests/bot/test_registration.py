@@ -1,0 +1,315 @@
+"""Registering a workflow in Slack: a conversation in a DM (or a thread), one question at a
+time, answered by buttons or typed text, that survives a restart and saves only on Save."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from storage import queries
+from storage.db import session_scope
+from storage.slack_tables import ConversationStatus, RegistrationConversation
+from storage.types import utcnow
+from tests.bot.conftest import BuildServer
+from tests.bot.limits import assert_within_limits
+from tests.bot.slack_user import Posted, SlackUsers
+from tests.fakes.slack_api import FakeSlack
+
+DM = "DU0TEST"
+
+
+def question(users: SlackUsers, channel: str = DM, *, thread_ts: str | None = None) -> Posted:
+    """The bot's latest message there, checked against Block Kit's limits."""
+    posted = users.last_post(channel, thread_ts=thread_ts)
+    assert_within_limits(posted.blocks)
+    return posted
+
+
+def asks(
+    users: SlackUsers, text: str, channel: str = DM, *, thread_ts: str | None = None
+) -> Posted:
+    posted = question(users, channel, thread_ts=thread_ts)
+    assert text in posted.mrkdwn, f"expected {text!r} in:\n{posted.mrkdwn}"
+    return posted
+
+
+def stored_workflows(engine: Engine, team: str = "T0TEST") -> dict[str, object]:
+    with session_scope(engine) as session:
+        return {w.name: w for w in queries.list_workflows(session=session, team_id=team)}
+
+
+TYPED_NIGHTLY = [
+    ("What is the workflow called?", "Nightly ticket summaries"),
+    ("What does it do?", "skip"),
+    ("Who owns it?", "keep"),
+    ("Which provider", "other"),
+    ("How many requests", "50,000 nightly"),
+    ("What does one request cost", "$0.01"),
+    ("What starts a request?", "3"),
+    ("Who reads the result?", "a report or dashboard"),
+    ("How soon must the result exist?", "within the day"),
+    ("Which API does it call today?", "keep"),
+]
+
+
+def type_answers(users: SlackUsers, script: list[tuple[str, str]], **where: str) -> None:
+    channel = where.get("channel", DM)
+    thread_ts = where.get("thread_ts")
+    user = where.get("user", "U0TEST")
+    for expected, typed in script:
+        asks(users, expected, channel, thread_ts=thread_ts)
+        assert users.say(typed, user=user, channel=channel, thread_ts=thread_ts) == 200
+
+
+def test_register_by_buttons_in_a_dm(
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    reply = users.command("register")
+    assert "direct message" in reply.text
+    assert slack.last("conversations.open").params["users"] == "U0TEST"
+
+    first = asks(users, "What is the workflow called?")
+    assert "one question at a time" in first.mrkdwn
+    users.say("Support digests")
+    users.click(asks(users, "What does it do?"), "Skip")
+    users.click(asks(users, "Who owns it?"), "Keep")
+    users.click(asks(users, "Which provider does it call?"), "OpenAI")
+    model_question = asks(users, "Which OpenAI model does it use?")
+    offered = [o["text"]["text"] for o in users.options(model_question, "4o-mini")]
+    assert "gpt-4o-mini" in offered
+    users.select(
+        model_question,
+        next(
+            o["value"]
+            for o in users.options(model_question, "4o-mini")
+            if o["text"]["text"] == "gpt-4o-mini"
+        ),
+    )
+    users.say(
+        "20k/day",
+    )
+    users.say("2,000 tokens")
+    users.say("500")
+    users.click(asks(users, "What starts a request?"), "a schedule (cron)")
+    users.click(asks(users, "Who reads the result?"), "read later (notification, email, queue)")
+    users.click(asks(users, "How soon must the result exist?"), "within the day")
+    users.click(asks(users, "Which API does it call today?"), "the synchronous API")
+
+    card = asks(users, "Save this workflow?")
+    assert "scheduled" in card.mrkdwn and "Monthly savings" in card.mrkdwn
+    assert stored_workflows(bot_engine) == {}, "nothing is stored before Save"
+    users.click(card, "Save")
+
+    saved = question(users)
+    assert saved.ts == card.ts, "the card itself turns into the saved card"
+    assert "Saved *Support digests*" in saved.mrkdwn and not saved.buttons()
+    workflow = stored_workflows(bot_engine)["Support digests"]
+    assert (workflow.model, workflow.owner, str(workflow.latency_class)) == (
+        "gpt-4o-mini",
+        "U0TEST",
+        "scheduled",
+    )  # type: ignore[attr-defined]
+    home = slack.last("views.publish")
+    assert home.params["user_id"] == "U0TEST" and "Support digests" in str(home.params["view"])
+    # Answered questions keep their answer and lose their buttons.
+    answered = [p for p in users.posts(DM) if "Who owns it?" in p.mrkdwn]
+    assert answered and not answered[0].buttons() and "(kept)" in answered[0].mrkdwn
+
+
+def test_register_by_typed_answers_prices_the_reference_case(
+    users: SlackUsers, bot_engine: Engine
+) -> None:
+    users.say("register")
+    type_answers(users, TYPED_NIGHTLY)
+    card = asks(users, "Save this workflow?")
+    assert "$7,500" in card.mrkdwn, card.mrkdwn
+    users.say("save")
+    workflow = stored_workflows(bot_engine)["Nightly ticket summaries"]
+    with session_scope(bot_engine) as session:
+        figures = queries.figures_of(
+            queries.get_workflow(session=session, team_id="T0TEST", name=workflow.name)
+        )  # type: ignore[arg-type,attr-defined]
+    assert str(figures.monthly_savings) == "7500.00" or figures.monthly_savings == 7500
+
+
+def test_wrong_answers_are_explained_and_asked_again(users: SlackUsers) -> None:
+    users.say("register")
+    users.say("Enrichment")
+    users.say("skip")
+    users.say("keep")
+    users.say("carrier pigeon")
+    again = asks(users, "Which provider does it call?")
+    assert "is not one of the choices" in again.mrkdwn
+    assert again.button("OpenAI")
+
+
+def test_back_skip_and_cancel(users: SlackUsers, bot_engine: Engine) -> None:
+    users.command("register")
+    users.say("Weekly report")
+    users.click(asks(users, "What does it do?"), "Skip")
+    users.click(asks(users, "Who owns it?"), "Back")
+    back = asks(users, "What does it do?")
+    assert "Skip" in [e["text"]["text"] for _, e in back.buttons()]
+    users.say("Summarises the week")
+    owner = asks(users, "Who owns it?")
+    users.click(owner, "Skip")
+    provider = asks(users, "Which provider does it call?")
+    assert "Skip" not in [e["text"]["text"] for _, e in provider.buttons()], "provider is required"
+    users.say("skip")
+    assert "can't be skipped" in asks(users, "Which provider does it call?").mrkdwn
+    users.click(question(users), "Cancel")
+
+    assert "Cancelled. Nothing was saved" in question(users).mrkdwn
+    assert stored_workflows(bot_engine) == {}
+    with session_scope(bot_engine) as session:
+        row = session.exec(select(RegistrationConversation)).one()
+        assert row.status == ConversationStatus.CANCELLED
+    users.say("hello")
+    assert "Type `register`" in question(users).mrkdwn
+
+
+def test_a_restart_in_the_middle_loses_nothing(
+    serve: BuildServer, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    before = SlackUsers(serve().url, slack)
+    before.command("register")
+    type_answers(before, TYPED_NIGHTLY[:5])
+    provider_question = [
+        p for p in before.posts(DM, original=True) if "Which provider" in p.mrkdwn
+    ][-1]
+
+    # A new process: a new app on the same database.
+    after = SlackUsers(serve().url, slack)
+    type_answers(after, TYPED_NIGHTLY[5:])
+    card = asks(after, "Save this workflow?")
+    assert "$7,500" in card.mrkdwn
+    # A button from before the restart is recognised as stale.
+    after.click(provider_question, "OpenAI")
+    assert any("already answered" in text for text in after.ephemerals("U0TEST"))
+    after.click(card, "Save")
+    assert "Nightly ticket summaries" in stored_workflows(bot_engine)
+
+
+def test_edit_runs_the_same_conversation_with_current_answers(
+    users: SlackUsers, bot_engine: Engine
+) -> None:
+    users.say("register")
+    type_answers(users, TYPED_NIGHTLY)
+    users.say("save")
+
+    reply = users.command('edit "nightly TICKET summaries"')
+    assert "direct message" in reply.text
+    first = asks(users, "Editing *Nightly ticket summaries*")
+    assert "Current answer: Nightly ticket summaries" in first.mrkdwn
+    users.click(first, "Keep")
+    users.say("Summarises yesterday's tickets")
+    for _ in range(2):  # owner, provider: keep
+        users.say("keep")
+    volume = asks(users, "How many requests")
+    assert "50,000 per day" in volume.mrkdwn
+    users.say("100k/day")
+    for _ in range(5):
+        users.say("keep")
+    card = asks(users, "Save this workflow?")
+    assert "$15,000" in card.mrkdwn
+    users.click(card, "Save")
+    workflows = stored_workflows(bot_engine)
+    assert list(workflows) == ["Nightly ticket summaries"]
+    edited = workflows["Nightly ticket summaries"]
+    assert edited.description == "Summarises yesterday's tickets" and edited.requests == 100000  # type: ignore[attr-defined]
+
+
+def test_edit_can_rename_and_never_overwrites_another_workflow(
+    users: SlackUsers, bot_engine: Engine
+) -> None:
+    users.say("register")
+    type_answers(users, TYPED_NIGHTLY)
+    users.say("save")
+    users.say("edit Nightly ticket summaries")
+    users.say("Night shift summaries")
+    users.click(question(users), "Cancel")
+    assert list(stored_workflows(bot_engine)) == ["Nightly ticket summaries"]
+
+    users.say("edit Nightly ticket summaries")
+    users.say("Night shift summaries")
+    users.say("skip")  # no description to keep
+    for _ in range(8):
+        users.say("keep")
+    users.click(asks(users, "Save this workflow?"), "Save")
+    assert list(stored_workflows(bot_engine)) == ["Night shift summaries"]
+
+
+def test_summary_edit_goes_back_to_one_answer(users: SlackUsers) -> None:
+    users.say("register")
+    type_answers(users, TYPED_NIGHTLY)
+    users.click(asks(users, "Save this workflow?"), "Edit an answer")
+    which = asks(users, "Which answer do you want to change?")
+    users.click(which, "Freshness: within the day")
+    users.say("within seconds")
+    card = asks(users, "Save this workflow?")
+    assert "near-real-time" in card.mrkdwn and "batch disguised as stream" in card.mrkdwn
+
+
+def test_two_people_at_once_never_mix(users: SlackUsers, bot_engine: Engine) -> None:
+    users.command("register", user="U0ALICE")
+    users.command("register", user="U0BOB")
+    users.say("Alice's workflow", user="U0ALICE")
+    users.say("Bob's workflow", user="U0BOB")
+    alice_q = asks(users, "What does it do?", "DU0ALICE")
+    asks(users, "What does it do?", "DU0BOB")
+    # Bob pressing Alice's button changes nothing.
+    users.click(alice_q, "Skip", user="U0BOB")
+    assert any("belongs to someone else" in t for t in users.ephemerals("U0BOB"))
+    for user in ("U0ALICE", "U0BOB"):
+        type_answers(users, TYPED_NIGHTLY[1:], channel=f"D{user}", user=user)
+        users.say("save", user=user)
+    workflows = stored_workflows(bot_engine)
+    assert sorted(workflows) == ["Alice's workflow", "Bob's workflow"]
+    assert workflows["Bob's workflow"].owner == "U0BOB"  # type: ignore[attr-defined]
+
+
+def test_one_person_in_two_threads(users: SlackUsers, bot_engine: Engine) -> None:
+    users.say("<@UBOT> register", channel="C0ONE", thread_ts="1700000500.000100")
+    users.say("<@UBOT> register", channel="C0TWO")
+    two_ts = question(users, "C0TWO").thread_ts
+    assert two_ts, "a top-level request starts a thread under itself"
+    users.say("Thread one", channel="C0ONE", thread_ts="1700000500.000100")
+    users.say("Thread two", channel="C0TWO", thread_ts=two_ts)
+    type_answers(users, TYPED_NIGHTLY[1:], channel="C0ONE", thread_ts="1700000500.000100")
+    asks(users, "What does it do?", "C0TWO", thread_ts=two_ts)
+    users.say("save", channel="C0ONE", thread_ts="1700000500.000100")
+    assert list(stored_workflows(bot_engine)) == ["Thread one"]
+    # Someone else's reply in the thread is not an answer; a stray channel message is ignored.
+    users.say("Nonsense", user="U0OTHER", channel="C0TWO", thread_ts=two_ts)
+    users.say("register", channel="C0TWO")
+    asks(users, "What does it do?", "C0TWO", thread_ts=two_ts)
+
+
+def test_idle_conversations_expire_with_a_note(users: SlackUsers, bot_engine: Engine) -> None:
+    users.say("register")
+    users.say("Stale one")
+    with session_scope(bot_engine) as session:
+        row = session.exec(select(RegistrationConversation)).one()
+        row.expires_at = utcnow() - timedelta(minutes=1)
+        session.add(row)
+    users.say("a description, a day late")
+    assert "24 hours" in question(users).mrkdwn
+    with session_scope(bot_engine) as session:
+        assert (
+            session.exec(select(RegistrationConversation)).one().status
+            == ConversationStatus.EXPIRED
+        )
+    assert stored_workflows(bot_engine) == {}
+
+
+def test_home_button_starts_a_registration(users: SlackUsers, slack: FakeSlack) -> None:
+    assert (
+        users.event({"type": "app_home_opened", "user": "U0TEST", "channel": DM, "tab": "home"})
+        == 200
+    )
+    view = slack.wait_for("views.publish").params["view"]
+    home = Posted(channel=DM, ts="1", blocks=view["blocks"], text="")
+    users.click(home, "Register a workflow")
+    asks(users, "What is the workflow called?")
