@@ -305,3 +305,4 @@ def main() -> None:
 # Command groups that live in their own modules register themselves on ``app`` when imported.
 
 from batchscout import cli_register as _cli_register  # noqa: E402, F401
+from batchscout import cli_slack as _cli_slack  # noqa: E402, F401
