@@ -175,7 +175,8 @@ def build_facts(
         previous_migrate_now=previous.migrate_now if previous else None,
         spend_by_class={
             str(latency_class): sum(
-                (i.figures.monthly_cost for i in rows if i.latency_class is latency_class), Decimal(0)
+                (i.figures.monthly_cost for i in rows if i.latency_class is latency_class),
+                Decimal(0),
             )
             for latency_class in LatencyClass
         },

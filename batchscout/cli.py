@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from contextlib import contextmanager
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -13,9 +12,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from audit.digest import build_facts, template_prose
 from audit.inventory import SLACK_TEAM_ID, InventoryError, parse_inventory, to_csv, to_yaml
 from audit.money import format_usd
 from audit.pricing import PricingError, Provider, catalog_price, quote
@@ -24,6 +25,7 @@ from batchscout.reports import savings_document
 from batchscout.settings import Settings
 from storage import queries
 from storage.db import make_engine, session_scope, upgrade
+from storage.digests import digest_items
 
 app = typer.Typer(
     name="batchscout",
@@ -64,11 +66,6 @@ def open_database(settings: Settings | None = None) -> Engine:
     except (SQLAlchemyError, ValueError) as error:
         raise fail(f"cannot open the database ({type(error).__name__}: {error}).") from error
     return engine
-
-
-@contextmanager
-def _tty_console():  # type: ignore[no-untyped-def]
-    yield out
 
 
 @app.command("import")
@@ -283,6 +280,7 @@ def demo() -> None:
             )
         with session_scope(engine) as session:
             figures, rows = queries.workspace_portfolio(session=session, team_id=team)
+            digest_facts = build_facts(digest_items(session=session, team_id=team), since=None)
         engine.dispose()
     out.rule("[bold]Batchscout demo[/] — a sample inventory of a dozen AI workflows")
     out.print(terminal.inventory_table(rows))
@@ -292,6 +290,9 @@ def demo() -> None:
         f"Moving the scheduled workflows to a batch API saves [bold green]{format_usd(figures.migrate_now)}[/] "
         f"a month; challenging the near-real-time ones could save up to {format_usd(figures.to_challenge)} more."
     )
+    out.rule("Digest preview — what a subscribed channel gets each week")
+    out.print(Text(terminal.digest_text(digest_facts, template_prose(digest_facts))))
+    out.rule()
     out.print(
         "Try your own: [bold]batchscout import inventory.csv --team T0123ABCD[/], then [bold]batchscout savings --team T0123ABCD[/]."
     )
@@ -304,5 +305,6 @@ def main() -> None:
 
 # Command groups that live in their own modules register themselves on ``app`` when imported.
 
+from batchscout import cli_jobs as _cli_jobs  # noqa: E402, F401
 from batchscout import cli_register as _cli_register  # noqa: E402, F401
 from batchscout import cli_slack as _cli_slack  # noqa: E402, F401

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from audit.advice import advice_for
+from audit.digest import DigestFacts, change_sentence, percent
 from audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass
 from audit.money import format_count, format_unit_price, format_usd
 from audit.pricing import CatalogPrice, PriceQuote
@@ -159,3 +160,31 @@ def print_problems(console: Console, heading: str, problems: list[str]) -> None:
     console.print(f"[bold red]{heading}[/]")
     for problem in problems:
         console.print(f"  • {problem}", markup=False, highlight=False)
+
+
+def digest_text(facts: DigestFacts, prose: str) -> str:
+    """The weekly digest as plain text for a terminal."""
+    lines = [
+        f"{format_usd(facts.migrate_now)}/month available by moving scheduled work to batch APIs "
+        f"({percent(facts.eligible_share)} of {format_usd(facts.monthly_spend)} monthly spend).",
+        "",
+        prose,
+    ]
+    if facts.top:
+        lines += ["", "Top opportunities:"]
+        lines += [
+            f"  • {line.name} — {format_usd(line.monthly_savings)}/month" for line in facts.top
+        ]
+    if facts.challenge:
+        lines += [
+            "",
+            f"Near-real-time to challenge (up to {format_usd(facts.to_challenge)}/month):",
+        ]
+        lines += [
+            f"  • {line.name} — {format_usd(line.monthly_savings)}/month"
+            + (" (batch disguised as stream)" if line.disguised else "")
+            for line in facts.challenge
+        ]
+    lines += ["", f"Realised: {format_usd(facts.realised)}/month already saved on batch APIs."]
+    lines += ["", change_sentence(facts)]
+    return "\n".join(lines)

@@ -662,7 +662,7 @@ def digest_now(
         assert run_id is not None
     if runtime.provider is not None and request is not None:
         submit_requests(runtime, runtime.provider, [request], purpose="digest")
-        deadline = time.monotonic() + wait
+        waited = 0.0
         while True:
             poll_batches(runtime, now=clock())
             with session_scope(runtime.engine) as session:
@@ -676,9 +676,10 @@ def digest_now(
                     BatchJobStatus.CREATING,
                     BatchJobStatus.SUBMITTED,
                 )
-            if finished or time.monotonic() + poll_interval > deadline:
+            if finished or waited + poll_interval > wait:
                 break
             sleep(poll_interval)
+            waited += poll_interval
     return deliver(runtime, run_id, now=clock())
 
 

@@ -1,0 +1,54 @@
+"""How a process builds the jobs' :class:`~jobs.runtime.Runtime` from its settings.
+
+Which Web API client acts for a team: the bot token in single-workspace mode, or the
+installation stored by the OAuth flow when one deployment serves many workspaces.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from sqlalchemy import Engine
+
+from batchscout.settings import Settings
+from bot.app import make_web_client, uses_oauth
+from jobs.llm_batch import provider_from_settings
+from jobs.runtime import Runtime, SlackClients
+
+
+class NotInstalledError(LookupError):
+    """Batchscout has no token for that workspace."""
+
+
+def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
+    """A function from team id to the client that acts for that team."""
+    if uses_oauth(settings):
+        assert settings.slack_client_id is not None
+        store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
+
+        def installed(team_id: str) -> WebClient:
+            bot = store.find_bot(enterprise_id=None, team_id=team_id)
+            if bot is None or not bot.bot_token:
+                raise NotInstalledError(f"Batchscout is not installed in workspace {team_id}")
+            return make_web_client(settings, token=bot.bot_token)
+
+        return installed
+    if settings.slack_bot_token is None:
+        raise NotInstalledError("SLACK_BOT_TOKEN is not set")
+    client = make_web_client(settings, token=settings.slack_bot_token.get_secret_value())
+    return lambda team_id: client
+
+
+def runtime_from_settings(settings: Settings, engine: Engine) -> Runtime:
+    """The runtime for ``batchscout worker``, ``serve`` and ``digest now``."""
+    return Runtime(
+        engine=engine,
+        slack=slack_clients(settings, engine),
+        provider=provider_from_settings(
+            settings.batchscout_llm_provider, settings.batchscout_digest_model
+        ),
+        misfire_grace=timedelta(hours=settings.batchscout_misfire_grace_hours),
+        lead_time=timedelta(hours=settings.batchscout_digest_lead_hours),
+    )
