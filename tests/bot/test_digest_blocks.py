@@ -1,0 +1,69 @@
+"""The digest stays within Block Kit's limits for any portfolio, and escapes typed names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from audit.digest import DigestItem, build_facts, template_prose
+from audit.latency import LatencyClass, Mode
+from audit.savings import Per, workflow_figures
+from bot.blocks import digest as digest_blocks
+from tests.bot.limits import assert_within_limits
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def portfolio(size: int) -> list[DigestItem]:
+    """``size`` workflows with long, hostile names across every class and mode."""
+    items = []
+    classes = list(LatencyClass)
+    for n in range(size):
+        latency_class = classes[n % 3]
+        mode = Mode.BATCH if n % 7 == 0 else Mode.SYNC
+        name = (f"<!channel> & <@U0EVIL> workflow {n} " + "x" * 80)[:80]
+        items.append(
+            DigestItem(
+                name=name, owner=f"U0OWNER{n:04d}", latency_class=latency_class, disguised=n % 2 == 0,
+                mode=mode,
+                figures=workflow_figures(
+                    sync_per_request=Decimal("0.01"), batch_per_request=Decimal("0.005"),
+                    requests=Decimal(1000 + n), per=Per.DAY, latency_class=latency_class, mode=mode,
+                ),
+                created_at=T0, updated_at=datetime(2026, 11, 20, tzinfo=UTC),
+            )
+        )  # fmt: skip
+    return items
+
+
+@pytest.mark.parametrize("size", [0, 1, 40, 10_000])
+def test_every_digest_message_is_within_limits(size: int) -> None:
+    facts = build_facts(portfolio(size), since=datetime(2026, 11, 10, tzinfo=UTC))
+    prose = template_prose(facts)
+
+    top = digest_blocks.top_message(
+        facts, prose=prose, source="template", schedule="Mondays at 09:00 (UTC)", cost=None
+    )
+    thread = digest_blocks.thread_messages(facts)
+    preview = digest_blocks.preview(facts, prose=prose, source="template", schedule=None, cost=None)
+
+    for message in [top, *thread, preview]:
+        assert_within_limits(message.blocks)
+        assert len(message.text) <= 3000
+    rendered = str([top.blocks, *(m.blocks for m in thread)])
+    assert "<!channel>" not in rendered and "<@U0EVIL>" not in rendered
+    if size:
+        assert "&lt;!channel&gt; &amp; &lt;@U0EVIL&gt;" in rendered
+
+
+def test_owners_are_mentioned_and_small_opportunities_counted() -> None:
+    facts = build_facts(portfolio(40), since=None, noise_floor=Decimal(152))
+
+    top = digest_blocks.top_message(facts, prose="x", source="template", schedule=None, cost=None)
+    text = str(top.blocks)
+
+    assert "<@U0OWNER" in text
+    assert f"{facts.hidden_below_floor} smaller opportunities under $152/month" in text
+    assert facts.hidden_below_floor > 0
