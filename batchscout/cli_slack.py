@@ -101,7 +101,7 @@ def serve(
     engine = open_database(settings)
     try:
         slack_app = build_app(settings, engine=engine)
-    except (BoltError, ValueError) as error:  # e.g. a token Slack refuses at auth.test
+    except (BoltError, ValueError, OSError) as error:  # a token Slack refuses, Slack unreachable
         raise fail(f"cannot start the Slack app ({type(error).__name__}: {error}).") from error
     stop_jobs = start_background_jobs(settings, engine)
     try:

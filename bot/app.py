@@ -15,7 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy import Engine
 
 from batchscout.settings import Settings
-from bot import listeners, oauth, safety
+from bot import listeners, messages, oauth, safety
 from bot.listeners.commands.dispatch import SLASH_COMMAND
 from bot.services import Services, provide
 from storage.db import make_engine
@@ -92,6 +92,7 @@ def build_app(
             oauth_settings=oauth.oauth_settings(settings, engine, scopes=BOT_SCOPES),
             process_before_response=process_before_response,
             raise_error_for_unhandled_request=True,
+            user_facing_authorize_error_message=messages.NOT_INSTALLED,
             logger=logger,
         )
     else:

@@ -88,3 +88,8 @@ DM_HINT = (
     "Type `register` to register an AI workflow here, or `edit NAME` to change one. "
     "`/batchscout help` lists everything else."
 )
+
+NOT_INSTALLED = (
+    "Batchscout is not installed in this workspace (or its installation was removed). "
+    "Ask whoever runs Batchscout for its install link."
+)

@@ -22,8 +22,8 @@ def assert_within_limits(blocks: list[dict[str, Any]], *, home: bool = False) ->
     """Fail with the first broken limit."""
     limit = MAX_HOME_BLOCKS if home else MAX_MESSAGE_BLOCKS
     assert len(blocks) <= limit, f"{len(blocks)} blocks (limit {limit})"
-    action_ids: list[str] = []
     for block in blocks:
+        action_ids: list[str] = []
         kind = block["type"]
         if kind == "section":
             if "text" in block:
@@ -51,4 +51,6 @@ def assert_within_limits(blocks: list[dict[str, Any]], *, home: bool = False) ->
                 assert len(element["action_id"]) <= 255
                 action_ids.append(element["action_id"])
         assert len(block.get("block_id", "")) <= 255
-    assert len(action_ids) == len(set(action_ids)), f"duplicate action ids: {action_ids}"
+        assert len(action_ids) == len(set(action_ids)), (
+            f"duplicate action ids in a block: {action_ids}"
+        )

@@ -33,6 +33,11 @@ class Posted:
         """Every text of the blocks, joined: what a person reads."""
         return "\n".join(_texts(self.blocks))
 
+    @property
+    def formatted(self) -> str:
+        """Only the texts Slack parses for mentions and links (mrkdwn, and the message text)."""
+        return "\n".join([self.text, *_texts(self.blocks, only="mrkdwn")])
+
     def buttons(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(block, element) for every button."""
         return [
@@ -55,15 +60,17 @@ class Posted:
         raise AssertionError(f"no button {label!r}; buttons: {shown}")
 
 
-def _texts(value: Any) -> list[str]:
+def _texts(value: Any, only: str | None = None) -> list[str]:
     if isinstance(value, dict):
-        found = [value["text"]] if isinstance(value.get("text"), str) else []
+        found = []
+        if isinstance(value.get("text"), str) and (only is None or value.get("type") == only):
+            found.append(value["text"])
         for key, item in value.items():
             if key != "text" or not isinstance(item, str):
-                found += _texts(item)
+                found += _texts(item, only)
         return found
     if isinstance(value, list):
-        return [t for item in value for t in _texts(item)]
+        return [t for item in value for t in _texts(item, only)]
     return []
 
 
