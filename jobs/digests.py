@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,16 +39,10 @@ from audit.digest import (
 from batchscout.logs import log_event
 from bot.blocks import Message
 from bot.blocks import digest as digest_blocks
+from jobs import batches
+from jobs.batches import Purpose, number_of, numbered_id
 from jobs.chart import digest_chart
-from jobs.llm_batch import (
-    BatchError,
-    BatchProvider,
-    BatchRequest,
-    BatchStatus,
-    SubmitOutcomeUnknown,
-    batch_cost,
-    split_requests,
-)
+from jobs.llm_batch import BatchProvider, BatchRequest, BatchResult, batch_cost
 from jobs.runtime import Runtime
 from jobs.schedule import Schedule
 from storage import digests as store
@@ -104,12 +97,37 @@ def current_facts(
 
 def custom_id(run: DigestRun) -> str:
     """The id a run's prose request carries through the provider."""
-    return f"digest-{run.id}"
+    assert run.id is not None
+    return numbered_id("digest", run.id)
 
 
-def _run_id(custom: str) -> int | None:
-    prefix, _, number = custom.partition("-")
-    return int(number) if prefix == "digest" and number.isdigit() else None
+def _link(session: Session, custom: str, job_id: int) -> None:
+    run_id = number_of(custom, "digest")
+    run = session.get(DigestRun, run_id) if run_id is not None else None
+    if run is not None:
+        run.batch_job_id = job_id
+        session.add(run)
+
+
+def _settle(
+    session: Session, job_id: int, results: Sequence[BatchResult], provider: BatchProvider
+) -> int:
+    """Store each run's prose and what writing it cost; runs without prose keep the template."""
+    stored = 0
+    for result in results:
+        run_id = number_of(result.custom_id, "digest")
+        run = session.get(DigestRun, run_id) if run_id is not None else None
+        if run is None or run.status != RunStatus.PENDING or run.batch_job_id != job_id:
+            continue
+        run.llm_batch_cost, run.llm_sync_cost = batch_cost(provider.name, provider.model, [result])
+        if result.ok and result.text:
+            run.prose = clean_prose(result.text)
+            stored += 1
+        session.add(run)
+    return stored
+
+
+DIGEST_PROSE = Purpose("digest", _link, _settle)
 
 
 # -- 1. prepare ---------------------------------------------------------------------------
@@ -137,7 +155,7 @@ def prepare_due_digests(runtime: Runtime, *, now: datetime) -> int:
                 continue
             requests.append(_prose_request(session, run, subscription.noise_floor, now))
     if provider is not None and requests:
-        submit_requests(runtime, provider, requests, purpose="digest")
+        batches.submit_requests(runtime, provider, requests, DIGEST_PROSE)
     return len(requests)
 
 
@@ -158,154 +176,9 @@ def _prose_request(
     return BatchRequest(custom_id(run), system, prompt, DIGEST_MAX_TOKENS)
 
 
-def submit_requests(
-    runtime: Runtime, provider: BatchProvider, requests: Sequence[BatchRequest], *, purpose: str
-) -> list[int]:
-    """Submit requests in as many batches as the provider's limits need; returns job ids.
-
-    For each batch the intent (job row, key, links to the runs) is committed first, then the
-    batch is created without SDK retries, then its id is stored.
-    """
-    job_ids: list[int] = []
-    for chunk in split_requests(requests, provider):
-        key = f"{purpose}-{uuid.uuid4().hex}"
-        with session_scope(runtime.engine) as session:
-            job = store.record_batch_intent(
-                session=session,
-                provider=provider.name,
-                model=provider.model,
-                purpose=purpose,
-                key=key,
-                request_count=len(chunk),
-            )
-            assert job.id is not None
-            job_ids.append(job.id)
-            for request in chunk:
-                run_id = _run_id(request.custom_id)
-                run = session.get(DigestRun, run_id) if run_id is not None else None
-                if run is not None:
-                    run.batch_job_id = job.id
-                    session.add(run)
-        _create(runtime, provider, job.id, key, chunk)
-    return job_ids
-
-
-def _create(
-    runtime: Runtime, provider: BatchProvider, job_id: int, key: str, chunk: Sequence[BatchRequest]
-) -> None:
-    try:
-        batch_id = provider.submit(chunk, idempotency_key=key)
-    except SubmitOutcomeUnknown as error:
-        # The batch may exist: poll_batches reconciles it by its key.
-        log_event(
-            logger, logging.WARNING, "batch create outcome unknown", job_id=job_id, error=str(error)
-        )
-        return
-    except BatchError as error:
-        with session_scope(runtime.engine) as session:
-            job = session.get(LLMBatchJob, job_id)
-            assert job is not None
-            job.status, job.error, job.ended_at = BatchJobStatus.FAILED, str(error)[:500], utcnow()
-        log_event(logger, logging.WARNING, "batch create refused", job_id=job_id, error=str(error))
-        return
-    with session_scope(runtime.engine) as session:
-        job = session.get(LLMBatchJob, job_id)
-        assert job is not None
-        job.batch_id, job.status, job.submitted_at = batch_id, BatchJobStatus.SUBMITTED, utcnow()
-    log_event(
-        logger,
-        logging.INFO,
-        "batch submitted",
-        job_id=job_id,
-        batch_id=batch_id,
-        requests=len(chunk),
-    )
-
-
-# -- 2. poll ------------------------------------------------------------------------------
-
-
 def poll_batches(runtime: Runtime, *, now: datetime) -> None:
     """Reconcile and poll open digest batches; store prose from those that ended."""
-    provider = runtime.provider
-    if provider is None:
-        return
-    with session_scope(runtime.engine) as session:
-        jobs = [
-            (j.id, j.status, j.idempotency_key, j.batch_id, j.created_at, j.provider)
-            for j in store.open_batch_jobs(session=session, purpose="digest")
-        ]
-    for job_id, status, key, batch_id, created_at, provider_name in jobs:
-        assert job_id is not None
-        if provider_name != provider.name:
-            continue  # a batch of a provider no longer configured: its runs use the template
-        try:
-            if status == BatchJobStatus.CREATING:
-                batch_id = _reconcile(runtime, provider, job_id, key, created_at, now)
-            if batch_id is not None:
-                _poll_one(runtime, provider, job_id, batch_id, now)
-        except BatchError as error:
-            log_event(logger, logging.WARNING, "batch poll failed", job_id=job_id, error=str(error))
-
-
-def _reconcile(
-    runtime: Runtime,
-    provider: BatchProvider,
-    job_id: int,
-    key: str,
-    created_at: datetime,
-    now: datetime,
-) -> str | None:
-    batch_id = provider.find_by_key(key)
-    with session_scope(runtime.engine) as session:
-        job = session.get(LLMBatchJob, job_id)
-        assert job is not None
-        if batch_id is not None:
-            job.batch_id, job.status, job.submitted_at = batch_id, BatchJobStatus.SUBMITTED, now
-            log_event(logger, logging.INFO, "batch reconciled", job_id=job_id, batch_id=batch_id)
-        elif now - created_at > runtime.abandon_creating:
-            job.status, job.ended_at = BatchJobStatus.ABANDONED, now
-            job.error = "created with an unknown outcome and never found by its key"
-            log_event(logger, logging.WARNING, "batch abandoned", job_id=job_id)
-    return batch_id
-
-
-_FINAL_STATUS = {
-    BatchStatus.ENDED: BatchJobStatus.ENDED,
-    BatchStatus.FAILED: BatchJobStatus.FAILED,
-    BatchStatus.EXPIRED: BatchJobStatus.EXPIRED,
-    BatchStatus.CANCELLED: BatchJobStatus.CANCELLED,
-}
-
-
-def _poll_one(
-    runtime: Runtime, provider: BatchProvider, job_id: int, batch_id: str, now: datetime
-) -> None:
-    info = provider.poll(batch_id)
-    if not info.status.is_final:
-        return
-    results = provider.results(batch_id) if info.results_ready else []
-    stored = 0
-    with session_scope(runtime.engine) as session:
-        for result in results:
-            run_id = _run_id(result.custom_id)
-            run = session.get(DigestRun, run_id) if run_id is not None else None
-            if run is None or run.status != RunStatus.PENDING or run.batch_job_id != job_id:
-                continue
-            run.llm_batch_cost, run.llm_sync_cost = batch_cost(
-                provider.name, provider.model, [result]
-            )
-            if result.ok and result.text:
-                run.prose = clean_prose(result.text)
-                stored += 1
-            session.add(run)
-        job = session.get(LLMBatchJob, job_id)
-        assert job is not None
-        job.status, job.ended_at, job.error = _FINAL_STATUS[info.status], now, info.error
-    log_event(
-        logger, logging.INFO, "batch ended", job_id=job_id, batch_id=batch_id,
-        status=str(info.status), results=len(results), prose_stored=stored,
-    )  # fmt: skip
+    batches.poll_batches(runtime, DIGEST_PROSE, now=now)
 
 
 # -- 3. post ------------------------------------------------------------------------------
@@ -661,7 +534,7 @@ def digest_now(
         run_id = run.id
         assert run_id is not None
     if runtime.provider is not None and request is not None:
-        submit_requests(runtime, runtime.provider, [request], purpose="digest")
+        batches.submit_requests(runtime, runtime.provider, [request], DIGEST_PROSE)
         waited = 0.0
         while True:
             poll_batches(runtime, now=clock())

@@ -1,0 +1,195 @@
+"""Provider batches as the jobs use them: submit with the intent stored first, reconcile
+what a crash left unknown, poll, and hand each ended batch's results to its purpose.
+
+A :class:`Purpose` says what a batch is for (digest prose, free-text grading): how a request
+is linked to the row waiting for it, and how that row takes the results. Every batch job is
+an ``llm_batch_job`` row (``storage.digest_tables``), committed with its idempotency key and
+its links *before* the provider is called; the create call is never retried blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from batchscout.logs import log_event
+from jobs.llm_batch import (
+    BatchError,
+    BatchProvider,
+    BatchRequest,
+    BatchResult,
+    BatchStatus,
+    SubmitOutcomeUnknown,
+    split_requests,
+)
+from jobs.runtime import Runtime
+from storage import digests as store
+from storage.db import session_scope
+from storage.digest_tables import BatchJobStatus, LLMBatchJob
+from storage.types import utcnow
+
+logger = logging.getLogger("batchscout.jobs.batches")
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What a batch is for.
+
+    ``link(session, custom_id, job_id)`` records that a request's row waits on a job;
+    ``settle(session, job_id, results, provider)`` stores an ended job's results (possibly
+    none, for a failed batch) on the rows linked to it and returns how many it used.
+    """
+
+    name: str
+    link: Callable[[Session, str, int], None]
+    settle: Callable[[Session, int, Sequence[BatchResult], BatchProvider], int]
+
+
+def submit_requests(
+    runtime: Runtime, provider: BatchProvider, requests: Sequence[BatchRequest], purpose: Purpose
+) -> list[int]:
+    """Submit requests in as many batches as the provider's limits need; returns job ids."""
+    job_ids: list[int] = []
+    for chunk in split_requests(requests, provider):
+        key = f"{purpose.name}-{uuid.uuid4().hex}"
+        with session_scope(runtime.engine) as session:
+            job = store.record_batch_intent(
+                session=session,
+                provider=provider.name,
+                model=provider.model,
+                purpose=purpose.name,
+                key=key,
+                request_count=len(chunk),
+            )
+            assert job.id is not None
+            job_ids.append(job.id)
+            for request in chunk:
+                purpose.link(session, request.custom_id, job.id)
+        _create(runtime, provider, job.id, key, chunk)
+    return job_ids
+
+
+def _create(
+    runtime: Runtime, provider: BatchProvider, job_id: int, key: str, chunk: Sequence[BatchRequest]
+) -> None:
+    try:
+        batch_id = provider.submit(chunk, idempotency_key=key)
+    except SubmitOutcomeUnknown as error:
+        # The batch may exist: poll_batches reconciles it by its key.
+        log_event(
+            logger, logging.WARNING, "batch create outcome unknown", job_id=job_id, error=str(error)
+        )
+        return
+    except BatchError as error:
+        with session_scope(runtime.engine) as session:
+            job = session.get(LLMBatchJob, job_id)
+            assert job is not None
+            job.status, job.error, job.ended_at = BatchJobStatus.FAILED, str(error)[:500], utcnow()
+        log_event(logger, logging.WARNING, "batch create refused", job_id=job_id, error=str(error))
+        return
+    with session_scope(runtime.engine) as session:
+        job = session.get(LLMBatchJob, job_id)
+        assert job is not None
+        job.batch_id, job.status, job.submitted_at = batch_id, BatchJobStatus.SUBMITTED, utcnow()
+    log_event(
+        logger,
+        logging.INFO,
+        "batch submitted",
+        job_id=job_id,
+        batch_id=batch_id,
+        requests=len(chunk),
+    )
+
+
+def poll_batches(runtime: Runtime, purpose: Purpose, *, now: datetime) -> None:
+    """Reconcile and poll a purpose's open batches; settle those that ended."""
+    provider = runtime.provider
+    if provider is None:
+        return
+    with session_scope(runtime.engine) as session:
+        jobs = [
+            (j.id, j.status, j.idempotency_key, j.batch_id, j.created_at, j.provider)
+            for j in store.open_batch_jobs(session=session, purpose=purpose.name)
+        ]
+    for job_id, status, key, batch_id, created_at, provider_name in jobs:
+        assert job_id is not None
+        if provider_name != provider.name:
+            continue  # a provider no longer configured: its rows keep their fallback
+        try:
+            if status == BatchJobStatus.CREATING:
+                batch_id = _reconcile(runtime, provider, purpose, job_id, key, created_at, now)
+            if batch_id is not None:
+                _poll_one(runtime, provider, purpose, job_id, batch_id, now)
+        except BatchError as error:
+            log_event(logger, logging.WARNING, "batch poll failed", job_id=job_id, error=str(error))
+
+
+def _reconcile(
+    runtime: Runtime,
+    provider: BatchProvider,
+    purpose: Purpose,
+    job_id: int,
+    key: str,
+    created_at: datetime,
+    now: datetime,
+) -> str | None:
+    batch_id = provider.find_by_key(key)
+    with session_scope(runtime.engine) as session:
+        job = session.get(LLMBatchJob, job_id)
+        assert job is not None
+        if batch_id is not None:
+            job.batch_id, job.status, job.submitted_at = batch_id, BatchJobStatus.SUBMITTED, now
+            log_event(logger, logging.INFO, "batch reconciled", job_id=job_id, batch_id=batch_id)
+        elif now - created_at > runtime.abandon_creating:
+            job.status, job.ended_at = BatchJobStatus.ABANDONED, now
+            job.error = "created with an unknown outcome and never found by its key"
+            purpose.settle(session, job_id, [], provider)
+            log_event(logger, logging.WARNING, "batch abandoned", job_id=job_id)
+    return batch_id
+
+
+_FINAL_STATUS = {
+    BatchStatus.ENDED: BatchJobStatus.ENDED,
+    BatchStatus.FAILED: BatchJobStatus.FAILED,
+    BatchStatus.EXPIRED: BatchJobStatus.EXPIRED,
+    BatchStatus.CANCELLED: BatchJobStatus.CANCELLED,
+}
+
+
+def _poll_one(
+    runtime: Runtime,
+    provider: BatchProvider,
+    purpose: Purpose,
+    job_id: int,
+    batch_id: str,
+    now: datetime,
+) -> None:
+    info = provider.poll(batch_id)
+    if not info.status.is_final:
+        return
+    results = provider.results(batch_id) if info.results_ready else []
+    with session_scope(runtime.engine) as session:
+        used = purpose.settle(session, job_id, results, provider)
+        job = session.get(LLMBatchJob, job_id)
+        assert job is not None
+        job.status, job.ended_at, job.error = _FINAL_STATUS[info.status], now, info.error
+    log_event(
+        logger, logging.INFO, "batch ended", job_id=job_id, batch_id=batch_id, purpose=purpose.name,
+        status=str(info.status), results=len(results), used=used,
+    )  # fmt: skip
+
+
+def numbered_id(prefix: str, number: int) -> str:
+    """A request's custom id: ``digest-12``, ``grade-7``."""
+    return f"{prefix}-{number}"
+
+
+def number_of(custom_id: str, prefix: str) -> int | None:
+    """The row id in a custom id made by :func:`numbered_id`, or ``None``."""
+    head, _, number = custom_id.partition("-")
+    return int(number) if head == prefix and number.isdigit() else None
