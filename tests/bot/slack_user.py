@@ -89,6 +89,12 @@ class SlackUsers:
         self, text: str, *, user: str = "U0TEST", team: str = TEAM, channel: str = "C0TEST"
     ) -> Posted:
         """``/batchscout text``; returns the (ephemeral) reply sent to the response URL."""
+        return self.reply(self.send_command(text, user=user, team=team, channel=channel))
+
+    def send_command(
+        self, text: str, *, user: str = "U0TEST", team: str = TEAM, channel: str = "C0TEST"
+    ) -> str:
+        """``/batchscout text`` without waiting for a reply; returns the response URL's name."""
         name = f"cmd-{next(self._ids)}"
         body = slash_command_body(
             text=text, user_id=user, team_id=team, channel_id=channel,
@@ -96,7 +102,7 @@ class SlackUsers:
         )  # fmt: skip
         status, _, _ = post(f"{self.url}/slack/events", body, self.secret)
         assert status == 200, status
-        return self.reply(name)
+        return name
 
     def reply(self, name: str) -> Posted:
         """The latest post to the response URL ``name``."""

@@ -3,6 +3,8 @@ the person who typed it (and only them) sees this."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import Engine
 
@@ -128,7 +130,7 @@ def test_migrated_moves_savings_to_realised(users: SlackUsers, bot_engine: Engin
     assert "its $7,500 a month now count as realised" in reply.mrkdwn
     with session_scope(bot_engine) as session:
         figures, _ = queries.workspace_portfolio(session=session, team_id="T0TEST")
-    assert (figures.realised, figures.migrate_now) == (7500, 0)
+    assert (figures.realised, figures.migrate_now) == (Decimal(7500), Decimal(0))
     assert "already marked" in reply_of(users, "migrated nightly ticket summaries").mrkdwn
     assert "no workflow named" in reply_of(users, "migrated nothing like it").mrkdwn
 

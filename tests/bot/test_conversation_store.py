@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -24,7 +25,7 @@ from storage.db import session_scope
 from storage.slack_tables import ConversationStatus
 from storage.types import utcnow
 
-PLACE = {"channel_id": "DU1", "thread_ts": "", "user_id": "U1"}
+PLACE: dict[str, Any] = {"channel_id": "DU1", "thread_ts": "", "user_id": "U1"}
 
 
 def test_one_active_conversation_per_place(engine: Engine) -> None:

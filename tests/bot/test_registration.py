@@ -4,12 +4,16 @@ time, answered by buttons or typed text, that survives a restart and saves only 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from audit.savings import Per
+from batchscout.settings import Settings
 from storage import queries
 from storage.db import session_scope
+from storage.models import Workflow
 from storage.slack_tables import ConversationStatus, RegistrationConversation
 from storage.types import utcnow
 from tests.bot.conftest import BuildServer
@@ -35,7 +39,7 @@ def asks(
     return posted
 
 
-def stored_workflows(engine: Engine, team: str = "T0TEST") -> dict[str, object]:
+def stored_workflows(engine: Engine, team: str = "T0TEST") -> dict[str, Workflow]:
     with session_scope(engine) as session:
         return {w.name: w for w in queries.list_workflows(session=session, team_id=team)}
 
@@ -110,7 +114,7 @@ def test_register_by_buttons_in_a_dm(
         "gpt-4o-mini",
         "U0TEST",
         "scheduled",
-    )  # type: ignore[attr-defined]
+    )
     home = slack.last("views.publish")
     assert home.params["user_id"] == "U0TEST" and "Support digests" in str(home.params["view"])
     # Answered questions keep their answer and lose their buttons.
@@ -127,11 +131,12 @@ def test_register_by_typed_answers_prices_the_reference_case(
     assert "$7,500" in card.mrkdwn, card.mrkdwn
     users.say("save")
     workflow = stored_workflows(bot_engine)["Nightly ticket summaries"]
-    with session_scope(bot_engine) as session:
-        figures = queries.figures_of(
-            queries.get_workflow(session=session, team_id="T0TEST", name=workflow.name)
-        )  # type: ignore[arg-type,attr-defined]
-    assert str(figures.monthly_savings) == "7500.00" or figures.monthly_savings == 7500
+    assert queries.figures_of(workflow).monthly_savings == Decimal(7500)
+    assert (workflow.cost_per_request, workflow.per, workflow.owner) == (
+        Decimal("0.01"),
+        Per.DAY,
+        "U0TEST",
+    )
 
 
 def test_wrong_answers_are_explained_and_asked_again(users: SlackUsers) -> None:
@@ -218,7 +223,7 @@ def test_edit_runs_the_same_conversation_with_current_answers(
     workflows = stored_workflows(bot_engine)
     assert list(workflows) == ["Nightly ticket summaries"]
     edited = workflows["Nightly ticket summaries"]
-    assert edited.description == "Summarises yesterday's tickets" and edited.requests == 100000  # type: ignore[attr-defined]
+    assert edited.description == "Summarises yesterday's tickets" and edited.requests == 100000
 
 
 def test_edit_can_rename_and_never_overwrites_another_workflow(
@@ -267,7 +272,7 @@ def test_two_people_at_once_never_mix(users: SlackUsers, bot_engine: Engine) -> 
         users.say("save", user=user)
     workflows = stored_workflows(bot_engine)
     assert sorted(workflows) == ["Alice's workflow", "Bob's workflow"]
-    assert workflows["Bob's workflow"].owner == "U0BOB"  # type: ignore[attr-defined]
+    assert workflows["Bob's workflow"].owner == "U0BOB"
 
 
 def test_one_person_in_two_threads(users: SlackUsers, bot_engine: Engine) -> None:
@@ -313,3 +318,42 @@ def test_home_button_starts_a_registration(users: SlackUsers, slack: FakeSlack) 
     home = Posted(channel=DM, ts="1", blocks=view["blocks"], text="")
     users.click(home, "Register a workflow")
     asks(users, "What is the workflow called?")
+
+
+def test_starting_again_sets_the_unfinished_one_aside(
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    users.say("register")
+    users.say("First try")
+    unfinished = question(users)
+    slack.reset()
+    users.send_command("register", channel=DM)  # typed in the DM: no "see your DM" reply
+    assert slack.calls("response_url") == []
+    assert "set aside" in users.last_post(DM).mrkdwn or any(
+        "set aside" in str(c.params) and c.params["ts"] == unfinished.ts
+        for c in slack.calls("chat.update")
+    )
+    asks(users, "What is the workflow called?")
+    with session_scope(bot_engine) as session:
+        statuses = sorted(r.status for r in session.exec(select(RegistrationConversation)).all())
+    assert statuses == [ConversationStatus.ACTIVE, ConversationStatus.REPLACED]
+
+
+def test_a_periodic_sweep_closes_idle_conversations(
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine, settings: Settings
+) -> None:
+    from bot.app import make_web_client
+    from bot.registration import expire_idle
+    from bot.services import Services
+
+    users.say("register")
+    waiting = question(users)
+    services = Services(engine=bot_engine, settings=settings)
+    client = make_web_client(settings, token="xoxb-test")
+    assert expire_idle(services=services, client_for_team=lambda team: client) == 0
+    closed = expire_idle(
+        services=services, client_for_team=lambda team: client, now=utcnow() + timedelta(hours=25)
+    )
+    assert closed == 1
+    update = slack.last("chat.update")
+    assert update.params["ts"] == waiting.ts and "24 hours" in str(update.params["blocks"])

@@ -16,7 +16,8 @@ def register(call: CommandCall) -> None:
         services=call.services, client=call.client, team_id=call.team_id,
         user_id=call.user_id, place=place,
     )  # fmt: skip
-    call.reply(blocks.note(messages.DM_STARTED))
+    if place.channel_id != call.channel_id:  # typed in the DM itself: the question is right there
+        call.reply(blocks.note(messages.DM_STARTED))
 
 
 def edit(call: CommandCall) -> None:
@@ -35,4 +36,5 @@ def edit(call: CommandCall) -> None:
     if not started:  # removed between the lookup and now
         call.reply(blocks.not_found(call.argument, []))
         return
-    call.reply(blocks.note(messages.DM_STARTED))
+    if place.channel_id != call.channel_id:
+        call.reply(blocks.note(messages.DM_STARTED))

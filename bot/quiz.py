@@ -1,0 +1,235 @@
+"""Knowledge checks in Slack: ask a question in a channel, take answers from its thread.
+
+The rules (issue 5): each person's first answer counts; choice and numeric answers are graded
+at once — a reaction on the reply and the explanation only to that person, so the thread does
+not spoil it; free-text answers go to the provider batch grader (or, with no provider, the
+keyword rubric) and their verdict arrives in the thread. Replies that are not answers are
+ignored quietly; answers of the wrong kind get a hint; nobody answers after the reveal.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+
+from audit.quiz import (
+    Grade,
+    GradeMethod,
+    NotAnAnswer,
+    QuestionKind,
+    TeamWorkflow,
+    WrongKind,
+    grade,
+    grade_free_text_keywords,
+    parse_answer,
+    pick_question,
+)
+from batchscout.logs import log_event
+from bot.blocks import Message, section
+from bot.blocks import quiz as quiz_blocks
+from storage import quizzes
+from storage.db import session_scope
+from storage.queries import list_workflows
+from storage.quiz_tables import QuestionStatus, QuizAnswer, QuizQuestion
+
+logger = logging.getLogger("batchscout.bot.quiz")
+
+REACTION = {True: "white_check_mark", False: "x", None: "hourglass_flowing_sand"}
+ALREADY_ANSWERED = "Only your first answer counts, and you have answered this one already."
+CLOSED = "This knowledge check has closed: the answer is in the thread."
+
+
+def ask_question(
+    client: WebClient,
+    engine: Engine,
+    *,
+    team_id: str,
+    channel_id: str,
+    now: datetime,
+    open_for: timedelta,
+    asked_by: str | None = None,
+    thread_ts: str | None = None,
+    digest_run_id: int | None = None,
+    rng: random.Random | None = None,
+) -> QuizQuestion:
+    """Pick a question for the channel, post it, and store it.
+
+    With ``thread_ts`` (a digest) the question is posted in that thread and its answers are
+    the thread's replies; otherwise it is a new message whose thread takes the answers.
+    Raises ``SlackApiError`` when Slack refuses the post (the caller explains it).
+    """
+    rng = rng or random.Random(secrets.randbits(32))
+    with session_scope(engine) as session:
+        recent = quizzes.recent_question_keys(
+            session=session, team_id=team_id, channel_id=channel_id
+        )
+        inventory = [
+            TeamWorkflow.from_answers(w.name, w.trigger, w.reader, w.freshness, w.mode)
+            for w in list_workflows(session=session, team_id=team_id)
+        ]
+    instance = pick_question(rng, recent_ids=recent, inventory=inventory)
+    closes_at = now + open_for
+    message = quiz_blocks.question_message(
+        instance, closes_at=closes_at, in_digest=thread_ts is not None
+    )
+    response = client.chat_postMessage(
+        channel=channel_id, thread_ts=thread_ts, unfurl_links=False, **message.as_kwargs()
+    )
+    root = thread_ts or str(response["ts"])
+    with session_scope(engine) as session:
+        question = quizzes.record_question(
+            session=session, team_id=team_id, channel_id=channel_id, message_ts=root,
+            instance=instance, closes_at=closes_at, asked_by=asked_by, digest_run_id=digest_run_id,
+        )  # fmt: skip
+        session.expunge(question)
+    log_event(
+        logger,
+        logging.INFO,
+        "quiz asked",
+        team_id=team_id,
+        channel_id=channel_id,
+        question=instance.id,
+    )
+    return question
+
+
+def handle_reply(
+    client: WebClient,
+    engine: Engine,
+    *,
+    team_id: str,
+    channel_id: str,
+    thread_ts: str,
+    user_id: str,
+    reply_ts: str,
+    text: str,
+    now: datetime,
+    llm_enabled: bool,
+) -> bool:
+    """Take a thread reply as an answer if the thread is a knowledge check's.
+
+    Returns False when the thread holds no question (the reply is someone else's business).
+    """
+    with session_scope(engine) as session:
+        question = quizzes.question_in_thread(
+            session=session, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts
+        )
+        if question is None:
+            return False
+        instance = quizzes.instance_of(question)
+        reply = parse_answer(instance.question, text)
+        if isinstance(reply, NotAnAnswer):
+            return True  # a comment or an emoji: ignored quietly
+        if isinstance(reply, WrongKind):
+            _tell(client, channel_id, user_id, thread_ts, reply.hint)
+            return True
+        if question.status != QuestionStatus.OPEN or question.closes_at <= now:
+            _tell(client, channel_id, user_id, thread_ts, CLOSED)
+            return True
+        free_text = instance.kind is QuestionKind.FREE_TEXT
+        given = None
+        if not free_text:
+            given = grade(instance.question, reply)
+        elif not llm_enabled:
+            given = grade_free_text_keywords(instance.question, reply.text)
+        answer = quizzes.record_answer(
+            session=session, question=question, user_id=user_id, reply_ts=reply_ts,
+            text=reply.text, grade=given, now=now,
+        )  # fmt: skip
+        if answer is None:
+            _tell(client, channel_id, user_id, thread_ts, ALREADY_ANSWERED)
+            return True
+        # Choice and numeric answers are announced right here, ephemerally.
+        answer.announced = not free_text
+        answer_id = answer.id
+    _react(client, channel_id, reply_ts, None if given is None else given.correct)
+    if given is not None and not free_text:
+        _post_ephemeral(
+            client, channel_id, user_id, thread_ts, quiz_blocks.grade_message(instance, given)
+        )
+    elif given is None:
+        _post(client, channel_id, thread_ts, quiz_blocks.pending_message(user_id))
+    else:
+        announce(client, engine, answer_id=answer_id)
+    log_event(
+        logger, logging.INFO, "quiz answer", team_id=team_id, channel_id=channel_id,
+        question=instance.id, graded=given is not None, correct=None if given is None else given.correct,
+    )  # fmt: skip
+    return True
+
+
+def announce(client: WebClient, engine: Engine, *, answer_id: int | None) -> None:
+    """Post a graded free-text answer's verdict in its thread (once), and the feedback to its author."""
+    if answer_id is None:
+        return
+    with session_scope(engine) as session:
+        answer = session.get(QuizAnswer, answer_id)
+        if answer is None or answer.announced or answer.correct is None:
+            return
+        question = session.get(QuizQuestion, answer.question_id)
+        assert question is not None
+        instance = quizzes.instance_of(question)
+        given = Grade(
+            answer.correct,
+            answer.points,
+            answer.feedback or "",
+            GradeMethod(answer.method or "keyword"),
+        )
+        channel_id, thread_ts, user_id, reply_ts = (
+            answer.channel_id,
+            question.message_ts,
+            answer.user_id,
+            answer.reply_ts,
+        )
+        answer.announced = True
+    _post(client, channel_id, thread_ts, quiz_blocks.free_text_verdict(user_id, given))
+    _post_ephemeral(
+        client, channel_id, user_id, thread_ts, quiz_blocks.grade_message(instance, given)
+    )
+    _react(client, channel_id, reply_ts, given.correct)
+
+
+def _react(client: WebClient, channel_id: str, ts: str, correct: bool | None) -> None:
+    try:
+        client.reactions_add(channel=channel_id, timestamp=ts, name=REACTION[correct])
+    except SlackApiError as error:
+        if error.response.get("error") != "already_reacted":
+            log_event(
+                logger, logging.WARNING, "reaction failed", error=str(error.response.get("error"))
+            )
+
+
+def _tell(client: WebClient, channel_id: str, user_id: str, thread_ts: str, text: str) -> None:
+    _post_ephemeral(
+        client, channel_id, user_id, thread_ts, Message(text=text, blocks=[section(text)])
+    )
+
+
+def _post_ephemeral(
+    client: WebClient, channel_id: str, user_id: str, thread_ts: str, message: Message
+) -> None:
+    try:
+        client.chat_postEphemeral(
+            channel=channel_id, user=user_id, thread_ts=thread_ts, **message.as_kwargs()
+        )
+    except SlackApiError as error:
+        log_event(
+            logger, logging.WARNING, "ephemeral failed", error=str(error.response.get("error"))
+        )
+
+
+def _post(client: WebClient, channel_id: str, thread_ts: str, message: Message) -> None:
+    try:
+        client.chat_postMessage(
+            channel=channel_id, thread_ts=thread_ts, unfurl_links=False, **message.as_kwargs()
+        )
+    except SlackApiError as error:
+        log_event(
+            logger, logging.WARNING, "thread post failed", error=str(error.response.get("error"))
+        )
