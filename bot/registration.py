@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -216,11 +217,23 @@ def answer(
     outcome.show(client, services=services, team_id=team_id, user_id=user_id, where=where)
 
 
+class _Kind(StrEnum):
+    """What an answer led to, as far as Slack is concerned."""
+
+    NEXT = "next"  # a question or the summary to show
+    SAVED = "saved"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    BROKEN = "broken"  # a stored state this version cannot resume
+    CLASH = "clash"  # Save found the name taken meanwhile
+    NOTICE = "notice"  # nothing changed; a note for the person only
+
+
 @dataclass
 class _Outcome:
     """What an answer did, to be shown once the database transaction is over."""
 
-    kind: str  # "step", "saved", "cancelled", "expired", "broken", "clash", or a notice
+    kind: _Kind
     posted: _Posted | None = None
     step: Step | None = None
     before: Prompt | None = None
@@ -236,10 +249,10 @@ class _Outcome:
             return
         posted = self.posted
         assert posted is not None
-        if self.kind in ("expired", "broken"):
+        if self.kind in (_Kind.EXPIRED, _Kind.BROKEN):
             note = (
                 messages.REGISTRATION_EXPIRED
-                if self.kind == "expired"
+                if self.kind is _Kind.EXPIRED
                 else messages.REGISTRATION_BROKEN
             )
             _replace(client, posted.place, posted.message_ts, blocks.closed(note))
@@ -247,7 +260,7 @@ class _Outcome:
             return
         step = self.step
         assert step is not None
-        if self.kind == "saved":
+        if self.kind is _Kind.SAVED:
             note = messages.REGISTRATION_SAVED.format(name=escape(self.saved_name or ""))
             _replace(client, posted.place, posted.message_ts, blocks.saved(step, note=note))
             publish_home(client=client, services=services, team_id=team_id, user_id=user_id)
@@ -255,12 +268,12 @@ class _Outcome:
         prompt = self.before
         if prompt is not None:
             _replace(client, posted.place, posted.message_ts, blocks.answered(prompt, self.shown))
-        if self.kind == "cancelled":
+        if self.kind is _Kind.CANCELLED:
             _post(client, posted.place, blocks.closed(messages.REGISTRATION_CANCELLED))
             return
         intro = (
             messages.NAME_CLASH.format(name=escape(self.saved_name or ""))
-            if self.kind == "clash"
+            if self.kind is _Kind.CLASH
             else None
         )
         ts = _post(client, posted.place, _render(step, posted, intro=intro))
@@ -282,11 +295,11 @@ def _apply(
     with services.session() as session:
         row = get_conversation(session=session, team_id=team_id, conversation_id=conversation_id)
         if row is None or row.status != ConversationStatus.ACTIVE:
-            return _Outcome("notice", notice=messages.REGISTRATION_CLOSED)
+            return _Outcome(_Kind.NOTICE, notice=messages.REGISTRATION_CLOSED)
         if row.user_id != user_id:
-            return _Outcome("notice", notice=messages.NOT_YOUR_REGISTRATION)
+            return _Outcome(_Kind.NOTICE, notice=messages.NOT_YOUR_REGISTRATION)
         if expected_version is not None and expected_version != row.version:
-            return _Outcome("notice", notice=messages.STALE_QUESTION)
+            return _Outcome(_Kind.NOTICE, notice=messages.STALE_QUESTION)
         if is_expired(row):
             save_conversation(
                 session=session,
@@ -294,7 +307,7 @@ def _apply(
                 conversation=row,
                 status=ConversationStatus.EXPIRED,
             )
-            return _Outcome("expired", posted=_posted(row))
+            return _Outcome(_Kind.EXPIRED, posted=_posted(row))
         try:
             conversation = _resume(session, row)
         except StateError:
@@ -307,7 +320,7 @@ def _apply(
                 conversation=row,
                 status=ConversationStatus.CANCELLED,
             )
-            return _Outcome("broken", posted=_posted(row))
+            return _Outcome(_Kind.BROKEN, posted=_posted(row))
         before = conversation.prompt()
         step = conversation.answer(text)
         shown = blocks.shown_answer(before, text)
@@ -322,7 +335,7 @@ def _apply(
                 # Someone saved a workflow of that name since the name was answered: never
                 # overwrite it. The stored state is untouched; show the summary again.
                 again = _resume(session, row).current_step()
-                return _Outcome("clash", posted=_posted(row), step=again, saved_name=spec.name)
+                return _Outcome(_Kind.CLASH, posted=_posted(row), step=again, saved_name=spec.name)
             queries.save_spec(session=session, team_id=team_id, spec=spec, actor=user_id)
             if renamed and row.editing is not None:
                 queries.remove_workflow(session=session, team_id=team_id, name=row.editing)
@@ -330,7 +343,7 @@ def _apply(
                 session=session, team_id=team_id, conversation=row,
                 state=conversation.to_dict(), status=ConversationStatus.SAVED,
             )  # fmt: skip
-            return _Outcome("saved", posted=_posted(row), step=step, saved_name=spec.name)
+            return _Outcome(_Kind.SAVED, posted=_posted(row), step=step, saved_name=spec.name)
         status = ConversationStatus.CANCELLED if step.kind is StepKind.CANCELLED else None
         save_conversation(
             session=session,
@@ -339,7 +352,7 @@ def _apply(
             state=conversation.to_dict(),
             status=status,
         )
-        kind = "cancelled" if step.kind is StepKind.CANCELLED else "step"
+        kind = _Kind.CANCELLED if step.kind is StepKind.CANCELLED else _Kind.NEXT
         return _Outcome(kind, posted=_posted(row), step=step, before=before, shown=shown)
 
 
@@ -394,8 +407,7 @@ def handle_message(
                 user_id=user_id,
             )
         found = row.id if row is not None else None
-        found_place = Place(row.channel_id, row.thread_ts) if row is not None else None
-    if found is not None and found_place is not None:
+    if found is not None:
         where = Place(channel_id, thread_ts)
         answer(
             services=services, client=client, team_id=team_id, user_id=user_id,
