@@ -35,4 +35,14 @@ class Settings(BaseSettings):
     batchscout_noise_floor: str = "25"
     batchscout_quiz_hours: float = 24.0
 
+    # The providers' own key variables, read here only to know whether an LLM can be used.
+    openai_api_key: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = None
+
     batchscout_log_level: str = "INFO"
+
+    @property
+    def llm_enabled(self) -> bool:
+        """Whether a provider is chosen and its API key is set."""
+        key = {"openai": self.openai_api_key, "anthropic": self.anthropic_api_key}
+        return key.get(self.batchscout_llm_provider) is not None

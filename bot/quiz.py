@@ -22,6 +22,7 @@ from audit.quiz import (
     Grade,
     GradeMethod,
     NotAnAnswer,
+    QuestionInstance,
     QuestionKind,
     TeamWorkflow,
     WrongKind,
@@ -57,6 +58,7 @@ def ask_question(
     thread_ts: str | None = None,
     digest_run_id: int | None = None,
     rng: random.Random | None = None,
+    instance: QuestionInstance | None = None,
 ) -> QuizQuestion:
     """Pick a question for the channel, post it, and store it.
 
@@ -64,16 +66,18 @@ def ask_question(
     the thread's replies; otherwise it is a new message whose thread takes the answers.
     Raises ``SlackApiError`` when Slack refuses the post (the caller explains it).
     """
-    rng = rng or random.Random(secrets.randbits(32))
-    with session_scope(engine) as session:
-        recent = quizzes.recent_question_keys(
-            session=session, team_id=team_id, channel_id=channel_id
-        )
-        inventory = [
-            TeamWorkflow.from_answers(w.name, w.trigger, w.reader, w.freshness, w.mode)
-            for w in list_workflows(session=session, team_id=team_id)
-        ]
-    instance = pick_question(rng, recent_ids=recent, inventory=inventory)
+    if instance is None:
+        with session_scope(engine) as session:
+            recent = quizzes.recent_question_keys(
+                session=session, team_id=team_id, channel_id=channel_id
+            )
+            inventory = [
+                TeamWorkflow.from_answers(w.name, w.trigger, w.reader, w.freshness, w.mode)
+                for w in list_workflows(session=session, team_id=team_id)
+            ]
+        # Fresh figures each time: scenario questions draw their numbers from this.
+        rng = rng or random.Random(secrets.randbits(32))
+        instance = pick_question(rng, recent_ids=recent, inventory=inventory)
     closes_at = now + open_for
     message = quiz_blocks.question_message(
         instance, closes_at=closes_at, in_digest=thread_ts is not None

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
@@ -43,6 +44,7 @@ from jobs import batches
 from jobs.batches import Purpose, number_of, numbered_id
 from jobs.chart import digest_chart
 from jobs.llm_batch import BatchProvider, BatchRequest, BatchResult, batch_cost
+from jobs.quizzes import ask_in_digest
 from jobs.runtime import Runtime
 from jobs.schedule import Schedule
 from storage import digests as store
@@ -231,12 +233,6 @@ def compose(
     return DigestContent(facts, prose, source, top, digest_blocks.thread_messages(facts), cost)
 
 
-ThreadExtra = Callable[[Runtime, DigestRun, str], None]
-"""Called after a digest's thread is posted with the run and the thread ts (the quiz hooks in)."""
-
-thread_extras: list[ThreadExtra] = []
-
-
 def post_digest(runtime: Runtime, subscription_id: int, *, now: datetime) -> DigestRun | None:
     """The scheduled job: post the subscription's digest for the period due at or before ``now``."""
     with session_scope(runtime.engine) as session:
@@ -326,21 +322,23 @@ def deliver(runtime: Runtime, run_id: int, *, now: datetime) -> DigestRun | None
         logger, logging.INFO, "digest posted", run_id=run_id, team_id=team_id, channel_id=channel_id,
         prose_source=content.source, migrate_now=f"{content.facts.migrate_now:.2f}",
     )  # fmt: skip
-    _post_thread(runtime, client, run_id, channel_id, ts, content)
     with session_scope(runtime.engine) as session:
         run = session.get(DigestRun, run_id)
         assert run is not None
         session.expunge(run)
+    _post_thread(runtime, client, run, ts, content)
     return run
 
 
 def _post_thread(
-    runtime: Runtime, client: object, run_id: int, channel_id: str, ts: str, content: DigestContent
+    runtime: Runtime, client: WebClient, run: DigestRun, ts: str, content: DigestContent
 ) -> None:
-    """The thread is best effort: the digest itself is already posted and recorded."""
-    from slack_sdk import WebClient
+    """The thread is best effort: the digest itself is already posted and recorded.
 
-    assert isinstance(client, WebClient)
+    It holds the workflows to challenge, realised savings, what changed, the chart, and the
+    week's knowledge check (whose answers are the thread's replies).
+    """
+    channel_id = run.channel_id
     try:
         for message in content.thread:
             client.chat_postMessage(
@@ -358,20 +356,16 @@ def _post_thread(
             logger,
             logging.WARNING,
             "digest thread incomplete",
-            run_id=run_id,
+            run_id=run.id,
             error=str(error.response.get("error")),
         )
-    with session_scope(runtime.engine) as session:
-        run = session.get(DigestRun, run_id)
-        assert run is not None
-        session.expunge(run)
-    for extra in thread_extras:
-        try:
-            extra(runtime, run, ts)
-        except Exception:  # one extra failing must not stop the others or the job
-            logger.exception(
-                "digest thread extra failed", extra={"event_fields": {"run_id": run_id}}
-            )
+    try:
+        ask_in_digest(runtime, run, ts)
+    except SlackApiError as error:
+        log_event(
+            logger, logging.WARNING, "digest knowledge check not posted", run_id=run.id,
+            error=str(error.response.get("error")),
+        )  # fmt: skip
 
 
 def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | None) -> None:

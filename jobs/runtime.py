@@ -40,6 +40,8 @@ class Runtime:
     stale_claim: timedelta = timedelta(minutes=10)
     #: A batch that stayed "creating" this long without being found is abandoned.
     abandon_creating: timedelta = timedelta(minutes=30)
+    #: How long a knowledge check takes answers before the reveal.
+    quiz_open_for: timedelta = timedelta(hours=24)
 
 
 _current: Runtime | None = None

@@ -90,6 +90,7 @@ def add_periodic_jobs(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
     for func, every, job_id in (
         (tasks.prepare_digests_job, PREPARE_EVERY, "prepare-digests"),
         (tasks.poll_batches_job, POLL_EVERY, "poll-batches"),
+        (tasks.quiz_tick_job, POLL_EVERY, "quiz-tick"),
     ):
         scheduler.add_job(
             func, "interval", seconds=int(every.total_seconds()), id=job_id, replace_existing=True,

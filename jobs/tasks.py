@@ -6,7 +6,7 @@ takes an explicit ``now`` (which the tests call directly).
 
 from __future__ import annotations
 
-from jobs import digests
+from jobs import digests, quizzes
 from jobs.runtime import current
 from storage.types import utcnow
 
@@ -26,3 +26,8 @@ def poll_batches_job() -> None:
     runtime = current()
     digests.poll_batches(runtime, now=utcnow())
     digests.catch_up(runtime, now=utcnow())
+
+
+def quiz_tick_job() -> None:
+    """Grade free-text answers through the batch API, announce grades, reveal closed questions."""
+    quizzes.quiz_tick(current(), now=utcnow())

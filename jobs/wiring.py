@@ -51,4 +51,5 @@ def runtime_from_settings(settings: Settings, engine: Engine) -> Runtime:
         ),
         misfire_grace=timedelta(hours=settings.batchscout_misfire_grace_hours),
         lead_time=timedelta(hours=settings.batchscout_digest_lead_hours),
+        quiz_open_for=timedelta(hours=settings.batchscout_quiz_hours),
     )

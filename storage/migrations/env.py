@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Engine
-from sqlmodel import SQLModel
 
-import storage.digest_tables
-import storage.models
-import storage.slack_tables  # noqa: F401
 from storage.db import make_engine
+from storage.schema import metadata
 
 config = context.config
 engine: Engine | None = config.attributes.get("engine")
@@ -21,7 +18,7 @@ if engine is None:  # run by the alembic command line: fall back to DATABASE_URL
 with engine.begin() as connection:
     context.configure(
         connection=connection,
-        target_metadata=SQLModel.metadata,
+        target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

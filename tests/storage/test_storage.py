@@ -10,7 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from audit.inventory import InventoryError, parse_csv
 from audit.latency import LatencyClass, Mode
@@ -18,6 +18,7 @@ from audit.pricing import ModelRate, Provider
 from storage import queries
 from storage.db import current_revision, session_scope, upgrade
 from storage.models import Workflow
+from storage.schema import metadata
 
 INVENTORY = """name,provider,model,requests,per,input_tokens,output_tokens,cost_per_request,trigger,reader,freshness,mode
 Nightly ticket summaries,,,50000,day,,,0.01,schedule,report,day,sync
@@ -31,7 +32,7 @@ def test_upgrade_reaches_head_and_matches_the_models(engine: Engine) -> None:
 
     assert current_revision(engine) is not None
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert diff == [], f"models and migrations differ: {diff}"
 
 

@@ -1,0 +1,164 @@
+"""Knowledge checks on the clock: reveal closed questions, grade free-text answers through the
+provider batch API, announce grades, and put a question in each weekly digest."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session, select
+
+from audit.quiz import free_text_grading_prompt, grade_free_text_keywords, parse_llm_grade
+from batchscout.logs import log_event
+from bot import quiz as slack_quiz
+from bot.blocks import quiz as quiz_blocks
+from jobs import batches
+from jobs.batches import Purpose, number_of, numbered_id
+from jobs.llm_batch import BatchProvider, BatchRequest, BatchResult
+from jobs.runtime import Runtime
+from storage import quizzes
+from storage.db import session_scope
+from storage.digest_tables import DigestRun
+from storage.quiz_tables import AnswerStatus, QuizAnswer, QuizQuestion
+from storage.types import utcnow
+
+logger = logging.getLogger("batchscout.jobs.quizzes")
+
+GRADE_MAX_TOKENS = 200
+DEFAULT_OPEN_FOR = timedelta(hours=24)
+
+
+def reveal_due(runtime: Runtime, *, now: datetime) -> int:
+    """Close every question whose time is up: post the answer and the tally, once each."""
+    revealed = 0
+    with session_scope(runtime.engine) as session:
+        due = [(q.id, q.team_id) for q in quizzes.due_reveals(session=session, now=now)]
+    for question_id, team_id in due:
+        assert question_id is not None
+        with session_scope(runtime.engine) as session:
+            if not quizzes.claim_reveal(session=session, question_id=question_id, now=now):
+                continue
+            question = session.get(QuizQuestion, question_id)
+            assert question is not None
+            answers = quizzes.answers_of(session=session, question_id=question_id)
+            message = quiz_blocks.reveal_message(
+                quizzes.instance_of(question),
+                answered=len(answers),
+                correct=sum(1 for a in answers if a.correct),
+                pending=sum(1 for a in answers if a.status == AnswerStatus.PENDING),
+            )
+            channel_id, thread_ts = question.channel_id, question.message_ts
+        try:
+            runtime.slack(team_id).chat_postMessage(
+                channel=channel_id, thread_ts=thread_ts, unfurl_links=False, **message.as_kwargs()
+            )
+            revealed += 1
+        except SlackApiError as error:
+            # The question stays closed: answers after the deadline are refused either way.
+            log_event(
+                logger,
+                logging.WARNING,
+                "reveal not posted",
+                question_id=question_id,
+                error=str(error.response.get("error")),
+            )
+    return revealed
+
+
+def _link(session: Session, custom: str, job_id: int) -> None:
+    answer_id = number_of(custom, "grade")
+    answer = session.get(QuizAnswer, answer_id) if answer_id is not None else None
+    if answer is not None:
+        answer.batch_job_id = job_id
+        session.add(answer)
+
+
+def _settle(
+    session: Session, job_id: int, results: Sequence[BatchResult], provider: BatchProvider
+) -> int:
+    """Store LLM grades; an answer the batch could not grade falls back to the keyword rubric."""
+    by_id = {number_of(r.custom_id, "grade"): r for r in results}
+    used = 0
+    now = utcnow()
+    for answer in _answers_of_job(session, job_id):
+        if answer.status != AnswerStatus.PENDING:
+            continue
+        question = session.get(QuizQuestion, answer.question_id)
+        assert question is not None
+        instance = quizzes.instance_of(question)
+        result = by_id.get(answer.id)
+        graded = (
+            parse_llm_grade(result.text, points=instance.question.points)
+            if result and result.ok and result.text
+            else None
+        )
+        if graded is None:
+            graded = grade_free_text_keywords(instance.question, answer.text)
+        else:
+            used += 1
+        quizzes.apply_grade(answer, graded, now=now)
+        session.add(answer)
+    return used
+
+
+def _answers_of_job(session: Session, job_id: int) -> list[QuizAnswer]:
+    return list(session.exec(select(QuizAnswer).where(QuizAnswer.batch_job_id == job_id)).all())
+
+
+FREE_TEXT_GRADING = Purpose("grading", _link, _settle)
+
+
+def submit_grading(runtime: Runtime) -> int:
+    """Send every free-text answer waiting for a grade to the provider, in one batch."""
+    provider = runtime.provider
+    with session_scope(runtime.engine) as session:
+        pending = quizzes.ungraded_free_text(session=session)
+        if provider is None:
+            # No provider (any more): grade with the keyword rubric rather than never.
+            for answer in pending:
+                question = session.get(QuizQuestion, answer.question_id)
+                assert question is not None
+                instance = quizzes.instance_of(question)
+                quizzes.apply_grade(
+                    answer, grade_free_text_keywords(instance.question, answer.text), now=utcnow()
+                )
+            return 0
+        requests = []
+        for answer in pending:
+            question = session.get(QuizQuestion, answer.question_id)
+            assert question is not None and answer.id is not None
+            system, prompt = free_text_grading_prompt(
+                quizzes.instance_of(question).question, answer.text
+            )
+            requests.append(
+                BatchRequest(numbered_id("grade", answer.id), system, prompt, GRADE_MAX_TOKENS)
+            )
+    if provider is not None and requests:
+        batches.submit_requests(runtime, provider, requests, FREE_TEXT_GRADING)
+    return len(requests)
+
+
+def announce_grades(runtime: Runtime) -> None:
+    """Post every graded free-text answer's verdict that has not been posted yet."""
+    with session_scope(runtime.engine) as session:
+        waiting = [(a.id, a.team_id) for a in quizzes.unannounced_grades(session=session)]
+    for answer_id, team_id in waiting:
+        slack_quiz.announce(runtime.slack(team_id), runtime.engine, answer_id=answer_id)
+
+
+def quiz_tick(runtime: Runtime, *, now: datetime) -> None:
+    """Everything the knowledge checks need from the clock."""
+    submit_grading(runtime)
+    batches.poll_batches(runtime, FREE_TEXT_GRADING, now=now)
+    announce_grades(runtime)
+    reveal_due(runtime, now=now)
+
+
+def ask_in_digest(runtime: Runtime, run: DigestRun, thread_ts: str) -> None:
+    """The weekly digest carries a knowledge check in its thread."""
+    slack_quiz.ask_question(
+        runtime.slack(run.team_id), runtime.engine, team_id=run.team_id, channel_id=run.channel_id,
+        now=utcnow(), open_for=runtime.quiz_open_for, thread_ts=thread_ts, digest_run_id=run.id,
+    )  # fmt: skip

@@ -1,0 +1,325 @@
+"""Knowledge checks: asked in a channel, answered in the thread, graded, revealed, scored.
+
+Replies are handed to ``bot.quiz.handle_reply`` as the message listener does; the Bolt tests
+drive the same path with signed events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from audit.quiz import QuestionInstance, Source, bank_question
+from bot import quiz
+from jobs import quizzes as quiz_jobs
+from jobs.llm_batch import OpenAIBatchProvider
+from jobs.runtime import Runtime
+from storage import quizzes
+from storage.db import session_scope
+from storage.quiz_tables import AnswerStatus, QuizAnswer, QuizQuestion
+from tests.fakes.openai_batch import FakeOpenAI
+from tests.fakes.slack_api import FakeSlack
+from tests.jobs.conftest import CHANNEL, DUE, TEAM
+
+NOW = DUE
+
+
+def ask(runtime: Runtime, question_id: str) -> QuizQuestion:
+    return quiz.ask_question(
+        runtime.slack(TEAM), runtime.engine, team_id=TEAM, channel_id=CHANNEL, now=NOW,
+        open_for=timedelta(hours=24), asked_by="U0ASKER",
+        instance=QuestionInstance(bank_question(question_id), Source.BANK),
+    )  # fmt: skip
+
+
+def reply(
+    runtime: Runtime,
+    question: QuizQuestion,
+    user: str,
+    text: str,
+    *,
+    ts: str = "1800000000.000100",
+    llm: bool = False,
+    after: timedelta = timedelta(minutes=5),
+) -> bool:
+    return quiz.handle_reply(
+        runtime.slack(TEAM), runtime.engine, team_id=TEAM, channel_id=CHANNEL,
+        thread_ts=question.message_ts, user_id=user, reply_ts=ts, text=text, now=NOW + after,
+        llm_enabled=llm,
+    )  # fmt: skip
+
+
+def answers(runtime: Runtime) -> list[QuizAnswer]:
+    with session_scope(runtime.engine) as session:
+        return list(session.exec(select(QuizAnswer)).all())
+
+
+def test_a_question_is_posted_and_stored_as_asked(runtime: Runtime, slack: FakeSlack) -> None:
+    question = ask(runtime, "classify-nightly-ticket-summaries")
+
+    post = slack.last("chat.postMessage")
+    assert post.params["channel"] == CHANNEL and "thread_ts" not in post.params
+    assert "C) Scheduled" in str(post.params["blocks"]) and "First answer counts" in str(
+        post.params["blocks"]
+    )
+    assert question.message_ts == post.response["ts"]
+    with session_scope(runtime.engine) as session:
+        stored = quizzes.instance_of(session.get(QuizQuestion, question.id))  # type: ignore[arg-type]
+    assert stored.question.correct == "C"
+
+
+@pytest.mark.parametrize("text", ["C", "c)", "option c", "(C)", "I think C", "scheduled"])
+def test_a_correct_choice_gets_a_tick_and_a_private_explanation(
+    runtime: Runtime, slack: FakeSlack, text: str
+) -> None:
+    question = ask(runtime, "classify-nightly-ticket-summaries")
+
+    assert reply(runtime, question, "U0ALICE", text) is True
+
+    reaction = slack.last("reactions.add")
+    assert (
+        reaction.params["name"] == "white_check_mark"
+        and reaction.params["timestamp"] == "1800000000.000100"
+    )
+    private = slack.last("chat.postEphemeral")
+    assert (
+        private.params["user"] == "U0ALICE" and private.params["thread_ts"] == question.message_ts
+    )
+    assert "Correct" in str(private.params["blocks"]) and "freshness of an hour" in str(
+        private.params["blocks"]
+    )
+    [answer] = answers(runtime)
+    assert answer.correct is True and answer.points == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "correct"),
+    [("7500", True), ("$7,500", True), ("7.5k", True), ("7,500 dollars", True), ("5000", False)],
+)
+def test_numeric_answers(runtime: Runtime, slack: FakeSlack, text: str, correct: bool) -> None:
+    question = ask(runtime, "savings-nightly-reference")
+
+    reply(runtime, question, "U0ALICE", text)
+
+    assert slack.last("reactions.add").params["name"] == ("white_check_mark" if correct else "x")
+    [answer] = answers(runtime)
+    assert answer.correct is correct and answer.points == (2 if correct else 0)
+
+
+def test_only_the_first_answer_counts(runtime: Runtime, slack: FakeSlack) -> None:
+    question = ask(runtime, "classify-nightly-ticket-summaries")
+    reply(runtime, question, "U0ALICE", "A", ts="1800000000.000100")
+
+    reply(runtime, question, "U0ALICE", "C", ts="1800000000.000200")
+
+    [answer] = answers(runtime)
+    assert answer.correct is False and answer.reply_ts == "1800000000.000100"
+    assert "first answer counts" in slack.last("chat.postEphemeral").params["text"]
+    assert len(slack.calls("reactions.add")) == 1
+
+
+def test_comments_are_ignored_and_wrong_kinds_get_a_hint(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    question = ask(runtime, "savings-nightly-reference")
+    slack.reset()
+
+    reply(runtime, question, "U0ALICE", "nice one :tada:")
+    assert slack.calls() == [] and answers(runtime) == []
+
+    reply(runtime, question, "U0ALICE", "B")
+    hint = slack.last("chat.postEphemeral")
+    assert hint.params["user"] == "U0ALICE" and answers(runtime) == []
+
+
+def test_a_40000_character_reply_is_handled(runtime: Runtime, slack: FakeSlack) -> None:
+    question = ask(runtime, "classify-nightly-ticket-summaries")
+
+    assert reply(runtime, question, "U0ALICE", "C " + "very long reasoning " * 2000) in (True,)
+
+    for answer in answers(runtime):
+        assert len(answer.text) <= 4000
+
+
+def test_two_people_answer_independently(runtime: Runtime, slack: FakeSlack) -> None:
+    question = ask(runtime, "classify-nightly-ticket-summaries")
+
+    reply(runtime, question, "U0ALICE", "C", ts="1800000000.000100")
+    reply(runtime, question, "U0BOB", "B", ts="1800000000.000200")
+
+    by_user = {a.user_id: a.correct for a in answers(runtime)}
+    assert by_user == {"U0ALICE": True, "U0BOB": False}
+
+
+def test_the_reveal_posts_answer_and_tally_once_and_closes_answers(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    question = ask(runtime, "classify-nightly-ticket-summaries")
+    reply(runtime, question, "U0ALICE", "C", ts="1800000000.000100")
+    reply(runtime, question, "U0BOB", "B", ts="1800000000.000200")
+
+    assert quiz_jobs.reveal_due(runtime, now=NOW + timedelta(hours=23)) == 0
+    assert quiz_jobs.reveal_due(runtime, now=NOW + timedelta(hours=24)) == 1
+    assert quiz_jobs.reveal_due(runtime, now=NOW + timedelta(hours=25)) == 0
+
+    reveal = slack.last("chat.postMessage")
+    assert reveal.params["thread_ts"] == question.message_ts
+    assert "Answer: C) Scheduled" in str(reveal.params["blocks"]) and "2 answers, 1 correct" in str(
+        reveal.params["blocks"]
+    )
+    reply(runtime, question, "U0CAROL", "C", ts="1800000000.000300", after=timedelta(hours=25))
+    assert "closed" in slack.last("chat.postEphemeral").params["text"]
+    assert {a.user_id for a in answers(runtime)} == {"U0ALICE", "U0BOB"}
+
+
+def test_a_reply_in_another_thread_is_not_an_answer(runtime: Runtime, slack: FakeSlack) -> None:
+    assert quiz.handle_reply(
+        runtime.slack(TEAM), runtime.engine, team_id=TEAM, channel_id=CHANNEL, thread_ts="1.000",
+        user_id="U0ALICE", reply_ts="2.000", text="C", now=NOW, llm_enabled=False,
+    ) is False  # fmt: skip
+
+
+def test_free_text_without_a_provider_uses_the_keyword_rubric_and_says_so(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    question = ask(runtime, "quality-explain")
+
+    reply(
+        runtime,
+        question,
+        "U0ALICE",
+        "It is the same model and same weights; a difference means prompt drift.",
+    )
+
+    verdict = [
+        c
+        for c in slack.calls("chat.postMessage")
+        if c.params.get("thread_ts") == question.message_ts
+    ][-1]
+    assert (
+        "keyword rubric" in verdict.params["text"]
+        and ":white_check_mark:" in verdict.params["text"]
+    )
+    [answer] = answers(runtime)
+    assert answer.method == "keyword" and answer.correct is True and answer.announced is True
+
+
+@pytest.fixture
+def llm(runtime: Runtime) -> Iterator[FakeOpenAI]:
+    with FakeOpenAI(
+        polls_to_complete=1,
+        reply=lambda body: (
+            '{"correct": true, "feedback": "Names the same model and prompt drift."}'
+        ),
+    ) as fake:
+        runtime.provider = OpenAIBatchProvider(fake.client(max_retries=0), "gpt-4.1-mini")
+        yield fake
+
+
+def test_free_text_is_graded_through_the_batch_api(
+    runtime: Runtime, slack: FakeSlack, llm: FakeOpenAI
+) -> None:
+    question = ask(runtime, "quality-explain")
+
+    reply(runtime, question, "U0ALICE", "Same model, so no difference.", llm=True)
+    assert "grade will appear in this thread" in slack.last("chat.postMessage").params["text"]
+    assert slack.last("reactions.add").params["name"] == "hourglass_flowing_sand"
+    assert answers(runtime)[0].status == AnswerStatus.PENDING
+
+    quiz_jobs.quiz_tick(runtime, now=NOW + timedelta(minutes=10))  # submits, polls, announces
+
+    [create] = llm.calls("batches.create")
+    [line] = llm.input_lines(llm.batch_ids[0])
+    assert "<answer>" in line["body"]["messages"][-1]["content"]
+    [answer] = answers(runtime)
+    assert (
+        answer.method == "llm"
+        and answer.correct is True
+        and answer.points == 2
+        and answer.announced
+    )
+    verdict = slack.last("chat.postMessage")
+    assert (
+        verdict.params["thread_ts"] == question.message_ts
+        and "through the provider batch API" in verdict.params["text"]
+    )
+    quiz_jobs.quiz_tick(runtime, now=NOW + timedelta(minutes=11))
+    assert (
+        len(
+            [
+                c
+                for c in slack.calls("chat.postMessage")
+                if "<@U0ALICE>'s answer:" in c.params["text"]
+            ]
+        )
+        == 1
+    )
+    assert create is not None
+
+
+def test_a_failed_grading_batch_falls_back_to_keywords(
+    runtime: Runtime, slack: FakeSlack, llm: FakeOpenAI
+) -> None:
+    llm.outcome = "failed"
+    question = ask(runtime, "quality-explain")
+    reply(
+        runtime,
+        question,
+        "U0ALICE",
+        "Same model and weights; any difference is prompt drift.",
+        llm=True,
+    )
+
+    quiz_jobs.quiz_tick(runtime, now=NOW + timedelta(minutes=10))
+
+    [answer] = answers(runtime)
+    assert answer.method == "keyword" and answer.correct is True and answer.announced
+
+
+def test_the_leaderboard_counts_this_quarter_per_channel_and_workspace(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    first = ask(runtime, "classify-nightly-ticket-summaries")
+    reply(runtime, first, "U0ALICE", "C", ts="1.1")
+    reply(runtime, first, "U0BOB", "C", ts="1.2")
+    second = ask(runtime, "savings-nightly-reference")
+    reply(runtime, second, "U0BOB", "7500", ts="1.3")
+
+    with session_scope(runtime.engine) as session:
+        channel = quizzes.leaderboard(
+            session=session, team_id=TEAM, channel_id=CHANNEL, since=quizzes.quarter_start(NOW)
+        )
+        next_quarter = quizzes.leaderboard(
+            session=session, team_id=TEAM, since=quizzes.quarter_start(NOW + timedelta(days=40))
+        )
+        other = quizzes.leaderboard(
+            session=session, team_id="T0OTHER", since=quizzes.quarter_start(NOW)
+        )
+
+    assert [(s.user_id, s.points, s.correct, s.answered) for s in channel] == [
+        ("U0BOB", 3, 2, 2),
+        ("U0ALICE", 1, 1, 1),
+    ]
+    assert next_quarter == [] and other == []
+
+
+def test_the_digest_carries_a_knowledge_check_in_its_thread(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    from jobs import digests
+    from tests.jobs.conftest import subscribe
+
+    run = digests.post_digest(runtime, subscribe(runtime.engine), now=DUE)
+
+    assert run is not None and run.message_ts is not None
+    with session_scope(runtime.engine) as session:
+        question = session.exec(select(QuizQuestion)).one()
+    assert question.message_ts == run.message_ts and question.digest_run_id == run.id
+    assert any(
+        "This week's knowledge check" in str(c.params.get("blocks"))
+        and c.params.get("thread_ts") == run.message_ts
+        for c in slack.calls("chat.postMessage")
+    )
