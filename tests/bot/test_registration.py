@@ -3,6 +3,7 @@ time, answered by buttons or typed text, that survives a restart and saves only 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -357,3 +358,23 @@ def test_a_periodic_sweep_closes_idle_conversations(
     assert closed == 1
     update = slack.last("chat.update")
     assert update.params["ts"] == waiting.ts and "24 hours" in str(update.params["blocks"])
+
+
+def test_many_people_answering_at_the_same_moment(users: SlackUsers, bot_engine: Engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    people = [f"U0P{i:03d}" for i in range(8)]
+    for person in people:
+        users.say("register", user=person)
+
+    def name_it(person: str) -> int:
+        return users.say(f"Workflow of {person}", user=person)
+
+    with ThreadPoolExecutor(max_workers=len(people)) as pool:
+        assert list(pool.map(name_it, people)) == [200] * len(people)
+    for person in people:
+        asks(users, "What does it do?", f"D{person}")
+    with session_scope(bot_engine) as session:
+        rows = session.exec(select(RegistrationConversation)).all()
+        names = {r.user_id: json.loads(r.state)["answers"]["name"] for r in rows}
+    assert names == {person: f"Workflow of {person}" for person in people}
