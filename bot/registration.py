@@ -369,23 +369,22 @@ def handle_message(
     team_id: str,
     event: dict[str, object],
     bot_user_id: str | None,
-) -> None:
-    """A person wrote in a DM with the bot, or in a channel the bot is in.
+) -> bool:
+    """A person wrote in a DM with the bot, or in a channel the bot is in; ``True`` if this
+    was registration business.
 
     A message in a DM or in a thread where the writer has a registration going is that
     registration's next answer. Otherwise ``register`` or ``edit NAME`` starts one: in a DM,
     there; in a channel only when addressed to the bot (``@Batchscout register``), in the
-    message's thread. Anything else in a DM gets a pointer to the commands; anything else
-    in a channel is none of the bot's business.
+    message's thread.
     """
     user_id = str(event.get("user") or "")
     channel_id = str(event.get("channel") or "")
     if not user_id or not channel_id:
-        return
+        return False
     raw = str(event.get("text") or "")
-    in_dm = event.get("channel_type") == "im" or channel_id.startswith("D")
+    in_dm = _in_dm(event)
     thread_ts = str(event.get("thread_ts") or "")
-    addressed = bool(bot_user_id) and raw.lstrip().startswith(f"<@{bot_user_id}")
     text = typed_text(_strip_bot_mention(raw, bot_user_id)).strip()
 
     with services.session() as session:
@@ -413,14 +412,12 @@ def handle_message(
             services=services, client=client, team_id=team_id, user_id=user_id,
             conversation_id=found, text=text, where=where,
         )  # fmt: skip
-        return
-    if not in_dm and not addressed:
-        return
+        return True
+    if not in_dm and not _addressed(event, bot_user_id):
+        return False
     wanted = _START.match(" ".join(text.split()))
     if wanted is None:
-        reply = Place(channel_id, thread_ts or ("" if in_dm else str(event.get("ts") or "")))
-        _post(client, reply, blocks.closed(messages.DM_HINT))
-        return
+        return False
     place = Place(channel_id, "" if in_dm else thread_ts or str(event.get("ts") or ""))
     name = wanted.group("name")
     started = start(
@@ -431,6 +428,29 @@ def handle_message(
         _post(
             client, place, blocks.closed(messages.NO_SUCH_WORKFLOW.format(name=escape(name or "")))
         )
+    return True
+
+
+def point_to_commands(
+    *, client: WebClient, event: dict[str, object], bot_user_id: str | None
+) -> None:
+    """A DM, or a message addressed to the bot, that nothing handled: say what works."""
+    channel_id = str(event.get("channel") or "")
+    if not channel_id or not (_in_dm(event) or _addressed(event, bot_user_id)):
+        return
+    thread_ts = str(event.get("thread_ts") or "")
+    reply = Place(channel_id, thread_ts or ("" if _in_dm(event) else str(event.get("ts") or "")))
+    _post(client, reply, blocks.closed(messages.DM_HINT))
+
+
+def _in_dm(event: dict[str, object]) -> bool:
+    return event.get("channel_type") == "im" or str(event.get("channel") or "").startswith("D")
+
+
+def _addressed(event: dict[str, object], bot_user_id: str | None) -> bool:
+    return bool(bot_user_id) and str(event.get("text") or "").lstrip().startswith(
+        f"<@{bot_user_id}"
+    )
 
 
 def model_options(
