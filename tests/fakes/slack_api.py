@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 __all__ = ["JSON_FIELDS", "Call", "FakeSlack", "Responder"]
 
@@ -56,6 +56,9 @@ _BOT_SCOPES = ",".join(
 _TOKENLESS_METHODS = frozenset({"oauth.v2.access", "response_url"})
 # Slack's error for a missing argument when the method has no more specific one.
 _INVALID_ARGUMENTS = "invalid_arguments"
+# What Slack serves at a file URL to a request without a valid token: a page, not the file.
+_SIGN_IN_TYPE = "text/html; charset=utf-8"
+_SIGN_IN_PAGE = b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,12 @@ class FakeSlack:
 
     Bytes posted to an ``upload_url`` from ``files.getUploadURLExternal`` land in
     ``uploads[file_id]``.
+
+    Files people shared: ``files[file_id] = (name, data)`` makes ``files.info`` describe the
+    file and serves ``data`` at its ``url_private_download`` (``/files/FILE_ID/...``) to
+    requests with a bearer token (without one, a sign-in page, as Slack answers). Downloads
+    are recorded as calls of the method ``"file_download"``; ``fail_http("file_download")``
+    makes one fail, ``stall_downloads()`` makes one hang until ``stop()``.
     """
 
     def __init__(
@@ -155,6 +164,7 @@ class FakeSlack:
         self.channels: dict[str, dict[str, Any]] = {}
         self.oauth_grants: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, bytes] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}
         self.default_is_member = True
         self._host = host
         # One re-entrant condition guards all mutable state, so responders may call back.
@@ -163,6 +173,8 @@ class FakeSlack:
         self._faults: dict[str, list[_Fault]] = {}
         self._responders: dict[str, Responder] = {}
         self._files: dict[str, dict[str, Any]] = {}
+        self._stalled_downloads = 0
+        self._stopping = threading.Event()
         self._tokens: dict[str, tuple[str, str]] = {}
         self._ts_counter = 0
         self._id_counter = 0
@@ -180,6 +192,7 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "files.completeUploadExternal": self._files_complete_upload_external,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.info": self._files_info,
             "oauth.v2.access": self._oauth_v2_access,
             "reactions.add": self._reactions_add,
             "response_url": self._response_url,
@@ -197,6 +210,7 @@ class FakeSlack:
         """Start serving on ``host`` with a free port; returns ``self``."""
         if self._server is not None:
             raise RuntimeError("FakeSlack is already started")
+        self._stopping.clear()
         server = _Server((self._host, 0), self)
         thread = threading.Thread(
             target=server.serve_forever,
@@ -212,6 +226,7 @@ class FakeSlack:
         """Stop serving and release the port; calling it twice is harmless."""
         server, thread = self._server, self._thread
         self._server, self._thread = None, None
+        self._stopping.set()  # lets stalled downloads go
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -288,6 +303,13 @@ class FakeSlack:
         if status == 429:
             fault.retry_after = retry_after
         self._add_fault(method, fault)
+
+    def stall_downloads(self, *, times: int = 1) -> None:
+        """Make the next ``times`` file downloads hang without an answer until ``stop()``."""
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        with self._cond:
+            self._stalled_downloads += times
 
     def reset(self) -> None:
         """Forget recorded calls, uploads and pending faults; keep the configuration."""
@@ -370,6 +392,43 @@ class FakeSlack:
             self.uploads[file_id] = data
             self._cond.notify_all()
             return True
+
+    def _handle_download(
+        self, file_id: str, headers: dict[str, str], path: str
+    ) -> tuple[int, bytes, str] | None:
+        """Serve a shared file's bytes and record the download; ``None``: hang (stalled)."""
+        params = {"file": file_id}
+        with self._cond:
+            if self._stalled_downloads:
+                self._stalled_downloads -= 1
+                stalled = {"ok": False, "error": "stalled"}
+                self._record(Call("file_download", params, headers, 0, stalled, path))
+                stall = True
+            else:
+                stall = False
+                status, data, kind = self._download(file_id, headers, path)
+                ok = status == 200 and kind != _SIGN_IN_TYPE
+                response = {"ok": ok, "bytes": len(data)}
+                self._record(Call("file_download", params, headers, status, response, path))
+        if stall:
+            self._stopping.wait()
+            return None
+        return status, data, kind
+
+    def _download(self, file_id: str, headers: dict[str, str], path: str) -> tuple[int, bytes, str]:
+        fault = self._take_fault("file_download")
+        if fault is not None:
+            status = fault.status if fault.status != 200 else 404
+            return status, _http_error_name(status).encode(), "text/plain"
+        shared = self.files.get(file_id)
+        if shared is None and file_id in self.uploads:
+            shared = (str(self._files[file_id]["name"]), self.uploads[file_id])
+        if shared is None:
+            return 404, b"file not found", "text/plain"
+        if not Call("file_download", {}, headers, path=path).token:
+            return 200, _SIGN_IN_PAGE, _SIGN_IN_TYPE
+        name, data = shared
+        return 200, data, mimetypes.guess_type(name)[0] or "application/octet-stream"
 
     def _answer(self, request: _Request) -> dict[str, Any]:
         responder = self._responders.get(request.method)
@@ -662,6 +721,35 @@ class FakeSlack:
             "file_id": file_id,
         }
 
+    def _files_info(self, request: _Request) -> dict[str, Any]:
+        file_id = _require(request, "file", error="file_not_found")
+        if file_id in self.files:
+            name, data = self.files[file_id]
+        elif file_id in self.uploads:
+            name, data = str(self._files[file_id]["name"]), self.uploads[file_id]
+        else:
+            raise _SlackError("file_not_found")
+        return {"ok": True, "file": self.file_object(file_id, name, data)}
+
+    def file_object(self, file_id: str, name: str, data: bytes) -> dict[str, Any]:
+        """A file object as ``files.info`` and ``file_share`` message events carry it."""
+        quoted = quote(name)
+        return {
+            "id": file_id,
+            "created": _FIRST_TS_SECONDS,
+            "timestamp": _FIRST_TS_SECONDS,
+            "name": name,
+            "title": name,
+            "mimetype": mimetypes.guess_type(name)[0] or "application/octet-stream",
+            "filetype": name.rsplit(".", 1)[-1].lower() if "." in name else "binary",
+            "size": len(data),
+            "mode": "hosted",
+            "is_external": False,
+            "url_private": f"{self.base_url}/files/{file_id}/{quoted}",
+            "url_private_download": f"{self.base_url}/files/{file_id}/download/{quoted}",
+            "permalink": f"https://{self.team_domain}.slack.com/files/U0/{file_id}/{quoted}",
+        }
+
     def _files_complete_upload_external(self, request: _Request) -> dict[str, Any]:
         entries = request.params.get("files")
         if not isinstance(entries, list) or not entries:
@@ -731,7 +819,8 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Routes ``/api/METHOD``, ``/upload/FILE_ID`` and ``/response/NAME``."""
+    """Routes ``/api/METHOD``, ``/upload/FILE_ID``, ``/files/FILE_ID/...`` and
+    ``/response/NAME``."""
 
     timeout = 10  # a stuck client must not hang the test run
 
@@ -764,6 +853,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, f"OK - {len(raw)}".encode(), "text/plain")
             else:
                 self._send(404, b"file not found", "text/plain")
+        elif url.path.startswith("/files/"):
+            file_id = url.path.removeprefix("/files/").split("/", 1)[0]
+            served = fake._handle_download(file_id, headers, url.path)
+            if served is None:
+                self.close_connection = True  # stalled: the client gives up first
+                return
+            status, data, kind = served
+            self._send(status, data, kind)
         elif url.path.startswith("/response/"):
             params = _parse_params(url.query, raw, "application/json")
             status, extra, body = fake._handle_api("response_url", params, headers, url.path)

@@ -6,6 +6,8 @@ import json
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from types import SimpleNamespace
 from urllib.parse import parse_qs
@@ -244,3 +246,49 @@ def test_post_returns_error_statuses_and_reaches_response_urls(slack: FakeSlack)
     call = slack.last("response_url")
     assert call.params["text"] == "done"
     assert call.path == "/response/cmd"
+
+
+def _get(url: str, token: str | None = None, timeout: float = 5.0) -> tuple[int, str, bytes]:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type", ""), error.read()
+
+
+def test_shared_files_are_described_and_served_to_the_token_holder(
+    slack: FakeSlack, client: WebClient
+) -> None:
+    slack.files["F1"] = ("inventory.csv", b"name,requests\nA,5\n")
+
+    file = client.files_info(file="F1")["file"]
+    assert (file["name"], file["size"], file["filetype"]) == ("inventory.csv", 18, "csv")
+    status, kind, data = _get(file["url_private_download"], token="xoxb-test")
+    assert (status, kind, data) == (200, "text/csv", b"name,requests\nA,5\n")
+    # Without a token Slack serves its sign-in page, not the file.
+    status, kind, data = _get(file["url_private_download"])
+    assert status == 200 and kind.startswith("text/html") and b"inventory" not in data
+    assert [c.token for c in slack.calls("file_download")] == ["xoxb-test", None]
+    assert [c.ok for c in slack.calls("file_download")] == [True, False]
+
+    with pytest.raises(SlackApiError) as missing:
+        client.files_info(file="F404")
+    assert missing.value.response["error"] == "file_not_found"
+    assert _get(f"{slack.base_url}/files/F404/download/x.csv", token="xoxb-test")[0] == 404
+
+
+def test_downloads_fail_or_stall_on_demand(slack: FakeSlack) -> None:
+    slack.files["F1"] = ("a.yaml", b"workflows: []\n")
+    url = f"{slack.base_url}/files/F1/download/a.yaml"
+    slack.fail_http("file_download", status=503)
+    assert _get(url, token="t")[0] == 503
+    assert _get(url, token="t")[0] == 200
+
+    slack.stall_downloads()
+    with pytest.raises((TimeoutError, urllib.error.URLError)):
+        _get(url, token="t", timeout=0.2)
+    assert slack.calls("file_download")[-1].response == {"ok": False, "error": "stalled"}
+    assert _get(url, token="t")[0] == 200  # only the next one stalled
