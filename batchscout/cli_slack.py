@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from slack_bolt.error import BoltError
 from sqlalchemy import Engine
 
 from batchscout.cli import app, err, fail, open_database, out
+from batchscout.logs import configure_logging
 from batchscout.settings import Settings
 from bot.app import build_app, uses_oauth
 from bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer, run_socket_mode
@@ -66,13 +66,26 @@ def slack_settings_problems(settings: Settings, *, http: bool) -> list[str]:
 
 
 def start_background_jobs(settings: Settings, engine: Engine) -> Callable[[], None]:
-    """Start what runs on a clock next to the Slack app; returns how to stop it.
+    """Run the scheduler in this process (digests, batch polling, quiz deadlines, idle
+    registrations); returns how to stop it.
 
-    The seam for an in-process scheduler (digests, batch polling, quiz deadlines, expiring
-    idle registrations with ``bot.registration.expire_idle``) on single-machine installs.
-    Nothing runs here yet.
+    The worker takes the database lease like ``batchscout worker`` does, so a separate worker
+    process and ``serve`` never both post: whichever holds the lease runs the jobs.
     """
-    return lambda: None
+    import threading
+
+    from jobs.scheduler import Worker
+    from jobs.wiring import runtime_from_settings
+
+    worker = Worker(runtime_from_settings(settings, engine))
+    thread = threading.Thread(target=worker.run, name="batchscout-worker", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        worker.stop()
+        thread.join(timeout=10)
+
+    return stop
 
 
 @app.command("serve")
@@ -86,6 +99,13 @@ def serve(
     host: Annotated[
         str, typer.Option("--host", help="HTTP address to listen on (with --http).")
     ] = "0.0.0.0",
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run the scheduler in this process (default); --no-worker when `batchscout worker` runs it.",
+        ),
+    ] = True,
 ) -> None:
     """Run Batchscout in Slack: Socket Mode by default, or HTTP with --http."""
     settings = Settings()
@@ -94,16 +114,13 @@ def serve(
         for problem in problems:
             err.print(f"[bold red]Error:[/] {problem}", highlight=False)
         raise typer.Exit(2)
-    logging.basicConfig(
-        level=settings.batchscout_log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    configure_logging(settings.batchscout_log_level)
     engine = open_database(settings)
     try:
         slack_app = build_app(settings, engine=engine)
     except (BoltError, ValueError, OSError) as error:  # a token Slack refuses, Slack unreachable
         raise fail(f"cannot start the Slack app ({type(error).__name__}: {error}).") from error
-    stop_jobs = start_background_jobs(settings, engine)
+    stop_jobs = start_background_jobs(settings, engine) if worker else (lambda: None)
     try:
         if http:
             server = HttpServer(slack_app, engine, host=host, port=port)

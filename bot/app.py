@@ -7,15 +7,11 @@ import logging
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from sqlalchemy import Engine
 
 from batchscout.settings import Settings
 from bot import listeners, messages, oauth, safety
+from bot.clients import make_web_client, uses_oauth
 from bot.listeners.commands.dispatch import SLASH_COMMAND
 from bot.services import Services, provide
 from storage.db import make_engine
@@ -28,37 +24,16 @@ BOT_SCOPES: tuple[str, ...] = (
     "im:history",  # message.im: typed answers in the DM
     "channels:history",  # message.channels: typed answers in a public channel's thread
     "groups:history",  # message.groups: the same in private channels
+    "channels:read",  # conversations.info: is the bot in the channel a digest or quiz goes to?
+    "groups:read",  # the same for private channels
+    "users:read",  # users.info: the subscriber's time zone for the digest's local time
+    "reactions:write",  # a tick or a cross on a knowledge-check answer
+    "files:write",  # the digest's chart, uploaded in its thread
 )
 
 __all__ = ["BOT_SCOPES", "SLASH_COMMAND", "build_app", "make_web_client", "uses_oauth"]
 
 logger = logging.getLogger(__name__)
-
-
-def make_web_client(settings: Settings, *, token: str | None = None) -> WebClient:
-    """A Web API client for ``SLACK_API_URL`` that retries rate limits and transient failures.
-
-    429s wait for ``Retry-After``; 5xx answers and dropped connections are retried with
-    backoff (slack_sdk's own retry handlers).
-    """
-    return WebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
-
-
-def uses_oauth(settings: Settings) -> bool:
-    """Whether the install flow is configured: a client id and a client secret are set.
-
-    (Bolt itself switches to the install flow when it sees ``SLACK_CLIENT_ID`` and
-    ``SLACK_CLIENT_SECRET``, so the same two decide here; the state secret is then required.)
-    """
-    return bool(settings.slack_client_id and settings.slack_client_secret)
 
 
 def build_app(

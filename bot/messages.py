@@ -93,3 +93,34 @@ NOT_INSTALLED = (
     "Batchscout is not installed in this workspace (or its installation was removed). "
     "Ask whoever runs Batchscout for its install link."
 )
+
+# -- digests ---------------------------------------------------------------------------------
+
+DIGEST_USAGE = (
+    "`/batchscout digest subscribe [DAY] [HH:MM]` (default Monday 09:00 in your time zone), "
+    "`digest unsubscribe`, `digest preview` (only you see it) or `digest now` (posts it here)."
+)
+DIGEST_IN_A_CHANNEL = "Digests go to channels: run this in the channel that should get the digest."
+INVITE_ME = (
+    "I'm not a member of this channel yet, so I can't post here. Type `/invite @Batchscout` "
+    "in this channel, then run the command again."
+)
+SUBSCRIBED = (
+    "Subscribed: this channel gets the Batchscout digest on {schedule}. "
+    "`/batchscout digest preview` shows what it looks like now."
+)
+SUBSCRIBED_ZONE_UNKNOWN = " (I could not read your Slack time zone, so the time is in UTC.)"
+UNSUBSCRIBED = "Unsubscribed: no more weekly digests in this channel."
+NOT_SUBSCRIBED = (
+    "This channel has no digest subscription; `/batchscout digest subscribe` starts one."
+)
+DIGEST_POSTING = "Posting the digest here now{wait}."
+DIGEST_NOT_POSTED = (
+    "I could not post the digest here (Slack said `{error}`). If this channel was archived or "
+    "I was removed, invite me to a channel and subscribe there."
+)
+
+# -- knowledge checks ------------------------------------------------------------------------
+
+QUIZ_IN_A_CHANNEL = "Knowledge checks go to channels: run `/batchscout quiz` in a channel I'm in."
+QUIZ_POSTED = "Posted a knowledge check here. Answers go in its thread; the first answer counts."

@@ -34,10 +34,13 @@ from audit.quiz import (
 from batchscout.logs import log_event
 from bot.blocks import Message, section
 from bot.blocks import quiz as quiz_blocks
+from bot.mrkdwn import typed_text
+from bot.services import Services
 from storage import quizzes
 from storage.db import session_scope
 from storage.queries import list_workflows
 from storage.quiz_tables import QuestionStatus, QuizAnswer, QuizQuestion
+from storage.types import utcnow
 
 logger = logging.getLogger("batchscout.bot.quiz")
 
@@ -237,3 +240,30 @@ def _post(client: WebClient, channel_id: str, thread_ts: str, message: Message) 
         log_event(
             logger, logging.WARNING, "thread post failed", error=str(error.response.get("error"))
         )
+
+
+def handle_thread_reply(
+    *,
+    services: Services,
+    client: WebClient,
+    team_id: str,
+    event: dict[str, object],
+    bot_user_id: str | None,
+) -> bool:
+    """The ``message`` handler for knowledge checks: a reply in a question's thread."""
+    thread_ts = str(event.get("thread_ts") or "")
+    reply_ts = str(event.get("ts") or "")
+    if not thread_ts or thread_ts == reply_ts:
+        return False
+    return handle_reply(
+        client,
+        services.engine,
+        team_id=team_id,
+        channel_id=str(event.get("channel") or ""),
+        thread_ts=thread_ts,
+        user_id=str(event.get("user") or ""),
+        reply_ts=reply_ts,
+        text=typed_text(str(event.get("text") or "")),
+        now=utcnow(),
+        llm_enabled=services.settings.llm_enabled,
+    )

@@ -15,6 +15,7 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from batchscout.settings import Settings
 from jobs.llm_batch import BatchProvider
 
 SlackClients = Callable[[str], WebClient]
@@ -42,6 +43,8 @@ class Runtime:
     abandon_creating: timedelta = timedelta(minutes=30)
     #: How long a knowledge check takes answers before the reveal.
     quiz_open_for: timedelta = timedelta(hours=24)
+    #: The process's settings, for jobs that hand them to the Slack layer.
+    settings: Settings | None = None
 
 
 _current: Runtime | None = None

@@ -30,7 +30,7 @@ logger = logging.getLogger("batchscout.jobs.scheduler")
 LEASE_NAME = "scheduler"
 PREPARE_EVERY = timedelta(minutes=5)
 POLL_EVERY = timedelta(minutes=1)
-SYNC_EVERY = timedelta(minutes=1)
+EXPIRE_EVERY = timedelta(minutes=15)
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
@@ -91,6 +91,7 @@ def add_periodic_jobs(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
         (tasks.prepare_digests_job, PREPARE_EVERY, "prepare-digests"),
         (tasks.poll_batches_job, POLL_EVERY, "poll-batches"),
         (tasks.quiz_tick_job, POLL_EVERY, "quiz-tick"),
+        (tasks.expire_registrations_job, EXPIRE_EVERY, "expire-registrations"),
     ):
         scheduler.add_job(
             func, "interval", seconds=int(every.total_seconds()), id=job_id, replace_existing=True,

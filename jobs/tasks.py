@@ -31,3 +31,18 @@ def poll_batches_job() -> None:
 def quiz_tick_job() -> None:
     """Grade free-text answers through the batch API, announce grades, reveal closed questions."""
     quizzes.quiz_tick(current(), now=utcnow())
+
+
+def expire_registrations_job() -> None:
+    """Close registration conversations idle for 24 hours, with a note in their place."""
+    from bot.registration import expire_idle
+    from bot.services import Services
+
+    runtime = current()
+    if runtime.settings is None:
+        return
+    expire_idle(
+        services=Services(engine=runtime.engine, settings=runtime.settings),
+        client_for_team=runtime.slack,
+        now=utcnow(),
+    )

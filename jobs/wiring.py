@@ -13,7 +13,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from sqlalchemy import Engine
 
 from batchscout.settings import Settings
-from bot.app import make_web_client, uses_oauth
+from bot.clients import make_web_client, uses_oauth
 from jobs.llm_batch import provider_from_settings
 from jobs.runtime import Runtime, SlackClients
 
@@ -41,15 +41,26 @@ def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
     return lambda team_id: client
 
 
-def runtime_from_settings(settings: Settings, engine: Engine) -> Runtime:
-    """The runtime for ``batchscout worker``, ``serve`` and ``digest now``."""
+def build_runtime(settings: Settings, engine: Engine, slack: SlackClients) -> Runtime:
+    """The jobs' runtime: the engine, ``slack``, the LLM provider and the configured timings."""
     return Runtime(
         engine=engine,
-        slack=slack_clients(settings, engine),
+        slack=slack,
         provider=provider_from_settings(
             settings.batchscout_llm_provider, settings.batchscout_digest_model
         ),
         misfire_grace=timedelta(hours=settings.batchscout_misfire_grace_hours),
         lead_time=timedelta(hours=settings.batchscout_digest_lead_hours),
         quiz_open_for=timedelta(hours=settings.batchscout_quiz_hours),
+        settings=settings,
     )
+
+
+def runtime_from_settings(settings: Settings, engine: Engine) -> Runtime:
+    """The runtime for ``batchscout worker``, ``serve`` and ``digest now``: every installed team."""
+    return build_runtime(settings, engine, slack_clients(settings, engine))
+
+
+def runtime_for_client(settings: Settings, engine: Engine, client: WebClient) -> Runtime:
+    """A runtime for work a Slack request starts: it acts with the request's own client."""
+    return build_runtime(settings, engine, lambda team_id: client)

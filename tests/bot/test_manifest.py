@@ -18,13 +18,19 @@ MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
 #: The scope each Web API method the bot calls needs (chat.postEphemeral and chat.update
 #: come with chat:write; views.publish and auth.test need none).
-METHOD_SCOPES = {
+METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "chat.postMessage": "chat:write",
     "chat.postEphemeral": "chat:write",
     "chat.update": "chat:write",
     "conversations.open": "im:write",
     "views.publish": None,
     "auth.test": None,
+    "conversations.info": ("channels:read", "groups:read"),  # is the bot in the channel?
+    "conversations.history": ("channels:history", "groups:history"),  # settle a crashed post
+    "users.info": "users:read",  # the subscriber's time zone
+    "reactions.add": "reactions:write",  # grading a knowledge-check answer
+    "files.getUploadURLExternal": "files:write",  # the digest's chart
+    "files.completeUploadExternal": "files:write",
 }
 EVENT_SCOPES = {
     "message.im": "im:history",
@@ -56,7 +62,7 @@ def test_scopes_are_what_the_code_uses(manifest: dict[str, Any]) -> None:
     assert "user" not in manifest["oauth_config"]["scopes"]
     needed = (
         {"commands"}
-        | {s for s in METHOD_SCOPES.values() if s}
+        | {s for v in METHOD_SCOPES.values() if v for s in ((v,) if isinstance(v, str) else v)}
         | {s for s in EVENT_SCOPES.values() if s}
     )
     assert set(scopes) == needed

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot import messages
 from bot.blocks.help import usage
-from bot.listeners.commands import changes, inventory, prices, registering
+from bot.listeners.commands import changes, digests, inventory, prices, quizzing, registering
 from bot.listeners.commands.call import CommandCall
 from bot.listeners.commands.command_line import parse_command_text
 from bot.mrkdwn import escape
@@ -66,6 +66,15 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "prices": Subcommand(
         prices.prices, "prices MODEL", "synchronous against batch prices for a model",
         argument="required", example="prices gpt-4o-mini",
+    ),
+    "digest": Subcommand(
+        digests.digest, "digest subscribe [DAY] [HH:MM] | unsubscribe | preview | now",
+        "the weekly savings digest in this channel", argument="optional",
+        example="digest subscribe monday 09:00",
+    ),
+    "quiz": Subcommand(quizzing.quiz, "quiz", "post a knowledge check here; answer in its thread"),
+    "leaderboard": Subcommand(
+        quizzing.leaderboard, "leaderboard", "this quarter's knowledge-check scores"
     ),
 }  # fmt: skip
 

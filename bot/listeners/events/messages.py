@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot import registration
+from bot import quiz, registration
 from bot.services import Services, services_of, team_of
 
 #: Message subtypes a person produces by writing; edits, joins and bot posts are not answers.
@@ -34,7 +34,11 @@ class MessageHandler(Protocol):
     ) -> bool: ...
 
 
-MESSAGE_HANDLERS: tuple[MessageHandler, ...] = (registration.handle_message,)
+#: A registration conversation held in a thread comes before a knowledge check's answers.
+MESSAGE_HANDLERS: tuple[MessageHandler, ...] = (
+    registration.handle_message,
+    quiz.handle_thread_reply,
+)
 
 
 def on_message(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

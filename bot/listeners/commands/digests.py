@@ -1,0 +1,154 @@
+"""``digest subscribe [DAY] [HH:MM] | unsubscribe | preview | now``: the weekly digest."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from slack_sdk.errors import SlackApiError
+
+from batchscout.logs import log_event
+from bot import messages
+from bot.blocks import Message, section
+from bot.blocks import digest as digest_blocks
+from bot.listeners.commands.call import CommandCall
+from jobs import digests
+from jobs.schedule import Schedule, check_timezone, parse_time, parse_weekday
+from jobs.wiring import runtime_for_client
+from storage import digests as store
+from storage.types import utcnow
+
+logger = logging.getLogger("batchscout.bot.digests")
+
+#: How long ``digest now`` waits for prose from the batch API before posting the template.
+NOW_WAIT_SECONDS = 60.0
+
+
+def note(text: str) -> Message:
+    """A one-sentence answer."""
+    return Message(text=text, blocks=[section(text)])
+
+
+def in_channel(call: CommandCall, refusal: str) -> bool:
+    """Whether the command came from a channel the bot can post in; explains when not."""
+    if call.channel_id.startswith("D") or not call.channel_id:
+        call.reply(note(refusal))
+        return False
+    try:
+        info = call.client.conversations_info(channel=call.channel_id)
+    except SlackApiError as error:
+        if error.response.get("error") in ("channel_not_found", "not_in_channel"):
+            call.reply(note(messages.INVITE_ME))
+            return False
+        raise
+    channel = info.get("channel") or {}
+    if not channel.get("is_member", False):
+        call.reply(note(messages.INVITE_ME))
+        return False
+    return True
+
+
+def parse_slot(words: list[str]) -> tuple[int, int, int]:
+    """``[DAY] [HH:MM]`` in either order → (weekday, hour, minute); ``ValueError`` explains."""
+    weekday, (hour, minute) = 0, (9, 0)
+    if len(words) > 2:
+        raise ValueError("give at most a day and a time, like `subscribe friday 16:30`")
+    for word in words:
+        if any(ch.isdigit() for ch in word):
+            hour, minute = parse_time(word)
+        else:
+            weekday = parse_weekday(word)
+    return weekday, hour, minute
+
+
+def user_timezone(call: CommandCall) -> str | None:
+    """The invoker's Slack time zone, or ``None`` when Slack does not say."""
+    try:
+        user = call.client.users_info(user=call.user_id).get("user") or {}
+    except SlackApiError as error:
+        log_event(
+            logger, logging.WARNING, "users.info failed", error=str(error.response.get("error"))
+        )
+        return None
+    zone = user.get("tz")
+    try:
+        return check_timezone(zone) if zone else None
+    except ValueError:
+        return None
+
+
+def subscribe(call: CommandCall, words: list[str]) -> None:
+    """Subscribe the channel (or move its slot)."""
+    try:
+        weekday, hour, minute = parse_slot(words)
+    except ValueError as error:
+        call.reply(note(f"{error}. {messages.DIGEST_USAGE}"))
+        return
+    if not in_channel(call, messages.DIGEST_IN_A_CHANNEL):
+        return
+    zone = user_timezone(call)
+    with call.services.session() as session:
+        store.subscribe(
+            session=session, team_id=call.team_id, channel_id=call.channel_id,
+            subscriber_id=call.user_id, weekday=weekday, hour=hour, minute=minute,
+            timezone=zone or "UTC", noise_floor=Decimal(call.services.settings.batchscout_noise_floor),
+        )  # fmt: skip
+    text = messages.SUBSCRIBED.format(
+        schedule=Schedule(weekday, hour, minute, zone or "UTC").describe()
+    )
+    call.reply(note(text + ("" if zone else messages.SUBSCRIBED_ZONE_UNKNOWN)))
+
+
+def unsubscribe(call: CommandCall) -> None:
+    """Stop the channel's digest."""
+    with call.services.session() as session:
+        done = store.unsubscribe(session=session, team_id=call.team_id, channel_id=call.channel_id)
+    call.reply(note(messages.UNSUBSCRIBED if done else messages.NOT_SUBSCRIBED))
+
+
+def preview(call: CommandCall) -> None:
+    """The digest as it would be posted now, only to the person asking."""
+    runtime = runtime_for_client(call.services.settings, call.services.engine, call.client)
+    content = digests.preview_content(
+        runtime, team_id=call.team_id, channel_id=call.channel_id or None, now=utcnow()
+    )
+    call.reply(
+        digest_blocks.preview(
+            content.facts, prose=content.prose, source=content.source, schedule=None, cost=None
+        )
+    )
+
+
+def now(call: CommandCall) -> None:
+    """Post a digest in this channel now (prose from the batch API if it is back in time)."""
+    if not in_channel(call, messages.DIGEST_IN_A_CHANNEL):
+        return
+    runtime = runtime_for_client(call.services.settings, call.services.engine, call.client)
+    wait = NOW_WAIT_SECONDS if runtime.provider is not None else 0.0
+    call.reply(
+        note(
+            messages.DIGEST_POSTING.format(
+                wait=" (the summary is being written through the batch API; this can take a minute)"
+                if wait
+                else ""
+            )
+        )
+    )
+    run = digests.digest_now(runtime, team_id=call.team_id, channel_id=call.channel_id, wait=wait)
+    if run is None:
+        call.reply(note(messages.DIGEST_NOT_POSTED.format(error="refused")))
+
+
+ACTIONS = {"subscribe", "unsubscribe", "preview", "now"}
+
+
+def digest(call: CommandCall) -> None:
+    """Route ``digest …`` to its action."""
+    words = call.argument.split()
+    action = words[0].lower() if words else ""
+    if action == "subscribe":
+        subscribe(call, words[1:])
+    elif action in ("unsubscribe", "preview", "now") and len(words) == 1:
+        {"unsubscribe": unsubscribe, "preview": preview, "now": now}[action](call)
+    else:
+        call.reply(note(messages.DIGEST_USAGE))
