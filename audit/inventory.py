@@ -244,9 +244,17 @@ def _validate_rows(
 
 def parse_csv(text: str) -> list[WorkflowSpec]:
     """Parse and validate an inventory CSV; raise :class:`InventoryError` listing every problem."""
-    problems: list[Problem] = []
     text = text.removeprefix("\ufeff")
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _read_csv(reader)
+    except csv.Error as error:  # a cell over the csv module's size limit, say
+        line = max(reader.reader.line_num, 1)  # the physical line it failed on
+        raise InventoryError([Problem(line, None, f"cannot be read as CSV ({error})")]) from error
+
+
+def _read_csv(reader: csv.DictReader[str]) -> list[WorkflowSpec]:
+    problems: list[Problem] = []
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if not header:
         raise InventoryError([Problem(1, None, "the file is empty; it needs a header row")])

@@ -103,6 +103,8 @@ def test_duplicate_names_are_refused_case_insensitively() -> None:
             "name,requests,cost_per_request,trigger,reader,freshness\nA,1,1,user,later,day,extra\n",
             "line 2: has more cells",
         ),
+        ("name,requests\n" + "x" * 200_000 + ",5\n", "line 2: cannot be read as CSV"),
+        ("x" * 200_000 + "\n", "line 1: cannot be read as CSV"),
     ],
 )
 def test_malformed_files(text: str, expected: str) -> None:
