@@ -1,0 +1,118 @@
+"""``/batchscout digest …`` through the real Bolt app, with signed requests."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from audit.latency import Freshness, Reader, Trigger
+from storage.db import session_scope
+from storage.digest_tables import DigestSubscription, SubscriptionStatus
+from tests.bot.seed import seed, spec
+from tests.bot.slack_user import SlackUsers
+from tests.fakes.slack_api import FakeSlack
+
+
+def subscriptions(engine: Engine) -> list[DigestSubscription]:
+    with session_scope(engine) as session:
+        return list(session.exec(select(DigestSubscription)).all())
+
+
+def test_subscribe_stores_the_slot_in_the_subscribers_time_zone(
+    users: SlackUsers, bot_engine: Engine
+) -> None:
+    answer = users.command("digest subscribe friday 16:30", channel="C0DIGEST", user="U0SUB")
+
+    assert "Fridays at 16:30 (Europe/Paris)" in answer.mrkdwn
+    [subscription] = subscriptions(bot_engine)
+    assert (subscription.weekday, subscription.hour, subscription.minute) == (4, 16, 30)
+    assert subscription.timezone == "Europe/Paris" and subscription.subscriber_id == "U0SUB"
+    assert subscription.team_id == "T0TEST" and subscription.channel_id == "C0DIGEST"
+
+
+def test_subscribe_defaults_to_monday_nine_and_falls_back_to_utc(
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    slack.users["U0NOZONE"] = {"tz": None}
+
+    answer = users.command("digest subscribe", channel="C0DIGEST", user="U0NOZONE")
+
+    assert "Mondays at 09:00 (UTC)" in answer.mrkdwn and "time zone" in answer.mrkdwn
+    assert subscriptions(bot_engine)[0].timezone == "UTC"
+
+
+def test_the_bot_must_be_in_the_channel_and_says_how_to_invite_it(
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    slack.channels["C0OUTSIDE"] = {"is_member": False}
+
+    answer = users.command("digest subscribe", channel="C0OUTSIDE")
+
+    assert "/invite @Batchscout" in answer.mrkdwn
+    assert subscriptions(bot_engine) == []
+
+
+def test_digests_go_to_channels_not_dms(users: SlackUsers, bot_engine: Engine) -> None:
+    answer = users.command("digest subscribe", channel="D0DM")
+
+    assert "channel" in answer.mrkdwn and subscriptions(bot_engine) == []
+
+
+def test_bad_slots_get_the_usage(users: SlackUsers, bot_engine: Engine) -> None:
+    for text in (
+        "digest subscribe someday",
+        "digest subscribe monday 25:00",
+        "digest sometimes",
+        "digest",
+    ):
+        answer = users.command(text, channel="C0DIGEST")
+        assert "digest subscribe [DAY] [HH:MM]" in answer.mrkdwn, text
+    assert subscriptions(bot_engine) == []
+
+
+def test_unsubscribe(users: SlackUsers, bot_engine: Engine) -> None:
+    users.command("digest subscribe", channel="C0DIGEST")
+
+    first = users.command("digest unsubscribe", channel="C0DIGEST")
+    again = users.command("digest unsubscribe", channel="C0DIGEST")
+
+    assert "Unsubscribed" in first.mrkdwn and "no digest subscription" in again.mrkdwn
+    assert subscriptions(bot_engine)[0].status == SubscriptionStatus.CANCELLED
+
+
+def test_preview_is_only_for_the_asker_and_now_posts_in_the_channel(
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    seed(
+        bot_engine,
+        spec("Nightly ticket summaries"),
+        spec(
+            "<!channel> alerts",
+            requests="10000",
+            trigger=Trigger.EVENT,
+            reader=Reader.LATER,
+            freshness=Freshness.MINUTES,
+        ),
+    )
+
+    preview = users.command("digest preview", channel="C0DIGEST")
+    assert "$7,500/month available" in preview.mrkdwn
+    assert users.posts("C0DIGEST") == []
+
+    users.command("digest now", channel="C0DIGEST")
+    top = users.posts("C0DIGEST")[0]
+    assert "$7,500/month available" in top.mrkdwn
+    assert "<!channel>" not in top.formatted
+    thread = users.posts("C0DIGEST", thread_ts=top.ts)
+    assert any("&lt;!channel&gt; alerts" in p.formatted for p in thread)  # to challenge, escaped
+    assert all("<!channel>" not in p.formatted for p in thread)
+    assert any("knowledge check" in p.mrkdwn for p in thread)
+    assert slack.last("files.completeUploadExternal").params["thread_ts"] == top.ts
+
+
+def test_workspaces_see_only_their_own_figures(users: SlackUsers, bot_engine: Engine) -> None:
+    seed(bot_engine, spec("Nightly ticket summaries"), team="T0OTHER")
+
+    preview = users.command("digest preview", channel="C0DIGEST")
+
+    assert "$0/month available" in preview.mrkdwn and "Nightly" not in preview.mrkdwn
