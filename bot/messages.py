@@ -98,8 +98,11 @@ NOT_INSTALLED = (
 
 DIGEST_USAGE = (
     "`/batchscout digest subscribe [DAY] [HH:MM]` (default Monday 09:00 in your time zone), "
-    "`digest unsubscribe`, `digest preview` (only you see it) or `digest now` (posts it here)."
+    "`digest unsubscribe`, `digest preview` (only you see it), `digest now` (posts it here) or "
+    "`digest floor $50` (leave out opportunities saving less a month; default $25)."
 )
+FLOOR_USAGE = "Give one amount a month, like `/batchscout digest floor 50` or `digest floor $100`."
+FLOOR_SET = "This channel's digest now leaves out opportunities saving less than {amount} a month."
 DIGEST_IN_A_CHANNEL = "Digests go to channels: run this in the channel that should get the digest."
 INVITE_ME = (
     "I'm not a member of this channel yet, so I can't post here. Type `/invite @Batchscout` "

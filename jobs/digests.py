@@ -40,6 +40,7 @@ from audit.digest import (
 from batchscout.logs import log_event
 from bot.blocks import Message
 from bot.blocks import digest as digest_blocks
+from bot.blocks import quiz as quiz_blocks
 from jobs import batches
 from jobs.batches import Purpose, number_of, numbered_id
 from jobs.chart import digest_chart
@@ -48,6 +49,7 @@ from jobs.quizzes import ask_in_digest
 from jobs.runtime import Runtime
 from jobs.schedule import Schedule
 from storage import digests as store
+from storage import quizzes
 from storage.db import session_scope
 from storage.digest_tables import (
     BatchJobStatus,
@@ -360,12 +362,33 @@ def _post_thread(
             error=str(error.response.get("error")),
         )
     try:
+        standings = _leaderboard(runtime, run)
+        if standings is not None:
+            client.chat_postMessage(
+                channel=channel_id, thread_ts=ts, unfurl_links=False, **standings.as_kwargs()
+            )
         ask_in_digest(runtime, run, ts)
     except SlackApiError as error:
         log_event(
             logger, logging.WARNING, "digest knowledge check not posted", run_id=run.id,
             error=str(error.response.get("error")),
         )  # fmt: skip
+
+
+def _leaderboard(runtime: Runtime, run: DigestRun) -> Message | None:
+    """This quarter's knowledge-check scores in the channel, once anyone has scored."""
+    now = utcnow()
+    with session_scope(runtime.engine) as session:
+        channel = quizzes.leaderboard(
+            session=session,
+            team_id=run.team_id,
+            channel_id=run.channel_id,
+            since=quizzes.quarter_start(now),
+        )
+    if not channel:
+        return None
+    quarter = f"{now.year} Q{(now.month - 1) // 3 + 1}"
+    return quiz_blocks.leaderboard_message(quarter=quarter, channel=channel[:5], workspace=[])
 
 
 def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | None) -> None:

@@ -10,7 +10,10 @@ from bot.blocks import Message, context, header, section
 from bot.mrkdwn import escape
 from storage.quizzes import Standing
 
-POINTS_WORD = {1: "point", 2: "points"}
+
+def points_text(points: int) -> str:
+    """``1 point``, ``2 points``."""
+    return f"{points} point{'' if points == 1 else 's'}"
 
 
 def slack_time(when: datetime, fallback: str) -> str:
@@ -29,7 +32,7 @@ def question_message(
         header(title),
         section(escape(ask_text(instance))),
         context(
-            f"First answer counts · {points} {POINTS_WORD.get(points, 'points')} if right · "
+            f"First answer counts · {points_text(points)} if right · "
             f"answer and explanation revealed {closes}"
         ),
     ]
@@ -39,7 +42,7 @@ def question_message(
 def grade_message(instance: QuestionInstance, grade: Grade) -> Message:
     """Only for the person who answered: the verdict and why."""
     verdict = "Correct" if grade.correct else "Not quite"
-    text = f"*{verdict}* ({grade.points if grade.correct else 0} points). {escape(grade.feedback)}\n{escape(instance.question.explanation)}"
+    text = f"*{verdict}* ({points_text(grade.points if grade.correct else 0)}). {escape(grade.feedback)}\n{escape(instance.question.explanation)}"
     return Message(text=f"{verdict}.", blocks=[section(text)])
 
 
@@ -89,7 +92,7 @@ def leaderboard_message(
         if not standings:
             return "_No graded answers yet this quarter._"
         return "\n".join(
-            f"{rank}. <@{s.user_id}> — {s.points} points ({s.correct}/{s.answered} correct)"
+            f"{rank}. <@{s.user_id}> — {points_text(s.points)} ({s.correct}/{s.answered} correct)"
             for rank, s in enumerate(standings, start=1)
         )
 

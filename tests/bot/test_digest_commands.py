@@ -116,3 +116,15 @@ def test_workspaces_see_only_their_own_figures(users: SlackUsers, bot_engine: En
     preview = users.command("digest preview", channel="C0DIGEST")
 
     assert "$0/month available" in preview.mrkdwn and "Nightly" not in preview.mrkdwn
+
+
+def test_the_noise_floor_is_set_per_channel(users: SlackUsers, bot_engine: Engine) -> None:
+    before = users.command("digest floor 100", channel="C0DIGEST")
+    users.command("digest subscribe", channel="C0DIGEST")
+    bad = users.command("digest floor lots", channel="C0DIGEST")
+    done = users.command("digest floor $100", channel="C0DIGEST")
+
+    assert "no digest subscription" in before.mrkdwn
+    assert "digest floor 50" in bad.mrkdwn
+    assert "less than $100 a month" in done.mrkdwn
+    assert subscriptions(bot_engine)[0].noise_floor == 100

@@ -323,3 +323,21 @@ def test_the_digest_carries_a_knowledge_check_in_its_thread(
         and c.params.get("thread_ts") == run.message_ts
         for c in slack.calls("chat.postMessage")
     )
+
+
+def test_the_digest_shows_the_channels_leaderboard_once_someone_scored(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    from jobs import digests
+    from tests.jobs.conftest import subscribe
+
+    question = ask(runtime, "classify-nightly-ticket-summaries")
+    reply(runtime, question, "U0ALICE", "C")
+    run = digests.post_digest(runtime, subscribe(runtime.engine), now=DUE + timedelta(hours=1))
+
+    assert run is not None
+    thread = [
+        c for c in slack.calls("chat.postMessage") if c.params.get("thread_ts") == run.message_ts
+    ]
+    board = [c for c in thread if "leaderboard" in c.params["text"]]
+    assert len(board) == 1 and "<@U0ALICE> — 1 point (" in str(board[0].params["blocks"])

@@ -1,4 +1,4 @@
-"""``digest subscribe [DAY] [HH:MM] | unsubscribe | preview | now``: the weekly digest."""
+"""``digest subscribe [DAY] [HH:MM] | unsubscribe | preview | now | floor AMOUNT``: the weekly digest."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from slack_sdk.errors import SlackApiError
 
+from audit.money import format_usd, parse_amount
 from batchscout.logs import log_event
 from bot import messages
 from bot.blocks import Message, section
@@ -16,6 +17,7 @@ from jobs import digests
 from jobs.schedule import Schedule, check_timezone, parse_time, parse_weekday
 from jobs.wiring import runtime_for_client
 from storage import digests as store
+from storage.digest_tables import SubscriptionStatus
 from storage.types import utcnow
 
 logger = logging.getLogger("batchscout.bot.digests")
@@ -139,7 +141,25 @@ def now(call: CommandCall) -> None:
         call.reply(note(messages.DIGEST_NOT_POSTED.format(error="refused")))
 
 
-ACTIONS = {"subscribe", "unsubscribe", "preview", "now"}
+def floor(call: CommandCall, words: list[str]) -> None:
+    """Set the channel's noise floor: opportunities saving less a month are not listed."""
+    try:
+        amount = parse_amount(words[0]) if len(words) == 1 else None
+    except ValueError:
+        amount = None
+    if amount is None:
+        call.reply(note(messages.FLOOR_USAGE))
+        return
+    with call.services.session() as session:
+        subscription = store.get_subscription(
+            session=session, team_id=call.team_id, channel_id=call.channel_id
+        )
+        if subscription is None or subscription.status != SubscriptionStatus.ACTIVE:
+            call.reply(note(messages.NOT_SUBSCRIBED))
+            return
+        subscription.noise_floor = amount
+        session.add(subscription)
+    call.reply(note(messages.FLOOR_SET.format(amount=format_usd(amount))))
 
 
 def digest(call: CommandCall) -> None:
@@ -148,6 +168,8 @@ def digest(call: CommandCall) -> None:
     action = words[0].lower() if words else ""
     if action == "subscribe":
         subscribe(call, words[1:])
+    elif action == "floor":
+        floor(call, words[1:])
     elif action in ("unsubscribe", "preview", "now") and len(words) == 1:
         {"unsubscribe": unsubscribe, "preview": preview, "now": now}[action](call)
     else:

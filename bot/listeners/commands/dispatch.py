@@ -68,7 +68,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         argument="required", example="prices gpt-4o-mini",
     ),
     "digest": Subcommand(
-        digests.digest, "digest subscribe [DAY] [HH:MM] | unsubscribe | preview | now",
+        digests.digest, "digest subscribe [DAY] [HH:MM] | unsubscribe | preview | now | floor AMOUNT",
         "the weekly savings digest in this channel", argument="optional",
         example="digest subscribe monday 09:00",
     ),
