@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import SecretStr
@@ -32,7 +33,7 @@ class Settings(BaseSettings):
     batchscout_digest_model: str | None = None
     batchscout_digest_lead_hours: float = 24.0
     batchscout_misfire_grace_hours: float = 6.0
-    batchscout_noise_floor: str = "25"
+    batchscout_noise_floor: Decimal = Decimal(25)
     batchscout_quiz_hours: float = 24.0
 
     # The providers' own key variables, read here only to know whether an LLM can be used.

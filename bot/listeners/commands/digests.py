@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 
 from slack_sdk.errors import SlackApiError
 
@@ -93,7 +92,7 @@ def subscribe(call: CommandCall, words: list[str]) -> None:
         store.subscribe(
             session=session, team_id=call.team_id, channel_id=call.channel_id,
             subscriber_id=call.user_id, weekday=weekday, hour=hour, minute=minute,
-            timezone=zone or "UTC", noise_floor=Decimal(call.services.settings.batchscout_noise_floor),
+            timezone=zone or "UTC", noise_floor=call.services.settings.batchscout_noise_floor,
         )  # fmt: skip
     text = messages.SUBSCRIBED.format(
         schedule=Schedule(weekday, hour, minute, zone or "UTC").describe()
