@@ -54,12 +54,12 @@ from audit.quiz_bank import (
     format_value,
     inventory_question,
     load_bank,
-    normalise_text,
     parse_bank,
     parse_bank_yaml,
     pick_question,
     scenario_question,
 )
+from audit.text import normalise_text
 
 __all__ = [
     "LETTERS",

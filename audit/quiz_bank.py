@@ -50,6 +50,7 @@ from audit.savings import (
     portfolio,
     workflow_figures,
 )
+from audit.text import normalise_text
 
 JSONValue: TypeAlias = "str | int | bool | list[JSONValue] | dict[str, JSONValue] | None"
 
@@ -213,11 +214,6 @@ def _decimal(value: object) -> Decimal | None:
 
 def _text(value: object) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def normalise_text(text: str) -> str:
-    """Words only, lower-cased: case, punctuation and spacing do not matter when matching."""
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.casefold()).split())
 
 
 def _parse_numeric(answer: object, where: str, problems: list[str]) -> NumericAnswer | None:

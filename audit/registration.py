@@ -43,6 +43,7 @@ from audit.pricing import (
     suggest_models,
 )
 from audit.savings import Bucket, Per
+from audit.text import normalise_text
 
 STATE_VERSION: Final = 1
 MAX_TOKENS: Final = 10_000_000
@@ -436,7 +437,7 @@ def parse_cost(text: str) -> Decimal:
 def parse_owner(text: str, invoker: str | None) -> str:
     """Parse an owner: ``me`` (the invoker), a user id ``U0123ABCD``, or a mention ``<@U0123ABCD>``."""
     cleaned = text.strip()
-    if _normalise(cleaned) == "me":
+    if normalise_text(cleaned) == "me":
         if invoker is None:
             raise ValueError(TEXTS["owner_no_invoker"])
         return invoker
@@ -447,19 +448,14 @@ def parse_owner(text: str, invoker: str | None) -> str:
     return candidate
 
 
-def _normalise(text: str) -> str:
-    """Lower-case words only: case, punctuation and spacing do not matter in typed choices."""
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.casefold()).split())
-
-
 def match_option(options: Sequence[Option], text: str) -> Option | None:
     """The option a typed answer means: its value, its label, or its 1-based number."""
-    wanted = _normalise(text)
+    wanted = normalise_text(text)
     if wanted.isdigit():
         number = int(wanted)
         return options[number - 1] if 1 <= number <= len(options) else None
     for option in options:
-        if wanted in (_normalise(option.value), _normalise(option.label)):
+        if wanted in (normalise_text(option.value), normalise_text(option.label)):
             return option
     return None
 
@@ -636,7 +632,7 @@ class Conversation:
     def answer(self, text: str) -> Step:
         """Take one typed answer or button value and say what comes next."""
         self._require_active()
-        command = _normalise(text)
+        command = normalise_text(text)
         if command not in _COMMANDS:
             command = ""
         if command == "cancel":
@@ -746,7 +742,7 @@ class Conversation:
         provider = Provider(self.answers["provider"])
         option = match_option(self._options("model"), text)
         if (option is not None and option.value == COST_CHOICE) or (
-            _normalise(text) in _COST_ALIASES
+            normalise_text(text) in _COST_ALIASES
         ):
             self.answers["pricing"] = COST_CHOICE
             self.answers.pop("model", None)
@@ -822,12 +818,12 @@ class Conversation:
         options = self._options(EDIT)
         option = match_option(options, text)
         if option is None:
-            wanted = _normalise(text)
+            wanted = normalise_text(text)
             option = next(
                 (
                     o
                     for o in options
-                    if o.value in QUESTIONS and _normalise(QUESTIONS[o.value].title) == wanted
+                    if o.value in QUESTIONS and normalise_text(QUESTIONS[o.value].title) == wanted
                 ),
                 None,
             )
