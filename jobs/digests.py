@@ -84,6 +84,18 @@ def schedule_of(subscription: DigestSubscription) -> Schedule:
     )
 
 
+def run_for(session: Session, subscription: DigestSubscription, due: datetime) -> DigestRun:
+    """The run of a subscription's digest due at ``due`` (created when first needed)."""
+    return store.get_or_create_run(
+        session=session,
+        team_id=subscription.team_id,
+        channel_id=subscription.channel_id,
+        period=schedule_of(subscription).period(due),
+        due_at=due,
+        subscription_id=subscription.id,
+    )
+
+
 def current_facts(
     *, session: Session, team_id: str, channel_id: str, noise_floor: Decimal, now: datetime
 ) -> DigestFacts:
@@ -147,14 +159,7 @@ def prepare_due_digests(runtime: Runtime, *, now: datetime) -> int:
             due = schedule.next_due(now - runtime.misfire_grace)
             if due - now > runtime.lead_time:
                 continue
-            run = store.get_or_create_run(
-                session=session,
-                team_id=subscription.team_id,
-                channel_id=subscription.channel_id,
-                period=schedule.period(due),
-                due_at=due,
-                subscription_id=subscription.id,
-            )
+            run = run_for(session, subscription, due)
             if provider is None or run.status != RunStatus.PENDING or run.batch_job_id or run.prose:
                 continue
             requests.append(_prose_request(session, run, subscription.noise_floor, now))
@@ -250,14 +255,7 @@ def post_digest(runtime: Runtime, subscription_id: int, *, now: datetime) -> Dig
             return None
         schedule = schedule_of(subscription)
         due = schedule.last_due(now)
-        run = store.get_or_create_run(
-            session=session,
-            team_id=subscription.team_id,
-            channel_id=subscription.channel_id,
-            period=schedule.period(due),
-            due_at=due,
-            subscription_id=subscription.id,
-        )
+        run = run_for(session, subscription, due)
         late = now - due
         if late > runtime.misfire_grace:
             if run.status == RunStatus.PENDING:
