@@ -8,7 +8,7 @@ from bot import messages
 from bot.blocks import workflows as blocks
 from bot.home import publish_home
 from bot.listeners.commands.call import CommandCall
-from bot.listeners.commands.inventory import closest_names
+from bot.listeners.commands.inventory import not_found
 from bot.mrkdwn import escape
 from bot.services import Services
 from storage import queries
@@ -19,8 +19,7 @@ def remove(call: CommandCall) -> None:
     with call.services.session() as session:
         workflow = queries.get_workflow(session=session, team_id=call.team_id, name=call.argument)
         if workflow is None:
-            names = [w.name for w in queries.list_workflows(session=session, team_id=call.team_id)]
-            call.reply(blocks.not_found(call.argument, closest_names(names, call.argument)))
+            call.reply(not_found(session, call.team_id, call.argument))
             return
     call.reply(blocks.remove_confirmation(workflow))
 
@@ -30,8 +29,7 @@ def mark_migrated(services: Services, team_id: str, name: str) -> str:
     with services.session() as session:
         workflow = queries.get_workflow(session=session, team_id=team_id, name=name)
         if workflow is None:
-            names = [w.name for w in queries.list_workflows(session=session, team_id=team_id)]
-            return blocks.not_found(name, closest_names(names, name)).text
+            return not_found(session, team_id, name).text
         if workflow.mode is Mode.BATCH:
             return messages.ALREADY_MIGRATED.format(name=escape(workflow.name))
         updated = queries.mark_migrated(session=session, team_id=team_id, name=name)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import difflib
 
+from sqlmodel import Session
+
+from bot.blocks import Message
 from bot.blocks import workflows as blocks
 from bot.listeners.commands.call import CommandCall
 from storage import queries
@@ -24,13 +27,18 @@ def closest_names(names: list[str], wanted: str) -> list[str]:
     return [by_key[k] for k in (close + contains)[:3]]
 
 
+def not_found(session: Session, team_id: str, name: str) -> Message:
+    """ "No workflow by that name", with the workspace's closest names."""
+    names = [w.name for w in queries.list_workflows(session=session, team_id=team_id)]
+    return blocks.not_found(name, closest_names(names, name))
+
+
 def show_workflow(call: CommandCall) -> None:
     """One workflow's card, or the closest names when there is none by that name."""
     with call.services.session() as session:
         workflow = queries.get_workflow(session=session, team_id=call.team_id, name=call.argument)
         if workflow is None:
-            names = [w.name for w in queries.list_workflows(session=session, team_id=call.team_id)]
-            call.reply(blocks.not_found(call.argument, closest_names(names, call.argument)))
+            call.reply(not_found(session, call.team_id, call.argument))
             return
         figures = queries.figures_of(workflow)
     call.reply(blocks.workflow_card(workflow, figures))

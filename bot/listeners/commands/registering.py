@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import messages, registration
 from bot.blocks import workflows as blocks
 from bot.listeners.commands.call import CommandCall
-from bot.listeners.commands.inventory import closest_names
+from bot.listeners.commands.inventory import not_found
 from storage import queries
 
 
@@ -24,10 +24,9 @@ def edit(call: CommandCall) -> None:
     """The same conversation, with the workflow's current answers as defaults."""
     with call.services.session() as session:
         workflow = queries.get_workflow(session=session, team_id=call.team_id, name=call.argument)
-        names = [w.name for w in queries.list_workflows(session=session, team_id=call.team_id)]
-    if workflow is None:
-        call.reply(blocks.not_found(call.argument, closest_names(names, call.argument)))
-        return
+        if workflow is None:
+            call.reply(not_found(session, call.team_id, call.argument))
+            return
     place = registration.open_dm(call.client, call.user_id)
     started = registration.start(
         services=call.services, client=call.client, team_id=call.team_id,
