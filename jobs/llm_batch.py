@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from types import ModuleType
 from typing import Final, Protocol
 
 import anthropic
@@ -351,33 +352,49 @@ _OPENAI_STATUS: Final[Mapping[str, BatchStatus]] = {
 _OPENAI_SETTLED = frozenset({"completed", "failed", "expired", "cancelled"})
 
 
+@dataclass(frozen=True, slots=True)
+class _Sdk:
+    """A provider SDK, for the error handling both SDKs share (their exceptions have the
+    same names: ``APIError``, ``APIConnectionError``, ``APIStatusError``)."""
+
+    name: str
+    label: str
+    module: ModuleType
+
+
+_OPENAI_SDK = _Sdk("openai", "OpenAI", openai)
+_ANTHROPIC_SDK = _Sdk("anthropic", "Anthropic", anthropic)
+
+
 @contextmanager
-def _openai_call(action: str, batch_id: str | None = None) -> Iterator[None]:
+def _provider_call(sdk: _Sdk, action: str, batch_id: str | None = None) -> Iterator[None]:
+    """Turn an SDK failure (after the SDK's own retries) into :class:`ProviderCallError`."""
     try:
         yield
-    except openai.APIError as exc:
+    except sdk.module.APIError as exc:
         _log(
             logging.WARNING,
             "batch call failed",
-            provider="openai",
+            provider=sdk.name,
             action=action,
             batch_id=batch_id,
             error=type(exc).__name__,
         )
-        raise ProviderCallError(f"OpenAI {action} failed: {exc}") from exc
+        raise ProviderCallError(f"{sdk.label} {action} failed: {exc}") from exc
 
 
-def _openai_submit_error(exc: openai.APIError) -> BatchSubmitError:
-    if isinstance(exc, openai.APIConnectionError):  # includes timeouts
-        return SubmitOutcomeUnknown(f"OpenAI batch create lost its answer: {exc}")
-    if isinstance(exc, openai.APIStatusError) and (
+def _submit_error(sdk: _Sdk, exc: Exception) -> BatchSubmitError:
+    """Whether a failed create may have created the batch anyway (then: reconcile first)."""
+    if isinstance(exc, sdk.module.APIConnectionError):  # includes timeouts
+        return SubmitOutcomeUnknown(f"{sdk.label} batch create lost its answer: {exc}")
+    if isinstance(exc, sdk.module.APIStatusError) and (
         exc.status_code >= 500 or exc.status_code == 408
     ):
-        return SubmitOutcomeUnknown(f"OpenAI batch create failed on the server side: {exc}")
-    if isinstance(exc, openai.APIStatusError):
-        return BatchSubmitError(f"OpenAI refused the batch: {exc}")
+        return SubmitOutcomeUnknown(f"{sdk.label} batch create failed on the server side: {exc}")
+    if isinstance(exc, sdk.module.APIStatusError):
+        return BatchSubmitError(f"{sdk.label} refused the batch: {exc}")
     # e.g. an answer that could not be read: the batch may well exist.
-    return SubmitOutcomeUnknown(f"OpenAI batch create answered unexpectedly: {exc}")
+    return SubmitOutcomeUnknown(f"{sdk.label} batch create answered unexpectedly: {exc}")
 
 
 class OpenAIBatchProvider:
@@ -450,7 +467,7 @@ class OpenAIBatchProvider:
                 metadata={KEY_METADATA_FIELD: idempotency_key},
             )
         except openai.APIError as exc:
-            error = _openai_submit_error(exc)
+            error = _submit_error(_OPENAI_SDK, exc)
             _log(
                 logging.WARNING,
                 "batch create failed",
@@ -473,7 +490,7 @@ class OpenAIBatchProvider:
         return batch.id
 
     def _retrieve(self, batch_id: str) -> OpenAIBatch:
-        with _openai_call("batch retrieve", batch_id):
+        with _provider_call(_OPENAI_SDK, "batch retrieve", batch_id):
             return self._client.batches.retrieve(batch_id)
 
     def poll(self, batch_id: str) -> BatchInfo:
@@ -521,7 +538,7 @@ class OpenAIBatchProvider:
         for file_id in (batch.output_file_id, batch.error_file_id):
             if not file_id:
                 continue
-            with _openai_call("results download", batch_id):
+            with _provider_call(_OPENAI_SDK, "results download", batch_id):
                 content = self._client.files.content(file_id).content
             for number, line in enumerate(content.decode("utf-8").splitlines(), start=1):
                 if line.strip():
@@ -551,7 +568,7 @@ class OpenAIBatchProvider:
         """The newest batch within ``lookback`` whose metadata carries the key."""
         _check_key(idempotency_key)
         cutoff = (datetime.now(UTC) - self.lookback).timestamp()
-        with _openai_call("batch list"):
+        with _provider_call(_OPENAI_SDK, "batch list"):
             for batch in self._client.batches.list(limit=100):  # newest first, auto-paginated
                 if batch.created_at < cutoff:
                     break
@@ -601,34 +618,6 @@ def _openai_result(line: str) -> BatchResult | None:
 
 
 # -- Anthropic ----------------------------------------------------------------------------
-
-
-@contextmanager
-def _anthropic_call(action: str, batch_id: str | None = None) -> Iterator[None]:
-    try:
-        yield
-    except anthropic.APIError as exc:
-        _log(
-            logging.WARNING,
-            "batch call failed",
-            provider="anthropic",
-            action=action,
-            batch_id=batch_id,
-            error=type(exc).__name__,
-        )
-        raise ProviderCallError(f"Anthropic {action} failed: {exc}") from exc
-
-
-def _anthropic_submit_error(exc: anthropic.APIError) -> BatchSubmitError:
-    if isinstance(exc, anthropic.APIConnectionError):  # includes timeouts
-        return SubmitOutcomeUnknown(f"Anthropic batch create lost its answer: {exc}")
-    if isinstance(exc, anthropic.APIStatusError) and (
-        exc.status_code >= 500 or exc.status_code == 408
-    ):
-        return SubmitOutcomeUnknown(f"Anthropic batch create failed on the server side: {exc}")
-    if isinstance(exc, anthropic.APIStatusError):
-        return BatchSubmitError(f"Anthropic refused the batch: {exc}")
-    return SubmitOutcomeUnknown(f"Anthropic batch create answered unexpectedly: {exc}")
 
 
 def _anthropic_status(batch: MessageBatch) -> BatchStatus:
@@ -699,7 +688,7 @@ class AnthropicBatchProvider:
                 requests=entries
             )
         except anthropic.APIError as exc:
-            error = _anthropic_submit_error(exc)
+            error = _submit_error(_ANTHROPIC_SDK, exc)
             _log(
                 logging.WARNING,
                 "batch create failed",
@@ -722,7 +711,7 @@ class AnthropicBatchProvider:
 
     def poll(self, batch_id: str) -> BatchInfo:
         """Where the batch stands (see the class docstring for the mapping)."""
-        with _anthropic_call("batch retrieve", batch_id):
+        with _provider_call(_ANTHROPIC_SDK, "batch retrieve", batch_id):
             batch = self._client.messages.batches.retrieve(batch_id)
         status = _anthropic_status(batch)
         ready = _anthropic_ready(batch)
@@ -740,7 +729,7 @@ class AnthropicBatchProvider:
         return BatchInfo(batch.id, status, ready, batch.processing_status, error)
 
     def _stream(self, batch_id: str) -> Generator[MessageBatchIndividualResponse, None, None]:
-        with _anthropic_call("results download", batch_id):
+        with _provider_call(_ANTHROPIC_SDK, "results download", batch_id):
             try:
                 decoder = self._client.messages.batches.results(batch_id)
             except anthropic.APIError:
@@ -783,7 +772,7 @@ class AnthropicBatchProvider:
         token = _key_token(idempotency_key)
         cutoff = datetime.now(UTC) - self.lookback
         unreadable = 0
-        with _anthropic_call("batch list"):
+        with _provider_call(_ANTHROPIC_SDK, "batch list"):
             for batch in self._client.messages.batches.list(limit=100):  # newest first
                 if batch.created_at < cutoff:
                     break
