@@ -29,6 +29,7 @@ BOT_SCOPES: tuple[str, ...] = (
     "users:read",  # users.info: the subscriber's time zone for the digest's local time
     "reactions:write",  # a tick or a cross on a knowledge-check answer
     "files:write",  # the digest's chart, uploaded in its thread
+    "files:read",  # files.info and url_private_download: an inventory file shared in the DM
 )
 
 __all__ = ["BOT_SCOPES", "SLASH_COMMAND", "build_app", "make_web_client", "uses_oauth"]

@@ -127,3 +127,53 @@ DIGEST_NOT_POSTED = (
 
 QUIZ_IN_A_CHANNEL = "Knowledge checks go to channels: run `/batchscout quiz` in a channel I'm in."
 QUIZ_POSTED = "Posted a knowledge check here. Answers go in its thread; the first answer counts."
+
+# -- importing an inventory file -------------------------------------------------------------
+
+IMPORT_HOW = (
+    "*To import workflows from a file,* open my DM (*Batchscout* in the sidebar, *Messages* "
+    "tab) and upload the CSV or YAML file there, with the comment `import` if you like. "
+    "Files up to {limit}, named `.csv`, `.yaml` or `.yml`."
+)
+IMPORT_COLUMNS = (
+    "*Columns*, after a header row (in YAML: a list of the same fields): {columns}.\n"
+    "• `name` is required and unique: a name already in the inventory updates that workflow.\n"
+    "• `requests` is required (more than 0), per `per`: {per} (default `month`).\n"
+    "• The cost: `cost_per_request` in US dollars on the synchronous API, or `provider` "
+    "({providers}), `model`, `input_tokens` and `output_tokens` to price it from the catalog.\n"
+    "• `trigger`: {triggers} · `reader`: {readers} · `freshness`: {freshness} · "
+    "`mode`: {modes} (default `sync`)."
+)
+IMPORT_FORMAT_POINTER = (
+    "One bad row rejects the whole file, with every problem by line and column; nothing is "
+    "stored half-way. For the exact format, start from what `batchscout export --team {team}` "
+    "writes; `batchscout import FILE --team {team}` does the same import from a terminal."
+)
+IMPORTED = "Imported {count}: {created} new, {updated} updated (from {name})."
+IMPORT_HEADLINE = (
+    "This workspace now spends *{spend}* a month on AI: *{migrate_now}* a month can move to a "
+    "batch API now, *{to_challenge}* is worth challenging, and *{realised}* is already saved. "
+    "`/batchscout savings` shows the top opportunities."
+)
+IMPORT_REJECTED = (
+    "{name} was rejected ({count}); nothing was stored. Fix the file and share it again."
+)
+IMPORT_MORE_PROBLEMS = "…and {count} more."
+IMPORT_FORMAT_HINT = "`/batchscout import` lists the columns and the values each one accepts."
+IMPORT_TOO_LARGE = (
+    "{name} is {size}, and I import files up to {limit}; nothing was stored. Split it into "
+    "smaller files and share each one."
+)
+IMPORT_NOT_UTF8 = (
+    "{name} is not UTF-8 text, so I could not read it; nothing was stored. Save it as *CSV "
+    "UTF-8* (or as UTF-8 YAML) and share it again."
+)
+IMPORT_DOWNLOAD_FAILED = (
+    "I could not download {name} from Slack, so nothing was stored. Please share it again in "
+    "a moment; if it keeps failing, tell whoever runs Batchscout in this workspace."
+)
+IMPORT_UNNAMED_FILE = "the file you shared"
+IMPORT_NOT_AN_INVENTORY = (
+    "I only import inventory files whose names end in `.csv`, `.yaml` or `.yml`, so I left "
+    "{names} alone. `/batchscout import` explains the format."
+)

@@ -31,6 +31,8 @@ METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "reactions.add": "reactions:write",  # grading a knowledge-check answer
     "files.getUploadURLExternal": "files:write",  # the digest's chart
     "files.completeUploadExternal": "files:write",
+    "files.info": "files:read",  # an inventory file shared in the DM
+    "file_download": "files:read",  # GET its url_private_download (the fake records it so)
 }
 EVENT_SCOPES = {
     "message.im": "im:history",

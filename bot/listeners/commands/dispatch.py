@@ -15,7 +15,15 @@ from slack_sdk import WebClient
 
 from bot import messages
 from bot.blocks.help import usage
-from bot.listeners.commands import changes, digests, inventory, prices, quizzing, registering
+from bot.listeners.commands import (
+    changes,
+    digests,
+    importing,
+    inventory,
+    prices,
+    quizzing,
+    registering,
+)
 from bot.listeners.commands.call import CommandCall
 from bot.listeners.commands.command_line import parse_command_text
 from bot.mrkdwn import escape
@@ -63,6 +71,10 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         argument="required", example="migrated Nightly ticket summaries",
     ),
     "savings": Subcommand(inventory.savings, "savings", "the workspace's figures and top opportunities"),
+    "import": Subcommand(
+        importing.how_to_import, "import", "how to import workflows from a CSV or YAML file (shared in my DM)",
+        argument="optional",
+    ),
     "prices": Subcommand(
         prices.prices, "prices MODEL", "synchronous against batch prices for a model",
         argument="required", example="prices gpt-4o-mini",

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot import quiz, registration
+from bot import importing, quiz, registration
 from bot.services import Services, services_of, team_of
 
 #: Message subtypes a person produces by writing; edits, joins and bot posts are not answers.
@@ -35,7 +35,9 @@ class MessageHandler(Protocol):
 
 
 #: A registration conversation held in a thread comes before a knowledge check's answers.
+#: An inventory file shared in the DM is an import, never a registration answer.
 MESSAGE_HANDLERS: tuple[MessageHandler, ...] = (
+    importing.handle_message,
     registration.handle_message,
     quiz.handle_thread_reply,
 )

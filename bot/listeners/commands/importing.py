@@ -1,0 +1,13 @@
+"""``import``: how to import workflows from a file (the import itself is a file shared in the
+bot's DM; see ``bot.importing``)."""
+
+from __future__ import annotations
+
+from bot.blocks import importing as blocks
+from bot.importing import MAX_FILE_BYTES
+from bot.listeners.commands.call import CommandCall
+
+
+def how_to_import(call: CommandCall) -> None:
+    """Where to upload the file, its columns, and where the exact format comes from."""
+    call.reply(blocks.how_to_import(team_id=call.team_id, max_bytes=MAX_FILE_BYTES))
