@@ -312,7 +312,13 @@ def parse_yaml(text: str) -> list[WorkflowSpec]:
                 problems.append(
                     Problem(line, str(key), f"unknown field; fields are {', '.join(COLUMNS)}")
                 )
-        rows.append((line, {str(k).lower(): v for k, v in item.items()}))
+        cells = {str(k).lower(): v for k, v in item.items()}
+        # Never turned into text: aliases can make a few bytes of YAML a list of billions.
+        nested = [k for k, v in cells.items() if isinstance(v, list | dict)]
+        for key in nested:
+            problems.append(Problem(line, key, "must be a single value, not a list or a mapping"))
+        if not nested:
+            rows.append((line, cells))
     return _finish(rows, problems)
 
 

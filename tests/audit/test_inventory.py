@@ -152,5 +152,18 @@ def test_yaml_syntax_errors_are_reported_with_a_line() -> None:
         parse_yaml("- name: A\n  requests: [\n")
 
 
+def test_yaml_cells_must_be_single_values_so_aliases_cannot_blow_up() -> None:
+    levels = ["  - &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"  - &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 12)]
+    bomb = "anchors:\n" + "\n".join(levels) + "\nworkflows:\n  - name: *a11\n    requests: 1\n"
+
+    with pytest.raises(InventoryError) as caught:
+        parse_yaml(bomb)  # 10**12 names if it were ever written out
+
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (15, "name")
+    assert "single value" in problem.message
+
+
 def _fields(spec: object) -> dict[str, object]:
     return {name: getattr(spec, name) for name in spec.__slots__}  # type: ignore[attr-defined]
