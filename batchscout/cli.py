@@ -138,7 +138,7 @@ def list_inventory(team: TeamOption) -> None:
             f"No workflows in {team} yet. Add some with `batchscout import FILE --team {team}`."
         )
         return
-    out.print(terminal.inventory_table(rows, title=f"Workflows in {team}"))
+    out.print(terminal.inventory_table(rows, title=f"Workflows in {team}", width=out.width))
 
 
 @app.command("show")
@@ -283,7 +283,7 @@ def demo() -> None:
             digest_facts = build_facts(digest_items(session=session, team_id=team), since=None)
         engine.dispose()
     out.rule("[bold]Batchscout demo[/] — a sample inventory of a dozen AI workflows")
-    out.print(terminal.inventory_table(rows))
+    out.print(terminal.inventory_table(rows, width=out.width))
     out.print(terminal.portfolio_panel(figures))
     out.print(terminal.opportunities_table(rows))
     out.print(

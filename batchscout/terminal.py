@@ -22,37 +22,47 @@ CLASS_STYLE = {
 }
 
 
-def class_label(workflow: Workflow) -> Text:
-    """The class, coloured, with the disguised-as-stream flag."""
+def class_label(workflow: Workflow, *, compact: bool = False) -> Text:
+    """The class, coloured, with the disguised-as-stream flag (``*`` when ``compact``)."""
     label = Text(str(workflow.latency_class), style=CLASS_STYLE[workflow.latency_class])
     if workflow.batch_disguised_as_stream:
-        label.append(" (disguised)", style="bold yellow")
+        label.append("*" if compact else " (disguised)", style="bold yellow")
     return label
 
 
+#: Below this many columns the inventory drops its request counts and shortens its flags.
+WIDE = 110
+
+
 def inventory_table(
-    rows: list[tuple[Workflow, WorkflowFigures]], title: str = "Inventory"
+    rows: list[tuple[Workflow, WorkflowFigures]], title: str = "Inventory", *, width: int = WIDE
 ) -> Table:
-    """Every workflow with its class, mode, monthly cost and savings."""
+    """Every workflow with its class, mode, monthly cost and savings; ``width`` is the
+    terminal's, so a narrow terminal gets a compact table instead of names wrapped thrice."""
+    wide = width >= WIDE
     table = Table(title=title, title_justify="left", expand=False)
-    table.add_column("Workflow", overflow="fold")
-    table.add_column("Class")
-    table.add_column("Mode")
-    table.add_column("Requests/mo", justify="right")
-    table.add_column("Cost/mo", justify="right")
-    table.add_column("Savings/mo", justify="right")
+    table.add_column("Workflow", overflow="fold", ratio=None if wide else 1)
+    table.add_column("Class", no_wrap=True)
+    table.add_column("Mode", no_wrap=True)
+    if wide:
+        table.add_column("Requests/mo", justify="right", no_wrap=True)
+    table.add_column("Cost/mo", justify="right", no_wrap=True)
+    table.add_column("Savings/mo", justify="right", no_wrap=True)
     for workflow, item in rows:
         saved = format_usd(item.monthly_savings)
         if item.bucket is Bucket.REALISED:
-            saved += " (realised)"
+            saved += " (realised)" if wide else " ✓"
+        counts = [format_count(item.monthly_requests.to_integral_value())] if wide else []
         table.add_row(
             Text(workflow.name),
-            class_label(workflow),
+            class_label(workflow, compact=not wide),
             str(workflow.mode),
-            format_count(item.monthly_requests.to_integral_value()),
+            *counts,
             format_usd(item.monthly_cost),
             saved,
         )
+    if not wide:
+        table.caption = "* batch disguised as stream   ✓ realised on a batch API"
     return table
 
 
