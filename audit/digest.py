@@ -8,7 +8,7 @@ facts into a :class:`DigestFacts`; everything the digest says comes from here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -330,8 +330,3 @@ def clean_prose(text: str, limit: int = 700) -> str | None:
     if not flat:
         return None
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def sentences(text: str) -> Sequence[str]:
-    """Split prose into sentences (for tests and previews)."""
-    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]

@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -586,8 +586,3 @@ def preview_content(
             session, run, noise_floor=subscription.noise_floor if subscription else Decimal(25),
             schedule=schedule_of(subscription).describe() if subscription else None, provider=None, now=now,
         )  # fmt: skip
-
-
-def lead_for(runtime: Runtime) -> timedelta:
-    """The lead time (kept for callers that show it)."""
-    return runtime.lead_time

@@ -226,11 +226,6 @@ def open_batch_jobs(*, session: Session, purpose: str | None = None) -> list[LLM
     return list(session.exec(query.order_by(col(LLMBatchJob.id))).all())
 
 
-def runs_of_job(*, session: Session, job_id: int) -> list[DigestRun]:
-    """The digest runs whose prose a batch job writes."""
-    return list(session.exec(select(DigestRun).where(DigestRun.batch_job_id == job_id)).all())
-
-
 def acquire_lease(
     *, session: Session, name: str, holder: str, now: datetime, ttl: timedelta
 ) -> bool:

@@ -222,11 +222,3 @@ def leaderboard(
     ]
     standings.sort(key=lambda s: (-s.points, -s.correct, s.user_id))
     return standings[:limit]
-
-
-def mark_announced(*, session: Session, answer_id: int) -> None:
-    """Record that an answer's grade was posted."""
-    answer = session.get(QuizAnswer, answer_id)
-    if answer is not None:
-        answer.announced = True
-        session.add(answer)
