@@ -1,4 +1,5 @@
-"""``message`` events: typed registration answers, and ``register`` typed to the bot.
+"""``message`` events: inventory files sent to the DM, typed registration answers (and
+``register`` typed to the bot), and knowledge-check answers in question threads.
 
 Bolt runs only the first listener that matches an event, so this is the one ``message``
 listener: each feature that reads messages adds its handler to ``MESSAGE_HANDLERS`` (in
