@@ -383,8 +383,22 @@ def _provider_call(sdk: _Sdk, action: str, batch_id: str | None = None) -> Itera
         raise ProviderCallError(f"{sdk.label} {action} failed: {exc}") from exc
 
 
-def _submit_error(sdk: _Sdk, exc: Exception) -> BatchSubmitError:
-    """Whether a failed create may have created the batch anyway (then: reconcile first)."""
+def _submit_error(sdk: _Sdk, exc: Exception, idempotency_key: str) -> BatchSubmitError:
+    """Log a failed create and say whether it may have created the batch anyway (then the
+    caller reconciles by ``idempotency_key`` before submitting again)."""
+    error = _create_outcome(sdk, exc)
+    _log(
+        logging.WARNING,
+        "batch create failed",
+        provider=sdk.name,
+        key=idempotency_key,
+        outcome_unknown=isinstance(error, SubmitOutcomeUnknown),
+        error=type(exc).__name__,
+    )
+    return error
+
+
+def _create_outcome(sdk: _Sdk, exc: Exception) -> BatchSubmitError:
     if isinstance(exc, sdk.module.APIConnectionError):  # includes timeouts
         return SubmitOutcomeUnknown(f"{sdk.label} batch create lost its answer: {exc}")
     if isinstance(exc, sdk.module.APIStatusError) and (
@@ -467,16 +481,7 @@ class OpenAIBatchProvider:
                 metadata={KEY_METADATA_FIELD: idempotency_key},
             )
         except openai.APIError as exc:
-            error = _submit_error(_OPENAI_SDK, exc)
-            _log(
-                logging.WARNING,
-                "batch create failed",
-                provider=self.name,
-                key=idempotency_key,
-                outcome_unknown=isinstance(error, SubmitOutcomeUnknown),
-                error=type(exc).__name__,
-            )
-            raise error from exc
+            raise _submit_error(_OPENAI_SDK, exc, idempotency_key) from exc
         _log(
             logging.INFO,
             "batch submitted",
@@ -688,16 +693,7 @@ class AnthropicBatchProvider:
                 requests=entries
             )
         except anthropic.APIError as exc:
-            error = _submit_error(_ANTHROPIC_SDK, exc)
-            _log(
-                logging.WARNING,
-                "batch create failed",
-                provider=self.name,
-                key=idempotency_key,
-                outcome_unknown=isinstance(error, SubmitOutcomeUnknown),
-                error=type(exc).__name__,
-            )
-            raise error from exc
+            raise _submit_error(_ANTHROPIC_SDK, exc, idempotency_key) from exc
         _log(
             logging.INFO,
             "batch submitted",
