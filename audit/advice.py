@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit.latency import LatencyClass
+from batchscout.audit.latency import LatencyClass
 
 
 @dataclass(frozen=True, slots=True)

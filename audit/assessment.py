@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from audit.advice import Advice, advice_for
-from audit.inventory import InventoryError, Problem, WorkflowSpec
-from audit.latency import Classification, classify
-from audit.pricing import PriceBook, PriceQuote, PricingError, UnknownModelError, quote
-from audit.savings import WorkflowFigures, workflow_figures
+from batchscout.audit.advice import Advice, advice_for
+from batchscout.audit.inventory import InventoryError, Problem, WorkflowSpec
+from batchscout.audit.latency import Classification, classify
+from batchscout.audit.pricing import PriceBook, PriceQuote, PricingError, UnknownModelError, quote
+from batchscout.audit.savings import WorkflowFigures, workflow_figures
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from audit.latency import LatencyClass, Mode
-from audit.money import format_usd
-from audit.savings import Bucket, WorkflowFigures, portfolio
+from batchscout.audit.latency import LatencyClass, Mode
+from batchscout.audit.money import format_usd
+from batchscout.audit.savings import Bucket, WorkflowFigures, portfolio
 
 DEFAULT_NOISE_FLOOR = Decimal(25)
 TOP_LIMIT = 5

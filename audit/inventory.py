@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 
 import yaml
 
-from audit.latency import Freshness, Mode, Reader, Trigger
-from audit.pricing import Provider
-from audit.savings import Per
+from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
+from batchscout.audit.pricing import Provider
+from batchscout.audit.savings import Per
 
 COLUMNS: tuple[str, ...] = (
     "name",

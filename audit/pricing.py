@@ -19,7 +19,7 @@ import genai_prices
 from genai_prices import data_snapshot
 from genai_prices.types import ModelInfo, ModelPrice, TieredPrices
 
-from audit.savings import DEFAULT_BATCH_RATIO
+from batchscout.audit.savings import DEFAULT_BATCH_RATIO
 
 MILLION = Decimal(1_000_000)
 _BATCH_CONTEXT = {"processing": "batch"}

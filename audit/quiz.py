@@ -36,7 +36,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final, TypeAlias
 
-from audit.quiz_bank import (
+from batchscout.audit.quiz_bank import (
     LETTERS,
     POINTS,
     SCENARIO_TEMPLATES,
@@ -59,7 +59,7 @@ from audit.quiz_bank import (
     pick_question,
     scenario_question,
 )
-from audit.text import normalise_text
+from batchscout.audit.text import normalise_text
 
 __all__ = [
     "LETTERS",

@@ -40,9 +40,9 @@ from typing import Final, TypeAlias
 
 import yaml
 
-from audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger, classify
-from audit.money import format_count, format_unit_price, format_usd
-from audit.savings import (
+from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger, classify
+from batchscout.audit.money import format_count, format_unit_price, format_usd
+from batchscout.audit.savings import (
     DEFAULT_BATCH_RATIO,
     Per,
     batch_savings,
@@ -50,7 +50,7 @@ from audit.savings import (
     portfolio,
     workflow_figures,
 )
-from audit.text import normalise_text
+from batchscout.audit.text import normalise_text
 
 JSONValue: TypeAlias = "str | int | bool | list[JSONValue] | dict[str, JSONValue] | None"
 
@@ -421,7 +421,7 @@ def parse_bank_yaml(text: str) -> tuple[Question, ...]:
 @cache
 def load_bank() -> tuple[Question, ...]:
     """The shipped question bank, validated once and cached."""
-    text = resources.files("audit").joinpath(BANK_RESOURCE).read_text(encoding="utf-8")
+    text = resources.files("batchscout.audit").joinpath(BANK_RESOURCE).read_text(encoding="utf-8")
     return parse_bank_yaml(text)
 
 

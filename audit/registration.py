@@ -21,9 +21,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
-from audit.assessment import Assessment, assess
-from audit.inventory import MAX_DESCRIPTION, MAX_NAME, SLACK_USER_ID, WorkflowSpec
-from audit.latency import (
+from batchscout.audit.assessment import Assessment, assess
+from batchscout.audit.inventory import MAX_DESCRIPTION, MAX_NAME, SLACK_USER_ID, WorkflowSpec
+from batchscout.audit.latency import (
     FRESHNESS_LABELS,
     READER_LABELS,
     TRIGGER_LABELS,
@@ -32,8 +32,8 @@ from audit.latency import (
     Reader,
     Trigger,
 )
-from audit.money import format_count, format_unit_price, format_usd, parse_amount
-from audit.pricing import (
+from batchscout.audit.money import format_count, format_unit_price, format_usd, parse_amount
+from batchscout.audit.pricing import (
     PriceBook,
     PricingError,
     Provider,
@@ -42,8 +42,8 @@ from audit.pricing import (
     search_models,
     suggest_models,
 )
-from audit.savings import Bucket, Per
-from audit.text import normalise_text
+from batchscout.audit.savings import Bucket, Per
+from batchscout.audit.text import normalise_text
 
 STATE_VERSION: Final = 1
 MAX_TOKENS: Final = 10_000_000

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
-from audit.latency import LatencyClass, Mode
+from batchscout.audit.latency import LatencyClass, Mode
 
 
 class Per(StrEnum):

@@ -18,17 +18,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from audit.digest import build_facts, llm_prompt, template_prose
-from audit.inventory import WorkflowSpec
-from audit.latency import Freshness, Mode, Reader, Trigger
-from audit.money import format_unit_price
-from audit.pricing import Provider, quote
-from audit.savings import Per
-from bot.blocks import digest as digest_blocks
-from jobs.chart import digest_chart
-from storage import queries
-from storage.db import make_engine, session_scope, upgrade
-from storage.digests import digest_items
+from batchscout.audit.digest import build_facts, llm_prompt, template_prose
+from batchscout.audit.inventory import WorkflowSpec
+from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
+from batchscout.audit.money import format_unit_price
+from batchscout.audit.pricing import Provider, quote
+from batchscout.audit.savings import Per
+from batchscout.bot.blocks import digest as digest_blocks
+from batchscout.jobs.chart import digest_chart
+from batchscout.storage import queries
+from batchscout.storage.db import make_engine, session_scope, upgrade
+from batchscout.storage.digests import digest_items
 
 TRIGGERS, READERS, FRESHNESS = list(Trigger), list(Reader), list(Freshness)
 

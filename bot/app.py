@@ -9,12 +9,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from batchscout.bot import listeners, messages, oauth, safety
+from batchscout.bot.clients import make_web_client, uses_oauth
+from batchscout.bot.listeners.commands.dispatch import SLASH_COMMAND
+from batchscout.bot.services import Services, provide
 from batchscout.settings import Settings
-from bot import listeners, messages, oauth, safety
-from bot.clients import make_web_client, uses_oauth
-from bot.listeners.commands.dispatch import SLASH_COMMAND
-from bot.services import Services, provide
-from storage.db import make_engine
+from batchscout.storage.db import make_engine
 
 #: Bot scopes, each for something the code does (manifest.yml explains each; a test checks).
 BOT_SCOPES: tuple[str, ...] = (

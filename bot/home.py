@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.blocks.home import home_view
-from bot.services import Services
-from storage import queries
+from batchscout.bot.blocks.home import home_view
+from batchscout.bot.services import Services
+from batchscout.storage import queries
 
 
 def publish_home(*, client: WebClient, services: Services, team_id: str, user_id: str) -> None:

@@ -20,15 +20,15 @@ from urllib.parse import urlsplit
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from audit.inventory import InventoryError, parse_inventory
+from batchscout.audit.inventory import InventoryError, parse_inventory
+from batchscout.bot import messages
+from batchscout.bot.blocks import Message
+from batchscout.bot.blocks import importing as blocks
+from batchscout.bot.home import publish_home
+from batchscout.bot.mrkdwn import typed_text
+from batchscout.bot.services import Services
 from batchscout.logs import log_event
-from bot import messages
-from bot.blocks import Message
-from bot.blocks import importing as blocks
-from bot.home import publish_home
-from bot.mrkdwn import typed_text
-from bot.services import Services
-from storage import queries
+from batchscout.storage import queries
 
 logger = logging.getLogger(__name__)
 

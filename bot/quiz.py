@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
-from audit.quiz import (
+from batchscout.audit.quiz import (
     Grade,
     GradeMethod,
     NotAnAnswer,
@@ -31,16 +31,16 @@ from audit.quiz import (
     parse_answer,
     pick_question,
 )
+from batchscout.bot.blocks import Message, section
+from batchscout.bot.blocks import quiz as quiz_blocks
+from batchscout.bot.mrkdwn import typed_text
+from batchscout.bot.services import Services
 from batchscout.logs import log_event
-from bot.blocks import Message, section
-from bot.blocks import quiz as quiz_blocks
-from bot.mrkdwn import typed_text
-from bot.services import Services
-from storage import quizzes
-from storage.db import session_scope
-from storage.queries import list_workflows
-from storage.quiz_tables import QuestionStatus, QuizAnswer, QuizQuestion
-from storage.types import utcnow
+from batchscout.storage import quizzes
+from batchscout.storage.db import session_scope
+from batchscout.storage.queries import list_workflows
+from batchscout.storage.quiz_tables import QuestionStatus, QuizAnswer, QuizQuestion
+from batchscout.storage.types import utcnow
 
 logger = logging.getLogger("batchscout.bot.quiz")
 

@@ -22,16 +22,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from audit.registration import Conversation, Prompt, StateError, Step, StepKind
-from bot import messages
-from bot.blocks import Message, option
-from bot.blocks import registration as blocks
-from bot.blocks.registration import ButtonValue
-from bot.home import publish_home
-from bot.mrkdwn import escape, typed_text
-from bot.services import Services
-from storage import queries
-from storage.conversations import (
+from batchscout.audit.registration import Conversation, Prompt, StateError, Step, StepKind
+from batchscout.bot import messages
+from batchscout.bot.blocks import Message, option
+from batchscout.bot.blocks import registration as blocks
+from batchscout.bot.blocks.registration import ButtonValue
+from batchscout.bot.home import publish_home
+from batchscout.bot.mrkdwn import escape, typed_text
+from batchscout.bot.services import Services
+from batchscout.storage import queries
+from batchscout.storage.conversations import (
     ConversationConflict,
     expired_conversations,
     find_active_conversation,
@@ -43,7 +43,7 @@ from storage.conversations import (
     state_of,
     teams_with_expired_conversations,
 )
-from storage.slack_tables import ConversationStatus, RegistrationConversation
+from batchscout.storage.slack_tables import ConversationStatus, RegistrationConversation
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import messages
-from bot.services import services_of
-from storage.conversations import record_event
+from batchscout.bot import messages
+from batchscout.bot.services import services_of
+from batchscout.storage.conversations import record_event
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from batchscout.settings import Settings
-from storage.db import session_scope
+from batchscout.storage.db import session_scope
 
 CONTEXT_KEY = "batchscout"
 

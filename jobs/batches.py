@@ -17,8 +17,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from batchscout.logs import log_event
-from jobs.llm_batch import (
+from batchscout.jobs.llm_batch import (
     BatchError,
     BatchProvider,
     BatchRequest,
@@ -27,11 +26,12 @@ from jobs.llm_batch import (
     SubmitOutcomeUnknown,
     split_requests,
 )
-from jobs.runtime import Runtime
-from storage import digests as store
-from storage.db import session_scope
-from storage.digest_tables import BatchJobStatus, LLMBatchJob
-from storage.types import utcnow
+from batchscout.jobs.runtime import Runtime
+from batchscout.logs import log_event
+from batchscout.storage import digests as store
+from batchscout.storage.db import session_scope
+from batchscout.storage.digest_tables import BatchJobStatus, LLMBatchJob
+from batchscout.storage.types import utcnow
 
 logger = logging.getLogger("batchscout.jobs.batches")
 

@@ -8,8 +8,8 @@ import io
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
-from audit.digest import DigestFacts
-from audit.latency import LatencyClass
+from batchscout.audit.digest import DigestFacts
+from batchscout.audit.latency import LatencyClass
 
 COLOURS = {"real-time": "#d9534f", "near-real-time": "#f0ad4e", "scheduled": "#5cb85c"}
 

@@ -29,7 +29,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from audit.digest import (
+from batchscout.audit.digest import (
     DigestFacts,
     build_facts,
     clean_prose,
@@ -37,21 +37,21 @@ from audit.digest import (
     prose_matches_facts,
     template_prose,
 )
+from batchscout.bot.blocks import Message
+from batchscout.bot.blocks import digest as digest_blocks
+from batchscout.bot.blocks import quiz as quiz_blocks
+from batchscout.jobs import batches
+from batchscout.jobs.batches import Purpose, number_of, numbered_id
+from batchscout.jobs.chart import digest_chart
+from batchscout.jobs.llm_batch import BatchProvider, BatchRequest, BatchResult, batch_cost
+from batchscout.jobs.quizzes import ask_in_digest
+from batchscout.jobs.runtime import Runtime
+from batchscout.jobs.schedule import Schedule
 from batchscout.logs import log_event
-from bot.blocks import Message
-from bot.blocks import digest as digest_blocks
-from bot.blocks import quiz as quiz_blocks
-from jobs import batches
-from jobs.batches import Purpose, number_of, numbered_id
-from jobs.chart import digest_chart
-from jobs.llm_batch import BatchProvider, BatchRequest, BatchResult, batch_cost
-from jobs.quizzes import ask_in_digest
-from jobs.runtime import Runtime
-from jobs.schedule import Schedule
-from storage import digests as store
-from storage import quizzes
-from storage.db import session_scope
-from storage.digest_tables import (
+from batchscout.storage import digests as store
+from batchscout.storage import quizzes
+from batchscout.storage.db import session_scope
+from batchscout.storage.digest_tables import (
     BatchJobStatus,
     DigestRun,
     DigestSubscription,
@@ -59,7 +59,7 @@ from storage.digest_tables import (
     RunStatus,
     SubscriptionStatus,
 )
-from storage.types import utcnow
+from batchscout.storage.types import utcnow
 
 logger = logging.getLogger("batchscout.jobs.digests")
 

@@ -66,7 +66,7 @@ from anthropic.types.messages import MessageBatch, MessageBatchIndividualRespons
 from anthropic.types.messages.batch_create_params import Request as AnthropicRequest
 from openai.types import Batch as OpenAIBatch
 
-from audit.pricing import PriceBook, Provider, quote
+from batchscout.audit.pricing import PriceBook, Provider, quote
 
 __all__ = [
     "ANTHROPIC_LIMITS",

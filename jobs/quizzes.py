@@ -10,19 +10,23 @@ from datetime import datetime, timedelta
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
-from audit.quiz import free_text_grading_prompt, grade_free_text_keywords, parse_llm_grade
+from batchscout.audit.quiz import (
+    free_text_grading_prompt,
+    grade_free_text_keywords,
+    parse_llm_grade,
+)
+from batchscout.bot import quiz as slack_quiz
+from batchscout.bot.blocks import quiz as quiz_blocks
+from batchscout.jobs import batches
+from batchscout.jobs.batches import Purpose, number_of, numbered_id
+from batchscout.jobs.llm_batch import BatchProvider, BatchRequest, BatchResult
+from batchscout.jobs.runtime import Runtime
 from batchscout.logs import log_event
-from bot import quiz as slack_quiz
-from bot.blocks import quiz as quiz_blocks
-from jobs import batches
-from jobs.batches import Purpose, number_of, numbered_id
-from jobs.llm_batch import BatchProvider, BatchRequest, BatchResult
-from jobs.runtime import Runtime
-from storage import quizzes
-from storage.db import session_scope
-from storage.digest_tables import DigestRun
-from storage.quiz_tables import AnswerStatus, QuizAnswer, QuizQuestion
-from storage.types import utcnow
+from batchscout.storage import quizzes
+from batchscout.storage.db import session_scope
+from batchscout.storage.digest_tables import DigestRun
+from batchscout.storage.quiz_tables import AnswerStatus, QuizAnswer, QuizQuestion
+from batchscout.storage.types import utcnow
 
 logger = logging.getLogger("batchscout.jobs.quizzes")
 

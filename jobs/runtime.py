@@ -15,8 +15,8 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from batchscout.jobs.llm_batch import BatchProvider
 from batchscout.settings import Settings
-from jobs.llm_batch import BatchProvider
 
 SlackClients = Callable[[str], WebClient]
 """Gives the Web API client that acts for a team (its bot token)."""

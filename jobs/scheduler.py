@@ -17,13 +17,13 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from batchscout.jobs import tasks
+from batchscout.jobs.digests import schedule_of
+from batchscout.jobs.runtime import Runtime, install
 from batchscout.logs import log_event
-from jobs import tasks
-from jobs.digests import schedule_of
-from jobs.runtime import Runtime, install
-from storage import digests as store
-from storage.db import session_scope
-from storage.types import utcnow
+from batchscout.storage import digests as store
+from batchscout.storage.db import session_scope
+from batchscout.storage.types import utcnow
 
 logger = logging.getLogger("batchscout.jobs.scheduler")
 

@@ -6,9 +6,9 @@ takes an explicit ``now`` (which the tests call directly).
 
 from __future__ import annotations
 
-from jobs import digests, quizzes
-from jobs.runtime import current
-from storage.types import utcnow
+from batchscout.jobs import digests, quizzes
+from batchscout.jobs.runtime import current
+from batchscout.storage.types import utcnow
 
 
 def post_digest_job(subscription_id: int) -> None:
@@ -35,8 +35,8 @@ def quiz_tick_job() -> None:
 
 def expire_registrations_job() -> None:
     """Close registration conversations idle for 24 hours, with a note in their place."""
-    from bot.registration import expire_idle
-    from bot.services import Services
+    from batchscout.bot.registration import expire_idle
+    from batchscout.bot.services import Services
 
     runtime = current()
     if runtime.settings is None:

@@ -12,10 +12,10 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine
 
+from batchscout.bot.clients import make_web_client, uses_oauth
+from batchscout.jobs.llm_batch import provider_from_settings
+from batchscout.jobs.runtime import Runtime, SlackClients
 from batchscout.settings import Settings
-from bot.clients import make_web_client, uses_oauth
-from jobs.llm_batch import provider_from_settings
-from jobs.runtime import Runtime, SlackClients
 
 
 class NotInstalledError(LookupError):

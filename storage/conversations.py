@@ -15,8 +15,12 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.slack_tables import ConversationStatus, ProcessedEvent, RegistrationConversation
-from storage.types import utcnow
+from batchscout.storage.slack_tables import (
+    ConversationStatus,
+    ProcessedEvent,
+    RegistrationConversation,
+)
+from batchscout.storage.types import utcnow
 
 #: A conversation nobody answered for this long expires (SPEC: "idle conversations expire").
 IDLE_LIFETIME = timedelta(hours=24)

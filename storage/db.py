@@ -13,7 +13,8 @@ from sqlalchemy import Engine, event, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
-DEFAULT_DATABASE_URL = "sqlite:///batchscout.db"
+from batchscout.defaults import DEFAULT_DATABASE_URL
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

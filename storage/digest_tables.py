@@ -19,8 +19,8 @@ from decimal import Decimal
 from sqlalchemy import Column, Float, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from audit.digest import DEFAULT_NOISE_FLOOR
-from storage.types import DecimalText, UTCDateTime, utcnow
+from batchscout.audit.digest import DEFAULT_NOISE_FLOOR
+from batchscout.storage.types import DecimalText, UTCDateTime, utcnow
 
 
 class SubscriptionStatus:

@@ -11,8 +11,8 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from audit.digest import DigestFacts, DigestItem
-from storage.digest_tables import (
+from batchscout.audit.digest import DigestFacts, DigestItem
+from batchscout.storage.digest_tables import (
     BatchJobStatus,
     DigestRun,
     DigestSubscription,
@@ -21,8 +21,8 @@ from storage.digest_tables import (
     SchedulerLease,
     SubscriptionStatus,
 )
-from storage.queries import figures_of, list_workflows
-from storage.types import utcnow
+from batchscout.storage.queries import figures_of, list_workflows
+from batchscout.storage.types import utcnow
 
 
 def subscribe(

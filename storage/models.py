@@ -8,10 +8,10 @@ from decimal import Decimal
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
-from audit.pricing import BatchBasis, Provider
-from audit.savings import Per
-from storage.types import DecimalText, EnumText, UTCDateTime, utcnow
+from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
+from batchscout.audit.pricing import BatchBasis, Provider
+from batchscout.audit.savings import Per
+from batchscout.storage.types import DecimalText, EnumText, UTCDateTime, utcnow
 
 
 class Workspace(SQLModel, table=True):

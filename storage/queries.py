@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from audit.assessment import Assessment, assess, assess_all
-from audit.inventory import WorkflowSpec
-from audit.latency import Mode
-from audit.pricing import ModelRate, PriceBook, Provider
-from audit.savings import Portfolio, WorkflowFigures, portfolio, workflow_figures
-from storage.models import PriceOverride, Workflow, WorkflowStatus, Workspace
-from storage.types import utcnow
+from batchscout.audit.assessment import Assessment, assess, assess_all
+from batchscout.audit.inventory import WorkflowSpec
+from batchscout.audit.latency import Mode
+from batchscout.audit.pricing import ModelRate, PriceBook, Provider
+from batchscout.audit.savings import Portfolio, WorkflowFigures, portfolio, workflow_figures
+from batchscout.storage.models import PriceOverride, Workflow, WorkflowStatus, Workspace
+from batchscout.storage.types import utcnow
 
 
 def name_key(name: str) -> str:

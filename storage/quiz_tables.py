@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utcnow
+from batchscout.storage.types import UTCDateTime, utcnow
 
 
 class QuestionStatus:

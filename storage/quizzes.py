@@ -10,8 +10,8 @@ from sqlalchemy import case, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from audit.quiz import Grade, QuestionInstance
-from storage.quiz_tables import AnswerStatus, QuestionStatus, QuizAnswer, QuizQuestion
+from batchscout.audit.quiz import Grade, QuestionInstance
+from batchscout.storage.quiz_tables import AnswerStatus, QuestionStatus, QuizAnswer, QuizQuestion
 
 
 def quarter_start(now: datetime) -> datetime:

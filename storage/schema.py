@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-import storage.digest_tables
-import storage.models
-import storage.quiz_tables
-import storage.slack_tables
+from batchscout.storage import digest_tables, models, quiz_tables, slack_tables
 
 metadata = SQLModel.metadata
-__all__ = ["metadata", "storage"]
+__all__ = ["digest_tables", "metadata", "models", "quiz_tables", "slack_tables"]

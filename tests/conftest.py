@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from storage.db import make_engine, normalise_url, upgrade
+from batchscout.storage.db import make_engine, normalise_url, upgrade
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 

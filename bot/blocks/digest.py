@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from audit.digest import DigestFacts, Line, change_sentence, percent
-from audit.money import format_usd
-from bot.blocks import Block, Message, context, divider, header, section
-from bot.mrkdwn import escape
+from batchscout.audit.digest import DigestFacts, Line, change_sentence, percent
+from batchscout.audit.money import format_usd
+from batchscout.bot.blocks import Block, Message, context, divider, header, section
+from batchscout.bot.mrkdwn import escape
 
 #: Per thread message: a header plus lines, comfortably under 50 blocks and 3,000 characters.
 LINES_PER_SECTION = 10

@@ -6,14 +6,14 @@ import math
 from collections.abc import Sequence
 from enum import StrEnum
 
-from audit.inventory import COLUMNS, Problem
-from audit.latency import Freshness, Mode, Reader, Trigger
-from audit.money import format_usd
-from audit.pricing import Provider
-from audit.savings import Per, Portfolio
-from bot import messages
-from bot.blocks import MAX_SECTION_TEXT, Block, Message, clip, context, section
-from bot.mrkdwn import escape
+from batchscout.audit.inventory import COLUMNS, Problem
+from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
+from batchscout.audit.money import format_usd
+from batchscout.audit.pricing import Provider
+from batchscout.audit.savings import Per, Portfolio
+from batchscout.bot import messages
+from batchscout.bot.blocks import MAX_SECTION_TEXT, Block, Message, clip, context, section
+from batchscout.bot.mrkdwn import escape
 
 #: Problems listed in a rejection; the rest are counted. 40 clipped lines fit in a few sections.
 MAX_PROBLEMS_SHOWN = 40

@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from audit.quiz import Grade, GradeMethod, QuestionInstance, QuestionKind, ask_text, reveal_text
-from bot.blocks import Message, context, header, section
-from bot.mrkdwn import escape
-from storage.quizzes import Standing
+from batchscout.audit.quiz import (
+    Grade,
+    GradeMethod,
+    QuestionInstance,
+    QuestionKind,
+    ask_text,
+    reveal_text,
+)
+from batchscout.bot.blocks import Message, context, header, section
+from batchscout.bot.mrkdwn import escape
+from batchscout.storage.quizzes import Standing
 
 
 def points_text(points: int) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit.registration import Option, Prompt, PromptKind, Step, summary_lines
-from bot.blocks import (
+from batchscout.audit.registration import Option, Prompt, PromptKind, Step, summary_lines
+from batchscout.bot.blocks import (
     MAX_ACTIONS_ELEMENTS,
     Block,
     Message,
@@ -22,7 +22,7 @@ from bot.blocks import (
     header,
     section,
 )
-from bot.mrkdwn import escape
+from batchscout.bot.mrkdwn import escape
 
 ANSWER_ACTION = "reg_answer"
 MODEL_ACTION = "reg_model"

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from audit.advice import advice_for
-from audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass, Mode
-from audit.money import format_count, format_unit_price, format_usd
-from audit.pricing import CatalogPrice, PriceQuote
-from audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
-from bot import messages
-from bot.blocks import (
+from batchscout.audit.advice import advice_for
+from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass, Mode
+from batchscout.audit.money import format_count, format_unit_price, format_usd
+from batchscout.audit.pricing import CatalogPrice, PriceQuote
+from batchscout.audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
+from batchscout.bot import messages
+from batchscout.bot.blocks import (
     Block,
     Message,
     actions,
@@ -23,8 +23,8 @@ from bot.blocks import (
     header,
     section,
 )
-from bot.mrkdwn import escape
-from storage.models import Workflow
+from batchscout.bot.mrkdwn import escape
+from batchscout.storage.models import Workflow
 
 Row = tuple[Workflow, WorkflowFigures]
 

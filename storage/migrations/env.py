@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from storage.db import make_engine
-from storage.schema import metadata
+from batchscout.storage.db import make_engine
+from batchscout.storage.schema import metadata
 
 config = context.config
 engine: Engine | None = config.attributes.get("engine")

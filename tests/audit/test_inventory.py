@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from audit.assessment import assess_all
-from audit.inventory import (
+from batchscout.audit.assessment import assess_all
+from batchscout.audit.inventory import (
     COLUMNS,
     InventoryError,
     parse_csv,
@@ -16,9 +16,9 @@ from audit.inventory import (
     to_csv,
     to_yaml,
 )
-from audit.latency import Mode
-from audit.pricing import Provider
-from audit.savings import Per
+from batchscout.audit.latency import Mode
+from batchscout.audit.pricing import Provider
+from batchscout.audit.savings import Per
 
 HEADER = ",".join(COLUMNS)
 GOOD = f"""{HEADER}

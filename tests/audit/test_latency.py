@@ -6,8 +6,15 @@ import itertools
 
 import pytest
 
-from audit.advice import ADVICE, advice_for
-from audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass, Reader, Trigger, classify
+from batchscout.audit.advice import ADVICE, advice_for
+from batchscout.audit.latency import (
+    BATCH_TIMING_NOTE,
+    Freshness,
+    LatencyClass,
+    Reader,
+    Trigger,
+    classify,
+)
 
 RT, NRT, SCH = LatencyClass.REAL_TIME, LatencyClass.NEAR_REAL_TIME, LatencyClass.SCHEDULED
 

@@ -4,7 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from audit.money import cents_str, format_count, format_unit_price, format_usd, parse_amount
+from batchscout.audit.money import (
+    cents_str,
+    format_count,
+    format_unit_price,
+    format_usd,
+    parse_amount,
+)
 
 
 @pytest.mark.parametrize(

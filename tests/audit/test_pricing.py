@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from audit.pricing import (
+from batchscout.audit.pricing import (
     BatchBasis,
     ModelRate,
     PriceBook,

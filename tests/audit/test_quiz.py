@@ -17,8 +17,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
-from audit.quiz import (
+from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
+from batchscout.audit.quiz import (
     LETTERS,
     MAX_REPLY_CHARS,
     POINTS,
@@ -52,7 +52,7 @@ from audit.quiz import (
     reveal_text,
     scenario_question,
 )
-from audit.savings import Per, batch_savings, monthly_requests
+from batchscout.audit.savings import Per, batch_savings, monthly_requests
 
 AUDIT = Path(__file__).resolve().parents[2] / "audit"
 

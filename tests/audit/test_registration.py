@@ -12,10 +12,10 @@ from decimal import Decimal
 
 import pytest
 
-from audit.inventory import WorkflowSpec
-from audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
-from audit.pricing import ModelRate, PriceBook, Provider
-from audit.registration import (
+from batchscout.audit.inventory import WorkflowSpec
+from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
+from batchscout.audit.pricing import ModelRate, PriceBook, Provider
+from batchscout.audit.registration import (
     COST_CHOICE,
     STATE_VERSION,
     Conversation,
@@ -32,7 +32,7 @@ from audit.registration import (
     parse_volume,
     summary_lines,
 )
-from audit.savings import Bucket, Per
+from batchscout.audit.savings import Bucket, Per
 
 ME = "U0ME0001"
 Script = list[tuple[str, str]]

@@ -7,11 +7,11 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.assessment import assess
-from audit.inventory import WorkflowSpec
-from audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
-from audit.money import cents_str
-from audit.savings import Bucket, Per, monthly_requests, portfolio, workflow_figures
+from batchscout.audit.assessment import assess
+from batchscout.audit.inventory import WorkflowSpec
+from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
+from batchscout.audit.money import cents_str
+from batchscout.audit.savings import Bucket, Per, monthly_requests, portfolio, workflow_figures
 
 
 def test_nightly_tickets_reference_case() -> None:
@@ -118,7 +118,7 @@ figures_strategy = st.builds(
 
 @given(figures_strategy)
 def test_savings_are_never_negative_nor_exceed_cost(item: object) -> None:
-    from audit.savings import WorkflowFigures
+    from batchscout.audit.savings import WorkflowFigures
 
     assert isinstance(item, WorkflowFigures)
     assert item.monthly_savings >= 0
@@ -129,7 +129,7 @@ def test_savings_are_never_negative_nor_exceed_cost(item: object) -> None:
 
 @given(figures_strategy.filter(lambda f: f.bucket is Bucket.NONE))
 def test_real_time_saves_nothing(item: object) -> None:
-    from audit.savings import WorkflowFigures
+    from batchscout.audit.savings import WorkflowFigures
 
     assert isinstance(item, WorkflowFigures)
     assert item.monthly_savings == 0
@@ -137,7 +137,7 @@ def test_real_time_saves_nothing(item: object) -> None:
 
 @given(st.lists(figures_strategy, max_size=30))
 def test_totals_equal_the_sum_of_parts(items: list[object]) -> None:
-    from audit.savings import WorkflowFigures
+    from batchscout.audit.savings import WorkflowFigures
 
     parts = [i for i in items if isinstance(i, WorkflowFigures)]
     total = portfolio(parts)

@@ -10,10 +10,10 @@ import pytest
 from slack_bolt import App
 from sqlalchemy import Engine
 
+from batchscout.bot.app import build_app
+from batchscout.bot.server import HttpServer
 from batchscout.settings import Settings
-from bot.app import build_app
-from bot.server import HttpServer
-from storage.db import make_engine, upgrade
+from batchscout.storage.db import make_engine, upgrade
 from tests.bot.slack_user import SECRET, SlackUsers
 from tests.fakes.slack_api import FakeSlack
 

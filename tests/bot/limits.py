@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks import (
+from batchscout.bot.blocks import (
     MAX_ACTIONS_ELEMENTS,
     MAX_BUTTON_TEXT,
     MAX_CONTEXT_ELEMENTS,

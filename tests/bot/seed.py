@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
-from audit.inventory import WorkflowSpec
-from audit.latency import Freshness, Mode, Reader, Trigger
-from audit.savings import Per
-from storage import queries
-from storage.db import session_scope
+from batchscout.audit.inventory import WorkflowSpec
+from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
+from batchscout.audit.savings import Per
+from batchscout.storage import queries
+from batchscout.storage.db import session_scope
 
 
 def spec(

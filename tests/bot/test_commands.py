@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine
 
-from audit.latency import Freshness, Mode, Reader, Trigger
-from storage import queries
-from storage.db import session_scope
+from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
+from batchscout.storage import queries
+from batchscout.storage.db import session_scope
 from tests.bot.limits import assert_within_limits
 from tests.bot.seed import seed, spec
 from tests.bot.slack_user import Posted, SlackUsers

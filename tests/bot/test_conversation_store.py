@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from storage.conversations import (
+from batchscout.storage.conversations import (
     ConversationConflict,
     expired_conversations,
     find_active_conversation,
@@ -21,9 +21,9 @@ from storage.conversations import (
     state_of,
     teams_with_expired_conversations,
 )
-from storage.db import session_scope
-from storage.slack_tables import ConversationStatus
-from storage.types import utcnow
+from batchscout.storage.db import session_scope
+from batchscout.storage.slack_tables import ConversationStatus
+from batchscout.storage.types import utcnow
 
 PLACE: dict[str, Any] = {"channel_id": "DU1", "thread_ts": "", "user_id": "U1"}
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from audit.digest import DigestItem, build_facts, template_prose
-from audit.latency import LatencyClass, Mode
-from audit.savings import Per, workflow_figures
-from bot.blocks import digest as digest_blocks
+from batchscout.audit.digest import DigestItem, build_facts, template_prose
+from batchscout.audit.latency import LatencyClass, Mode
+from batchscout.audit.savings import Per, workflow_figures
+from batchscout.bot.blocks import digest as digest_blocks
 from tests.bot.limits import assert_within_limits
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from audit.latency import Freshness, Reader, Trigger
-from storage.db import session_scope
-from storage.digest_tables import DigestSubscription, SubscriptionStatus
+from batchscout.audit.latency import Freshness, Reader, Trigger
+from batchscout.storage.db import session_scope
+from batchscout.storage.digest_tables import DigestSubscription, SubscriptionStatus
 from tests.bot.seed import seed, spec
 from tests.bot.slack_user import SlackUsers
 from tests.fakes.slack_api import FakeSlack

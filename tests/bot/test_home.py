@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from audit.latency import Freshness, Reader, Trigger
+from batchscout.audit.latency import Freshness, Reader, Trigger
 from tests.bot.limits import assert_within_limits
 from tests.bot.seed import seed, spec
 from tests.bot.slack_user import Posted, SlackUsers

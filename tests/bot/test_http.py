@@ -14,10 +14,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy import Engine
 
+from batchscout.bot.app import build_app, make_web_client
+from batchscout.bot.server import HttpServer
 from batchscout.settings import Settings
-from bot.app import build_app, make_web_client
-from bot.server import HttpServer
-from storage.db import make_engine
+from batchscout.storage.db import make_engine
 from tests.bot.slack_user import SlackUsers
 
 

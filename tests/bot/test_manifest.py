@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.app import BOT_SCOPES, SLASH_COMMAND
-from bot.listeners.commands.dispatch import SUBCOMMANDS
-from bot.listeners.events import SUBSCRIBED_EVENTS
+from batchscout.bot.app import BOT_SCOPES, SLASH_COMMAND
+from batchscout.bot.listeners.commands.dispatch import SUBCOMMANDS
+from batchscout.bot.listeners.events import SUBSCRIBED_EVENTS
 from tests.bot.slack_user import SlackUsers
 from tests.fakes.slack_api import FakeSlack
 

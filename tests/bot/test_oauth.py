@@ -13,10 +13,10 @@ from pydantic import SecretStr
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine
 
+from batchscout.bot import messages
+from batchscout.bot.app import BOT_SCOPES, build_app
+from batchscout.bot.server import HttpServer
 from batchscout.settings import Settings
-from bot import messages
-from bot.app import BOT_SCOPES, build_app
-from bot.server import HttpServer
 from tests.bot.seed import seed, spec
 from tests.bot.slack_user import SECRET, SlackUsers
 from tests.fakes.signing import post, slash_command_body

@@ -11,15 +11,21 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from audit.quiz import QuestionInstance, QuestionKind, Source, bank_question, format_value
-from bot import quiz
-from jobs import quizzes as quiz_jobs
-from jobs.llm_batch import OpenAIBatchProvider
-from jobs.runtime import Runtime
-from storage import quizzes
-from storage.db import session_scope
-from storage.quiz_tables import QuizAnswer, QuizQuestion
-from storage.types import utcnow
+from batchscout.audit.quiz import (
+    QuestionInstance,
+    QuestionKind,
+    Source,
+    bank_question,
+    format_value,
+)
+from batchscout.bot import quiz
+from batchscout.jobs import quizzes as quiz_jobs
+from batchscout.jobs.llm_batch import OpenAIBatchProvider
+from batchscout.jobs.runtime import Runtime
+from batchscout.storage import quizzes
+from batchscout.storage.db import session_scope
+from batchscout.storage.quiz_tables import QuizAnswer, QuizQuestion
+from batchscout.storage.types import utcnow
 from tests.bot.conftest import BuildServer
 from tests.bot.slack_user import SlackUsers
 from tests.fakes.openai_batch import FakeOpenAI

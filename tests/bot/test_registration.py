@@ -10,13 +10,13 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from audit.savings import Per
+from batchscout.audit.savings import Per
 from batchscout.settings import Settings
-from storage import queries
-from storage.db import session_scope
-from storage.models import Workflow
-from storage.slack_tables import ConversationStatus, RegistrationConversation
-from storage.types import utcnow
+from batchscout.storage import queries
+from batchscout.storage.db import session_scope
+from batchscout.storage.models import Workflow
+from batchscout.storage.slack_tables import ConversationStatus, RegistrationConversation
+from batchscout.storage.types import utcnow
 from tests.bot.conftest import BuildServer
 from tests.bot.limits import assert_within_limits
 from tests.bot.slack_user import Posted, SlackUsers
@@ -343,9 +343,9 @@ def test_starting_again_sets_the_unfinished_one_aside(
 def test_a_periodic_sweep_closes_idle_conversations(
     users: SlackUsers, slack: FakeSlack, bot_engine: Engine, settings: Settings
 ) -> None:
-    from bot.app import make_web_client
-    from bot.registration import expire_idle
-    from bot.services import Services
+    from batchscout.bot.app import make_web_client
+    from batchscout.bot.registration import expire_idle
+    from batchscout.bot.services import Services
 
     users.say("register")
     waiting = question(users)

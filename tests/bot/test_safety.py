@@ -12,8 +12,8 @@ from slack_sdk.http_retry import builtin_handlers
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from storage.db import session_scope
-from storage.slack_tables import ProcessedEvent, RegistrationConversation
+from batchscout.storage.db import session_scope
+from batchscout.storage.slack_tables import ProcessedEvent, RegistrationConversation
 from tests.bot.conftest import BuildServer
 from tests.bot.slack_user import SECRET, SlackUsers
 from tests.fakes.signing import JSON, event_body, post, slash_command_body
@@ -129,11 +129,11 @@ def test_errors_reach_the_user_as_a_sentence_not_a_trace(
     users: SlackUsers, slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     slack.fail("conversations.open", error="cannot_dm_bot")
-    with caplog.at_level(logging.ERROR, logger="bot.safety"):
+    with caplog.at_level(logging.ERROR, logger="batchscout.bot.safety"):
         reply = users.command("register")
     assert "something went wrong on my side" in reply.text
     assert "Traceback" not in reply.mrkdwn and "cannot_dm_bot" not in reply.mrkdwn
-    line = next(r for r in caplog.records if r.name == "bot.safety")
+    line = next(r for r in caplog.records if r.name == "batchscout.bot.safety")
     assert (
         '"event": "listener_failed"' in line.getMessage()
         and '"command": "/batchscout"' in line.getMessage()

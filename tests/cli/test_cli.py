@@ -104,7 +104,7 @@ def test_a_pricing_problem_also_stores_nothing(tmp_path: Path, db: str) -> None:
 
 
 def test_export_then_import_round_trips_exactly(tmp_path: Path, db: str) -> None:
-    sample = Path(__file__).parents[2] / "batchscout" / "sample_inventory.csv"
+    sample = Path(__file__).parents[2] / "cli" / "sample_inventory.csv"
     run_cli("import", str(sample), "--team", "T0AAAA", database_url=db, check=True)
 
     exported = run_cli("export", "--team", "T0AAAA", database_url=db, check=True).stdout

@@ -9,7 +9,7 @@ from tests.conftest import run_cli
 from tests.fakes.openai_batch import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 
-SAMPLE = Path(__file__).parents[2] / "batchscout" / "sample_inventory.csv"
+SAMPLE = Path(__file__).parents[2] / "cli" / "sample_inventory.csv"
 
 
 def test_digest_preview_prints_and_posts_nothing(tmp_path: Path) -> None:

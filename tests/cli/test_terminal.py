@@ -6,12 +6,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from audit.inventory import parse_csv
-from batchscout.terminal import inventory_table
-from storage.db import make_engine, session_scope, upgrade
-from storage.queries import import_specs, workspace_portfolio
+from batchscout.audit.inventory import parse_csv
+from batchscout.cli.terminal import inventory_table
+from batchscout.storage.db import make_engine, session_scope, upgrade
+from batchscout.storage.queries import import_specs, workspace_portfolio
 
-SAMPLE = Path(__file__).parents[2] / "batchscout" / "sample_inventory.csv"
+SAMPLE = Path(__file__).parents[2] / "cli" / "sample_inventory.csv"
 
 
 def render(width: int) -> str:

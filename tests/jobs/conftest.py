@@ -10,19 +10,19 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from audit.inventory import parse_csv
+from batchscout.audit.inventory import parse_csv
+from batchscout.bot.app import make_web_client
+from batchscout.jobs.runtime import Runtime
 from batchscout.settings import Settings
-from bot.app import make_web_client
-from jobs.runtime import Runtime
-from storage import digests as store
-from storage.db import make_engine, session_scope, upgrade
-from storage.queries import import_specs
+from batchscout.storage import digests as store
+from batchscout.storage.db import make_engine, session_scope, upgrade
+from batchscout.storage.queries import import_specs
 from tests.fakes.slack_api import FakeSlack
 
 TEAM = "T0TEST"
 CHANNEL = "C0DIGEST"
 SUBSCRIBER = "U0SUBSCRIBER"
-SAMPLE = Path(__file__).parents[2] / "batchscout" / "sample_inventory.csv"
+SAMPLE = Path(__file__).parents[2] / "cli" / "sample_inventory.csv"
 #: Monday 30 November 2026, 09:00 in Paris (CET, UTC+1).
 DUE = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 

@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from jobs import digests
-from jobs.llm_batch import AnthropicBatchProvider, BatchLimits, OpenAIBatchProvider
-from jobs.runtime import Runtime
-from storage import digests as store
-from storage.db import session_scope
-from storage.digest_tables import BatchJobStatus, DigestRun, LLMBatchJob
+from batchscout.jobs import digests
+from batchscout.jobs.llm_batch import AnthropicBatchProvider, BatchLimits, OpenAIBatchProvider
+from batchscout.jobs.runtime import Runtime
+from batchscout.storage import digests as store
+from batchscout.storage.db import session_scope
+from batchscout.storage.digest_tables import BatchJobStatus, DigestRun, LLMBatchJob
 from tests.fakes.anthropic_batch import FakeAnthropic
 from tests.fakes.openai_batch import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
@@ -121,7 +121,7 @@ def test_prose_is_checked_against_the_facts_at_posting_time(
     openai_runtime: Runtime, openai_fake: FakeOpenAI, slack: FakeSlack
 ) -> None:
     """A workflow migrated after the batch was written changes the figures: the old prose goes."""
-    from storage.queries import mark_migrated
+    from batchscout.storage.queries import mark_migrated
 
     subscription_id = subscribe(openai_runtime.engine)
     digests.prepare_due_digests(openai_runtime, now=DUE - timedelta(hours=2))

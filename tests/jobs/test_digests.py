@@ -13,11 +13,16 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from jobs import digests
-from jobs.runtime import Runtime
-from jobs.schedule import Schedule
-from storage.db import session_scope
-from storage.digest_tables import DigestRun, DigestSubscription, RunStatus, SubscriptionStatus
+from batchscout.jobs import digests
+from batchscout.jobs.runtime import Runtime
+from batchscout.jobs.schedule import Schedule
+from batchscout.storage.db import session_scope
+from batchscout.storage.digest_tables import (
+    DigestRun,
+    DigestSubscription,
+    RunStatus,
+    SubscriptionStatus,
+)
 from tests.fakes.slack_api import FakeSlack
 from tests.jobs.conftest import CHANNEL, DUE, SUBSCRIBER, slack_client, subscribe, top_posts
 

@@ -16,8 +16,8 @@ from decimal import Decimal
 
 import pytest
 
-from audit.pricing import Provider, quote
-from jobs.llm_batch import (
+from batchscout.audit.pricing import Provider, quote
+from batchscout.jobs.llm_batch import (
     ANTHROPIC_LIMITS,
     DEFAULT_LOOKBACK,
     DEFAULT_MODELS,

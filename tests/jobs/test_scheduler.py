@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
-from jobs import tasks
-from jobs.runtime import Runtime
-from jobs.scheduler import LEASE_NAME, Worker
-from storage import digests as store
-from storage.db import session_scope
-from storage.digest_tables import SchedulerLease
+from batchscout.jobs import tasks
+from batchscout.jobs.runtime import Runtime
+from batchscout.jobs.scheduler import LEASE_NAME, Worker
+from batchscout.storage import digests as store
+from batchscout.storage.db import session_scope
+from batchscout.storage.digest_tables import SchedulerLease
 from tests.jobs.conftest import subscribe
 
 

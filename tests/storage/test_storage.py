@@ -12,13 +12,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from audit.inventory import InventoryError, parse_csv
-from audit.latency import LatencyClass, Mode
-from audit.pricing import ModelRate, Provider
-from storage import queries
-from storage.db import current_revision, session_scope, upgrade
-from storage.models import Workflow
-from storage.schema import metadata
+from batchscout.audit.inventory import InventoryError, parse_csv
+from batchscout.audit.latency import LatencyClass, Mode
+from batchscout.audit.pricing import ModelRate, Provider
+from batchscout.storage import queries
+from batchscout.storage.db import current_revision, session_scope, upgrade
+from batchscout.storage.models import Workflow
+from batchscout.storage.schema import metadata
 
 INVENTORY = """name,provider,model,requests,per,input_tokens,output_tokens,cost_per_request,trigger,reader,freshness,mode
 Nightly ticket summaries,,,50000,day,,,0.01,schedule,report,day,sync

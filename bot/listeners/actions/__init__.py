@@ -6,8 +6,8 @@ import re
 
 from slack_bolt import App
 
-from bot.blocks.registration import ANSWER_ACTION, MODEL_ACTION
-from bot.listeners.actions import conversation, home, workflows
+from batchscout.bot.blocks.registration import ANSWER_ACTION, MODEL_ACTION
+from batchscout.bot.listeners.actions import conversation, home, workflows
 
 
 def register(app: App) -> None:

@@ -7,14 +7,14 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import messages, registration
-from bot.blocks import Message
-from bot.blocks import workflows as blocks
-from bot.home import publish_home
-from bot.listeners.commands.changes import mark_migrated as mark_as_migrated
-from bot.mrkdwn import escape
-from bot.services import services_of, team_of
-from storage import queries
+from batchscout.bot import messages, registration
+from batchscout.bot.blocks import Message
+from batchscout.bot.blocks import workflows as blocks
+from batchscout.bot.home import publish_home
+from batchscout.bot.listeners.commands.changes import mark_migrated as mark_as_migrated
+from batchscout.bot.mrkdwn import escape
+from batchscout.bot.services import services_of, team_of
+from batchscout.storage import queries
 
 
 def _value(body: dict[str, Any]) -> str:

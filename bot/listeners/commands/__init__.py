@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners.commands.dispatch import SLASH_COMMAND, handle_batchscout
+from batchscout.bot.listeners.commands.dispatch import SLASH_COMMAND, handle_batchscout
 
 
 def register(app: App) -> None:

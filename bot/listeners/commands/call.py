@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.blocks import Message
-from bot.services import Services
+from batchscout.bot.blocks import Message
+from batchscout.bot.services import Services
 
 
 @dataclass(frozen=True)

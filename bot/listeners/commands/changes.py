@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from audit.latency import LatencyClass, Mode
-from audit.money import format_usd
-from bot import messages
-from bot.blocks import workflows as blocks
-from bot.home import publish_home
-from bot.listeners.commands.call import CommandCall
-from bot.listeners.commands.inventory import not_found
-from bot.mrkdwn import escape
-from bot.services import Services
-from storage import queries
+from batchscout.audit.latency import LatencyClass, Mode
+from batchscout.audit.money import format_usd
+from batchscout.bot import messages
+from batchscout.bot.blocks import workflows as blocks
+from batchscout.bot.home import publish_home
+from batchscout.bot.listeners.commands.call import CommandCall
+from batchscout.bot.listeners.commands.inventory import not_found
+from batchscout.bot.mrkdwn import escape
+from batchscout.bot.services import Services
+from batchscout.storage import queries
 
 
 def remove(call: CommandCall) -> None:

@@ -6,18 +6,18 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from audit.money import format_usd, parse_amount
+from batchscout.audit.money import format_usd, parse_amount
+from batchscout.bot import messages
+from batchscout.bot.blocks import Message, section
+from batchscout.bot.blocks import digest as digest_blocks
+from batchscout.bot.listeners.commands.call import CommandCall
+from batchscout.jobs import digests
+from batchscout.jobs.schedule import Schedule, check_timezone, parse_time, parse_weekday
+from batchscout.jobs.wiring import runtime_for_client
 from batchscout.logs import log_event
-from bot import messages
-from bot.blocks import Message, section
-from bot.blocks import digest as digest_blocks
-from bot.listeners.commands.call import CommandCall
-from jobs import digests
-from jobs.schedule import Schedule, check_timezone, parse_time, parse_weekday
-from jobs.wiring import runtime_for_client
-from storage import digests as store
-from storage.digest_tables import SubscriptionStatus
-from storage.types import utcnow
+from batchscout.storage import digests as store
+from batchscout.storage.digest_tables import SubscriptionStatus
+from batchscout.storage.types import utcnow
 
 logger = logging.getLogger("batchscout.bot.digests")
 

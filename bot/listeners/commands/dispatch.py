@@ -13,9 +13,9 @@ from typing import Any, Literal
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import messages
-from bot.blocks.help import usage
-from bot.listeners.commands import (
+from batchscout.bot import messages
+from batchscout.bot.blocks.help import usage
+from batchscout.bot.listeners.commands import (
     changes,
     digests,
     importing,
@@ -24,10 +24,10 @@ from bot.listeners.commands import (
     quizzing,
     registering,
 )
-from bot.listeners.commands.call import CommandCall
-from bot.listeners.commands.command_line import parse_command_text
-from bot.mrkdwn import escape
-from bot.services import services_of, team_of
+from batchscout.bot.listeners.commands.call import CommandCall
+from batchscout.bot.listeners.commands.command_line import parse_command_text
+from batchscout.bot.mrkdwn import escape
+from batchscout.bot.services import services_of, team_of
 
 SLASH_COMMAND = "/batchscout"
 

@@ -6,10 +6,10 @@ import difflib
 
 from sqlmodel import Session
 
-from bot.blocks import Message
-from bot.blocks import workflows as blocks
-from bot.listeners.commands.call import CommandCall
-from storage import queries
+from batchscout.bot.blocks import Message
+from batchscout.bot.blocks import workflows as blocks
+from batchscout.bot.listeners.commands.call import CommandCall
+from batchscout.storage import queries
 
 
 def list_workflows(call: CommandCall) -> None:

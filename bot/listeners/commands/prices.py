@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from audit.pricing import CatalogPrice, PricingError, Provider, catalog_price, quote, search_models
-from bot import messages
-from bot.blocks import workflows as blocks
-from bot.listeners.commands.call import CommandCall
-from bot.mrkdwn import escape
+from batchscout.audit.pricing import (
+    CatalogPrice,
+    PricingError,
+    Provider,
+    catalog_price,
+    quote,
+    search_models,
+)
+from batchscout.bot import messages
+from batchscout.bot.blocks import workflows as blocks
+from batchscout.bot.listeners.commands.call import CommandCall
+from batchscout.bot.mrkdwn import escape
 
 #: The request shape the per-request line is priced for (as the CLI's defaults).
 INPUT_TOKENS = 1000

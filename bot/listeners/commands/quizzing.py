@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import messages
-from bot import quiz as slack_quiz
-from bot.blocks import quiz as quiz_blocks
-from bot.listeners.commands.call import CommandCall
-from bot.listeners.commands.digests import in_channel, note
-from storage import quizzes
-from storage.types import utcnow
+from batchscout.bot import messages
+from batchscout.bot import quiz as slack_quiz
+from batchscout.bot.blocks import quiz as quiz_blocks
+from batchscout.bot.listeners.commands.call import CommandCall
+from batchscout.bot.listeners.commands.digests import in_channel, note
+from batchscout.storage import quizzes
+from batchscout.storage.types import utcnow
 
 
 def quiz(call: CommandCall) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot import messages, registration
-from bot.blocks import workflows as blocks
-from bot.listeners.commands.call import CommandCall
-from bot.listeners.commands.inventory import not_found
-from storage import queries
+from batchscout.bot import messages, registration
+from batchscout.bot.blocks import workflows as blocks
+from batchscout.bot.listeners.commands.call import CommandCall
+from batchscout.bot.listeners.commands.inventory import not_found
+from batchscout.storage import queries
 
 
 def register(call: CommandCall) -> None:

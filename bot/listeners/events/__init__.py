@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners.events import home, messages
+from batchscout.bot.listeners.events import home, messages
 
 #: The bot events subscribed in manifest.yml, and who handles them.
 SUBSCRIBED_EVENTS = ("app_home_opened", "message.im", "message.channels", "message.groups")

@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot.home import publish_home
-from bot.services import services_of, team_of
+from batchscout.bot.home import publish_home
+from batchscout.bot.services import services_of, team_of
 
 
 def publish_on_open(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from storage.db import DEFAULT_DATABASE_URL
+from batchscout.defaults import DEFAULT_DATABASE_URL
 
 
 class Settings(BaseSettings):

@@ -15,12 +15,21 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from audit.inventory import SLACK_USER_ID
-from audit.registration import Conversation, Prompt, PromptKind, Step, StepKind, summary_lines
-from batchscout import terminal
-from batchscout.cli import TeamOption, app, check_team, fail, open_database, out
-from storage import queries
-from storage.db import session_scope
+from batchscout.audit.inventory import SLACK_USER_ID
+from batchscout.audit.registration import (
+    Conversation,
+    Prompt,
+    PromptKind,
+    Step,
+    StepKind,
+    summary_lines,
+)
+from batchscout.cli import terminal
+from batchscout.cli.common import TeamOption, check_team, fail, open_database, out
+from batchscout.storage import queries
+from batchscout.storage.db import session_scope
+
+app = typer.Typer()
 
 UserOption = Annotated[
     str | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Annotated
 
@@ -9,11 +10,15 @@ import typer
 from slack_bolt.error import BoltError
 from sqlalchemy import Engine
 
-from batchscout.cli import app, err, fail, open_database, out
+from batchscout.bot.app import build_app, uses_oauth
+from batchscout.bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer, run_socket_mode
+from batchscout.cli.common import err, fail, open_database, out
+from batchscout.jobs.scheduler import Worker
+from batchscout.jobs.wiring import runtime_from_settings
 from batchscout.logs import configure_logging
 from batchscout.settings import Settings
-from bot.app import build_app, uses_oauth
-from bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer, run_socket_mode
+
+app = typer.Typer()
 
 
 def slack_settings_problems(settings: Settings, *, http: bool) -> list[str]:
@@ -72,11 +77,6 @@ def start_background_jobs(settings: Settings, engine: Engine) -> Callable[[], No
     The worker takes the database lease like ``batchscout worker`` does, so a separate worker
     process and ``serve`` never both post: whichever holds the lease runs the jobs.
     """
-    import threading
-
-    from jobs.scheduler import Worker
-    from jobs.wiring import runtime_from_settings
-
     worker = Worker(runtime_from_settings(settings, engine))
     thread = threading.Thread(target=worker.run, name="batchscout-worker", daemon=True)
     thread.start()

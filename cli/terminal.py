@@ -7,13 +7,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from audit.advice import advice_for
-from audit.digest import DigestFacts, change_sentence, percent
-from audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass
-from audit.money import format_count, format_unit_price, format_usd
-from audit.pricing import CatalogPrice, PriceQuote
-from audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
-from storage.models import Workflow
+from batchscout.audit.advice import advice_for
+from batchscout.audit.digest import DigestFacts, change_sentence, percent
+from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass
+from batchscout.audit.money import format_count, format_unit_price, format_usd
+from batchscout.audit.pricing import CatalogPrice, PriceQuote
+from batchscout.audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
+from batchscout.storage.models import Workflow
 
 CLASS_STYLE = {
     LatencyClass.REAL_TIME: "red",

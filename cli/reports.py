@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.money import cents_str
-from audit.savings import Portfolio, WorkflowFigures
-from storage.models import Workflow
+from batchscout.audit.money import cents_str
+from batchscout.audit.savings import Portfolio, WorkflowFigures
+from batchscout.storage.models import Workflow
 
 
 def savings_document(

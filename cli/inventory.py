@@ -1,71 +1,29 @@
-"""The ``batchscout`` command line."""
+"""Inventory commands: import, export, list, show, savings, prices, demo."""
 
 from __future__ import annotations
 
 import json
 import sys
 import tempfile
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from audit.digest import build_facts, template_prose
-from audit.inventory import SLACK_TEAM_ID, InventoryError, parse_inventory, to_csv, to_yaml
-from audit.money import format_usd
-from audit.pricing import PricingError, Provider, catalog_price, quote
-from batchscout import terminal
-from batchscout.reports import savings_document
-from batchscout.settings import Settings
-from storage import queries
-from storage.db import make_engine, session_scope, upgrade
-from storage.digests import digest_items
+from batchscout.audit.digest import build_facts, template_prose
+from batchscout.audit.inventory import InventoryError, parse_inventory, to_csv, to_yaml
+from batchscout.audit.money import format_usd
+from batchscout.audit.pricing import PricingError, Provider, catalog_price, quote
+from batchscout.cli import terminal
+from batchscout.cli.common import TeamOption, check_team, err, fail, open_database, out
+from batchscout.cli.reports import savings_document
+from batchscout.storage import queries
+from batchscout.storage.db import make_engine, session_scope, upgrade
+from batchscout.storage.digests import digest_items
 
-app = typer.Typer(
-    name="batchscout",
-    help="Find the AI spend that does not need to stream.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-
-out = Console()
-err = Console(stderr=True)
-
-TeamOption = Annotated[str, typer.Option("--team", "-t", help="Slack team id, like T0123ABCD.")]
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a friendly error and return the exit to raise."""
-    err.print(f"[bold red]Error:[/] {message}", highlight=False)
-    return typer.Exit(code)
-
-
-def check_team(team: str) -> str:
-    """Validate a Slack team id."""
-    team = team.strip()
-    if not SLACK_TEAM_ID.match(team):
-        raise fail(f"“{team}” is not a Slack team id (like T0123ABCD).", 2)
-    return team
-
-
-def open_database(settings: Settings | None = None) -> Engine:
-    """The configured database, upgraded to the current schema."""
-    settings = settings or Settings()
-    try:
-        engine = make_engine(settings.database_url)
-        upgrade(engine)
-    except (SQLAlchemyError, ValueError) as error:
-        raise fail(f"cannot open the database ({type(error).__name__}: {error}).") from error
-    return engine
+app = typer.Typer()
 
 
 @app.command("import")
@@ -203,72 +161,13 @@ def prices(
     out.print(terminal.prices_table(price, input_tokens, output_tokens, per_request))
 
 
-rates_app = typer.Typer(help="Workspace price overrides (negotiated rates).", no_args_is_help=True)
-app.add_typer(rates_app, name="rates")
-
-
-@rates_app.command("discount")
-def rates_discount(
-    team: TeamOption,
-    share: Annotated[
-        str, typer.Argument(help="Share saved by batch, 0–1 (0.5 = half price), or 'default'.")
-    ],
-) -> None:
-    """Set the workspace's batch discount and re-price its workflows."""
-    team = check_team(team)
-    try:
-        value = None if share == "default" else Decimal(share)
-        with session_scope(open_database()) as session:
-            queries.set_batch_discount(session=session, team_id=team, discount=value)
-    except (ArithmeticError, ValueError) as error:
-        raise fail(f"“{share}” is not a share between 0 and 1 ({error}).", 2) from error
-    out.print(f"Batch discount for {team}: {'catalog / 50% default' if value is None else share}.")
-
-
-@rates_app.command("set")
-def rates_set(
-    team: TeamOption,
-    provider: Annotated[Provider, typer.Option("--provider", "-p")],
-    model: Annotated[str, typer.Option("--model", "-m")],
-    input_price: Annotated[
-        Decimal, typer.Option("--input", help="$ per 1M input tokens.", parser=Decimal)
-    ],
-    output_price: Annotated[
-        Decimal, typer.Option("--output", help="$ per 1M output tokens.", parser=Decimal)
-    ],
-    batch_input: Annotated[Decimal | None, typer.Option("--batch-input", parser=Decimal)] = None,
-    batch_output: Annotated[Decimal | None, typer.Option("--batch-output", parser=Decimal)] = None,
-) -> None:
-    """Store a negotiated per-model price and re-price the workspace's workflows."""
-    from audit.pricing import ModelRate
-
-    team = check_team(team)
-    if any(v is not None and v < 0 for v in (input_price, output_price, batch_input, batch_output)):
-        raise fail("prices must be 0 or more.", 2)
-    with session_scope(open_database()) as session:
-        queries.set_model_rate(
-            session=session,
-            team_id=team,
-            provider=provider,
-            model=model,
-            rate=ModelRate(input_price, output_price, batch_input, batch_output),
-        )
-    out.print(f"Stored the {provider} {model} rate for {team}; workflows re-priced.")
-
-
-@db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Upgrade the database schema to the latest revision (Alembic)."""
-    settings = Settings()
-    open_database(settings)
-    out.print("Database is up to date.")
-
-
 @app.command("demo")
 def demo() -> None:
     """Load a sample inventory into a temporary database and show the savings report."""
     sample = (
-        resources.files("batchscout").joinpath("sample_inventory.csv").read_text(encoding="utf-8")
+        resources.files("batchscout.cli")
+        .joinpath("sample_inventory.csv")
+        .read_text(encoding="utf-8")
     )
     team = "T0DEMO0001"
     with tempfile.TemporaryDirectory(prefix="batchscout-demo-") as folder:
@@ -296,15 +195,3 @@ def demo() -> None:
     out.print(
         "Try your own: [bold]batchscout import inventory.csv --team T0123ABCD[/], then [bold]batchscout savings --team T0123ABCD[/]."
     )
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()
-
-
-# Command groups that live in their own modules register themselves on ``app`` when imported.
-
-from batchscout import cli_jobs as _cli_jobs  # noqa: E402, F401
-from batchscout import cli_register as _cli_register  # noqa: E402, F401
-from batchscout import cli_slack as _cli_slack  # noqa: E402, F401

@@ -1,1 +1,0 @@
-"""Batchscout: the application entry points (command line, settings)."""

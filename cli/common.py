@@ -1,0 +1,53 @@
+"""What every command shares: the consoles, argument checks and the database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from batchscout.audit.inventory import SLACK_CHANNEL_ID, SLACK_TEAM_ID
+from batchscout.settings import Settings
+from batchscout.storage.db import make_engine, upgrade
+
+out = Console()
+err = Console(stderr=True)
+
+TeamOption = Annotated[str, typer.Option("--team", "-t", help="Slack team id, like T0123ABCD.")]
+ChannelOption = Annotated[str, typer.Option("--channel", "-c", help="Slack channel id.")]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a friendly error and return the exit to raise."""
+    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def check_team(team: str) -> str:
+    """Validate a Slack team id."""
+    team = team.strip()
+    if not SLACK_TEAM_ID.match(team):
+        raise fail(f"“{team}” is not a Slack team id (like T0123ABCD).", 2)
+    return team
+
+
+def check_channel(channel: str) -> str:
+    """Validate a Slack channel id."""
+    channel = channel.strip()
+    if not SLACK_CHANNEL_ID.match(channel):
+        raise fail(f"“{channel}” is not a Slack channel id (like C0123ABCD).", 2)
+    return channel
+
+
+def open_database(settings: Settings | None = None) -> Engine:
+    """The configured database, upgraded to the current schema."""
+    settings = settings or Settings()
+    try:
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+    except (SQLAlchemyError, ValueError) as error:
+        raise fail(f"cannot open the database ({type(error).__name__}: {error}).") from error
+    return engine

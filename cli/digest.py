@@ -1,0 +1,72 @@
+"""``batchscout digest now|preview``: a channel's digest on demand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.text import Text
+from slack_sdk import WebClient
+
+from batchscout.cli.common import (
+    ChannelOption,
+    TeamOption,
+    check_channel,
+    check_team,
+    err,
+    fail,
+    open_database,
+    out,
+)
+from batchscout.cli.terminal import digest_text
+from batchscout.cli.worker import runtime_or_exit
+from batchscout.jobs import digests
+from batchscout.jobs.runtime import Runtime
+from batchscout.settings import Settings
+from batchscout.storage.types import utcnow
+
+app = typer.Typer(help="Weekly digests.", no_args_is_help=True)
+
+
+@app.command("now")
+def digest_now(
+    team: TeamOption,
+    channel: ChannelOption,
+    wait: Annotated[
+        float, typer.Option("--wait", min=0, help="Seconds to wait for LLM prose.")
+    ] = 0,
+) -> None:
+    """Post a digest now (LLM prose through the batch API when a provider is set and --wait allows)."""
+    team, channel = check_team(team), check_channel(channel)
+    settings = Settings()
+    runtime = runtime_or_exit(settings)
+    if runtime.provider is None and wait:
+        err.print(
+            "No LLM provider is configured (BATCHSCOUT_LLM_PROVIDER and its API key): using the template."
+        )
+    run = digests.digest_now(runtime, team_id=team, channel_id=channel, wait=wait)
+    if run is None:
+        raise fail(f"the digest could not be posted to {channel}; the log says why.")
+    out.print(
+        f"Posted the digest to {channel} ({run.prose_source} prose), message {run.message_ts}."
+    )
+
+
+@app.command("preview")
+def digest_preview(
+    team: TeamOption,
+    channel: Annotated[
+        str | None, typer.Option("--channel", "-c", help="Use this channel's settings.")
+    ] = None,
+) -> None:
+    """Print the digest as it would be posted now (template prose); posts nothing."""
+    team = check_team(team)
+    runtime = Runtime(engine=open_database(), slack=_no_slack)
+    content = digests.preview_content(
+        runtime, team_id=team, channel_id=check_channel(channel) if channel else None, now=utcnow()
+    )
+    out.print(Text(digest_text(content.facts, content.prose)))
+
+
+def _no_slack(team_id: str) -> WebClient:
+    raise AssertionError("a preview never talks to Slack")
