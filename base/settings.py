@@ -10,12 +10,27 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from batchscout.defaults import DEFAULT_DATABASE_URL
 
+#: The environment file read from the working directory, if it exists.
+ENV_FILE = ".env"
+
 
 class Settings(BaseSettings):
     """Every setting Batchscout reads (SPEC.md, "Contract"). Environment names are the field
-    names in upper case (``DATABASE_URL``, ``SLACK_BOT_TOKEN``...)."""
+    names in upper case (``DATABASE_URL``, ``SLACK_BOT_TOKEN``...).
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+    Where a value comes from, first match wins: keyword arguments (tests), the process
+    environment, then ``.env`` in the working directory (``NAME=value`` lines; a missing file is
+    fine), then the default. An empty value counts as unset (``SLACK_APP_TOKEN=`` in a compose
+    file or ``.env`` means the default). ``.env.example`` lists every setting.
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=False,
+    )
 
     database_url: str = DEFAULT_DATABASE_URL
 
@@ -36,9 +51,11 @@ class Settings(BaseSettings):
     batchscout_noise_floor: Decimal = Decimal(25)
     batchscout_quiz_hours: float = 24.0
 
-    # The providers' own key variables, read here only to know whether an LLM can be used.
+    # The providers' own variables: read here so that a value in .env reaches the SDK too.
     openai_api_key: SecretStr | None = None
     anthropic_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    anthropic_base_url: str | None = None
 
     batchscout_log_level: str = "INFO"
 
@@ -47,3 +64,18 @@ class Settings(BaseSettings):
         """Whether a provider is chosen and its API key is set."""
         key = {"openai": self.openai_api_key, "anthropic": self.anthropic_api_key}
         return key.get(self.batchscout_llm_provider) is not None
+
+    def llm_environ(self) -> dict[str, str]:
+        """The SDKs' own variables (``OPENAI_API_KEY``, ``ANTHROPIC_BASE_URL``...) that are set,
+        wherever they came from (environment or ``.env``)."""
+        values = {
+            "OPENAI_API_KEY": self.openai_api_key,
+            "ANTHROPIC_API_KEY": self.anthropic_api_key,
+            "OPENAI_BASE_URL": self.openai_base_url,
+            "ANTHROPIC_BASE_URL": self.anthropic_base_url,
+        }
+        return {
+            name: value.get_secret_value() if isinstance(value, SecretStr) else value
+            for name, value in values.items()
+            if value
+        }

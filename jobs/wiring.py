@@ -47,7 +47,9 @@ def build_runtime(settings: Settings, engine: Engine, slack: SlackClients) -> Ru
         engine=engine,
         slack=slack,
         provider=provider_from_settings(
-            settings.batchscout_llm_provider, settings.batchscout_digest_model
+            settings.batchscout_llm_provider,
+            settings.batchscout_digest_model,
+            environ=settings.llm_environ(),
         ),
         misfire_grace=timedelta(hours=settings.batchscout_misfire_grace_hours),
         lead_time=timedelta(hours=settings.batchscout_digest_lead_hours),

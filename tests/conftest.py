@@ -59,14 +59,25 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def run_cli(
-    *args: str, database_url: str, stdin: str | None = None, check: bool = False
+    *args: str,
+    database_url: str,
+    stdin: str | None = None,
+    check: bool = False,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``batchscout`` console script in a subprocess."""
+    """Run the installed ``batchscout`` console script in a subprocess (in ``cwd``, where a
+    ``.env`` file may wait; an empty ``database_url`` leaves ``DATABASE_URL`` unset)."""
     script = Path(sys.executable).with_name("batchscout")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "batchscout"]
     env = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "160", "NO_COLOR": "1"}
     result = subprocess.run(
-        [*command, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
+        [*command, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=cwd,
     )
     if check and result.returncode != 0:
         raise AssertionError(

@@ -10,10 +10,10 @@ from batchscout.storage.schema import metadata
 
 config = context.config
 engine: Engine | None = config.attributes.get("engine")
-if engine is None:  # run by the alembic command line: fall back to DATABASE_URL
-    import os
+if engine is None:  # run by the alembic command line: DATABASE_URL (environment or .env)
+    from batchscout.settings import Settings
 
-    engine = make_engine(os.environ.get("DATABASE_URL", "sqlite:///batchscout.db"))
+    engine = make_engine(Settings().database_url)
 
 with engine.begin() as connection:
     context.configure(
