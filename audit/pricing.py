@@ -285,3 +285,46 @@ def quote(
     if batch_calc.model_price == sync_calc.model_price:
         return PriceQuote(sync, sync * DEFAULT_BATCH_RATIO, info.id, BatchBasis.DEFAULT_DISCOUNT)
     return PriceQuote(sync, batch_calc.total_price, info.id, BatchBasis.CATALOG)
+
+
+#: Price contexts of the catalog for the service tiers a usage report names.
+_TIER_CONTEXTS: dict[str, dict[str, str]] = {
+    "batch": _BATCH_CONTEXT,
+    "flex": {"service_tier": "flex"},
+    "priority": {"service_tier": "priority"},
+}
+
+
+def price_tokens(
+    *,
+    provider: Provider,
+    model: str,
+    tier: str,
+    input_tokens: int,
+    cache_read_tokens: int,
+    cache_write_tokens: int,
+    output_tokens: int,
+) -> Decimal:
+    """What a usage bucket's tokens cost on the catalog at the tier they ran on (US dollars).
+
+    ``tier`` is a usage report's ``batch`` / ``standard`` / ``flex`` / ``priority``; where the
+    catalog has no batch price, batch is 50% of the synchronous price (as in :func:`quote`).
+    Raises :class:`UnknownModelError` for a model the catalog does not know.
+    """
+    info = _find_model(provider, model)
+    catalog = _catalog_provider(provider)
+    usage = genai_prices.Usage(
+        input_tokens=input_tokens + cache_read_tokens + cache_write_tokens,
+        cache_read_tokens=cache_read_tokens,
+        cache_write_tokens=cache_write_tokens,
+        output_tokens=output_tokens,
+    )
+    now = datetime.now(UTC)
+    sync = info.calc_price(usage, catalog, genai_request_timestamp=now)
+    context = _TIER_CONTEXTS.get(tier)
+    if context is None:
+        return sync.total_price
+    tiered = info.calc_price(usage, catalog, genai_request_timestamp=now, price_context=context)
+    if tier == "batch" and tiered.model_price == sync.model_price:
+        return sync.total_price * DEFAULT_BATCH_RATIO
+    return tiered.total_price

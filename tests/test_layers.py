@@ -67,6 +67,7 @@ THIRD_PARTY_BANNED = {
         "openai",
         "anthropic",
         "httpx",
+        "httpx2",
     },
 }
 
