@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from batchscout.audit.latency import Freshness, Reader, Trigger
+from batchscout.bot.app import BOT_SCOPES
 from batchscout.storage.db import session_scope
 from batchscout.storage.digest_tables import DigestSubscription, SubscriptionStatus
 from tests.bot.seed import seed, spec
@@ -56,6 +58,32 @@ def test_digests_go_to_channels_not_dms(users: SlackUsers, bot_engine: Engine) -
     answer = users.command("digest subscribe", channel="D0DM")
 
     assert "channel" in answer.mrkdwn and subscriptions(bot_engine) == []
+
+
+@pytest.mark.parametrize("text", ["digest subscribe", "digest now", "quiz"])
+def test_a_group_dm_is_not_a_channel(
+    text: str, users: SlackUsers, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    """With the manifest's scopes (no mpim:read), Slack refuses conversations.info for a group
+    DM: the person is told to use a channel, and nothing is posted or stored."""
+    slack.granted_scopes = set(BOT_SCOPES)
+    slack.channels["G0MPIM"] = {"is_mpim": True, "is_group": False, "name": "mpdm-a--b-1"}
+
+    answer = users.command(text, channel="G0MPIM")
+
+    assert "go to channels" in answer.mrkdwn
+    assert slack.calls("chat.postMessage") == [] and subscriptions(bot_engine) == []
+
+
+def test_a_group_dm_whose_details_slack_gives_is_refused_too(
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    """Were mpim:read granted, the answer says is_mpim: still not a channel."""
+    slack.channels["G0MPIM"] = {"is_mpim": True, "is_group": False, "is_member": True}
+
+    answer = users.command("digest subscribe", channel="G0MPIM")
+
+    assert "go to channels" in answer.mrkdwn and subscriptions(bot_engine) == []
 
 
 def test_bad_slots_get_the_usage(users: SlackUsers, bot_engine: Engine) -> None:

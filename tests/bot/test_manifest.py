@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from tests.bot.slack_user import SlackUsers
 from tests.fakes.slack_api import FakeSlack
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+SETUP_DOC = MANIFEST.parent / "docs" / "slack-setup.md"
 
 #: The scope each Web API method the bot calls needs (chat.postEphemeral and chat.update
 #: come with chat:write; views.publish and auth.test need none).
@@ -70,6 +72,18 @@ def test_scopes_are_what_the_code_uses(manifest: dict[str, Any]) -> None:
     assert set(scopes) == needed
 
 
+def test_the_setup_guide_names_the_same_scopes_and_events() -> None:
+    """docs/slack-setup.md lists each scope and event once (a table row), and says how many."""
+    text = SETUP_DOC.read_text(encoding="utf-8")
+    scope_rows = re.findall(r"^\| `([a-z:]+)` \| scope \|", text, re.M)
+    event_rows = re.findall(r"^\| `([a-z_.]+)` \| event \|", text, re.M)
+    assert scope_rows == list(BOT_SCOPES)
+    assert sorted(event_rows) == sorted(SUBSCRIBED_EVENTS)
+    assert f"asks for {len(BOT_SCOPES)} bot scopes" in text
+    assert f"subscribes to {len(SUBSCRIBED_EVENTS)} events" in text
+    assert "mpim:" not in text.replace("no `mpim:", "")  # group DMs: explained, not asked for
+
+
 def test_events_are_the_ones_handled(manifest: dict[str, Any]) -> None:
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
     assert sorted(events) == sorted(SUBSCRIBED_EVENTS) == sorted(EVENT_SCOPES)
@@ -84,7 +98,9 @@ def test_home_interactivity_and_socket_mode(manifest: dict[str, Any]) -> None:
     assert settings["interactivity"]["request_url"].endswith("/slack/events")
     assert settings["interactivity"]["message_menu_options_url"].endswith("/slack/events")
     assert settings["socket_mode_enabled"] is True
-    assert manifest["oauth_config"]["redirect_urls"][0].endswith("/slack/oauth_redirect")
+    # Socket Mode has no install flow: no placeholder redirect for Slack to accept.
+    assert "redirect_urls" not in manifest["oauth_config"]
+    assert "redirect_urls:\n#     - https://YOUR-HOST/slack/oauth_redirect" in MANIFEST.read_text()
     info = manifest["display_information"]
     assert len(info["description"]) <= 140 and 175 <= len(info["long_description"]) <= 4000
 

@@ -129,6 +129,9 @@ class FakeSlack:
       ``tz_offset``, ``real_name``, ``is_bot``, a nested ``profile``...);
     - ``channels[channel_id] = {...}`` overrides fields of ``conversations.info``;
       ``default_is_member`` is used for channels not configured;
+    - ``granted_scopes = {...}`` makes ``conversations.info`` answer ``missing_scope``, as
+      Slack does, for a kind of conversation the token may not read (``channels:read``,
+      ``groups:read``, ``im:read``, ``mpim:read``); ``None`` (the default) grants them all;
     - ``oauth_grants[code] = {...}`` overrides the ``oauth.v2.access`` answer for a code;
     - ``on(method, response)`` answers any method with a fixed body or a function.
 
@@ -166,6 +169,7 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
         self.default_is_member = True
+        self.granted_scopes: set[str] | None = None
         self._host = host
         # One re-entrant condition guards all mutable state, so responders may call back.
         self._cond = threading.Condition(threading.RLock())
@@ -562,7 +566,21 @@ class FakeSlack:
 
     def _conversations_info(self, request: _Request) -> dict[str, Any]:
         channel_id = _require(request, "channel", error="channel_not_found")
-        return {"ok": True, "channel": self._channel(channel_id)}
+        channel = self._channel(channel_id)
+        if channel["is_mpim"]:
+            needed = "mpim:read"
+        elif channel["is_im"]:
+            needed = "im:read"
+        else:
+            needed = "groups:read" if channel["is_private"] else "channels:read"
+        if self.granted_scopes is not None and needed not in self.granted_scopes:
+            return {
+                "ok": False,
+                "error": "missing_scope",
+                "needed": needed,
+                "provided": ",".join(sorted(self.granted_scopes)),
+            }
+        return {"ok": True, "channel": channel}
 
     def _conversations_join(self, request: _Request) -> dict[str, Any]:
         channel_id = _require(request, "channel", error="channel_not_found")

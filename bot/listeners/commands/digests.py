@@ -31,18 +31,29 @@ def note(text: str) -> Message:
 
 
 def in_channel(call: CommandCall, refusal: str) -> bool:
-    """Whether the command came from a channel the bot can post in; explains when not."""
+    """Whether the command came from a channel the bot can post in; explains when not.
+
+    DMs and group DMs are refused with ``refusal``: the manifest asks for no ``mpim:*`` scope,
+    so Slack answers ``missing_scope`` for a group DM's ``conversations.info``.
+    """
     if call.channel_id.startswith("D") or not call.channel_id:
         call.reply(note(refusal))
         return False
     try:
         info = call.client.conversations_info(channel=call.channel_id)
     except SlackApiError as error:
-        if error.response.get("error") in ("channel_not_found", "not_in_channel"):
+        code = error.response.get("error")
+        if code in ("channel_not_found", "not_in_channel"):
             call.reply(note(messages.INVITE_ME))
+            return False
+        if code == "missing_scope":  # a group DM (or a DM): not a channel
+            call.reply(note(refusal))
             return False
         raise
     channel = info.get("channel") or {}
+    if channel.get("is_mpim") or channel.get("is_im"):
+        call.reply(note(refusal))
+        return False
     if not channel.get("is_member", False):
         call.reply(note(messages.INVITE_ME))
         return False
