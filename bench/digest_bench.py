@@ -24,8 +24,8 @@ from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
 from batchscout.audit.money import format_unit_price
 from batchscout.audit.pricing import Provider, quote
 from batchscout.audit.savings import Per
-from batchscout.bot.blocks import digest as digest_blocks
-from batchscout.jobs.chart import digest_chart
+from batchscout.delivery.blocks import digest as digest_blocks
+from batchscout.delivery.chart import digest_chart
 from batchscout.storage import queries
 from batchscout.storage.db import make_engine, session_scope, upgrade
 from batchscout.storage.digests import digest_items

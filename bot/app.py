@@ -9,10 +9,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from batchscout.bot import listeners, messages, oauth, safety
-from batchscout.bot.clients import make_web_client, uses_oauth
+from batchscout.bot import listeners, oauth, safety
+from batchscout.bot.context import provide
 from batchscout.bot.listeners.commands.dispatch import SLASH_COMMAND
-from batchscout.bot.services import Services, provide
+from batchscout.delivery import messages
+from batchscout.delivery.clients import make_web_client, uses_oauth
+from batchscout.services.context import Services
 from batchscout.settings import Settings
 from batchscout.storage.db import make_engine
 

@@ -13,8 +13,8 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from batchscout.bot import messages
-from batchscout.bot.services import services_of
+from batchscout.bot.context import services_of
+from batchscout.delivery import messages
 from batchscout.storage.conversations import record_event
 
 logger = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from batchscout.cli.common import (
 )
 from batchscout.cli.terminal import digest_text
 from batchscout.cli.worker import runtime_or_exit
-from batchscout.jobs import digests
-from batchscout.jobs.runtime import Runtime
+from batchscout.services import digests
+from batchscout.services.runtime import Runtime
 from batchscout.settings import Settings
 from batchscout.storage.types import utcnow
 

@@ -7,10 +7,10 @@ import signal
 import typer
 
 from batchscout.cli.common import err, fail, open_database
-from batchscout.jobs.runtime import Runtime
 from batchscout.jobs.scheduler import Worker
 from batchscout.jobs.wiring import NotInstalledError, runtime_from_settings
 from batchscout.logs import configure_logging
+from batchscout.services.runtime import Runtime
 from batchscout.settings import Settings
 
 app = typer.Typer()

@@ -2,7 +2,8 @@
 
 The weekly digest (and later free-text quiz grading) submits its prompts ahead of posting time
 and polls until the batch has ended: Batchscout practises what it preaches. Callers see one
-provider-neutral interface, :class:`BatchProvider`::
+provider-neutral interface,
+:class:`~batchscout.services.batch_api.BatchProvider` (this module holds the SDK adapters)::
 
     provider = provider_from_settings(settings.batchscout_llm_provider, model)
     batch_id = provider.submit(requests, idempotency_key=run_key)   # store batch_id at once
@@ -26,7 +27,7 @@ among the batches created within ``lookback`` (two days by default):
   timestamps and request counts: its requests' ``custom_id`` values become visible only in
   its results, which exist once processing has ended. So every wire ``custom_id`` is
   ``bs<16 hex of sha256(key)>_<caller's custom_id>`` (the API allows ``[A-Za-z0-9_-]{1,64}``,
-  hence the hash and :data:`MAX_CUSTOM_ID_LENGTH`), and ``find_by_key`` reads the first result
+  hence the hash and :data:`~batchscout.services.batch_api.MAX_CUSTOM_ID_LENGTH`), and ``find_by_key`` reads the first result
   line of each *ended* batch in the window (results are unordered, but every line carries the
   same prefix) and returns the one whose prefix matches; the prefix is stripped again in
   ``results``. A batch still *in progress* cannot be attributed to anyone: ``find_by_key``
@@ -37,9 +38,9 @@ among the batches created within ``lookback`` (two days by default):
   process using the same Anthropic workspace can create a look-alike batch, and adopting it
   would post someone else's text into a channel; a duplicate costs money, never correctness.
 
-Batches larger than a provider accepts are split with :func:`split_requests` (each chunk is
+Batches larger than a provider accepts are split with :func:`~batchscout.services.batch_api.split_requests` (each chunk is
 its own batch with its own key). Money is priced with the ``genai-prices`` catalog through
-:func:`audit.pricing.quote` (:func:`batch_cost`). API keys are never logged.
+:func:`audit.pricing.quote` (:func:`~batchscout.services.batch_api.batch_cost`). API keys are never logged.
 """
 
 from __future__ import annotations
@@ -49,14 +50,12 @@ import json
 import logging
 import os
 import re
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from enum import StrEnum
 from types import ModuleType
-from typing import Final, Protocol
+from typing import Final
 
 import anthropic
 import openai
@@ -66,32 +65,30 @@ from anthropic.types.messages import MessageBatch, MessageBatchIndividualRespons
 from anthropic.types.messages.batch_create_params import Request as AnthropicRequest
 from openai.types import Batch as OpenAIBatch
 
-from batchscout.audit.pricing import PriceBook, Provider, quote
+from batchscout.services.batch_api import (
+    WIRE_PREFIX_LENGTH,
+    BatchInfo,
+    BatchLimits,
+    BatchProvider,
+    BatchRequest,
+    BatchResult,
+    BatchStatus,
+    BatchSubmitError,
+    ProviderCallError,
+    ResultsNotReady,
+    SubmitOutcomeUnknown,
+    check_fits,
+)
 
 __all__ = [
     "ANTHROPIC_LIMITS",
     "DEFAULT_LOOKBACK",
     "DEFAULT_MODELS",
     "KEY_METADATA_FIELD",
-    "MAX_CUSTOM_ID_LENGTH",
     "OPENAI_LIMITS",
     "AnthropicBatchProvider",
-    "BatchError",
-    "BatchInfo",
-    "BatchLimits",
-    "BatchProvider",
-    "BatchRequest",
-    "BatchResult",
-    "BatchStatus",
-    "BatchSubmitError",
-    "BatchTooLarge",
     "OpenAIBatchProvider",
-    "ProviderCallError",
-    "ResultsNotReady",
-    "SubmitOutcomeUnknown",
-    "batch_cost",
     "provider_from_settings",
-    "split_requests",
 ]
 
 log = logging.getLogger("batchscout.jobs.llm_batch")
@@ -109,163 +106,18 @@ KEY_METADATA_FIELD: Final = "batchscout_key"
 DEFAULT_LOOKBACK: Final = timedelta(days=2)
 
 # Anthropic wire ids are "bs" + 16 hex digits + "_" + the caller's id, within 64 characters.
-_TOKEN_HEX = 16
-_WIRE_PREFIX_LENGTH = 2 + _TOKEN_HEX + 1
-#: The longest ``custom_id`` a request may have, so that every provider accepts it.
-MAX_CUSTOM_ID_LENGTH: Final = 64 - _WIRE_PREFIX_LENGTH
-_CUSTOM_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_CUSTOM_ID_LENGTH}}}")
+_TOKEN_HEX = WIRE_PREFIX_LENGTH - len("bs_")
 _WIRE_ID = re.compile(rf"bs([0-9a-f]{{{_TOKEN_HEX}}})_(.+)")
 # OpenAI metadata values are at most 512 characters.
 _MAX_KEY_LENGTH = 512
 
 _OPENAI_ENDPOINT: Final = "/v1/chat/completions"
-# Bytes a batch spends around its requests: Anthropic's {"requests":[...]} less one comma.
-_ENVELOPE_BYTES = 16
-
-
-@dataclass(frozen=True, slots=True)
-class BatchLimits:
-    """The most one batch may hold: requests, and bytes as the provider counts them."""
-
-    max_requests: int
-    max_bytes: int
-
-
 # Decimal megabytes: below the providers' limits whichever megabyte they mean.
+
 #: OpenAI Batch API: 50,000 requests and a 200 MB input file per batch.
 OPENAI_LIMITS: Final = BatchLimits(max_requests=50_000, max_bytes=200 * 1_000_000)
 #: Anthropic Message Batches: 100,000 requests and 256 MB per batch.
 ANTHROPIC_LIMITS: Final = BatchLimits(max_requests=100_000, max_bytes=256 * 1_000_000)
-
-
-@dataclass(frozen=True, slots=True)
-class BatchRequest:
-    """One prompt for the model; ``custom_id`` names it in the results.
-
-    ``custom_id`` is 1 to :data:`MAX_CUSTOM_ID_LENGTH` letters, digits, ``_`` or ``-``
-    (the strictest provider's rule, less the room reconciliation needs).
-    """
-
-    custom_id: str
-    system: str
-    prompt: str
-    max_tokens: int
-
-    def __post_init__(self) -> None:
-        if not _CUSTOM_ID.fullmatch(self.custom_id):
-            raise ValueError(
-                f"custom_id {self.custom_id!r} must be 1 to {MAX_CUSTOM_ID_LENGTH} letters, "
-                "digits, '_' or '-'."
-            )
-        if self.max_tokens < 1:
-            raise ValueError(f"max_tokens must be at least 1, not {self.max_tokens}.")
-
-
-@dataclass(frozen=True, slots=True)
-class BatchResult:
-    """What became of one request: its text, or why there is none; tokens as billed."""
-
-    custom_id: str
-    text: str | None
-    error: str | None
-    input_tokens: int = 0
-    output_tokens: int = 0
-
-    @property
-    def ok(self) -> bool:
-        """Whether the request produced text."""
-        return self.error is None and self.text is not None
-
-
-class BatchStatus(StrEnum):
-    """Where a batch stands, whatever the provider calls it."""
-
-    IN_PROGRESS = "in_progress"
-    ENDED = "ended"
-    FAILED = "failed"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-
-    @property
-    def is_final(self) -> bool:
-        """Whether polling further can change anything (cancelling counts as final)."""
-        return self is not BatchStatus.IN_PROGRESS
-
-
-@dataclass(frozen=True, slots=True)
-class BatchInfo:
-    """A poll's answer. ``results_ready`` says whether ``results`` can be read now (an
-    expired or cancelled batch may still have partial results); ``error`` explains a failure."""
-
-    batch_id: str
-    status: BatchStatus
-    results_ready: bool
-    raw_status: str
-    error: str | None = None
-
-
-class BatchError(Exception):
-    """Something went wrong talking to a provider's batch API."""
-
-
-class BatchSubmitError(BatchError):
-    """The provider refused to create the batch; nothing was created."""
-
-
-class SubmitOutcomeUnknown(BatchSubmitError):
-    """The create call failed in a way that may have created the batch anyway (connection
-    lost, timeout, server error): call ``find_by_key`` before submitting again."""
-
-
-class BatchTooLarge(BatchError, ValueError):
-    """The requests do not fit in one batch: split them with ``split_requests``."""
-
-
-class ResultsNotReady(BatchError):
-    """The batch has no results to read yet (still running, or failed without any)."""
-
-
-class ProviderCallError(BatchError):
-    """A poll, listing or results read failed after the SDK's retries; try again later."""
-
-
-class BatchProvider(Protocol):
-    """A provider's batch API, as the digest and grading jobs use it."""
-
-    @property
-    def name(self) -> str:
-        """``openai`` or ``anthropic`` (the ``audit.pricing.Provider`` value)."""
-        ...
-
-    @property
-    def model(self) -> str:
-        """The model every request of this provider's batches runs on."""
-        ...
-
-    @property
-    def limits(self) -> BatchLimits:
-        """The most one batch may hold."""
-        ...
-
-    def request_size(self, request: BatchRequest) -> int:
-        """Bytes ``request`` adds to a batch, as counted against ``limits.max_bytes``."""
-        ...
-
-    def submit(self, requests: Sequence[BatchRequest], *, idempotency_key: str) -> str:
-        """Create one batch of ``requests`` tagged with ``idempotency_key``; return its id."""
-        ...
-
-    def poll(self, batch_id: str) -> BatchInfo:
-        """Where the batch stands."""
-        ...
-
-    def results(self, batch_id: str) -> list[BatchResult]:
-        """One result per request the provider reports on, texts and errors alike."""
-        ...
-
-    def find_by_key(self, idempotency_key: str) -> str | None:
-        """The id of the batch created with ``idempotency_key``, if it can be found."""
-        ...
 
 
 # -- shared helpers -----------------------------------------------------------------------
@@ -286,54 +138,8 @@ def _key_token(idempotency_key: str) -> str:
     return hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:_TOKEN_HEX]
 
 
-def _check_fits(requests: Sequence[BatchRequest], size: int, limits: BatchLimits) -> None:
-    if not requests:
-        raise ValueError("A batch needs at least one request.")
-    ids = [r.custom_id for r in requests]
-    if len(set(ids)) != len(ids):
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        raise ValueError(f"custom_id values must be unique in a batch: {', '.join(duplicates)}.")
-    if len(requests) > limits.max_requests or size > limits.max_bytes:
-        raise BatchTooLarge(
-            f"{len(requests)} requests ({size:,} bytes) exceed one batch's limit of "
-            f"{limits.max_requests:,} requests and {limits.max_bytes:,} bytes: "
-            "use split_requests()."
-        )
-
-
 def _json_bytes(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def split_requests(
-    requests: Sequence[BatchRequest], provider: BatchProvider
-) -> list[list[BatchRequest]]:
-    """Chunk ``requests`` in order so that each chunk fits in one batch of ``provider``.
-
-    Counts and encoded sizes are checked against ``provider.limits``, so every chunk passes
-    ``submit``'s own check. A request too large on its own raises :class:`BatchTooLarge`.
-    """
-    limits = provider.limits
-    chunks: list[list[BatchRequest]] = []
-    current: list[BatchRequest] = []
-    current_bytes = _ENVELOPE_BYTES
-    for request in requests:
-        size = provider.request_size(request)
-        if _ENVELOPE_BYTES + size > limits.max_bytes:
-            raise BatchTooLarge(
-                f"Request {request.custom_id!r} alone is {size:,} bytes, over one batch's "
-                f"limit of {limits.max_bytes:,}."
-            )
-        if current and (
-            len(current) >= limits.max_requests or current_bytes + size > limits.max_bytes
-        ):
-            chunks.append(current)
-            current, current_bytes = [], _ENVELOPE_BYTES
-        current.append(request)
-        current_bytes += size
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 # -- OpenAI -------------------------------------------------------------------------------
@@ -457,7 +263,7 @@ class OpenAIBatchProvider:
         """
         _check_key(idempotency_key)
         payload = b"".join(self._line(r) for r in requests)
-        _check_fits(requests, len(payload), self.limits)
+        check_fits(requests, len(payload), self.limits)
         filename = f"batchscout-{_key_token(idempotency_key)}.jsonl"
         # A repeated upload only leaves an unused file behind, so the SDK may retry it.
         try:
@@ -687,7 +493,7 @@ class AnthropicBatchProvider:
         _check_key(idempotency_key)
         token = _key_token(idempotency_key)
         entries = [self._entry(r, token) for r in requests]
-        _check_fits(requests, len(_json_bytes({"requests": entries})), self.limits)
+        check_fits(requests, len(_json_bytes({"requests": entries})), self.limits)
         try:
             batch = self._client.with_options(max_retries=0).messages.batches.create(
                 requests=entries
@@ -859,33 +665,3 @@ def provider_from_settings(
     if wanted == "openai":
         return OpenAIBatchProvider(openai.OpenAI(api_key=api_key, base_url=base_url), chosen)
     return AnthropicBatchProvider(anthropic.Anthropic(api_key=api_key, base_url=base_url), chosen)
-
-
-def batch_cost(
-    provider_name: str,
-    model: str,
-    results: Iterable[BatchResult],
-    *,
-    book: PriceBook | None = None,
-) -> tuple[Decimal, Decimal]:
-    """``(batch cost, synchronous cost)`` in US dollars of the requests behind ``results``.
-
-    Each request is priced with its own token counts (a tiered price depends on them) through
-    :func:`audit.pricing.quote`; requests that used no tokens cost nothing.
-    """
-    provider = Provider(provider_name)
-    on_batch = on_sync = Decimal(0)
-    for result in results:
-        if not (result.input_tokens or result.output_tokens):
-            continue
-        price = quote(
-            provider=provider,
-            model=model,
-            input_tokens=result.input_tokens,
-            output_tokens=result.output_tokens,
-            cost_per_request=None,
-            book=book,
-        )
-        on_batch += price.batch_per_request
-        on_sync += price.sync_per_request
-    return on_batch, on_sync

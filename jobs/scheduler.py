@@ -18,9 +18,9 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from batchscout.jobs import tasks
-from batchscout.jobs.digests import schedule_of
-from batchscout.jobs.runtime import Runtime, install
 from batchscout.logs import log_event
+from batchscout.services.digests import schedule_of
+from batchscout.services.runtime import Runtime, install
 from batchscout.storage import digests as store
 from batchscout.storage.db import session_scope
 from batchscout.storage.types import utcnow

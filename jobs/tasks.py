@@ -1,13 +1,13 @@
 """The functions APScheduler stores: importable, module-level, taking only picklable ids.
 
-Each reads the process's :mod:`jobs.runtime` and the clock, and hands over to the code that
+Each reads the process's :mod:`batchscout.services.runtime` and the clock, and hands over to the code that
 takes an explicit ``now`` (which the tests call directly).
 """
 
 from __future__ import annotations
 
-from batchscout.jobs import digests, quizzes
-from batchscout.jobs.runtime import current
+from batchscout.services import digests, quizzes
+from batchscout.services.runtime import current
 from batchscout.storage.types import utcnow
 
 
@@ -35,8 +35,8 @@ def quiz_tick_job() -> None:
 
 def expire_registrations_job() -> None:
     """Close registration conversations idle for 24 hours, with a note in their place."""
-    from batchscout.bot.registration import expire_idle
-    from batchscout.bot.services import Services
+    from batchscout.services.context import Services
+    from batchscout.services.registration import expire_idle
 
     runtime = current()
     if runtime.settings is None:

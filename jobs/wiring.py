@@ -1,4 +1,4 @@
-"""How a process builds the jobs' :class:`~jobs.runtime.Runtime` from its settings.
+"""How a process builds the jobs' :class:`~batchscout.services.runtime.Runtime` from its settings.
 
 Which Web API client acts for a team: the bot token in single-workspace mode, or the
 installation stored by the OAuth flow when one deployment serves many workspaces.
@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine
 
-from batchscout.bot.clients import make_web_client, uses_oauth
+from batchscout.delivery.clients import make_web_client, uses_oauth
 from batchscout.jobs.llm_batch import provider_from_settings
-from batchscout.jobs.runtime import Runtime, SlackClients
+from batchscout.services.runtime import Runtime, SlackClients
 from batchscout.settings import Settings
 
 

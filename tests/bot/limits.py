@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from batchscout.bot.blocks import (
+from batchscout.delivery.blocks import (
     MAX_ACTIONS_ELEMENTS,
     MAX_BUTTON_TEXT,
     MAX_CONTEXT_ELEMENTS,

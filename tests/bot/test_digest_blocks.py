@@ -10,7 +10,7 @@ import pytest
 from batchscout.audit.digest import DigestItem, build_facts, template_prose
 from batchscout.audit.latency import LatencyClass, Mode
 from batchscout.audit.savings import Per, workflow_figures
-from batchscout.bot.blocks import digest as digest_blocks
+from batchscout.delivery.blocks import digest as digest_blocks
 from tests.bot.limits import assert_within_limits
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from batchscout.bot.blocks.importing import MAX_PROBLEMS_SHOWN
-from batchscout.bot.importing import (
+from batchscout.delivery.blocks.importing import MAX_PROBLEMS_SHOWN
+from batchscout.logs import JsonFormatter
+from batchscout.services.importing import (
     MAX_FILE_BYTES,
     DownloadError,
     FileTooLarge,
     download,
     is_slack_file_url,
 )
-from batchscout.logs import JsonFormatter
 from tests.bot.limits import assert_within_limits
 from tests.bot.seed import seed, spec
 from tests.bot.slack_user import TEAM, Posted, SlackUsers
@@ -262,7 +262,7 @@ def test_a_failed_download_is_a_friendly_message_and_a_log_line_without_the_toke
     users: SlackUsers, slack: FakeSlack, bot_engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     slack.fail_http("file_download", status=500)
-    with caplog.at_level(logging.INFO, logger="batchscout.bot.importing"):
+    with caplog.at_level(logging.INFO, logger="batchscout.services.importing"):
         share(users, slack, "inventory.csv", GOOD_CSV)
 
     answer = reply(users)
@@ -270,7 +270,9 @@ def test_a_failed_download_is_a_friendly_message_and_a_log_line_without_the_toke
     assert "nothing was stored" in answer.text
     assert stored_workflows(bot_engine) == {}
     lines = [
-        JsonFormatter().format(r) for r in caplog.records if r.name == "batchscout.bot.importing"
+        JsonFormatter().format(r)
+        for r in caplog.records
+        if r.name == "batchscout.services.importing"
     ]
     failure = next(line for line in lines if "import_download_failed" in line)
     assert '"status": 500' in failure and '"team_id": "T0TEST"' in failure
@@ -280,7 +282,7 @@ def test_a_failed_download_is_a_friendly_message_and_a_log_line_without_the_toke
 def test_a_download_url_off_slack_never_gets_the_token(
     users: SlackUsers, slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="batchscout.bot.importing"):
+    with caplog.at_level(logging.INFO, logger="batchscout.services.importing"):
         share(
             users, slack, "inventory.csv", GOOD_CSV,
             url_private_download="https://files.example.net/inventory.csv",

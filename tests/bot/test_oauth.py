@@ -13,9 +13,9 @@ from pydantic import SecretStr
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine
 
-from batchscout.bot import messages
 from batchscout.bot.app import BOT_SCOPES, build_app
 from batchscout.bot.server import HttpServer
+from batchscout.delivery import messages
 from batchscout.settings import Settings
 from tests.bot.seed import seed, spec
 from tests.bot.slack_user import SECRET, SlackUsers

@@ -18,10 +18,10 @@ from batchscout.audit.quiz import (
     bank_question,
     format_value,
 )
-from batchscout.bot import quiz
-from batchscout.jobs import quizzes as quiz_jobs
 from batchscout.jobs.llm_batch import OpenAIBatchProvider
-from batchscout.jobs.runtime import Runtime
+from batchscout.services import quiz
+from batchscout.services import quizzes as quiz_jobs
+from batchscout.services.runtime import Runtime
 from batchscout.storage import quizzes
 from batchscout.storage.db import session_scope
 from batchscout.storage.quiz_tables import QuizAnswer, QuizQuestion

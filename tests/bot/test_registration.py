@@ -344,8 +344,8 @@ def test_a_periodic_sweep_closes_idle_conversations(
     users: SlackUsers, slack: FakeSlack, bot_engine: Engine, settings: Settings
 ) -> None:
     from batchscout.bot.app import make_web_client
-    from batchscout.bot.registration import expire_idle
-    from batchscout.bot.services import Services
+    from batchscout.services.context import Services
+    from batchscout.services.registration import expire_idle
 
     users.say("register")
     waiting = question(users)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from batchscout.bot.blocks import clip
-from batchscout.bot.blocks.registration import ButtonValue
 from batchscout.bot.listeners.commands.command_line import CommandLine, parse_command_text
-from batchscout.bot.mrkdwn import escape, typed_text
+from batchscout.delivery.blocks import clip
+from batchscout.delivery.blocks.registration import ButtonValue
+from batchscout.delivery.mrkdwn import escape, typed_text
 
 
 @pytest.mark.parametrize(

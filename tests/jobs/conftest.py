@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from batchscout.audit.inventory import parse_csv
 from batchscout.bot.app import make_web_client
-from batchscout.jobs.runtime import Runtime
+from batchscout.services.runtime import Runtime
 from batchscout.settings import Settings
 from batchscout.storage import digests as store
 from batchscout.storage.db import make_engine, session_scope, upgrade

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from batchscout.jobs import digests
-from batchscout.jobs.llm_batch import AnthropicBatchProvider, BatchLimits, OpenAIBatchProvider
-from batchscout.jobs.runtime import Runtime
+from batchscout.jobs.llm_batch import AnthropicBatchProvider, OpenAIBatchProvider
+from batchscout.services import digests
+from batchscout.services.batch_api import BatchLimits
+from batchscout.services.runtime import Runtime
 from batchscout.storage import digests as store
 from batchscout.storage.db import session_scope
 from batchscout.storage.digest_tables import BatchJobStatus, DigestRun, LLMBatchJob

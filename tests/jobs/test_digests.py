@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from batchscout.jobs import digests
-from batchscout.jobs.runtime import Runtime
-from batchscout.jobs.schedule import Schedule
+from batchscout.services import digests
+from batchscout.services.runtime import Runtime
+from batchscout.services.schedule import Schedule
 from batchscout.storage.db import session_scope
 from batchscout.storage.digest_tables import (
     DigestRun,
@@ -121,7 +121,7 @@ def test_a_missed_digest_is_posted_within_grace_and_skipped_after(
     digests.catch_up(runtime, now=DUE + timedelta(hours=3))  # the worker was down at 09:00
     assert len(top_posts(slack)) == 1
 
-    caplog.set_level(logging.WARNING, logger="batchscout.jobs.digests")
+    caplog.set_level(logging.WARNING, logger="batchscout.services.digests")
     digests.catch_up(runtime, now=DUE + timedelta(days=7, hours=7))  # down all the next Monday
     assert len(top_posts(slack)) == 1
     assert any(r.getMessage() == "digest skipped" for r in caplog.records)

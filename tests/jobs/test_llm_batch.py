@@ -22,9 +22,13 @@ from batchscout.jobs.llm_batch import (
     DEFAULT_LOOKBACK,
     DEFAULT_MODELS,
     KEY_METADATA_FIELD,
-    MAX_CUSTOM_ID_LENGTH,
     OPENAI_LIMITS,
     AnthropicBatchProvider,
+    OpenAIBatchProvider,
+    provider_from_settings,
+)
+from batchscout.services.batch_api import (
+    MAX_CUSTOM_ID_LENGTH,
     BatchLimits,
     BatchProvider,
     BatchRequest,
@@ -32,12 +36,10 @@ from batchscout.jobs.llm_batch import (
     BatchStatus,
     BatchSubmitError,
     BatchTooLarge,
-    OpenAIBatchProvider,
     ProviderCallError,
     ResultsNotReady,
     SubmitOutcomeUnknown,
     batch_cost,
-    provider_from_settings,
     split_requests,
 )
 from tests.fakes.anthropic_batch import CUSTOM_ID_PATTERN, FakeAnthropic

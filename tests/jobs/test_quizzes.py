@@ -13,10 +13,10 @@ import pytest
 from sqlmodel import select
 
 from batchscout.audit.quiz import QuestionInstance, Source, bank_question
-from batchscout.bot import quiz
-from batchscout.jobs import quizzes as quiz_jobs
 from batchscout.jobs.llm_batch import OpenAIBatchProvider
-from batchscout.jobs.runtime import Runtime
+from batchscout.services import quiz
+from batchscout.services import quizzes as quiz_jobs
+from batchscout.services.runtime import Runtime
 from batchscout.storage import quizzes
 from batchscout.storage.db import session_scope
 from batchscout.storage.quiz_tables import AnswerStatus, QuizAnswer, QuizQuestion
@@ -309,7 +309,7 @@ def test_the_leaderboard_counts_this_quarter_per_channel_and_workspace(
 def test_the_digest_carries_a_knowledge_check_in_its_thread(
     runtime: Runtime, slack: FakeSlack
 ) -> None:
-    from batchscout.jobs import digests
+    from batchscout.services import digests
     from tests.jobs.conftest import subscribe
 
     run = digests.post_digest(runtime, subscribe(runtime.engine), now=DUE)
@@ -328,7 +328,7 @@ def test_the_digest_carries_a_knowledge_check_in_its_thread(
 def test_the_digest_shows_the_channels_leaderboard_once_someone_scored(
     runtime: Runtime, slack: FakeSlack
 ) -> None:
-    from batchscout.jobs import digests
+    from batchscout.services import digests
     from tests.jobs.conftest import subscribe
 
     question = ask(runtime, "classify-nightly-ticket-summaries")

@@ -8,8 +8,8 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
 from batchscout.jobs import tasks
-from batchscout.jobs.runtime import Runtime
 from batchscout.jobs.scheduler import LEASE_NAME, Worker
+from batchscout.services.runtime import Runtime
 from batchscout.storage import digests as store
 from batchscout.storage.db import session_scope
 from batchscout.storage.digest_tables import SchedulerLease

@@ -6,8 +6,8 @@ import re
 
 from slack_bolt import App
 
-from batchscout.bot.blocks.registration import ANSWER_ACTION, MODEL_ACTION
 from batchscout.bot.listeners.actions import conversation, home, workflows
+from batchscout.delivery.blocks.registration import ANSWER_ACTION, MODEL_ACTION
 
 
 def register(app: App) -> None:

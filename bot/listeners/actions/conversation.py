@@ -7,9 +7,9 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from batchscout.bot import registration
-from batchscout.bot.blocks.registration import ButtonValue
-from batchscout.bot.services import services_of, team_of
+from batchscout.bot.context import services_of, team_of
+from batchscout.delivery.blocks.registration import ButtonValue
+from batchscout.services import registration
 
 
 def _where(body: dict[str, Any]) -> registration.Place:

@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from batchscout.bot import registration
-from batchscout.bot.services import services_of, team_of
+from batchscout.bot.context import services_of, team_of
+from batchscout.services import registration
 
 
 def register_from_home(

@@ -7,13 +7,14 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from batchscout.bot import messages, registration
-from batchscout.bot.blocks import Message
-from batchscout.bot.blocks import workflows as blocks
-from batchscout.bot.home import publish_home
+from batchscout.bot.context import services_of, team_of
 from batchscout.bot.listeners.commands.changes import mark_migrated as mark_as_migrated
-from batchscout.bot.mrkdwn import escape
-from batchscout.bot.services import services_of, team_of
+from batchscout.delivery import messages
+from batchscout.delivery.blocks import Message
+from batchscout.delivery.blocks import workflows as blocks
+from batchscout.delivery.mrkdwn import escape
+from batchscout.services import registration
+from batchscout.services.home import publish_home
 from batchscout.storage import queries
 
 

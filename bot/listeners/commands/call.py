@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from batchscout.bot.blocks import Message
-from batchscout.bot.services import Services
+from batchscout.delivery.blocks import Message
+from batchscout.services.context import Services
 
 
 @dataclass(frozen=True)

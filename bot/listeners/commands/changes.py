@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from batchscout.audit.latency import LatencyClass, Mode
 from batchscout.audit.money import format_usd
-from batchscout.bot import messages
-from batchscout.bot.blocks import workflows as blocks
-from batchscout.bot.home import publish_home
 from batchscout.bot.listeners.commands.call import CommandCall
 from batchscout.bot.listeners.commands.inventory import not_found
-from batchscout.bot.mrkdwn import escape
-from batchscout.bot.services import Services
+from batchscout.delivery import messages
+from batchscout.delivery.blocks import workflows as blocks
+from batchscout.delivery.mrkdwn import escape
+from batchscout.services.context import Services
+from batchscout.services.home import publish_home
 from batchscout.storage import queries
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from batchscout.bot.mrkdwn import typed_text
+from batchscout.delivery.mrkdwn import typed_text
 
 _SPACES = re.compile(r"\s+")
 _QUOTES = "\"'`“”‘’«»„‟‚"

@@ -7,14 +7,14 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from batchscout.audit.money import format_usd, parse_amount
-from batchscout.bot import messages
-from batchscout.bot.blocks import Message, section
-from batchscout.bot.blocks import digest as digest_blocks
 from batchscout.bot.listeners.commands.call import CommandCall
-from batchscout.jobs import digests
-from batchscout.jobs.schedule import Schedule, check_timezone, parse_time, parse_weekday
+from batchscout.delivery import messages
+from batchscout.delivery.blocks import Message, section
+from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.jobs.wiring import runtime_for_client
 from batchscout.logs import log_event
+from batchscout.services import digests
+from batchscout.services.schedule import Schedule, check_timezone, parse_time, parse_weekday
 from batchscout.storage import digests as store
 from batchscout.storage.digest_tables import SubscriptionStatus
 from batchscout.storage.types import utcnow

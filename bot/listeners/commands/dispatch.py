@@ -13,8 +13,7 @@ from typing import Any, Literal
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from batchscout.bot import messages
-from batchscout.bot.blocks.help import usage
+from batchscout.bot.context import services_of, team_of
 from batchscout.bot.listeners.commands import (
     changes,
     digests,
@@ -26,8 +25,9 @@ from batchscout.bot.listeners.commands import (
 )
 from batchscout.bot.listeners.commands.call import CommandCall
 from batchscout.bot.listeners.commands.command_line import parse_command_text
-from batchscout.bot.mrkdwn import escape
-from batchscout.bot.services import services_of, team_of
+from batchscout.delivery import messages
+from batchscout.delivery.blocks.help import usage
+from batchscout.delivery.mrkdwn import escape
 
 SLASH_COMMAND = "/batchscout"
 

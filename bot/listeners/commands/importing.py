@@ -3,9 +3,9 @@ bot's DM; see ``bot.importing``)."""
 
 from __future__ import annotations
 
-from batchscout.bot.blocks import importing as blocks
-from batchscout.bot.importing import MAX_FILE_BYTES
 from batchscout.bot.listeners.commands.call import CommandCall
+from batchscout.delivery.blocks import importing as blocks
+from batchscout.services.importing import MAX_FILE_BYTES
 
 
 def how_to_import(call: CommandCall) -> None:

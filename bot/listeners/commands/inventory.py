@@ -6,9 +6,9 @@ import difflib
 
 from sqlmodel import Session
 
-from batchscout.bot.blocks import Message
-from batchscout.bot.blocks import workflows as blocks
 from batchscout.bot.listeners.commands.call import CommandCall
+from batchscout.delivery.blocks import Message
+from batchscout.delivery.blocks import workflows as blocks
 from batchscout.storage import queries
 
 

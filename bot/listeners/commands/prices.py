@@ -10,10 +10,10 @@ from batchscout.audit.pricing import (
     quote,
     search_models,
 )
-from batchscout.bot import messages
-from batchscout.bot.blocks import workflows as blocks
 from batchscout.bot.listeners.commands.call import CommandCall
-from batchscout.bot.mrkdwn import escape
+from batchscout.delivery import messages
+from batchscout.delivery.blocks import workflows as blocks
+from batchscout.delivery.mrkdwn import escape
 
 #: The request shape the per-request line is priced for (as the CLI's defaults).
 INPUT_TOKENS = 1000

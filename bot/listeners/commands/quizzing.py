@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from batchscout.bot import messages
-from batchscout.bot import quiz as slack_quiz
-from batchscout.bot.blocks import quiz as quiz_blocks
 from batchscout.bot.listeners.commands.call import CommandCall
 from batchscout.bot.listeners.commands.digests import in_channel, note
+from batchscout.delivery import messages
+from batchscout.delivery.blocks import quiz as quiz_blocks
+from batchscout.services import quiz as slack_quiz
 from batchscout.storage import quizzes
 from batchscout.storage.types import utcnow
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from batchscout.bot import messages, registration
-from batchscout.bot.blocks import workflows as blocks
 from batchscout.bot.listeners.commands.call import CommandCall
 from batchscout.bot.listeners.commands.inventory import not_found
+from batchscout.delivery import messages
+from batchscout.delivery.blocks import workflows as blocks
+from batchscout.services import registration
 from batchscout.storage import queries
 
 

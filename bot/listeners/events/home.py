@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from batchscout.bot.home import publish_home
-from batchscout.bot.services import services_of, team_of
+from batchscout.bot.context import services_of, team_of
+from batchscout.services.home import publish_home
 
 
 def publish_on_open(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

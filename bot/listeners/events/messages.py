@@ -14,8 +14,9 @@ from typing import Any, Protocol
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from batchscout.bot import importing, quiz, registration
-from batchscout.bot.services import Services, services_of, team_of
+from batchscout.bot.context import services_of, team_of
+from batchscout.services import importing, quiz, registration
+from batchscout.services.context import Services
 
 #: Message subtypes a person produces by writing; edits, joins and bot posts are not answers.
 _WRITTEN = frozenset({None, "thread_broadcast", "file_share"})

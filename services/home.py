@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from batchscout.bot.blocks.home import home_view
-from batchscout.bot.services import Services
+from batchscout.delivery.blocks.home import home_view
+from batchscout.services.context import Services
 from batchscout.storage import queries
 
 

@@ -21,13 +21,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from batchscout.audit.inventory import InventoryError, parse_inventory
-from batchscout.bot import messages
-from batchscout.bot.blocks import Message
-from batchscout.bot.blocks import importing as blocks
-from batchscout.bot.home import publish_home
-from batchscout.bot.mrkdwn import typed_text
-from batchscout.bot.services import Services
+from batchscout.delivery import messages
+from batchscout.delivery.blocks import Message
+from batchscout.delivery.blocks import importing as blocks
+from batchscout.delivery.mrkdwn import typed_text
 from batchscout.logs import log_event
+from batchscout.services.context import Services
+from batchscout.services.home import publish_home
 from batchscout.storage import queries
 
 logger = logging.getLogger(__name__)

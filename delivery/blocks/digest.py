@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from batchscout.audit.digest import DigestFacts, Line, change_sentence, percent
 from batchscout.audit.money import format_usd
-from batchscout.bot.blocks import Block, Message, context, divider, header, section
-from batchscout.bot.mrkdwn import escape
+from batchscout.delivery.blocks import Block, Message, context, divider, header, section
+from batchscout.delivery.mrkdwn import escape
 
 #: Per thread message: a header plus lines, comfortably under 50 blocks and 3,000 characters.
 LINES_PER_SECTION = 10

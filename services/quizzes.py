@@ -15,20 +15,20 @@ from batchscout.audit.quiz import (
     grade_free_text_keywords,
     parse_llm_grade,
 )
-from batchscout.bot import quiz as slack_quiz
-from batchscout.bot.blocks import quiz as quiz_blocks
-from batchscout.jobs import batches
-from batchscout.jobs.batches import Purpose, number_of, numbered_id
-from batchscout.jobs.llm_batch import BatchProvider, BatchRequest, BatchResult
-from batchscout.jobs.runtime import Runtime
+from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.logs import log_event
+from batchscout.services import batches
+from batchscout.services import quiz as slack_quiz
+from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult
+from batchscout.services.batches import Purpose, number_of, numbered_id
+from batchscout.services.runtime import Runtime
 from batchscout.storage import quizzes
 from batchscout.storage.db import session_scope
 from batchscout.storage.digest_tables import DigestRun
 from batchscout.storage.quiz_tables import AnswerStatus, QuizAnswer, QuizQuestion
 from batchscout.storage.types import utcnow
 
-logger = logging.getLogger("batchscout.jobs.quizzes")
+logger = logging.getLogger("batchscout.services.quizzes")
 
 GRADE_MAX_TOKENS = 200
 DEFAULT_OPEN_FOR = timedelta(hours=24)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from batchscout.audit.registration import Option, Prompt, PromptKind, Step, summary_lines
-from batchscout.bot.blocks import (
+from batchscout.delivery.blocks import (
     MAX_ACTIONS_ELEMENTS,
     Block,
     Message,
@@ -22,7 +22,7 @@ from batchscout.bot.blocks import (
     header,
     section,
 )
-from batchscout.bot.mrkdwn import escape
+from batchscout.delivery.mrkdwn import escape
 
 ANSWER_ACTION = "reg_answer"
 MODEL_ACTION = "reg_model"

@@ -7,8 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from batchscout.audit.savings import Portfolio
-from batchscout.bot.blocks import Block, actions, button, context, divider, header, section
-from batchscout.bot.blocks.workflows import Row, opportunity_lines, portfolio_fields, workflow_line
+from batchscout.delivery.blocks import Block, actions, button, context, divider, header, section
+from batchscout.delivery.blocks.workflows import (
+    Row,
+    opportunity_lines,
+    portfolio_fields,
+    workflow_line,
+)
 
 HOME_OPPORTUNITIES = 5
 HOME_OWN_WORKFLOWS = 25  # the tab stays well under its 100 blocks

@@ -37,17 +37,17 @@ from batchscout.audit.digest import (
     prose_matches_facts,
     template_prose,
 )
-from batchscout.bot.blocks import Message
-from batchscout.bot.blocks import digest as digest_blocks
-from batchscout.bot.blocks import quiz as quiz_blocks
-from batchscout.jobs import batches
-from batchscout.jobs.batches import Purpose, number_of, numbered_id
-from batchscout.jobs.chart import digest_chart
-from batchscout.jobs.llm_batch import BatchProvider, BatchRequest, BatchResult, batch_cost
-from batchscout.jobs.quizzes import ask_in_digest
-from batchscout.jobs.runtime import Runtime
-from batchscout.jobs.schedule import Schedule
+from batchscout.delivery.blocks import Message
+from batchscout.delivery.blocks import digest as digest_blocks
+from batchscout.delivery.blocks import quiz as quiz_blocks
+from batchscout.delivery.chart import digest_chart
 from batchscout.logs import log_event
+from batchscout.services import batches
+from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult, batch_cost
+from batchscout.services.batches import Purpose, number_of, numbered_id
+from batchscout.services.quizzes import ask_in_digest
+from batchscout.services.runtime import Runtime
+from batchscout.services.schedule import Schedule
 from batchscout.storage import digests as store
 from batchscout.storage import quizzes
 from batchscout.storage.db import session_scope
@@ -61,7 +61,7 @@ from batchscout.storage.digest_tables import (
 )
 from batchscout.storage.types import utcnow
 
-logger = logging.getLogger("batchscout.jobs.digests")
+logger = logging.getLogger("batchscout.services.digests")
 
 #: Slack errors meaning the channel will not take posts until someone acts.
 CHANNEL_GONE = frozenset(

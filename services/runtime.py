@@ -15,7 +15,7 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from batchscout.jobs.llm_batch import BatchProvider
+from batchscout.services.batch_api import BatchProvider
 from batchscout.settings import Settings
 
 SlackClients = Callable[[str], WebClient]

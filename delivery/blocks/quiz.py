@@ -13,8 +13,8 @@ from batchscout.audit.quiz import (
     ask_text,
     reveal_text,
 )
-from batchscout.bot.blocks import Message, context, header, section
-from batchscout.bot.mrkdwn import escape
+from batchscout.delivery.blocks import Message, context, header, section
+from batchscout.delivery.mrkdwn import escape
 from batchscout.storage.quizzes import Standing
 
 

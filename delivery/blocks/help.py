@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from batchscout.bot import messages
-from batchscout.bot.blocks import Block, Message, context, section
-from batchscout.bot.mrkdwn import escape
+from batchscout.delivery import messages
+from batchscout.delivery.blocks import Block, Message, context, section
+from batchscout.delivery.mrkdwn import escape
 
 
 def usage(lines: Sequence[tuple[str, str]], *, intro: str) -> Message:

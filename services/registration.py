@@ -2,7 +2,7 @@
 
 ``audit.registration.Conversation`` asks the questions and validates the answers; this module
 gives it a place (a DM, or the thread where it was asked for), stores its state after every
-answer (``storage.conversations``), renders each step (``bot.blocks.registration``) and saves
+answer (``storage.conversations``), renders each step (``delivery.blocks.registration``) and saves
 the workflow when the person presses Save. A conversation is found again by its place and its
 person (typed answers) or by the id its buttons carry, so two people registering at once, or
 one person in two threads, never mix; a restart in the middle loses nothing.
@@ -23,13 +23,13 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from batchscout.audit.registration import Conversation, Prompt, StateError, Step, StepKind
-from batchscout.bot import messages
-from batchscout.bot.blocks import Message, option
-from batchscout.bot.blocks import registration as blocks
-from batchscout.bot.blocks.registration import ButtonValue
-from batchscout.bot.home import publish_home
-from batchscout.bot.mrkdwn import escape, typed_text
-from batchscout.bot.services import Services
+from batchscout.delivery import messages
+from batchscout.delivery.blocks import Message, option
+from batchscout.delivery.blocks import registration as blocks
+from batchscout.delivery.blocks.registration import ButtonValue
+from batchscout.delivery.mrkdwn import escape, typed_text
+from batchscout.services.context import Services
+from batchscout.services.home import publish_home
 from batchscout.storage import queries
 from batchscout.storage.conversations import (
     ConversationConflict,

@@ -1,4 +1,4 @@
-"""What listeners need besides the request: the database and the settings.
+"""What listeners need besides the request: the :class:`~batchscout.services.context.Services`.
 
 A global middleware puts one :class:`Services` into every request's context, so listeners
 declare ``context`` and call :func:`services_of` instead of reaching for globals.
@@ -6,32 +6,13 @@ declare ``context`` and call :func:`services_of` instead of reaching for globals
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from slack_bolt import BoltContext
-from sqlalchemy import Engine
-from sqlmodel import Session
 
-from batchscout.settings import Settings
-from batchscout.storage.db import session_scope
+from batchscout.services.context import Services
 
 CONTEXT_KEY = "batchscout"
-
-
-@dataclass(frozen=True)
-class Services:
-    """The app's database engine and settings."""
-
-    engine: Engine
-    settings: Settings
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A database session that commits on success (see ``storage.db.session_scope``)."""
-        with session_scope(self.engine) as session:
-            yield session
 
 
 def provide(services: Services) -> Callable[..., None]:

@@ -11,9 +11,9 @@ from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
 from batchscout.audit.money import format_usd
 from batchscout.audit.pricing import Provider
 from batchscout.audit.savings import Per, Portfolio
-from batchscout.bot import messages
-from batchscout.bot.blocks import MAX_SECTION_TEXT, Block, Message, clip, context, section
-from batchscout.bot.mrkdwn import escape
+from batchscout.delivery import messages
+from batchscout.delivery.blocks import MAX_SECTION_TEXT, Block, Message, clip, context, section
+from batchscout.delivery.mrkdwn import escape
 
 #: Problems listed in a rejection; the rest are counted. 40 clipped lines fit in a few sections.
 MAX_PROBLEMS_SHOWN = 40

@@ -31,18 +31,18 @@ from batchscout.audit.quiz import (
     parse_answer,
     pick_question,
 )
-from batchscout.bot.blocks import Message, section
-from batchscout.bot.blocks import quiz as quiz_blocks
-from batchscout.bot.mrkdwn import typed_text
-from batchscout.bot.services import Services
+from batchscout.delivery.blocks import Message, section
+from batchscout.delivery.blocks import quiz as quiz_blocks
+from batchscout.delivery.mrkdwn import typed_text
 from batchscout.logs import log_event
+from batchscout.services.context import Services
 from batchscout.storage import quizzes
 from batchscout.storage.db import session_scope
 from batchscout.storage.queries import list_workflows
 from batchscout.storage.quiz_tables import QuestionStatus, QuizAnswer, QuizQuestion
 from batchscout.storage.types import utcnow
 
-logger = logging.getLogger("batchscout.bot.quiz")
+logger = logging.getLogger("batchscout.services.quiz")
 
 REACTION = {True: "white_check_mark", False: "x", None: "hourglass_flowing_sand"}
 ALREADY_ANSWERED = "Only your first answer counts, and you have answered this one already."

@@ -11,8 +11,8 @@ from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass,
 from batchscout.audit.money import format_count, format_unit_price, format_usd
 from batchscout.audit.pricing import CatalogPrice, PriceQuote
 from batchscout.audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
-from batchscout.bot import messages
-from batchscout.bot.blocks import (
+from batchscout.delivery import messages
+from batchscout.delivery.blocks import (
     Block,
     Message,
     actions,
@@ -23,7 +23,7 @@ from batchscout.bot.blocks import (
     header,
     section,
 )
-from batchscout.bot.mrkdwn import escape
+from batchscout.delivery.mrkdwn import escape
 from batchscout.storage.models import Workflow
 
 Row = tuple[Workflow, WorkflowFigures]

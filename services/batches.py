@@ -17,7 +17,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from batchscout.jobs.llm_batch import (
+from batchscout.logs import log_event
+from batchscout.services.batch_api import (
     BatchError,
     BatchProvider,
     BatchRequest,
@@ -26,14 +27,13 @@ from batchscout.jobs.llm_batch import (
     SubmitOutcomeUnknown,
     split_requests,
 )
-from batchscout.jobs.runtime import Runtime
-from batchscout.logs import log_event
+from batchscout.services.runtime import Runtime
 from batchscout.storage import digests as store
 from batchscout.storage.db import session_scope
 from batchscout.storage.digest_tables import BatchJobStatus, LLMBatchJob
 from batchscout.storage.types import utcnow
 
-logger = logging.getLogger("batchscout.jobs.batches")
+logger = logging.getLogger("batchscout.services.batches")
 
 
 @dataclass(frozen=True)
