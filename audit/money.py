@@ -39,11 +39,17 @@ def cents_str(amount: Decimal) -> str:
     return f"{to_cents(amount):.2f}"
 
 
-def format_usd(amount: Decimal) -> str:
-    """Money for people: ``$7,500``, ``$250``, ``$12.34``, ``$0.0045`` (per-request prices).
+#: The one rule for people: from this amount up, whole dollars; below it, always cents.
+WHOLE_DOLLARS_FROM = Decimal(100)
 
-    Whole-dollar amounts drop their cents; amounts of $1,000 and more are shown in whole
-    dollars; amounts under a cent keep enough digits to be meaningful.
+
+def format_usd(amount: Decimal) -> str:
+    """Money for people, by one rule everywhere: ``$7,500``, ``$1,238``, ``$250``, ``$12.50``,
+    ``$1.00``, ``$0.50``, ``$0.0045``.
+
+    Amounts of $100 and more are whole dollars (rounded half up: $1,237.50 is ``$1,238``);
+    amounts under $100 always show cents, so ``$1.00`` and ``$0.50`` line up; amounts under a
+    cent (per-request prices) keep three significant digits; zero is ``$0``.
     """
     sign = "-" if amount < 0 else ""
     value = abs(amount)
@@ -55,16 +61,15 @@ def format_usd(amount: Decimal) -> str:
         if significant:
             shown = "0." + significant.group(1) + significant.group(2)
         return f"{sign}${shown}"
-    if value >= 1000:
-        return f"{sign}${value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
     rounded = to_cents(value)
-    if rounded == rounded.to_integral_value():
-        return f"{sign}${rounded.quantize(Decimal(1)):,}"
+    if rounded >= WHOLE_DOLLARS_FROM:
+        return f"{sign}${value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
     return f"{sign}${rounded:,.2f}"
 
 
 def format_unit_price(amount: Decimal) -> str:
-    """A unit price for people, never rounded away: ``$0.075``, ``$2.50``, ``$0.0105``, ``$15``."""
+    """A unit price for people, never rounded away: ``$0.075``, ``$2.50``, ``$0.0105``,
+    ``$15.00`` (at least cents, like :func:`format_usd` below $100)."""
     value = Decimal(amount).normalize()
     sign, _digits, exponent = value.as_tuple()
     if not isinstance(exponent, int) or exponent >= 0:

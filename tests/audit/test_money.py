@@ -27,6 +27,12 @@ from batchscout.audit.money import (
         ("0", "$0"),
         ("-3.5", "-$3.50"),
         ("999.995", "$1,000"),
+        ("1237.50", "$1,238"),
+        ("788.40", "$788"),
+        ("1", "$1.00"),
+        ("0.5", "$0.50"),
+        ("99.994", "$99.99"),
+        ("99.995", "$100"),
     ],
 )
 def test_format_usd(amount: str, shown: str) -> None:
@@ -71,10 +77,19 @@ def test_format_count() -> None:
         ("0.075", "$0.075"),
         ("0.15", "$0.15"),
         ("2.5", "$2.50"),
-        ("15", "$15"),
+        ("15", "$15.00"),
         ("0.0105", "$0.0105"),
         ("1250", "$1,250"),
     ],
 )
 def test_format_unit_price_keeps_every_digit(amount: str, shown: str) -> None:
     assert format_unit_price(Decimal(amount)) == shown
+
+
+def test_one_precision_for_every_amount_of_a_size() -> None:
+    """Whole dollars from $100 up, cents below: a column never mixes `$1` with `$0.50`, nor
+    `$56,563` with `$428.57`."""
+    small = [format_usd(Decimal(v)) for v in ("1", "0.5", "12", "99.99")]
+    large = [format_usd(Decimal(v)) for v in ("100", "428.57", "2475", "56563.2")]
+    assert all(s.split(".")[1].isdigit() and len(s.split(".")[1]) == 2 for s in small), small
+    assert not any("." in s for s in large), large
