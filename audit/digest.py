@@ -17,6 +17,7 @@ from typing import Any
 from batchscout.audit.latency import LatencyClass, Mode
 from batchscout.audit.money import format_usd
 from batchscout.audit.savings import Bucket, WorkflowFigures, portfolio
+from batchscout.audit.text import plural
 
 DEFAULT_NOISE_FLOOR = Decimal(25)
 TOP_LIMIT = 5
@@ -188,6 +189,33 @@ def percent(share: Decimal) -> str:
     return f"{(share * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
 
 
+def savings_share(facts: DigestFacts) -> Decimal:
+    """What moving scheduled work saves, as a share of all monthly spend (0 to 1)."""
+    return facts.migrate_now / facts.monthly_spend if facts.monthly_spend else Decimal(0)
+
+
+def headline(facts: DigestFacts) -> str:
+    """The digest's one-line headline; each percentage says what it is of."""
+    if facts.migrate_now <= 0:
+        return (
+            f"No scheduled work left on synchronous APIs; "
+            f"{format_usd(facts.monthly_spend)} monthly spend"
+        )
+    return (
+        f"{format_usd(facts.migrate_now)}/month available by moving scheduled work to batch APIs: "
+        f"{percent(savings_share(facts))} of the {format_usd(facts.monthly_spend)} monthly spend"
+    )
+
+
+def eligible_sentence(facts: DigestFacts) -> str:
+    """The batch-eligible share, named as such: ``Scheduled work still on synchronous APIs is
+    69% of monthly spend.``"""
+    return (
+        f"Scheduled work still on synchronous APIs is {percent(facts.eligible_share)} of "
+        f"monthly spend; batch APIs charge about half for it."
+    )
+
+
 def change_sentence(facts: DigestFacts) -> str:
     """One line on what changed since the last digest."""
     delta = facts.migrate_now_change
@@ -205,8 +233,19 @@ def change_sentence(facts: DigestFacts) -> str:
     else:
         parts.append("Savings available are unchanged since the last digest.")
     if facts.new or facts.changed:
-        parts.append(f"{len(facts.new)} new and {len(facts.changed)} changed workflows.")
+        parts.append(workflow_changes(len(facts.new), len(facts.changed)))
     return " ".join(parts)
+
+
+def workflow_changes(new: int, changed: int) -> str:
+    """``1 new workflow and no changed ones.``, ``No new workflows and 2 changed ones.``"""
+    first = plural(new, "new workflow") if new else "No new workflows"
+    second = (
+        "no changed ones"
+        if not changed
+        else f"{changed:,} changed {'one' if changed == 1 else 'ones'}"
+    )
+    return f"{first} and {second}."
 
 
 def template_prose(facts: DigestFacts) -> str:
@@ -216,9 +255,10 @@ def template_prose(facts: DigestFacts) -> str:
     sentences = []
     if facts.migrate_now > 0:
         sentences.append(
-            f"Moving the scheduled workflows still on synchronous APIs to a batch API would save "
-            f"{format_usd(facts.migrate_now)} a month, on {percent(facts.eligible_share)} of "
-            f"{format_usd(facts.monthly_spend)} monthly spend."
+            f"The scheduled workflows still on synchronous APIs are "
+            f"{percent(facts.eligible_share)} of the {format_usd(facts.monthly_spend)} monthly "
+            f"spend; moving them to a batch API would save {format_usd(facts.migrate_now)} a "
+            f"month, {percent(savings_share(facts))} of all spend."
         )
     else:
         sentences.append(
@@ -249,7 +289,9 @@ def llm_prompt(facts: DigestFacts) -> tuple[str, str]:
     lines = [
         f"Monthly AI spend: {format_usd(facts.monthly_spend)}",
         f"Savings available now by moving scheduled workflows to batch: {format_usd(facts.migrate_now)} a month",
-        f"Share of spend eligible now: {percent(facts.eligible_share)}",
+        "Share of monthly spend that is scheduled work still on synchronous APIs (eligible "
+        f"now): {percent(facts.eligible_share)}",
+        f"Savings available now as a share of all monthly spend: {percent(savings_share(facts))}",
         f"Spend after migrating: {format_usd(facts.spend_after)} a month",
         f"Near-real-time workflows worth challenging could save up to: {format_usd(facts.to_challenge)} a month",
         f"Savings already realised on batch: {format_usd(facts.realised)} a month",
@@ -304,8 +346,9 @@ def _allowed(facts: DigestFacts) -> tuple[set[Decimal], set[Decimal]]:
         amounts.add((value / 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP) * 1000)
     amounts.update(Decimal(n) for n in (facts.workflow_count, len(facts.top), len(facts.challenge)))
     percents = {
-        (facts.eligible_share * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP),
-        (facts.eligible_share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+        (share * 100).quantize(places, rounding=ROUND_HALF_UP)
+        for share in (facts.eligible_share, savings_share(facts))
+        for places in (Decimal(1), Decimal("0.1"))
     }
     return amounts, percents
 

@@ -257,14 +257,28 @@ _QUESTION_WORDS: Final = _words(
 )
 _NEGATIONS: Final = _words("not isn't isnt never no nope neither nor wouldn't shouldn't")
 
-#: What a numeric answer looks like, for hints and for "how to reply".
-_UNIT_EXAMPLES: Final[dict[Unit, str]] = {
-    Unit.USD: "a dollar amount, like $7,500",
-    Unit.COUNT: "a count, like 720,000",
-    Unit.PERCENT: "a percentage, like 30%",
-    Unit.HOURS: "a number of hours, like 24",
-    Unit.MINUTES: "a number of minutes, like 15",
+#: What a numeric answer looks like, for hints and for "how to reply": the unit in words and
+#: example figures; the first example the question does not accept is shown, so a hint never
+#: gives the answer away.
+_UNIT_EXAMPLES: Final[dict[Unit, tuple[str, tuple[str, ...]]]] = {
+    Unit.USD: ("a dollar amount", ("$1,234", "$98,765", "$4.56")),
+    Unit.COUNT: ("a count", ("1,234", "98,765", "4,321,000")),
+    Unit.PERCENT: ("a percentage", ("12%", "87%", "3%")),
+    Unit.HOURS: ("a number of hours", ("36", "5", "100")),
+    Unit.MINUTES: ("a number of minutes", ("45", "7", "500")),
 }
+
+
+def _format_hint(answer: NumericAnswer) -> str:
+    """``a number of hours, like 36``, with an example that is never a right answer."""
+    what, examples = _UNIT_EXAMPLES[answer.unit]
+    for example in examples:
+        value = Decimal(example.strip("$%").replace(",", ""))
+        if not answer.accepts(value):
+            return f"{what}, like {example}"
+    return what  # pragma: no cover - the examples are far apart: at most one can fit
+
+
 _CHOICE_HINT: Final = "This one is multiple choice: reply with a letter, A–D."
 _FREE_TEXT_HINT: Final = "This one wants an explanation in a sentence or two, not a {what}."
 
@@ -386,14 +400,117 @@ def _wrong_marker(unit: Unit, marker: str | None) -> bool:
     return marker != unit.value
 
 
+_SMALL_NUMBERS: Final[dict[str, int]] = {
+    word: number
+    for number, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+} | {
+    word: 10 * tens
+    for tens, word in enumerate(
+        ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2
+    )
+}
+_WORD_SCALES: Final[dict[str, int]] = {
+    "thousand": 1_000,
+    "million": 1_000_000,
+    "billion": 1_000_000_000,
+}
+_ANY_NUMBER_WORD: Final = "|".join(
+    sorted([*_SMALL_NUMBERS, "hundred", *_WORD_SCALES], key=len)[::-1]
+)
+_NUMBER_WORDS_RUN = re.compile(
+    rf"\b(?:an?\s+(?=(?:hundred|thousand|million|billion)\b))?(?:{_ANY_NUMBER_WORD})"
+    rf"(?:(?:\s+and\s+|\s+|-)(?:{_ANY_NUMBER_WORD}))*\b"
+)
+
+
+def _number_from_words(words: Sequence[str]) -> int:
+    total = current = 0
+    for word in words:
+        if word in _SMALL_NUMBERS:
+            current += _SMALL_NUMBERS[word]
+        elif word == "hundred":
+            current = (current or 1) * 100
+        else:
+            total += (current or 1) * _WORD_SCALES[word]
+            current = 0
+    return total + current
+
+
+def _run_to_digits(match: re.Match[str]) -> str:
+    """One run of number words; an ``and`` that does not follow a scale word separates two
+    numbers (``three and four``), one after ``hundred`` joins (``a hundred and twenty``)."""
+    groups: list[list[str]] = [[]]
+    for word in re.split(r"[\s-]+", match.group(0)):
+        if word in ("a", "an"):
+            continue
+        if word == "and":
+            if groups[-1] and groups[-1][-1] not in ("hundred", *_WORD_SCALES):
+                groups.append([])
+            continue
+        groups[-1].append(word)
+    text = match.group(0)
+    if groups[0][0] not in _SMALL_NUMBERS and not text.startswith(("a ", "an ")):
+        return text  # "7.5 thousand": the scale of a number in digits, read later
+    return " and ".join(str(_number_from_words(g)) for g in groups if g)
+
+
+def words_to_digits(text: str) -> str:
+    """Numbers written in words become digits: ``fifteen percent`` → ``15 percent``,
+    ``twenty-four hours`` → ``24 hours``, ``seven thousand five hundred`` → ``7500``,
+    ``a hundred and twenty`` → ``120``. Other words are left as they are; ``text`` is
+    lower-case (as :func:`_clean` leaves it)."""
+    digits = _NUMBER_WORDS_RUN.sub(_run_to_digits, text)
+    return re.sub(r"\b(\d+) point (\d+)\b", r"\1.\2", digits)  # "seven point five"
+
+
+#: Words that say a reply meant to give a figure (a unit, a scale, "about").
+_ANSWER_WORDS: Final = (frozenset(_MARKERS) | frozenset(_SCALES) | {"$", "%"}) - {"b", "s", "m"}
+
+
+def _looks_like_an_answer(tokens: Sequence[str]) -> bool:
+    """A short reply with a unit or a digit that could not be read as a number
+    (``lots of percent``, ``1,50%``): it gets the format hint rather than silence."""
+    content = [t for t in tokens if t not in _NUMBER_FILLER]
+    if not content or len(content) > 4:
+        return False
+    if any(t in _COMMENT_WORDS for t in tokens):
+        return False
+    return any(t in _ANSWER_WORDS or t[0].isdigit() for t in content)
+
+
 def _parse_numeric(question: Question, cleaned: str, words: Sequence[str]) -> Reply:
     answer = question.numeric
     assert answer is not None
+    in_words = not any(c.isdigit() for c in cleaned)
+    cleaned = words_to_digits(cleaned)
     tokens = _TOKEN.findall(cleaned)
     readings = _readings(tokens, answer.unit)
     if not readings:
-        if _letter_form(words):
-            return WrongKind(f"This one wants {_UNIT_EXAMPLES[answer.unit]}.")
+        if _letter_form(words) or _looks_like_an_answer(tokens):
+            return WrongKind(f"This one wants {_format_hint(answer)}.")
         return NotAnAnswer("no number in the reply")
     equals = [i for i, t in enumerate(tokens) if t == "="]
     after_equals = [r for r in readings if equals and r.index > equals[-1]]
@@ -416,8 +533,10 @@ def _parse_numeric(question: Question, cleaned: str, words: Sequence[str]) -> Re
             return NotAnAnswer("a comment that mentions a number")
         if len(extra) > 6:
             return NotAnAnswer("a sentence that mentions a number")
+    if in_words and ("?" in tokens or len(extra) > 2):
+        return NotAnAnswer("a comment with a number word")  # "one for later?"
     if _wrong_marker(answer.unit, reading.marker):
-        return WrongKind(f"This one wants {_UNIT_EXAMPLES[answer.unit]}.")
+        return WrongKind(f"This one wants {_format_hint(answer)}.")
     value = reading.value
     if answer.unit in _TIME_UNITS and reading.marker is not None:
         minutes = value * _IN_MINUTES[reading.marker]
@@ -567,10 +686,9 @@ def grade(question: Question, answer: ParsedAnswer) -> Grade:
         correct = answer.choice == question.correct
         right = _choice_label(question, question.correct)
         feedback = (
-            f"Correct: {right}."
+            f"The answer is {right}."
             if correct
-            else f"Not quite: you said {_choice_label(question, answer.choice)}; "
-            f"the answer is {right}."
+            else f"You said {_choice_label(question, answer.choice)}; the answer is {right}."
         )
     else:
         numeric = question.numeric
@@ -578,11 +696,11 @@ def grade(question: Question, answer: ParsedAnswer) -> Grade:
         correct = numeric.accepts(answer.value)
         given = format_value(answer.value, numeric.unit)
         right = format_value(numeric.value, numeric.unit)
-        feedback = (
-            f"Correct: {right} (you said {given})."
-            if correct
-            else f"Not quite: you said {given}; the answer is {right}{_tolerance_text(numeric)}."
-        )
+        if correct:
+            close = "" if given == right else f"; you said {given}, close enough"
+            feedback = f"The answer is {right}{close}."
+        else:
+            feedback = f"You said {given}; the answer is {right}{_tolerance_text(numeric)}."
     return Grade(correct, question.points if correct else 0, feedback, GradeMethod.EXACT)
 
 
@@ -693,7 +811,7 @@ def _how_to_answer(question: Question) -> str:
         return "Reply in the thread with a letter, A–D."
     if question.kind is QuestionKind.NUMERIC:
         assert question.numeric is not None
-        return f"Reply in the thread with {_UNIT_EXAMPLES[question.numeric.unit]}."
+        return f"Reply in the thread with {_format_hint(question.numeric)}."
     return "Reply in the thread with a sentence or two."
 
 

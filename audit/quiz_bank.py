@@ -790,8 +790,8 @@ def _total_cut(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
     )
     explanation = (
         f"The eligible {share}% of spend is cut by half, so the total falls by {share}% × 50% = "
-        f"{format_value(cut, Unit.PERCENT)}. With the typical 30–60% eligible share that is a "
-        "cut of roughly 20–30% of total spend (the eligible line items themselves fall 40–50%)."
+        f"{format_value(cut, Unit.PERCENT)}. Across the typical eligible share the same sum "
+        "gives 30–60% × 50% = 15–30% of total spend."
     )
     params: dict[str, JSONValue] = {
         "calls": str(calls),

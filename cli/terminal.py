@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from batchscout.audit.advice import advice_for
-from batchscout.audit.digest import DigestFacts, change_sentence, percent
+from batchscout.audit.digest import DigestFacts, change_sentence, headline
 from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass
 from batchscout.audit.money import format_count, format_unit_price, format_usd
 from batchscout.audit.pricing import CatalogPrice, PriceQuote
@@ -175,8 +175,7 @@ def print_problems(console: Console, heading: str, problems: list[str]) -> None:
 def digest_text(facts: DigestFacts, prose: str) -> str:
     """The weekly digest as plain text for a terminal."""
     lines = [
-        f"{format_usd(facts.migrate_now)}/month available by moving scheduled work to batch APIs "
-        f"({percent(facts.eligible_share)} of {format_usd(facts.monthly_spend)} monthly spend).",
+        f"{headline(facts)}.",
         "",
         prose,
     ]

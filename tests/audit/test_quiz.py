@@ -377,13 +377,12 @@ def test_grading_a_choice() -> None:
     assert right == Grade(
         True,
         POINTS[QuestionKind.CHOICE],
-        "Correct: B) Near-real-time, and batch disguised as stream.",
+        "The answer is B) Near-real-time, and batch disguised as stream.",
         GradeMethod.EXACT,
     )
     assert not wrong.correct and wrong.points == 0
     assert wrong.feedback == (
-        "Not quite: you said D) Scheduled; the answer is B) Near-real-time, and batch "
-        "disguised as stream."
+        "You said D) Scheduled; the answer is B) Near-real-time, and batch disguised as stream."
     )
 
 
@@ -464,13 +463,14 @@ def test_tolerance_edges(question_id: str, text: str, correct: bool) -> None:
 
 
 def test_numeric_feedback_shows_both_figures_and_the_tolerance() -> None:
-    assert graded(SPEND_AFTER, "72.2k").feedback == "Correct: $72,000 (you said $72,200)."
+    assert (
+        graded(SPEND_AFTER, "72.2k").feedback
+        == "The answer is $72,000; you said $72,200, close enough."
+    )
     assert graded(SPEND_AFTER, "60000").feedback == (
-        "Not quite: you said $60,000; the answer is $72,000 (answers within 1% count)."
+        "You said $60,000; the answer is $72,000 (answers within 1% count)."
     )
-    assert graded(NIGHTLY_SAVINGS, "$5,000").feedback == (
-        "Not quite: you said $5,000; the answer is $7,500."
-    )
+    assert graded(NIGHTLY_SAVINGS, "$5,000").feedback == ("You said $5,000; the answer is $7,500.")
 
 
 @pytest.mark.parametrize(
@@ -752,7 +752,7 @@ def test_revealing_numeric_and_free_text_questions() -> None:
         "temperature and a difference means a different model or prompt drift.\n"
     )
     assert ask_text(bank_question(NIGHTLY_SAVINGS)).endswith(
-        "Reply in the thread with a dollar amount, like $7,500."
+        "Reply in the thread with a dollar amount, like $1,234."
     )
 
 
@@ -1061,3 +1061,50 @@ def test_grading_an_answer_of_another_kind_is_a_programming_error() -> None:
 
     with pytest.raises(ValueError, match="cannot grade"):
         grade(bank_question(NIGHTLY_SAVINGS), choice)
+
+
+@pytest.mark.parametrize(
+    ("question_id", "text", "value"),
+    [
+        (DISCOUNT_PERCENT, "fifteen percent", "15"),
+        (DISCOUNT_PERCENT, "I'd say fifty %", "50"),
+        (CAP_HOURS, "twenty-four hours", "24"),
+        (NEVER_MINUTES, "fifteen", "15"),
+        (NIGHTLY_SAVINGS, "seven thousand five hundred dollars", "7500"),
+        (DISCOUNT_PERCENT, "forty-five point five percent", "45.5"),
+        (SPEND_AFTER, "about seventy-two thousand", "72000"),
+    ],
+)
+def test_numbers_in_words_are_read(question_id: str, text: str, value: str) -> None:
+    parsed = parse_answer(bank_question(question_id), text)
+    assert isinstance(parsed, ParsedAnswer), parsed
+    assert parsed.value == Decimal(value)
+
+
+@pytest.mark.parametrize(
+    ("question_id", "text"),
+    [
+        (DISCOUNT_PERCENT, "lots of percent"),
+        (DISCOUNT_PERCENT, "1,50%"),
+        (CAP_HOURS, "a few hours"),
+        (NIGHTLY_SAVINGS, "many dollars"),
+    ],
+)
+def test_a_reply_that_looks_like_an_answer_but_cannot_be_read_gets_the_format_hint(
+    question_id: str, text: str
+) -> None:
+    reply = parse_answer(bank_question(question_id), text)
+    assert isinstance(reply, WrongKind), reply
+    assert reply.hint.startswith("This one wants a ")
+
+
+@pytest.mark.parametrize("text", ["someone said it was often slow", "nice one", "one for later?"])
+def test_number_words_inside_comments_stay_comments(text: str) -> None:
+    assert isinstance(parse_answer(bank_question(DISCOUNT_PERCENT), text), NotAnAnswer)
+
+
+def test_a_right_answer_is_not_told_correct_twice() -> None:
+    """The reveal says "Correct"; the feedback under it states the answer, once."""
+    feedback = graded(CAP_HOURS, "24").feedback
+    assert "correct" not in feedback.casefold()
+    assert feedback == "The answer is 24 hours."
