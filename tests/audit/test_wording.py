@@ -43,7 +43,7 @@ FACTS = build_facts(
 
 
 def test_the_headline_says_what_its_percentage_is_of() -> None:
-    """"$56,563/month available … (69% of $164,790 monthly spend)" read as if the savings were
+    """ "$56,563/month available … (69% of $164,790 monthly spend)" read as if the savings were
     69% of spend; the headline's percentage is now the savings' share of spend."""
     text = headline(FACTS)
     assert text == (
