@@ -36,7 +36,9 @@ BOT_SCOPES: tuple[str, ...] = (
 
 __all__ = ["BOT_SCOPES", "SLASH_COMMAND", "build_app", "make_web_client", "uses_oauth"]
 
-logger = logging.getLogger(__name__)
+#: Bolt writes its own lines (and our listeners' uncaught errors) through this stdlib logger;
+#: configure_logging renders them as JSON like ours.
+_bolt_logger = logging.getLogger(__name__)
 
 
 def build_app(
@@ -71,7 +73,7 @@ def build_app(
             process_before_response=process_before_response,
             raise_error_for_unhandled_request=True,
             user_facing_authorize_error_message=messages.NOT_INSTALLED,
-            logger=logger,
+            logger=_bolt_logger,
         )
     else:
         if client is None:
@@ -83,7 +85,7 @@ def build_app(
             signing_secret=signing_secret,
             process_before_response=process_before_response,
             raise_error_for_unhandled_request=True,
-            logger=logger,
+            logger=_bolt_logger,
         )
     app.use(provide(Services(engine=engine, settings=settings)))
     app.use(safety.skip_retried_events)

@@ -3,8 +3,6 @@ reach the user as a friendly sentence (and the log as one structured line), neve
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -15,9 +13,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from batchscout.bot.context import services_of
 from batchscout.delivery import messages
+from batchscout.logs import get_logger
 from batchscout.storage.conversations import record_event
 
-logger = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def skip_retried_events(
@@ -35,15 +34,7 @@ def skip_retried_events(
         with services_of(context).session() as session:
             first = record_event(session=session, team_id=context.team_id or "", event_id=event_id)
         if not first:
-            logger.info(
-                json.dumps(
-                    {
-                        "event": "duplicate_event_skipped",
-                        "event_id": event_id,
-                        "team_id": context.team_id,
-                    }
-                )
-            )
+            log.info("duplicate_event_skipped", event_id=event_id, team_id=context.team_id)
             return BoltResponse(status=200, body="")
     next()
     return None
@@ -76,16 +67,14 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -
     logged as one JSON line and told to the user in one friendly ephemeral sentence.
     """
     if isinstance(error, BoltUnhandledRequestError):
-        logger.debug(
-            "acknowledged a request no listener handles: %s", _request_summary(body, context)
-        )
+        log.debug("unhandled_request_acknowledged", **_request_summary(body, context))
         return BoltResponse(status=200, body="")
-    line = {
-        "event": "listener_failed",
-        "error": type(error).__name__,
+    log.error(
+        "listener_failed",
+        error=type(error).__name__,
+        exc_info=error,
         **_request_summary(body, context),
-    }
-    logger.error(json.dumps(line), exc_info=error)
+    )
     _tell_user(body, context)
     return BoltResponse(status=200, body="")
 
@@ -110,6 +99,4 @@ def _tell_user(body: dict[str, Any], context: BoltContext) -> None:
             channel=channel, user=user, text=messages.SOMETHING_WENT_WRONG, thread_ts=thread_ts
         )
     except (SlackApiError, SlackClientError, OSError) as failure:
-        logger.warning(
-            json.dumps({"event": "error_notice_failed", "error": type(failure).__name__})
-        )
+        log.warning("error_notice_failed", error=type(failure).__name__)

@@ -4,7 +4,6 @@ threaded WSGI server from the standard library, or Socket Mode over a WebSocket.
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections.abc import Iterable
 from socketserver import ThreadingMixIn
@@ -18,10 +17,12 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from batchscout.logs import get_logger
+
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-logger = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -33,9 +34,7 @@ def database_reachable(engine: Engine) -> bool:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
-        logger.warning(
-            json.dumps({"event": "healthz_database_unreachable", "error": type(error).__name__})
-        )
+        log.warning("healthz_database_unreachable", error=type(error).__name__)
         return False
     return True
 
@@ -76,7 +75,7 @@ class _QuietHandler(WSGIRequestHandler):
     """Access lines go to logging (at debug), not to standard error."""
 
     def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("%s %s", self.address_string(), format % args)
+        log.debug("http_request", client=self.address_string(), line=format % args)
 
 
 class HttpServer:

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import re
 from collections.abc import Generator, Iterator, Mapping, Sequence
@@ -65,6 +64,7 @@ from anthropic.types.messages import MessageBatch, MessageBatchIndividualRespons
 from anthropic.types.messages.batch_create_params import Request as AnthropicRequest
 from openai.types import Batch as OpenAIBatch
 
+from batchscout.logs import get_logger
 from batchscout.services.batch_api import (
     WIRE_PREFIX_LENGTH,
     BatchInfo,
@@ -91,7 +91,7 @@ __all__ = [
     "provider_from_settings",
 ]
 
-log = logging.getLogger("batchscout.jobs.llm_batch")
+log = get_logger(__name__)
 
 #: Cheap models that write a good digest paragraph; both are in the `genai-prices` catalog.
 DEFAULT_MODELS: Final[Mapping[str, str]] = {
@@ -121,12 +121,6 @@ ANTHROPIC_LIMITS: Final = BatchLimits(max_requests=100_000, max_bytes=256 * 1_00
 
 
 # -- shared helpers -----------------------------------------------------------------------
-
-
-def _log(level: int, event: str, **fields: object) -> None:
-    # The record shape of batchscout.logs.log_event (message = event, fields in
-    # ``event_fields``), which its JsonFormatter writes as one JSON object a line.
-    log.log(level, event, extra={"event_fields": fields})
 
 
 def _check_key(idempotency_key: str) -> None:
@@ -178,8 +172,7 @@ def _provider_call(sdk: _Sdk, action: str, batch_id: str | None = None) -> Itera
     try:
         yield
     except sdk.module.APIError as exc:
-        _log(
-            logging.WARNING,
+        log.warning(
             "batch call failed",
             provider=sdk.name,
             action=action,
@@ -193,8 +186,7 @@ def _submit_error(sdk: _Sdk, exc: Exception, idempotency_key: str) -> BatchSubmi
     """Log a failed create and say whether it may have created the batch anyway (then the
     caller reconciles by ``idempotency_key`` before submitting again)."""
     error = _create_outcome(sdk, exc)
-    _log(
-        logging.WARNING,
+    log.warning(
         "batch create failed",
         provider=sdk.name,
         key=idempotency_key,
@@ -271,8 +263,7 @@ class OpenAIBatchProvider:
                 file=(filename, payload, "application/jsonl"), purpose="batch"
             )
         except openai.APIError as exc:
-            _log(
-                logging.WARNING,
+            log.warning(
                 "batch upload failed",
                 provider=self.name,
                 key=idempotency_key,
@@ -288,8 +279,7 @@ class OpenAIBatchProvider:
             )
         except openai.APIError as exc:
             raise _submit_error(_OPENAI_SDK, exc, idempotency_key) from exc
-        _log(
-            logging.INFO,
+        log.info(
             "batch submitted",
             provider=self.name,
             model=self.model,
@@ -310,8 +300,7 @@ class OpenAIBatchProvider:
         batch = self._retrieve(batch_id)
         status = _OPENAI_STATUS.get(batch.status)
         if status is None:  # a status newer than this code: keep polling until the deadline
-            _log(
-                logging.WARNING,
+            log.warning(
                 "batch status unknown",
                 provider=self.name,
                 batch_id=batch_id,
@@ -329,8 +318,7 @@ class OpenAIBatchProvider:
             ]
             error = "; ".join(reasons) or "the batch failed"
         info = BatchInfo(batch.id, status, ready, batch.status, error)
-        _log(
-            logging.DEBUG,
+        log.debug(
             "batch polled",
             provider=self.name,
             batch_id=batch_id,
@@ -355,8 +343,7 @@ class OpenAIBatchProvider:
                 if line.strip():
                     result = _openai_result(line)
                     if result is None:
-                        _log(
-                            logging.WARNING,
+                        log.warning(
                             "result line unreadable",
                             provider=self.name,
                             batch_id=batch_id,
@@ -365,8 +352,7 @@ class OpenAIBatchProvider:
                         )
                     else:
                         found.append(result)
-        _log(
-            logging.INFO,
+        log.info(
             "batch results read",
             provider=self.name,
             batch_id=batch_id,
@@ -384,8 +370,7 @@ class OpenAIBatchProvider:
                 if batch.created_at < cutoff:
                     break
                 if (batch.metadata or {}).get(KEY_METADATA_FIELD) == idempotency_key:
-                    _log(
-                        logging.INFO,
+                    log.info(
                         "batch reconciled",
                         provider=self.name,
                         batch_id=batch.id,
@@ -500,8 +485,7 @@ class AnthropicBatchProvider:
             )
         except anthropic.APIError as exc:
             raise _submit_error(_ANTHROPIC_SDK, exc, idempotency_key) from exc
-        _log(
-            logging.INFO,
+        log.info(
             "batch submitted",
             provider=self.name,
             model=self.model,
@@ -520,8 +504,7 @@ class AnthropicBatchProvider:
         error = None
         if status is BatchStatus.FAILED:
             error = f"all {batch.request_counts.errored} requests errored"
-        _log(
-            logging.DEBUG,
+        log.debug(
             "batch polled",
             provider=self.name,
             batch_id=batch_id,
@@ -546,8 +529,7 @@ class AnthropicBatchProvider:
     def results(self, batch_id: str) -> list[BatchResult]:
         """Every request's outcome: succeeded (text), errored, canceled or expired."""
         found = [_anthropic_result(line) for line in self._stream(batch_id)]
-        _log(
-            logging.INFO,
+        log.info(
             "batch results read",
             provider=self.name,
             batch_id=batch_id,
@@ -583,8 +565,7 @@ class AnthropicBatchProvider:
                         unreadable += 1
                     continue
                 if self._token_of(batch.id) == token:
-                    _log(
-                        logging.INFO,
+                    log.info(
                         "batch reconciled",
                         provider=self.name,
                         batch_id=batch.id,
@@ -592,8 +573,7 @@ class AnthropicBatchProvider:
                     )
                     return batch.id
         if unreadable:
-            _log(
-                logging.WARNING,
+            log.warning(
                 "batch not reconciled",
                 provider=self.name,
                 key=idempotency_key,
@@ -653,8 +633,7 @@ def provider_from_settings(
     prefix = wanted.upper()
     api_key = env.get(f"{prefix}_API_KEY")
     if not api_key:
-        _log(
-            logging.INFO,
+        log.info(
             "llm provider disabled",
             provider=wanted,
             reason=f"{prefix}_API_KEY is not set",

@@ -9,7 +9,6 @@ Every job has a stable id and is added with ``replace_existing=True``, ``coalesc
 
 from __future__ import annotations
 
-import logging
 import threading
 from datetime import timedelta
 
@@ -18,14 +17,14 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from batchscout.jobs import tasks
-from batchscout.logs import log_event
+from batchscout.logs import get_logger
 from batchscout.services.digests import schedule_of
 from batchscout.services.runtime import Runtime, install
 from batchscout.storage import digests as store
 from batchscout.storage.db import session_scope
 from batchscout.storage.types import utcnow
 
-logger = logging.getLogger("batchscout.jobs.scheduler")
+log = get_logger(__name__)
 
 LEASE_NAME = "scheduler"
 PREPARE_EVERY = timedelta(minutes=5)
@@ -52,17 +51,13 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
 
 def _on_event(event: JobExecutionEvent) -> None:
     if event.code == EVENT_JOB_MISSED:
-        log_event(
-            logger,
-            logging.WARNING,
+        log.warning(
             "job missed beyond grace",
             job_id=event.job_id,
             scheduled=str(event.scheduled_run_time),
         )
     else:
-        log_event(
-            logger, logging.ERROR, "job failed", job_id=event.job_id, error=repr(event.exception)
-        )
+        log.error("job failed", job_id=event.job_id, error=repr(event.exception))
 
 
 def sync_jobs(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
@@ -120,22 +115,20 @@ class Worker:
                 ttl=self.lease_ttl,
             )
         if leading and not self.leader:
-            log_event(logger, logging.INFO, "scheduler lease taken", worker=self.runtime.worker_id)
+            log.info("scheduler lease taken", worker=self.runtime.worker_id)
             self.scheduler = build_scheduler(self.runtime)
             self.scheduler.start(paused=True)
             add_periodic_jobs(self.scheduler, self.runtime)
             sync_jobs(self.scheduler, self.runtime)
             self.scheduler.resume()
         elif not leading and self.leader:
-            log_event(
-                logger,
-                logging.WARNING,
+            log.warning(
                 "scheduler lease lost; standing by",
                 worker=self.runtime.worker_id,
             )
             self._stop_scheduler()
         elif not leading:
-            log_event(logger, logging.DEBUG, "standby: another worker holds the scheduler lease")
+            log.debug("standby: another worker holds the scheduler lease")
         elif self.scheduler is not None:
             sync_jobs(self.scheduler, self.runtime)
         self.leader = leading
@@ -150,7 +143,7 @@ class Worker:
                 try:
                     self.tick()
                 except Exception:  # the database may be briefly away: keep trying
-                    logger.exception("worker tick failed")
+                    log.exception("worker tick failed")
                 self.stopping.wait(interval)
         finally:
             self._stop_scheduler()

@@ -9,7 +9,6 @@ its links *before* the provider is called; the create call is never retried blin
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from batchscout.logs import log_event
+from batchscout.logs import get_logger
 from batchscout.services.batch_api import (
     BatchError,
     BatchProvider,
@@ -33,7 +32,7 @@ from batchscout.storage.db import session_scope
 from batchscout.storage.digest_tables import BatchJobStatus, LLMBatchJob
 from batchscout.storage.types import utcnow
 
-logger = logging.getLogger("batchscout.services.batches")
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,24 +80,20 @@ def _create(
         batch_id = provider.submit(chunk, idempotency_key=key)
     except SubmitOutcomeUnknown as error:
         # The batch may exist: poll_batches reconciles it by its key.
-        log_event(
-            logger, logging.WARNING, "batch create outcome unknown", job_id=job_id, error=str(error)
-        )
+        log.warning("batch create outcome unknown", job_id=job_id, error=str(error))
         return
     except BatchError as error:
         with session_scope(runtime.engine) as session:
             job = session.get(LLMBatchJob, job_id)
             assert job is not None
             job.status, job.error, job.ended_at = BatchJobStatus.FAILED, str(error)[:500], utcnow()
-        log_event(logger, logging.WARNING, "batch create refused", job_id=job_id, error=str(error))
+        log.warning("batch create refused", job_id=job_id, error=str(error))
         return
     with session_scope(runtime.engine) as session:
         job = session.get(LLMBatchJob, job_id)
         assert job is not None
         job.batch_id, job.status, job.submitted_at = batch_id, BatchJobStatus.SUBMITTED, utcnow()
-    log_event(
-        logger,
-        logging.INFO,
+    log.info(
         "batch submitted",
         job_id=job_id,
         batch_id=batch_id,
@@ -126,7 +121,7 @@ def poll_batches(runtime: Runtime, purpose: Purpose, *, now: datetime) -> None:
             if batch_id is not None:
                 _poll_one(runtime, provider, purpose, job_id, batch_id, now)
         except BatchError as error:
-            log_event(logger, logging.WARNING, "batch poll failed", job_id=job_id, error=str(error))
+            log.warning("batch poll failed", job_id=job_id, error=str(error))
 
 
 def _reconcile(
@@ -144,12 +139,12 @@ def _reconcile(
         assert job is not None
         if batch_id is not None:
             job.batch_id, job.status, job.submitted_at = batch_id, BatchJobStatus.SUBMITTED, now
-            log_event(logger, logging.INFO, "batch reconciled", job_id=job_id, batch_id=batch_id)
+            log.info("batch reconciled", job_id=job_id, batch_id=batch_id)
         elif now - created_at > runtime.abandon_creating:
             job.status, job.ended_at = BatchJobStatus.ABANDONED, now
             job.error = "created with an unknown outcome and never found by its key"
             purpose.settle(session, job_id, [], provider)
-            log_event(logger, logging.WARNING, "batch abandoned", job_id=job_id)
+            log.warning("batch abandoned", job_id=job_id)
     return batch_id
 
 
@@ -178,8 +173,7 @@ def _poll_one(
         job = session.get(LLMBatchJob, job_id)
         assert job is not None
         job.status, job.ended_at, job.error = _FINAL_STATUS[info.status], now, info.error
-    log_event(
-        logger, logging.INFO, "batch ended", job_id=job_id, batch_id=batch_id, purpose=purpose.name,
+    log.info("batch ended", job_id=job_id, batch_id=batch_id, purpose=purpose.name,
         status=str(info.status), results=len(results), used=used,
     )  # fmt: skip
 

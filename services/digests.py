@@ -17,7 +17,6 @@ The life of a digest run (one per channel and period, see ``storage.digest_table
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.delivery.chart import digest_chart
-from batchscout.logs import log_event
+from batchscout.logs import get_logger
 from batchscout.services import batches
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult, batch_cost
 from batchscout.services.batches import Purpose, number_of, numbered_id
@@ -61,7 +60,7 @@ from batchscout.storage.digest_tables import (
 )
 from batchscout.storage.types import utcnow
 
-logger = logging.getLogger("batchscout.services.digests")
+log = get_logger(__name__)
 
 #: Slack errors meaning the channel will not take posts until someone acts.
 CHANNEL_GONE = frozenset(
@@ -226,9 +225,7 @@ def compose(
     if run.prose and prose_matches_facts(run.prose, facts):
         prose, source = run.prose, "llm"
     elif run.prose:
-        log_event(
-            logger,
-            logging.INFO,
+        log.info(
             "llm prose discarded",
             run_id=run.id,
             reason="states a figure that is not a fact",
@@ -245,9 +242,7 @@ def post_digest(runtime: Runtime, subscription_id: int, *, now: datetime) -> Dig
     with session_scope(runtime.engine) as session:
         subscription = session.get(DigestSubscription, subscription_id)
         if subscription is None or subscription.status != SubscriptionStatus.ACTIVE:
-            log_event(
-                logger,
-                logging.INFO,
+            log.info(
                 "digest not posted",
                 subscription_id=subscription_id,
                 reason="subscription not active",
@@ -263,8 +258,7 @@ def post_digest(runtime: Runtime, subscription_id: int, *, now: datetime) -> Dig
                     RunStatus.SKIPPED,
                     f"missed by {late}; grace is {runtime.misfire_grace}",
                 )
-                log_event(
-                    logger, logging.WARNING, "digest skipped", run_id=run.id, team_id=run.team_id,
+                log.warning("digest skipped", run_id=run.id, team_id=run.team_id,
                     channel_id=run.channel_id, period=run.period, late_seconds=int(late.total_seconds()),
                 )  # fmt: skip
             return run
@@ -277,7 +271,7 @@ def deliver(runtime: Runtime, run_id: int, *, now: datetime) -> DigestRun | None
     """Claim a run and post it; ``None`` when another worker has it (or had it)."""
     with session_scope(runtime.engine) as session:
         if not store.claim_run(session=session, run_id=run_id, worker=runtime.worker_id, now=now):
-            log_event(logger, logging.INFO, "digest already claimed", run_id=run_id)
+            log.info("digest already claimed", run_id=run_id)
             return None
     with session_scope(runtime.engine) as session:
         run = session.get(DigestRun, run_id)
@@ -318,8 +312,7 @@ def deliver(runtime: Runtime, run_id: int, *, now: datetime) -> DigestRun | None
         )
         run.facts = json.dumps(content.facts.to_dict())
         run.prose, run.prose_source, run.error = content.prose, content.source, None
-    log_event(
-        logger, logging.INFO, "digest posted", run_id=run_id, team_id=team_id, channel_id=channel_id,
+    log.info("digest posted", run_id=run_id, team_id=team_id, channel_id=channel_id,
         prose_source=content.source, migrate_now=f"{content.facts.migrate_now:.2f}",
     )  # fmt: skip
     with session_scope(runtime.engine) as session:
@@ -352,9 +345,7 @@ def _post_thread(
             title="Spend by latency class and savings",
         )
     except SlackApiError as error:
-        log_event(
-            logger,
-            logging.WARNING,
+        log.warning(
             "digest thread incomplete",
             run_id=run.id,
             error=str(error.response.get("error")),
@@ -367,8 +358,7 @@ def _post_thread(
             )
         ask_in_digest(runtime, run, ts)
     except SlackApiError as error:
-        log_event(
-            logger, logging.WARNING, "digest knowledge check not posted", run_id=run.id,
+        log.warning("digest knowledge check not posted", run_id=run.id,
             error=str(error.response.get("error")),
         )  # fmt: skip
 
@@ -395,9 +385,7 @@ def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | No
         assert run is not None
         if error not in CHANNEL_GONE:
             store.release_run(session=session, run_id=run_id, error=error)
-            log_event(
-                logger,
-                logging.WARNING,
+            log.warning(
                 "digest post failed; will retry",
                 run_id=run_id,
                 error=error,
@@ -409,9 +397,7 @@ def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | No
                 session=session, subscription_id=run.subscription_id, reason=error
             )
         team_id, channel_id = run.team_id, run.channel_id
-    log_event(
-        logger,
-        logging.WARNING,
+    log.warning(
         "digest channel unavailable; subscription paused",
         run_id=run_id,
         channel_id=channel_id,
@@ -428,9 +414,7 @@ def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | No
                 ),
             )
         except SlackApiError as dm_error:
-            log_event(
-                logger,
-                logging.WARNING,
+            log.warning(
                 "could not tell the subscriber",
                 error=str(dm_error.response.get("error")),
             )
@@ -475,14 +459,12 @@ def _settle_stale_claims(runtime: Runtime, *, now: datetime) -> None:
             assert run is not None
             if ts is not None:
                 run.status, run.message_ts, run.posted_at = RunStatus.POSTED, ts, claimed_at
-                log_event(
-                    logger, logging.INFO, "stale claim settled: digest was posted", run_id=run_id
-                )
+                log.info("stale claim settled: digest was posted", run_id=run_id)
             else:
                 store.release_run(
                     session=session, run_id=run_id, error="claim went stale before posting"
                 )
-                log_event(logger, logging.INFO, "stale claim released", run_id=run_id)
+                log.info("stale claim released", run_id=run_id)
 
 
 def _find_posted(
@@ -496,9 +478,7 @@ def _find_posted(
             limit=200,
         )
     except SlackApiError as error:
-        log_event(
-            logger,
-            logging.WARNING,
+        log.warning(
             "history unavailable",
             run_id=run_id,
             error=str(error.response.get("error")),

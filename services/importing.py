@@ -9,7 +9,6 @@ workflows came in, or lists every problem by line and column.
 
 from __future__ import annotations
 
-import logging
 import time
 import urllib.error
 import urllib.request
@@ -25,12 +24,12 @@ from batchscout.delivery import messages
 from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import importing as blocks
 from batchscout.delivery.mrkdwn import typed_text
-from batchscout.logs import log_event
+from batchscout.logs import get_logger
 from batchscout.services.context import Services
 from batchscout.services.home import publish_home
 from batchscout.storage import queries
 
-logger = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 ACCEPTED_EXTENSIONS = (".csv", ".yaml", ".yml")
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -172,8 +171,7 @@ def _refresh_home(client: WebClient, services: Services, team_id: str, user_id: 
     try:
         publish_home(client=client, services=services, team_id=team_id, user_id=user_id)
     except SlackApiError as error:
-        log_event(
-            logger, logging.WARNING, "home_refresh_failed", team_id=team_id, user_id=user_id,
+        log.warning("home_refresh_failed", team_id=team_id, user_id=user_id,
             error=error.response.get("error"),
         )  # fmt: skip
 
@@ -213,8 +211,7 @@ def _describe(
         try:
             found = client.files_info(file=file_id)["file"]
         except SlackApiError as error:
-            log_event(
-                logger, logging.WARNING, "import_file_info_failed", file_id=file_id,
+            log.warning("import_file_info_failed", file_id=file_id,
                 error=error.response.get("error"), **context,
             )  # fmt: skip
             return None
@@ -247,8 +244,7 @@ def _import_file(
         reply_to.send(blocks.too_large(file.name, error.size, max_bytes=MAX_FILE_BYTES))
         return False
     except DownloadError as error:
-        log_event(
-            logger, logging.WARNING, "import_download_failed", reason=error.reason,
+        log.warning("import_download_failed", reason=error.reason,
             status=error.status, **fields,
         )  # fmt: skip
         reply_to.send(blocks.about_file(messages.IMPORT_DOWNLOAD_FAILED, file.name))
@@ -266,11 +262,10 @@ def _import_file(
             )
             figures, _ = queries.workspace_portfolio(session=session, team_id=team_id)
     except InventoryError as error:
-        log_event(logger, logging.INFO, "import_rejected", problems=len(error.problems), **fields)
+        log.info("import_rejected", problems=len(error.problems), **fields)
         reply_to.send(blocks.rejected(file.name, error.problems))
         return False
-    log_event(
-        logger, logging.INFO, "inventory_imported", created=len(result.created),
+    log.info("inventory_imported", created=len(result.created),
         updated=len(result.updated), **fields,
     )  # fmt: skip
     reply_to.send(

@@ -9,7 +9,6 @@ ignored quietly; answers of the wrong kind get a hint; nobody answers after the 
 
 from __future__ import annotations
 
-import logging
 import random
 import secrets
 from datetime import datetime, timedelta
@@ -34,7 +33,7 @@ from batchscout.audit.quiz import (
 from batchscout.delivery.blocks import Message, section
 from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.delivery.mrkdwn import typed_text
-from batchscout.logs import log_event
+from batchscout.logs import get_logger
 from batchscout.services.context import Services
 from batchscout.storage import quizzes
 from batchscout.storage.db import session_scope
@@ -42,7 +41,7 @@ from batchscout.storage.queries import list_workflows
 from batchscout.storage.quiz_tables import QuestionStatus, QuizAnswer, QuizQuestion
 from batchscout.storage.types import utcnow
 
-logger = logging.getLogger("batchscout.services.quiz")
+log = get_logger(__name__)
 
 REACTION = {True: "white_check_mark", False: "x", None: "hourglass_flowing_sand"}
 ALREADY_ANSWERED = "Only your first answer counts, and you have answered this one already."
@@ -95,9 +94,7 @@ def ask_question(
             instance=instance, closes_at=closes_at, asked_by=asked_by, digest_run_id=digest_run_id,
         )  # fmt: skip
         session.expunge(question)
-    log_event(
-        logger,
-        logging.INFO,
+    log.info(
         "quiz asked",
         team_id=team_id,
         channel_id=channel_id,
@@ -164,8 +161,7 @@ def handle_reply(
         _post(client, channel_id, thread_ts, quiz_blocks.pending_message(user_id))
     else:
         announce(client, engine, answer_id=answer_id)
-    log_event(
-        logger, logging.INFO, "quiz answer", team_id=team_id, channel_id=channel_id,
+    log.info("quiz answer", team_id=team_id, channel_id=channel_id,
         question=instance.id, graded=given is not None, correct=None if given is None else given.correct,
     )  # fmt: skip
     return True
@@ -207,9 +203,7 @@ def _react(client: WebClient, channel_id: str, ts: str, correct: bool | None) ->
         client.reactions_add(channel=channel_id, timestamp=ts, name=REACTION[correct])
     except SlackApiError as error:
         if error.response.get("error") != "already_reacted":
-            log_event(
-                logger, logging.WARNING, "reaction failed", error=str(error.response.get("error"))
-            )
+            log.warning("reaction failed", error=str(error.response.get("error")))
 
 
 def _tell(client: WebClient, channel_id: str, user_id: str, thread_ts: str, text: str) -> None:
@@ -226,9 +220,7 @@ def _post_ephemeral(
             channel=channel_id, user=user_id, thread_ts=thread_ts, **message.as_kwargs()
         )
     except SlackApiError as error:
-        log_event(
-            logger, logging.WARNING, "ephemeral failed", error=str(error.response.get("error"))
-        )
+        log.warning("ephemeral failed", error=str(error.response.get("error")))
 
 
 def _post(client: WebClient, channel_id: str, thread_ts: str, message: Message) -> None:
@@ -237,9 +229,7 @@ def _post(client: WebClient, channel_id: str, thread_ts: str, message: Message) 
             channel=channel_id, thread_ts=thread_ts, unfurl_links=False, **message.as_kwargs()
         )
     except SlackApiError as error:
-        log_event(
-            logger, logging.WARNING, "thread post failed", error=str(error.response.get("error"))
-        )
+        log.warning("thread post failed", error=str(error.response.get("error")))
 
 
 def handle_thread_reply(

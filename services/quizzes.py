@@ -3,7 +3,6 @@ provider batch API, announce grades, and put a question in each weekly digest.""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -16,7 +15,7 @@ from batchscout.audit.quiz import (
     parse_llm_grade,
 )
 from batchscout.delivery.blocks import quiz as quiz_blocks
-from batchscout.logs import log_event
+from batchscout.logs import get_logger
 from batchscout.services import batches
 from batchscout.services import quiz as slack_quiz
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult
@@ -28,7 +27,7 @@ from batchscout.storage.digest_tables import DigestRun
 from batchscout.storage.quiz_tables import AnswerStatus, QuizAnswer, QuizQuestion
 from batchscout.storage.types import utcnow
 
-logger = logging.getLogger("batchscout.services.quizzes")
+log = get_logger(__name__)
 
 GRADE_MAX_TOKENS = 200
 DEFAULT_OPEN_FOR = timedelta(hours=24)
@@ -61,9 +60,7 @@ def reveal_due(runtime: Runtime, *, now: datetime) -> int:
             revealed += 1
         except SlackApiError as error:
             # The question stays closed: answers after the deadline are refused either way.
-            log_event(
-                logger,
-                logging.WARNING,
+            log.warning(
                 "reveal not posted",
                 question_id=question_id,
                 error=str(error.response.get("error")),

@@ -10,8 +10,6 @@ one person in two threads, never mix; a restart in the middle loses nothing.
 
 from __future__ import annotations
 
-import json
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from batchscout.delivery.blocks import Message, option
 from batchscout.delivery.blocks import registration as blocks
 from batchscout.delivery.blocks.registration import ButtonValue
 from batchscout.delivery.mrkdwn import escape, typed_text
+from batchscout.logs import get_logger
 from batchscout.services.context import Services
 from batchscout.services.home import publish_home
 from batchscout.storage import queries
@@ -45,7 +44,7 @@ from batchscout.storage.conversations import (
 )
 from batchscout.storage.slack_tables import ConversationStatus, RegistrationConversation
 
-logger = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _START = re.compile(r"^(?:register|edit\s+(?P<name>.+))$", re.IGNORECASE | re.DOTALL)
 
@@ -109,9 +108,7 @@ def _replace(client: WebClient, place: Place, ts: str | None, message: Message) 
     try:
         client.chat_update(channel=place.channel_id, ts=ts, **message.as_kwargs())
     except SlackApiError as error:
-        logger.warning(
-            json.dumps({"event": "retire_message_failed", "error": error.response.get("error")})
-        )
+        log.warning("retire_message_failed", error=error.response.get("error"))
 
 
 def _tell(client: WebClient, place: Place, user_id: str, text: str) -> None:
@@ -311,9 +308,7 @@ def _apply(
         try:
             conversation = _resume(session, row)
         except StateError:
-            logger.warning(
-                json.dumps({"event": "registration_state_unusable", "conversation_id": row.id})
-            )
+            log.warning("registration_state_unusable", conversation_id=row.id)
             save_conversation(
                 session=session,
                 team_id=team_id,

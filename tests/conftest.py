@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 import subprocess
 import sys
@@ -12,9 +15,46 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
+from batchscout.logs import JsonFormatter
 from batchscout.storage.db import make_engine, normalise_url, upgrade
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+class LogLines:
+    """The JSON lines every logger wrote during a test, as the operator reads them."""
+
+    def __init__(self) -> None:
+        self.stream = io.StringIO()
+
+    @property
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    def events(self, logger: str | None = None) -> list[dict[str, object]]:
+        """Each line parsed (a line that is not one JSON object fails the test)."""
+        lines = [json.loads(line) for line in self.text.splitlines()]
+        return [line for line in lines if logger is None or line["logger"] == logger]
+
+    def named(self, event: str) -> list[dict[str, object]]:
+        return [line for line in self.events() if line["event"] == event]
+
+
+@pytest.fixture
+def log_lines() -> Iterator[LogLines]:
+    """Every log record of the test, rendered by Batchscout's own formatter (debug and up)."""
+    lines = LogLines()
+    handler = logging.StreamHandler(lines.stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield lines
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
 
 
 @pytest.fixture

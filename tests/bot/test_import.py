@@ -4,7 +4,6 @@ shared in the bot's DM is stored whole or not at all, in the sharer's workspace 
 from __future__ import annotations
 
 import itertools
-import logging
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +11,6 @@ import pytest
 from sqlalchemy import Engine
 
 from batchscout.delivery.blocks.importing import MAX_PROBLEMS_SHOWN
-from batchscout.logs import JsonFormatter
 from batchscout.services.importing import (
     MAX_FILE_BYTES,
     DownloadError,
@@ -25,6 +23,7 @@ from tests.bot.seed import seed, spec
 from tests.bot.slack_user import TEAM, Posted, SlackUsers
 from tests.bot.test_manifest import METHOD_SCOPES
 from tests.bot.test_registration import stored_workflows
+from tests.conftest import LogLines
 from tests.fakes.slack_api import FakeSlack
 
 DM = "DU0TEST"
@@ -259,40 +258,31 @@ def test_an_oversized_file_is_refused_before_or_while_downloading(
 
 
 def test_a_failed_download_is_a_friendly_message_and_a_log_line_without_the_token(
-    users: SlackUsers, slack: FakeSlack, bot_engine: Engine, caplog: pytest.LogCaptureFixture
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine, log_lines: LogLines
 ) -> None:
     slack.fail_http("file_download", status=500)
-    with caplog.at_level(logging.INFO, logger="batchscout.services.importing"):
-        share(users, slack, "inventory.csv", GOOD_CSV)
+    share(users, slack, "inventory.csv", GOOD_CSV)
 
     answer = reply(users)
     assert "could not download “inventory.csv”" in answer.text
     assert "nothing was stored" in answer.text
     assert stored_workflows(bot_engine) == {}
-    lines = [
-        JsonFormatter().format(r)
-        for r in caplog.records
-        if r.name == "batchscout.services.importing"
-    ]
-    failure = next(line for line in lines if "import_download_failed" in line)
-    assert '"status": 500' in failure and '"team_id": "T0TEST"' in failure
-    assert not any("xoxb-test" in line for line in lines)
+    (failure,) = log_lines.named("import_download_failed")
+    assert failure["status"] == 500 and failure["team_id"] == "T0TEST"
+    assert "xoxb-test" not in log_lines.text
 
 
 def test_a_download_url_off_slack_never_gets_the_token(
-    users: SlackUsers, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    users: SlackUsers, slack: FakeSlack, log_lines: LogLines
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="batchscout.services.importing"):
-        share(
-            users, slack, "inventory.csv", GOOD_CSV,
-            url_private_download="https://files.example.net/inventory.csv",
-        )  # fmt: skip
+    share(
+        users, slack, "inventory.csv", GOOD_CSV,
+        url_private_download="https://files.example.net/inventory.csv",
+    )  # fmt: skip
 
     assert "could not download" in reply(users).text
     assert downloads(slack) == []
-    assert any(
-        getattr(r, "event_fields", {}).get("reason") == "not_a_slack_url" for r in caplog.records
-    )
+    assert [e["reason"] for e in log_lines.named("import_download_failed")] == ["not_a_slack_url"]
 
 
 def test_an_import_in_one_workspace_never_touches_another(

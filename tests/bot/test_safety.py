@@ -3,7 +3,6 @@ and answering Slack within its 3 seconds in production."""
 
 from __future__ import annotations
 
-import logging
 import time
 from types import SimpleNamespace
 
@@ -16,6 +15,7 @@ from batchscout.storage.db import session_scope
 from batchscout.storage.slack_tables import ProcessedEvent, RegistrationConversation
 from tests.bot.conftest import BuildServer
 from tests.bot.slack_user import SECRET, SlackUsers
+from tests.conftest import LogLines
 from tests.fakes.signing import JSON, event_body, post, slash_command_body
 from tests.fakes.slack_api import FakeSlack
 
@@ -126,19 +126,17 @@ def test_unmatched_interactivity_is_acknowledged(users: SlackUsers) -> None:
 
 
 def test_errors_reach_the_user_as_a_sentence_not_a_trace(
-    users: SlackUsers, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    users: SlackUsers, slack: FakeSlack, log_lines: LogLines
 ) -> None:
     slack.fail("conversations.open", error="cannot_dm_bot")
-    with caplog.at_level(logging.ERROR, logger="batchscout.bot.safety"):
-        reply = users.command("register")
+    reply = users.command("register")
     assert "something went wrong on my side" in reply.text
     assert "Traceback" not in reply.mrkdwn and "cannot_dm_bot" not in reply.mrkdwn
-    line = next(r for r in caplog.records if r.name == "batchscout.bot.safety")
-    assert (
-        '"event": "listener_failed"' in line.getMessage()
-        and '"command": "/batchscout"' in line.getMessage()
-    )
-    assert "xoxb" not in line.getMessage() and SECRET not in line.getMessage()
+    (line,) = log_lines.named("listener_failed")  # one JSON object, not JSON inside JSON
+    assert line["logger"] == "batchscout.bot.safety" and line["level"] == "error"
+    assert line["command"] == "/batchscout" and line["error"] == "SlackApiError"
+    assert "cannot_dm_bot" in str(line["exception"])
+    assert "xoxb" not in log_lines.text and SECRET not in log_lines.text
 
 
 def test_errors_in_a_dm_are_told_in_the_dm(users: SlackUsers, slack: FakeSlack) -> None:

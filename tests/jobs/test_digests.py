@@ -5,7 +5,6 @@ The clock is controlled: each job is called with an explicit ``now``; nothing wa
 
 from __future__ import annotations
 
-import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +22,7 @@ from batchscout.storage.digest_tables import (
     RunStatus,
     SubscriptionStatus,
 )
+from tests.conftest import LogLines
 from tests.fakes.slack_api import FakeSlack
 from tests.jobs.conftest import CHANNEL, DUE, SUBSCRIBER, slack_client, subscribe, top_posts
 
@@ -114,17 +114,17 @@ def test_daylight_saving_keeps_the_local_time(runtime: Runtime, slack: FakeSlack
 
 
 def test_a_missed_digest_is_posted_within_grace_and_skipped_after(
-    runtime: Runtime, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    runtime: Runtime, slack: FakeSlack, log_lines: LogLines
 ) -> None:
     subscribe(runtime.engine)
 
     digests.catch_up(runtime, now=DUE + timedelta(hours=3))  # the worker was down at 09:00
     assert len(top_posts(slack)) == 1
 
-    caplog.set_level(logging.WARNING, logger="batchscout.services.digests")
     digests.catch_up(runtime, now=DUE + timedelta(days=7, hours=7))  # down all the next Monday
     assert len(top_posts(slack)) == 1
-    assert any(r.getMessage() == "digest skipped" for r in caplog.records)
+    (skip,) = log_lines.named("digest skipped")
+    assert skip["level"] == "warning" and skip["logger"] == "batchscout.services.digests"
     with session_scope(runtime.engine) as session:
         skipped = session.exec(select(DigestRun).where(DigestRun.period == "2026-12-07")).one()
         assert skipped.status == RunStatus.SKIPPED and "grace" in (skipped.error or "")

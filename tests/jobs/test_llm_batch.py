@@ -7,7 +7,6 @@ then it sees the texts, errors and statuses a digest job would act on.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from batchscout.services.batch_api import (
     batch_cost,
     split_requests,
 )
+from tests.conftest import LogLines
 from tests.fakes.anthropic_batch import CUSTOM_ID_PATTERN, FakeAnthropic
 from tests.fakes.openai_batch import FakeBatchServer, FakeOpenAI, default_reply, fake_tokens
 
@@ -537,24 +537,20 @@ def test_default_models_are_in_the_price_catalog() -> None:
         )
 
 
-def test_logs_name_batches_and_never_the_key(
-    scene: Scene, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG, logger="batchscout.jobs.llm_batch")
-
+def test_logs_name_batches_and_never_the_key(scene: Scene, log_lines: LogLines) -> None:
     batch_id = scene.provider.submit(prompts(1), idempotency_key=KEY)
     scene.fake.complete(batch_id)
     scene.provider.poll(batch_id)
     scene.provider.results(batch_id)
 
-    ours = [r for r in caplog.records if r.name == "batchscout.jobs.llm_batch"]
-    events = {r.getMessage(): r.__dict__["event_fields"] for r in ours}
+    events = {e["event"]: e for e in log_lines.events("batchscout.jobs.llm_batch")}
     assert events["batch submitted"]["batch_id"] == batch_id
     assert events["batch submitted"]["provider"] == scene.name
-    assert events["batch results read"] == {
-        "provider": scene.name,
-        "batch_id": batch_id,
-        "succeeded": 1,
-        "errored": 0,
-    }
-    assert all("sk-" not in f"{r.getMessage()} {r.__dict__['event_fields']}" for r in ours)
+    read = events["batch results read"]
+    assert (read["provider"], read["batch_id"], read["succeeded"], read["errored"]) == (
+        scene.name,
+        batch_id,
+        1,
+        0,
+    )
+    assert "sk-" not in log_lines.text  # the SDKs' own debug lines included

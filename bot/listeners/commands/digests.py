@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from slack_sdk.errors import SlackApiError
 
 from batchscout.audit.money import format_usd, parse_amount
@@ -12,14 +10,14 @@ from batchscout.delivery import messages
 from batchscout.delivery.blocks import Message, section
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.jobs.wiring import runtime_for_client
-from batchscout.logs import log_event
+from batchscout.logs import get_logger
 from batchscout.services import digests
 from batchscout.services.schedule import Schedule, check_timezone, parse_time, parse_weekday
 from batchscout.storage import digests as store
 from batchscout.storage.digest_tables import SubscriptionStatus
 from batchscout.storage.types import utcnow
 
-logger = logging.getLogger("batchscout.bot.digests")
+log = get_logger(__name__)
 
 #: How long ``digest now`` waits for prose from the batch API before posting the template.
 NOW_WAIT_SECONDS = 60.0
@@ -78,9 +76,7 @@ def user_timezone(call: CommandCall) -> str | None:
     try:
         user = call.client.users_info(user=call.user_id).get("user") or {}
     except SlackApiError as error:
-        log_event(
-            logger, logging.WARNING, "users.info failed", error=str(error.response.get("error"))
-        )
+        log.warning("users.info failed", error=str(error.response.get("error")))
         return None
     zone = user.get("tz")
     try:
