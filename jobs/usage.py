@@ -19,7 +19,6 @@ JSON text, never through a float. The admin key is never logged.
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -46,9 +45,9 @@ from batchscout.audit.usage import (
     merge_costs,
     merge_usage,
 )
-from batchscout.logs import log_event
+from batchscout.logs import get_logger
 
-logger = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
@@ -269,8 +268,7 @@ class AnthropicAdmin:
                 raise UsageReadError(
                     f"anthropic: rate limited for {retry_after:.0f} s (over {MAX_RETRY_AFTER:.0f} s)"
                 )
-            log_event(
-                logger, logging.INFO, "usage.retry", provider="anthropic", path=path,
+            log.info("usage.retry", provider="anthropic", path=path,
                 status=response.status_code, retry_after=retry_after,
             )  # fmt: skip
             raise _Retryable(response.status_code, retry_after)
@@ -417,8 +415,7 @@ def _window(
     costs: list[CostRecord],
 ) -> UsageWindow:
     window = UsageWindow(provider, start, end, merge_usage(usage), merge_costs(costs))
-    log_event(
-        logger, logging.INFO, "usage.read", provider=provider.value,
+    log.info("usage.read", provider=provider.value,
         start=start.isoformat(), end=end.isoformat(), buckets=len(window.usage),
         cost_lines=len(window.costs),
     )  # fmt: skip
