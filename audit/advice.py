@@ -1,10 +1,14 @@
-"""What to do about each latency class, as data rather than scattered strings."""
+"""What to do about each latency class and each service tier, as data rather than scattered
+strings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from batchscout.audit.latency import LatencyClass
+from batchscout.audit.money import format_usd
+from batchscout.audit.savings import AdviceTier, WorkflowFigures
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +56,75 @@ ADVICE: dict[LatencyClass, Advice] = {
 def advice_for(latency_class: LatencyClass) -> Advice:
     """Return the advice for a latency class."""
     return ADVICE[LatencyClass(latency_class)]
+
+
+@dataclass(frozen=True, slots=True)
+class TierAdvice:
+    """How to move a workflow onto a cheaper service tier: what to change in the request, what
+    to expect once it runs there, and when not to do it (SPEC.md, "Service tiers")."""
+
+    tier: AdviceTier
+    headline: str
+    change: str
+    expect: tuple[str, ...]
+    not_when: str
+
+
+#: Advice for each discounted tier. Flex facts: OpenAI's flex processing guide (slower
+#: answers, 429 "resource unavailable" under load, a 15-minute client timeout suggested).
+TIER_ADVICE: dict[AdviceTier, TierAdvice] = {
+    AdviceTier.FLEX: TierAdvice(
+        tier=AdviceTier.FLEX,
+        headline="Flex now: the batch price on the same synchronous call, no UX change.",
+        change='Add `service_tier="flex"` to each request; keep the model, prompt and endpoint.',
+        expect=(
+            "Slower answers: seconds to minutes rather than seconds.",
+            "Now and then a 429 “resource unavailable”: retry it with exponential backoff "
+            "(or resend on the standard tier when it cannot wait).",
+            "A longer client timeout (up to 15 minutes) so slow answers are not cut off.",
+        ),
+        not_when="Not where a person waits on screen for the answer: keep that on standard.",
+    ),
+    AdviceTier.BATCH: TierAdvice(
+        tier=AdviceTier.BATCH,
+        headline=ADVICE[LatencyClass.SCHEDULED].headline,
+        change="Send the run's requests as one file to the provider batch API.",
+        expect=(
+            "Most batches finish in 15 min–2 h; the promise is within 24 h.",
+            "Same model, same weights, same output distribution.",
+        ),
+        not_when="Not for results someone needs within minutes: never promise < 15 minutes.",
+    ),
+}
+
+#: Flex savings as every surface shows them (label, value), beside what the batch API would
+#: save if the latency requirement were relaxed: two options for the same work, never a sum.
+FLEX_NOW = ("Flex now", "{amount}/month, no UX change")
+BATCH_IF_RELAXED = ("Batch if the requirement is relaxed", "{amount}/month")
+
+
+def tier_options(figures: WorkflowFigures) -> list[tuple[str, str]]:
+    """The (label, value) lines for a near-real-time ``sync`` workflow that flex can serve now:
+    flex now, then batch if the requirement is relaxed. Empty for any other workflow."""
+    if figures.flex_now <= 0:
+        return []
+    return [
+        (FLEX_NOW[0], FLEX_NOW[1].format(amount=format_usd(figures.flex_now))),
+        (
+            BATCH_IF_RELAXED[0],
+            BATCH_IF_RELAXED[1].format(amount=format_usd(figures.monthly_savings)),
+        ),
+    ]
+
+
+def options_sentence(flex_now: Decimal, batch_if_relaxed: Decimal) -> str:
+    """One line for a portfolio: ``flex now: $X/month, no UX change · batch if …: $Y/month``."""
+    return " · ".join(
+        f"{label.lower()}: {value.format(amount=format_usd(amount))}"
+        for (label, value), amount in ((FLEX_NOW, flex_now), (BATCH_IF_RELAXED, batch_if_relaxed))
+    )
+
+
+def tier_advice(tier: AdviceTier) -> TierAdvice | None:
+    """How to move to ``tier``; ``None`` for the standard tier (nothing to change)."""
+    return TIER_ADVICE.get(AdviceTier(tier))

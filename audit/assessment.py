@@ -45,6 +45,7 @@ def assess(spec: WorkflowSpec, book: PriceBook | None = None) -> Assessment:
         per=spec.per,
         latency_class=classification.latency_class,
         mode=spec.mode,
+        flex_per_request=price.flex_per_request,
     )
     return Assessment(spec, classification, price, figures)
 

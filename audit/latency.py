@@ -46,10 +46,15 @@ class LatencyClass(StrEnum):
 
 
 class Mode(StrEnum):
-    """Which API a workflow calls today."""
+    """Which API, or service tier, a workflow calls today.
+
+    ``flex`` is the synchronous endpoint on the flex service tier (SPEC.md, "Service tiers"):
+    like ``batch`` it already pays the discounted price, so its savings are realised.
+    """
 
     SYNC = "sync"
     BATCH = "batch"
+    FLEX = "flex"
 
 
 #: Short descriptions used in rationales, questions and help texts.

@@ -1,8 +1,14 @@
-"""Prices per request, synchronous and batch, from the `genai-prices` catalog.
+"""Prices per request, synchronous, batch and flex, from the `genai-prices` catalog.
 
 Workspaces may override the catalog: a negotiated batch discount, or their own per-model
 prices. A model the catalog does not know is an error listing close matches; the model that
 was actually priced (the catalog's id) is always returned so it can be stored and shown.
+
+Service tiers (SPEC.md, "Service tiers"): a flex (or priority) price exists only where the
+catalog has one for that provider and model, read through its ``service_tier`` price context;
+it is never derived from the batch discount. A workspace's negotiated rate for a model replaces
+the catalog for that model, flex included: such a model has a flex price only when the rate
+gives one. A workspace's batch discount changes batch prices only, never flex.
 """
 
 from __future__ import annotations
@@ -22,7 +28,31 @@ from genai_prices.types import ModelInfo, ModelPrice, TieredPrices
 from batchscout.audit.savings import DEFAULT_BATCH_RATIO
 
 MILLION = Decimal(1_000_000)
+#: The usage priced when only a tier's prices per million tokens are wanted.
+_ONE_TOKEN_EACH = genai_prices.Usage(input_tokens=1, output_tokens=1)
 _BATCH_CONTEXT = {"processing": "batch"}
+
+
+class ServiceTier(StrEnum):
+    """How a request is processed and billed: SPEC.md's tiers, the catalog's price contexts.
+
+    ``standard`` is the synchronous default; ``batch`` the provider batch API (answers within
+    24 h); ``flex`` the batch price on the synchronous endpoint (OpenAI ``service_tier="flex"``:
+    seconds to minutes, occasional "resource unavailable"); ``priority`` a premium for speed.
+    """
+
+    STANDARD = "standard"
+    BATCH = "batch"
+    FLEX = "flex"
+    PRIORITY = "priority"
+
+
+#: The catalog's price context for each tier other than standard.
+TIER_CONTEXTS: dict[ServiceTier, dict[str, str]] = {
+    ServiceTier.BATCH: _BATCH_CONTEXT,
+    ServiceTier.FLEX: {"service_tier": "flex"},
+    ServiceTier.PRIORITY: {"service_tier": "priority"},
+}
 
 
 class Provider(StrEnum):
@@ -80,6 +110,8 @@ class ModelRate:
     output_per_mtok: Decimal
     batch_input_per_mtok: Decimal | None = None
     batch_output_per_mtok: Decimal | None = None
+    flex_input_per_mtok: Decimal | None = None
+    flex_output_per_mtok: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +132,17 @@ class PriceBook:
 
 @dataclass(frozen=True, slots=True)
 class PriceQuote:
-    """What one request costs, synchronously and on the batch API."""
+    """What one request costs in US dollars: synchronously, on the batch API and on flex.
+
+    ``flex_per_request`` is ``None`` where there is no flex price: the catalog has none for the
+    model, the workspace's negotiated rate gives none, or the cost was given per request.
+    """
 
     sync_per_request: Decimal
     batch_per_request: Decimal
     priced_model: str | None
     batch_basis: BatchBasis
+    flex_per_request: Decimal | None = None
 
     @property
     def basis_note(self) -> str:
@@ -130,6 +167,8 @@ class CatalogPrice:
     batch_input_per_mtok: Decimal
     batch_output_per_mtok: Decimal
     batch_basis: BatchBasis
+    tiers: Mapping[ServiceTier, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    """Flex and priority (input, output) prices per million tokens, where the catalog has them."""
 
 
 def _catalog_provider(provider: Provider) -> genai_prices.types.Provider:
@@ -206,6 +245,11 @@ def catalog_price(provider: Provider, model: str) -> CatalogPrice:
     else:
         batch_in, batch_out = _rates(batch_price)
         basis = BatchBasis.CATALOG
+    tiers = {
+        tier: _rates(calc.model_price)
+        for tier in (ServiceTier.FLEX, ServiceTier.PRIORITY)
+        if (calc := _tier_calc(provider, info, _ONE_TOKEN_EACH, now, tier)) is not None
+    }
     return CatalogPrice(
         Provider(provider),
         info.id,
@@ -215,7 +259,37 @@ def catalog_price(provider: Provider, model: str) -> CatalogPrice:
         batch_in,
         batch_out,
         basis,
+        tiers,
     )
+
+
+def _tier_calc(
+    provider: Provider,
+    info: ModelInfo,
+    usage: genai_prices.Usage,
+    when: datetime,
+    tier: ServiceTier,
+) -> genai_prices.types.PriceCalculation | None:
+    """The catalog's price of ``usage`` on a service tier, or ``None`` where it has no price.
+
+    Priced with the public ``calc_price`` and the tier's price context; a tier "has a price"
+    only when the context changes the model's price (the catalog returns the standard price for
+    a context it does not know, which must never pass for a flex price).
+    """
+    catalog_id = CATALOG_IDS[Provider(provider)]
+    standard = genai_prices.calc_price(
+        usage, info.id, provider_id=catalog_id, genai_request_timestamp=when
+    )
+    priced = genai_prices.calc_price(
+        usage,
+        info.id,
+        provider_id=catalog_id,
+        genai_request_timestamp=when,
+        price_context=TIER_CONTEXTS[tier],
+    )
+    if priced.model.id != info.id or priced.model_price == standard.model_price:
+        return None
+    return priced
 
 
 def _per_request(
@@ -266,9 +340,14 @@ def quote(
             batch = _per_request(
                 rate.batch_input_per_mtok, rate.batch_output_per_mtok, input_tokens, output_tokens
             )
-            return PriceQuote(sync, batch, model.strip(), BatchBasis.WORKSPACE_PRICE)
-        ratio, _ = _ratio(book)
-        return PriceQuote(sync, sync * ratio, model.strip(), BatchBasis.WORKSPACE_PRICE)
+        else:
+            batch = sync * _ratio(book)[0]
+        flex = None
+        if rate.flex_input_per_mtok is not None and rate.flex_output_per_mtok is not None:
+            flex = _per_request(
+                rate.flex_input_per_mtok, rate.flex_output_per_mtok, input_tokens, output_tokens
+            )
+        return PriceQuote(sync, batch, model.strip(), BatchBasis.WORKSPACE_PRICE, flex)
 
     info = _find_model(provider, model)
     catalog = _catalog_provider(provider)
@@ -276,23 +355,19 @@ def quote(
     now = datetime.now(UTC)
     sync_calc = info.calc_price(usage, catalog, genai_request_timestamp=now)
     sync = sync_calc.total_price
+    flex_calc = _tier_calc(provider, info, usage, now, ServiceTier.FLEX)
+    flex = None if flex_calc is None else flex_calc.total_price
     if book.batch_discount is not None:
         ratio, basis = _ratio(book)
-        return PriceQuote(sync, sync * ratio, info.id, basis)
+        return PriceQuote(sync, sync * ratio, info.id, basis, flex)
     batch_calc = info.calc_price(
         usage, catalog, genai_request_timestamp=now, price_context=_BATCH_CONTEXT
     )
     if batch_calc.model_price == sync_calc.model_price:
-        return PriceQuote(sync, sync * DEFAULT_BATCH_RATIO, info.id, BatchBasis.DEFAULT_DISCOUNT)
-    return PriceQuote(sync, batch_calc.total_price, info.id, BatchBasis.CATALOG)
-
-
-#: Price contexts of the catalog for the service tiers a usage report names.
-_TIER_CONTEXTS: dict[str, dict[str, str]] = {
-    "batch": _BATCH_CONTEXT,
-    "flex": {"service_tier": "flex"},
-    "priority": {"service_tier": "priority"},
-}
+        return PriceQuote(
+            sync, sync * DEFAULT_BATCH_RATIO, info.id, BatchBasis.DEFAULT_DISCOUNT, flex
+        )
+    return PriceQuote(sync, batch_calc.total_price, info.id, BatchBasis.CATALOG, flex)
 
 
 def price_tokens(
@@ -321,7 +396,7 @@ def price_tokens(
     )
     now = datetime.now(UTC)
     sync = info.calc_price(usage, catalog, genai_request_timestamp=now)
-    context = _TIER_CONTEXTS.get(tier)
+    context = next((c for t, c in TIER_CONTEXTS.items() if t == tier), None)
     if context is None:
         return sync.total_price
     tiered = info.calc_price(usage, catalog, genai_request_timestamp=now, price_context=context)

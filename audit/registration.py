@@ -21,6 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
+from batchscout.audit.advice import tier_advice, tier_options
 from batchscout.audit.assessment import Assessment, assess
 from batchscout.audit.inventory import MAX_DESCRIPTION, MAX_NAME, SLACK_USER_ID, WorkflowSpec
 from batchscout.audit.latency import (
@@ -253,7 +254,8 @@ QUESTIONS: Final[dict[str, _Question]] = {
             "mode",
             "Mode",
             "Which API does it call today?",
-            "`batch` if it already uses a provider batch API; its savings then count as realised.",
+            "`batch` if it already uses a provider batch API, `flex` if its requests already "
+            'send `service_tier="flex"`; its savings then count as realised.',
             PromptKind.CHOICE,
         ),
     )
@@ -275,6 +277,7 @@ PER_LABELS: Final[dict[Per, str]] = {
 MODE_LABELS: Final[dict[Mode, str]] = {
     Mode.SYNC: "the synchronous API",
     Mode.BATCH: "a provider batch API already",
+    Mode.FLEX: "the flex service tier already",
 }
 
 #: Every other user-facing string of the conversation.
@@ -344,6 +347,7 @@ TEXTS: Final[dict[str, str]] = {
     "{tokens_out} out tokens)",
     "card_per_request": "Per request",
     "card_per_request_value": "{sync} sync · {batch} batch ({basis})",
+    "card_per_request_flex": "{sync} sync · {batch} batch ({basis}) · {flex} flex",
     "card_cost": "Monthly cost",
     "card_cost_value": "{cost} on {mode}",
     "card_savings": "Monthly savings",
@@ -1178,10 +1182,15 @@ def summary_lines(assessment: Assessment) -> list[tuple[str, str]]:
     lines.append(
         (
             TEXTS["card_per_request"],
-            TEXTS["card_per_request_value"].format(
+            TEXTS[
+                "card_per_request_value"
+                if price.flex_per_request is None
+                else "card_per_request_flex"
+            ].format(
                 sync=format_unit_price(price.sync_per_request),
                 batch=format_unit_price(price.batch_per_request),
                 basis=price.basis_note,
+                flex=format_unit_price(price.flex_per_request or Decimal(0)),
             ),
         )
     )
@@ -1197,9 +1206,15 @@ def summary_lines(assessment: Assessment) -> list[tuple[str, str]]:
         lines.append((TEXTS["card_realised"], format_usd(figures.monthly_savings)))
     elif figures.bucket is Bucket.NONE:
         lines.append((TEXTS["card_savings"], TEXTS["card_savings_none"]))
+    elif options := tier_options(figures):
+        lines += options
     else:
         lines.append((TEXTS["card_savings"], format_usd(figures.monthly_savings)))
-    lines.append((TEXTS["card_advice"], assessment.advice.headline))
+    flex = tier_advice(figures.advice_tier) if figures.flex_now > 0 else None
+    if flex is not None:
+        lines.append((TEXTS["card_advice"], f"{flex.headline} {flex.change}"))
+    else:
+        lines.append((TEXTS["card_advice"], assessment.advice.headline))
     return lines
 
 

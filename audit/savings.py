@@ -1,4 +1,8 @@
-"""Savings: per workflow and per portfolio, in ``Decimal``, on a 30-day month."""
+"""Savings: per workflow and per portfolio, in ``Decimal``, on a 30-day month.
+
+Two discounted tiers (SPEC.md, "Money" and "Service tiers"): the batch API, and flex (the batch
+price on the synchronous endpoint, only where the price catalog has a flex price).
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,14 @@ DEFAULT_BATCH_RATIO = Decimal("0.5")
 T = TypeVar("T")
 
 
+class AdviceTier(StrEnum):
+    """The cheapest service tier a workflow's latency class allows (SPEC.md, "Service tiers")."""
+
+    BATCH = "batch"
+    FLEX = "flex"
+    STANDARD = "standard"
+
+
 class Bucket(StrEnum):
     """Which portfolio figure a workflow's savings count towards."""
 
@@ -47,6 +59,24 @@ def monthly_requests(requests: Decimal, per: Per) -> Decimal:
     return Decimal(requests) * PER_MONTH[Per(per)]
 
 
+def advice_tier(latency_class: LatencyClass, mode: Mode, *, has_flex_price: bool) -> AdviceTier:
+    """The tier to be on: scheduled → batch; near-real-time → flex where it is priced, else
+    standard (challenge the requirement); real-time → standard, never flex or batch.
+
+    A workflow already on a discounted tier keeps it: ``batch`` → batch, ``flex`` → flex.
+    """
+    mode, latency_class = Mode(mode), LatencyClass(latency_class)
+    if latency_class is LatencyClass.REAL_TIME:
+        return AdviceTier.STANDARD
+    if mode is Mode.BATCH:
+        return AdviceTier.BATCH
+    if mode is Mode.FLEX:
+        return AdviceTier.FLEX
+    if latency_class is LatencyClass.SCHEDULED:
+        return AdviceTier.BATCH
+    return AdviceTier.FLEX if has_flex_price else AdviceTier.STANDARD
+
+
 def batch_savings(
     stream_cost_per_request: Decimal, batch_cost_per_request: Decimal, eligible_requests: Decimal
 ) -> Decimal:
@@ -56,7 +86,12 @@ def batch_savings(
 
 @dataclass(frozen=True, slots=True)
 class WorkflowFigures:
-    """A workflow's monthly money."""
+    """A workflow's monthly money, in US dollars a month.
+
+    ``flex_monthly`` is ``None`` where there is no flex price; ``flex_monthly_savings`` is what
+    flex saves against the standard price each month (0 without a flex price, and for
+    real-time work, which must stay on the standard tier).
+    """
 
     monthly_requests: Decimal
     sync_monthly: Decimal
@@ -64,6 +99,15 @@ class WorkflowFigures:
     monthly_cost: Decimal
     monthly_savings: Decimal
     bucket: Bucket
+    advice_tier: AdviceTier = AdviceTier.STANDARD
+    flex_monthly: Decimal | None = None
+    flex_monthly_savings: Decimal = Decimal(0)
+
+    @property
+    def flex_now(self) -> Decimal:
+        """What flex saves this workflow now with no change to its UX: its flex savings when it
+        is near-real-time and still on ``sync`` (counted in the portfolio's ``flex_now``)."""
+        return self.flex_monthly_savings if self.bucket is Bucket.TO_CHALLENGE else Decimal(0)
 
 
 def workflow_figures(
@@ -74,34 +118,51 @@ def workflow_figures(
     per: Per,
     latency_class: LatencyClass,
     mode: Mode,
+    flex_per_request: Decimal | None = None,
 ) -> WorkflowFigures:
     """Price a workflow for a month.
 
     A ``sync`` workflow costs its synchronous price; its savings are an opportunity
-    (``migrate_now`` when scheduled, ``to_challenge`` when near-real-time). A ``batch``
-    workflow costs the batch price and its savings are ``realised``. Real-time workflows
-    save nothing: batching them would break the product.
+    (``migrate_now`` when scheduled, ``to_challenge`` when near-real-time: what batch would
+    save). A ``batch`` workflow costs the batch price and its savings are ``realised``; so does
+    a ``flex`` one at the flex price (at the synchronous price, saving nothing, when there is
+    no flex price to know it by). Flex savings = (standard − flex cost per request) × monthly
+    requests. Real-time workflows save nothing: batching them would break the product.
     """
     per_month = monthly_requests(requests, per)
     sync_monthly = sync_per_request * per_month
     batch_monthly = batch_per_request * per_month
+    flex_monthly = None if flex_per_request is None else flex_per_request * per_month
     mode = Mode(mode)
     latency_class = LatencyClass(latency_class)
-    cost = batch_monthly if mode is Mode.BATCH else sync_monthly
+    flex_saved = Decimal(0)
+    if flex_monthly is not None and latency_class is not LatencyClass.REAL_TIME:
+        flex_saved = max(sync_monthly - flex_monthly, Decimal(0))
+    if mode is Mode.BATCH:
+        cost = batch_monthly
+    elif mode is Mode.FLEX and flex_monthly is not None:
+        cost = flex_monthly
+    else:
+        cost = sync_monthly
     if latency_class is LatencyClass.REAL_TIME:
         bucket = Bucket.NONE
-    elif mode is Mode.BATCH:
+    elif mode in (Mode.BATCH, Mode.FLEX):
         bucket = Bucket.REALISED
     elif latency_class is LatencyClass.SCHEDULED:
         bucket = Bucket.MIGRATE_NOW
     else:
         bucket = Bucket.TO_CHALLENGE
     saved = Decimal(0)
-    if bucket is not Bucket.NONE:
+    if mode is Mode.FLEX:
+        saved = flex_saved
+    elif bucket is not Bucket.NONE:
         # The formula, (sync − batch) × requests, taken on the monthly totals so that rounding
         # in a week's 30/7 can never make savings exceed the cost they come out of.
         saved = max(sync_monthly - batch_monthly, Decimal(0))
-    return WorkflowFigures(per_month, sync_monthly, batch_monthly, cost, saved, bucket)
+    tier = advice_tier(latency_class, mode, has_flex_price=flex_monthly is not None)
+    return WorkflowFigures(
+        per_month, sync_monthly, batch_monthly, cost, saved, bucket, tier, flex_monthly, flex_saved
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +175,10 @@ class Portfolio:
     realised: Decimal
     eligible_spend: Decimal = Decimal(0)
     """Monthly spend of the scheduled workflows still on ``sync``: what batch could cut now."""
+    flex_now: Decimal = Decimal(0)
+    """Flex savings of the near-real-time workflows still on ``sync``: an alternative to
+    ``to_challenge`` for the same workflows (flex now, or batch if the requirement is relaxed),
+    never to be added to it."""
 
     @property
     def spend_after(self) -> Decimal:
@@ -132,9 +197,11 @@ def portfolio(figures: Iterable[WorkflowFigures]) -> Portfolio:
     """Sum workflows' figures into the portfolio figures."""
     spend = Decimal(0)
     eligible = Decimal(0)
+    flex_now = Decimal(0)
     by_bucket = dict.fromkeys(Bucket, Decimal(0))
     for item in figures:
         spend += item.monthly_cost
+        flex_now += item.flex_now
         by_bucket[item.bucket] += item.monthly_savings
         if item.bucket is Bucket.MIGRATE_NOW:
             eligible += item.monthly_cost
@@ -144,6 +211,7 @@ def portfolio(figures: Iterable[WorkflowFigures]) -> Portfolio:
         to_challenge=by_bucket[Bucket.TO_CHALLENGE],
         realised=by_bucket[Bucket.REALISED],
         eligible_spend=eligible,
+        flex_now=flex_now,
     )
 
 

@@ -46,17 +46,32 @@ def rates_set(
     ],
     batch_input: Annotated[Decimal | None, typer.Option("--batch-input", parser=Decimal)] = None,
     batch_output: Annotated[Decimal | None, typer.Option("--batch-output", parser=Decimal)] = None,
+    flex_input: Annotated[
+        Decimal | None,
+        typer.Option("--flex-input", parser=Decimal, help="$ per 1M input tokens on flex."),
+    ] = None,
+    flex_output: Annotated[
+        Decimal | None,
+        typer.Option("--flex-output", parser=Decimal, help="$ per 1M output tokens on flex."),
+    ] = None,
 ) -> None:
-    """Store a negotiated per-model price and re-price the workspace's workflows."""
+    """Store a negotiated per-model price and re-price the workspace's workflows.
+
+    The rate replaces the catalog for that model, flex included: give --flex-input and
+    --flex-output for flex advice on it (the catalog's flex price is list price, not yours).
+    """
     team = check_team(team)
-    if any(v is not None and v < 0 for v in (input_price, output_price, batch_input, batch_output)):
+    prices = (input_price, output_price, batch_input, batch_output, flex_input, flex_output)
+    if any(v is not None and v < 0 for v in prices):
         raise fail("prices must be 0 or more.", 2)
+    if (flex_input is None) != (flex_output is None):
+        raise fail("give both --flex-input and --flex-output, or neither.", 2)
     with session_scope(open_database()) as session:
         queries.set_model_rate(
             session=session,
             team_id=team,
             provider=provider,
             model=model,
-            rate=ModelRate(input_price, output_price, batch_input, batch_output),
+            rate=ModelRate(*prices),
         )
     out.print(f"Stored the {provider} {model} rate for {team}; workflows re-priced.")

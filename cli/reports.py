@@ -12,13 +12,18 @@ from batchscout.storage.models import Workflow
 def savings_document(
     figures: Portfolio, rows: list[tuple[Workflow, WorkflowFigures]]
 ) -> dict[str, Any]:
-    """SPEC.md's ``savings --json`` object: money as two-decimal strings."""
+    """SPEC.md's ``savings --json`` object: money as two-decimal strings.
+
+    ``flex_now`` and ``to_challenge`` are two options for the same near-real-time workflows
+    (SPEC.md, "Service tiers"), never a sum.
+    """
     return {
         "monthly_spend": cents_str(figures.monthly_spend),
         "migrate_now": cents_str(figures.migrate_now),
         "to_challenge": cents_str(figures.to_challenge),
         "realised": cents_str(figures.realised),
         "spend_after": cents_str(figures.spend_after),
+        "flex_now": cents_str(figures.flex_now),
         "workflows": [
             {
                 "name": workflow.name,
@@ -27,6 +32,8 @@ def savings_document(
                 "mode": str(workflow.mode),
                 "monthly_cost": cents_str(item.monthly_cost),
                 "monthly_savings": cents_str(item.monthly_savings),
+                "advice_tier": str(item.advice_tier),
+                "flex_monthly_savings": cents_str(item.flex_monthly_savings),
                 "rationale": workflow.rationale,
             }
             for workflow, item in rows

@@ -37,6 +37,8 @@ class PriceOverride(SQLModel, table=True):
     output_per_mtok: Decimal = Field(sa_type=DecimalText)
     batch_input_per_mtok: Decimal | None = Field(default=None, sa_type=DecimalText)
     batch_output_per_mtok: Decimal | None = Field(default=None, sa_type=DecimalText)
+    flex_input_per_mtok: Decimal | None = Field(default=None, sa_type=DecimalText)
+    flex_output_per_mtok: Decimal | None = Field(default=None, sa_type=DecimalText)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -78,6 +80,8 @@ class Workflow(WorkflowBase, table=True):
     sync_per_request: Decimal = Field(sa_type=DecimalText)
     batch_per_request: Decimal = Field(sa_type=DecimalText)
     batch_basis: BatchBasis = Field(sa_type=EnumText(BatchBasis))
+    flex_per_request: Decimal | None = Field(default=None, sa_type=DecimalText)
+    """The flex price per request (SPEC.md, "Service tiers"); ``None`` where there is none."""
     latency_class: LatencyClass = Field(sa_type=EnumText(LatencyClass))
     rationale: str = Field(max_length=1000)
     batch_disguised_as_stream: bool = False

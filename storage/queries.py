@@ -42,7 +42,12 @@ def get_price_book(*, session: Session, team_id: str) -> PriceBook:
     overrides = session.exec(select(PriceOverride).where(PriceOverride.team_id == team_id)).all()
     rates = {
         (Provider(o.provider), o.model.lower()): ModelRate(
-            o.input_per_mtok, o.output_per_mtok, o.batch_input_per_mtok, o.batch_output_per_mtok
+            o.input_per_mtok,
+            o.output_per_mtok,
+            o.batch_input_per_mtok,
+            o.batch_output_per_mtok,
+            o.flex_input_per_mtok,
+            o.flex_output_per_mtok,
         )
         for o in overrides
     }
@@ -78,6 +83,7 @@ def figures_of(workflow: Workflow) -> WorkflowFigures:
         per=workflow.per,
         latency_class=workflow.latency_class,
         mode=workflow.mode,
+        flex_per_request=workflow.flex_per_request,
     )
 
 
@@ -98,6 +104,7 @@ def _assessed_values(assessment: Assessment) -> dict[str, Any]:
         "sync_per_request": assessment.quote.sync_per_request,
         "batch_per_request": assessment.quote.batch_per_request,
         "batch_basis": assessment.quote.batch_basis,
+        "flex_per_request": assessment.quote.flex_per_request,
         "latency_class": assessment.classification.latency_class,
         "rationale": assessment.classification.rationale,
         "batch_disguised_as_stream": assessment.classification.batch_disguised_as_stream,
@@ -138,7 +145,7 @@ def save_assessments(
             for column, value in values.items():
                 setattr(workflow, column, value)
             updated.append(workflow)
-        # A workflow's move to batch is dated the first time it is seen on batch.
+        # A workflow's move to batch (or flex) is dated the first time it is seen there.
         if workflow.mode is Mode.SYNC:
             workflow.migrated_at = None
         elif workflow.migrated_at is None:
@@ -268,6 +275,8 @@ def set_model_rate(
         "output_per_mtok": rate.output_per_mtok,
         "batch_input_per_mtok": rate.batch_input_per_mtok,
         "batch_output_per_mtok": rate.batch_output_per_mtok,
+        "flex_input_per_mtok": rate.flex_input_per_mtok,
+        "flex_output_per_mtok": rate.flex_output_per_mtok,
         "updated_at": utcnow(),
     }
     if override is None:

@@ -98,17 +98,20 @@ money = st.decimals(min_value=0, max_value=10, places=6, allow_nan=False, allow_
 volumes = st.decimals(
     min_value=Decimal("0.001"), max_value=10**9, places=3, allow_nan=False, allow_infinity=False
 )
+ratios = st.decimals(min_value=0, max_value=1, places=3, allow_nan=False, allow_infinity=False)
 figures_strategy = st.builds(
-    lambda sync, ratio, requests, per, latency_class, mode: workflow_figures(
+    lambda sync, ratio, flex_ratio, requests, per, latency_class, mode: workflow_figures(
         sync_per_request=sync,
         batch_per_request=sync * ratio,
         requests=requests,
         per=per,
         latency_class=latency_class,
         mode=mode,
+        flex_per_request=None if flex_ratio is None else sync * flex_ratio,
     ),
     money,
-    st.decimals(min_value=0, max_value=1, places=3, allow_nan=False, allow_infinity=False),
+    ratios,
+    st.none() | ratios,
     volumes,
     st.sampled_from(Per),
     st.sampled_from(LatencyClass),
@@ -123,6 +126,7 @@ def test_savings_are_never_negative_nor_exceed_cost(item: object) -> None:
     assert isinstance(item, WorkflowFigures)
     assert item.monthly_savings >= 0
     assert item.monthly_savings <= item.sync_monthly
+    assert 0 <= item.flex_monthly_savings <= item.sync_monthly
     if item.bucket is not Bucket.REALISED:
         assert item.monthly_savings <= item.monthly_cost
 
@@ -133,6 +137,7 @@ def test_real_time_saves_nothing(item: object) -> None:
 
     assert isinstance(item, WorkflowFigures)
     assert item.monthly_savings == 0
+    assert item.flex_monthly_savings == 0 and item.advice_tier == "standard"
 
 
 @given(st.lists(figures_strategy, max_size=30))
@@ -148,5 +153,7 @@ def test_totals_equal_the_sum_of_parts(items: list[object]) -> None:
         (Bucket.REALISED, total.realised),
     ]:
         assert figure == sum((i.monthly_savings for i in parts if i.bucket is bucket), Decimal(0))
+    flex_now = [i.flex_monthly_savings for i in parts if i.bucket is Bucket.TO_CHALLENGE]
+    assert total.flex_now == sum(flex_now, Decimal(0))
     assert total.spend_after == total.monthly_spend - total.migrate_now
     assert total.spend_after >= 0

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
+import genai_prices
 import pytest
 
 from tests.conftest import run_cli
@@ -66,8 +68,11 @@ def test_reference_cases_through_savings_json(tmp_path: Path, db: str) -> None:
         "mode": "sync",
         "monthly_cost": "15000.00",
         "monthly_savings": "7500.00",
+        "advice_tier": "batch",
+        "flex_monthly_savings": "0.00",
         "rationale": workflow["rationale"],
     }
+    assert nightly["flex_now"] == "0.00"
     assert "`day`" in workflow["rationale"]
     assert (platform["monthly_spend"], platform["migrate_now"], platform["spend_after"]) == (
         "120000.00",
@@ -75,6 +80,65 @@ def test_reference_cases_through_savings_json(tmp_path: Path, db: str) -> None:
         "72000.00",
     )
     assert (platform["to_challenge"], platform["realised"]) == ("0.00", "0.00")
+
+
+FLEX_INVENTORY = """name,provider,model,requests,per,input_tokens,output_tokens,trigger,reader,freshness,mode
+Ticket triage,openai,gpt-5-mini,200000,day,1500,400,event,later,minutes,sync
+Alert summaries,openai,gpt-4o-mini,200000,day,1500,400,event,later,minutes,sync
+Agent assist,openai,gpt-5-mini,200000,day,1500,400,user,on-screen,seconds,sync
+Nightly report,openai,gpt-5-mini,200000,day,1500,400,schedule,report,day,sync
+Lead scoring,openai,gpt-5-mini,200000,day,1500,400,event,system,minutes,flex
+"""
+
+
+def catalog(model: str, context: dict[str, str] | None = None) -> Decimal:
+    """What 1,500 input and 400 output tokens cost per request in the catalog, × 6M a month."""
+    usage = genai_prices.Usage(input_tokens=1500, output_tokens=400)
+    one = genai_prices.calc_price(usage, model, provider_id="openai", price_context=context)
+    return one.total_price * 6_000_000
+
+
+def test_savings_json_gives_flex_advice_from_the_catalog(tmp_path: Path, db: str) -> None:
+    path = write(tmp_path, "flex.csv", FLEX_INVENTORY)
+    run_cli("import", path, "--team", "T0AAAA", database_url=db, check=True)
+
+    report = savings_json(db, "T0AAAA")
+    by_name = {w["name"]: w for w in report["workflows"]}
+    standard, flex = catalog("gpt-5-mini"), catalog("gpt-5-mini", {"service_tier": "flex"})
+    batch = catalog("gpt-5-mini", {"processing": "batch"})
+    mini_standard = catalog("gpt-4o-mini")
+    mini_batch = catalog("gpt-4o-mini", {"processing": "batch"})
+
+    def cents(amount: Decimal) -> str:
+        return f"{amount.quantize(Decimal('0.01')):.2f}"
+
+    triage = by_name["Ticket triage"]
+    assert (triage["advice_tier"], triage["flex_monthly_savings"]) == (
+        "flex",
+        cents(standard - flex),
+    )
+    assert triage["monthly_savings"] == cents(standard - batch)  # batch if relaxed, unchanged
+    alerts = by_name["Alert summaries"]
+    assert (alerts["advice_tier"], alerts["flex_monthly_savings"]) == ("standard", "0.00")
+    assist = by_name["Agent assist"]
+    assert (assist["advice_tier"], assist["flex_monthly_savings"]) == ("standard", "0.00")
+    assert by_name["Nightly report"]["advice_tier"] == "batch"
+    scoring = by_name["Lead scoring"]
+    assert (scoring["mode"], scoring["monthly_cost"]) == ("flex", cents(flex))
+    assert report["flex_now"] == cents(standard - flex)
+    assert report["to_challenge"] == cents(standard - batch + mini_standard - mini_batch)
+    assert report["realised"] == cents(standard - flex)
+
+    # A negotiated rate replaces the catalog's flex price until it gives its own.
+    rate = ["rates", "set", "--team", "T0AAAA", "-p", "openai", "-m", "gpt-5-mini"]
+    run_cli(*rate, "--input", "0.2", "--output", "1.6", database_url=db, check=True)
+    assert savings_json(db, "T0AAAA")["flex_now"] == "0.00"
+    flex_rate = ["--flex-input", "0.1", "--flex-output", "0.6"]
+    run_cli(*rate, "--input", "0.2", "--output", "1.6", *flex_rate, database_url=db, check=True)
+    per_request = (Decimal("0.2") - Decimal("0.1")) * 1500 + (Decimal("1.6") - Decimal("0.6")) * 400
+    assert savings_json(db, "T0AAAA")["flex_now"] == cents(per_request / 10**6 * 6_000_000)
+    half = run_cli(*rate, "--input", "0.2", "--output", "1.6", "--flex-input", "1", database_url=db)
+    assert half.returncode == 2 and "--flex-output" in half.stderr
 
 
 def test_a_bad_csv_is_refused_whole_with_line_and_column(tmp_path: Path, db: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,8 @@ def test_registered_workflows_show_in_the_savings_report(db: str) -> None:
         "mode": "sync",
         "monthly_cost": "15000.00",
         "monthly_savings": "7500.00",
+        "advice_tier": "batch",
+        "flex_monthly_savings": "0.00",
         "rationale": workflows["Nightly ticket summaries"]["rationale"],
     }
     alerts = workflows["Escalation alerts"]
@@ -87,6 +90,7 @@ def test_registered_workflows_show_in_the_savings_report(db: str) -> None:
     assert alerts["batch_disguised_as_stream"] is True
     assert alerts["monthly_cost"] == "432.00"  # 300 × 720 hours × $0.002
     assert alerts["monthly_savings"] == "216.00"
+    assert (alerts["advice_tier"], alerts["flex_monthly_savings"]) == ("standard", "0.00")
     assert report["migrate_now"] == "7500.00" and report["to_challenge"] == "216.00"
 
 
@@ -117,3 +121,35 @@ def test_bad_ids_are_refused(db: str, args: list[str], says: str) -> None:
     result = run_cli("register", *args, database_url=db, stdin="")
     assert result.returncode == 2
     assert says in result.stderr
+
+
+TRIAGE = [
+    "Ticket triage",
+    "skip",
+    "",
+    "openai",
+    "gpt-5-mini",  # the catalog prices flex for it
+    "200k/day",
+    "1500",
+    "400",
+    "event",
+    "later",
+    "within minutes",
+    "1",  # mode: sync
+    "save",
+]
+
+
+def test_the_summary_card_offers_flex_beside_batch_if_relaxed(db: str) -> None:
+    result = register(db, TRIAGE)
+    assert result.returncode == 0, result.stderr
+
+    report = savings(db)
+    [triage] = report["workflows"]
+    flex_now = f"${int(float(report['flex_now'])):,}"
+    batch = f"${int(float(report['to_challenge'])):,}"
+    assert triage["advice_tier"] == "flex" and report["flex_now"] != "0.00"
+    card = result.stdout.split("Save this workflow?")[0]
+    assert re.search(rf"Flex now +{re.escape(flex_now)}/month, no UX change", card)
+    assert re.search(rf"Batch if the requirement is relaxed +{re.escape(batch)}/month", card)
+    assert 'service_tier="flex"' in card

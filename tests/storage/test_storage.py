@@ -189,3 +189,68 @@ def test_an_edit_can_rename_a_workflow(engine: Engine) -> None:
         names = [w.name for w in queries.list_workflows(session=session, team_id="T0AAA")]
     assert names == ["Overnight ticket summaries", "Support assist", "Weekly digest"]
     assert saved.id is not None
+
+
+def test_migration_0005_fills_catalog_flex_prices_in(database_url: str) -> None:
+    """Workflows stored before service tiers get the catalog's flex price, and only those
+    priced from a catalog model without a negotiated rate."""
+    from sqlalchemy import text
+
+    from batchscout.storage.db import make_engine
+
+    engine = make_engine(database_url)
+    upgrade(engine, "0004")
+    columns = (
+        "team_id, name, name_key, description, provider, model, requests, per, input_tokens, "
+        "output_tokens, cost_per_request, trigger, reader, freshness, mode, sync_per_request, "
+        "batch_per_request, batch_basis, latency_class, rationale, batch_disguised_as_stream, "
+        "status, created_at, updated_at"
+    )
+    rows = [
+        ("triage", "openai", "gpt-5-mini", None),
+        ("legacy", "openai", "gpt-4o-mini", None),
+        ("by cost", None, None, "0.01"),
+        ("negotiated", "openai", "GPT-5-mini ", None),
+    ]
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO workspace (team_id, created_at) VALUES ('T0AAA', CURRENT_TIMESTAMP)")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO price_override (team_id, provider, model, input_per_mtok, "
+                "output_per_mtok, updated_at) VALUES ('T0AAA', 'openai', 'gpt-5-mini', '0.2', "
+                "'1.6', CURRENT_TIMESTAMP)"
+            )
+        )
+        for team, (name, provider, model, cost) in zip(
+            ["T0BBB"] * 3 + ["T0AAA"], rows, strict=True
+        ):
+            connection.execute(
+                text(
+                    f"INSERT INTO workflow ({columns}) VALUES (:team, :name, :name, '', "
+                    ":provider, :model, '100', 'day', :tokens, :tokens, :cost, 'event', "
+                    "'later', 'minutes', 'sync', '0.001', '0.0005', 'catalog', "
+                    "'near-real-time', 'r', false, 'active', CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP)"
+                ),
+                {
+                    "team": team,
+                    "name": name,
+                    "provider": provider,
+                    "model": model,
+                    "tokens": None if cost else 1000,
+                    "cost": cost,
+                },
+            )
+    upgrade(engine)
+    with session_scope(engine) as session:
+        flex = {w.name: w.flex_per_request for w in session.exec(select(Workflow)).all()}
+    engine.dispose()
+
+    assert flex == {
+        "triage": (Decimal("0.125") + Decimal(1)) / 1000,  # catalog flex, 1,000 tokens each way
+        "legacy": None,  # the catalog has no flex price for gpt-4o-mini
+        "by cost": None,
+        "negotiated": None,  # the negotiated rate has no flex price
+    }
