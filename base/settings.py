@@ -5,10 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from batchscout.defaults import DEFAULT_DATABASE_URL
+from batchscout.defaults import (
+    DEFAULT_DATABASE_URL,
+    HTTP_BACKLOG,
+    HTTP_THREADS,
+    LISTENER_THREADS,
+)
 
 #: The environment file read from the working directory, if it exists.
 ENV_FILE = ".env"
@@ -58,6 +63,12 @@ class Settings(BaseSettings):
     anthropic_base_url: str | None = None
 
     batchscout_log_level: str = "INFO"
+
+    # `serve --http`: request threads (each verifies and acks), the listen backlog, and the
+    # threads that run listeners' work after the ack (Bolt's listener pool).
+    batchscout_http_threads: int = Field(default=HTTP_THREADS, ge=1, le=256)
+    batchscout_http_backlog: int = Field(default=HTTP_BACKLOG, ge=1, le=65535)
+    batchscout_listener_threads: int = Field(default=LISTENER_THREADS, ge=1, le=256)
 
     @property
     def llm_enabled(self) -> bool:

@@ -1,23 +1,31 @@
-"""Serving the Bolt app: HTTP (``/slack/events``, the install flow, ``/healthz``) on a small
-threaded WSGI server from the standard library, or Socket Mode over a WebSocket."""
+"""Serving the Bolt app: HTTP (``/slack/events``, the install flow, ``/healthz``) on waitress,
+a production WSGI server, or Socket Mode over a WebSocket.
+
+Why waitress: Bolt's WSGI adapter (``slack_bolt.adapter.wsgi``) is documented for any WSGI
+server (its example names gunicorn); waitress is pure Python, so it runs the same on a laptop
+(macOS, Linux, Windows) and in a container, and it runs in-process, next to the scheduler
+thread ``serve`` starts, without a pre-fork master. Its request threads only verify and ack:
+the work runs after the answer, in Bolt's listener pool (see ``batchscout.bot.app``).
+"""
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable
-from socketserver import ThreadingMixIn
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
+from waitress import trigger, wasyncore
+from waitress.server import BaseWSGIServer, create_server
 
+from batchscout.defaults import HTTP_BACKLOG, HTTP_THREADS
 from batchscout.logs import get_logger
+from batchscout.serving import ServerThread
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -64,69 +72,69 @@ def wsgi_app(app: App, engine: Engine) -> WSGIApplication:
     return application
 
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    """A request per thread: a slow listener never holds up Slack's next request."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Access lines go to logging (at debug), not to standard error."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("http_request", client=self.address_string(), line=format % args)
-
-
 class HttpServer:
-    """The HTTP server for Slack, running in a background thread until ``stop()``.
+    """The HTTP server for Slack (waitress), in a background thread or in the calling thread.
 
-    ``port=0`` picks a free port (tests); ``url`` tells where it listens.
+    ``port=0`` picks a free port (tests); ``url`` tells where it listens. ``threads`` is the
+    number of request threads and ``backlog`` the listen queue (settings
+    ``BATCHSCOUT_HTTP_THREADS`` and ``BATCHSCOUT_HTTP_BACKLOG``).
     """
 
     def __init__(
-        self, app: App, engine: Engine, *, host: str = "127.0.0.1", port: int = 3000
+        self,
+        app: App,
+        engine: Engine,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        threads: int = HTTP_THREADS,
+        backlog: int = HTTP_BACKLOG,
     ) -> None:
-        self._server = make_server(
-            host,
-            port,
+        # The server's socket map, and a trigger in it: stop() wakes the loop through the
+        # trigger, and the loop's own thread closes the map's sockets, so the loop returns.
+        self._sockets: dict[Any, Any] = {}
+        self._wakeup = trigger.trigger(self._sockets)
+        self._server = serve_wsgi(
             wsgi_app(app, engine),
-            server_class=_ThreadingWSGIServer,
-            handler_class=_QuietHandler,
+            sockets=self._sockets,
+            host=host,
+            port=port,
+            threads=threads,
+            backlog=backlog,
         )
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        self.host, bound_port = self._server.getsockname()
+        self.port = int(bound_port)
+        self._thread = ServerThread(
+            "batchscout-http", serve=self._server.run, shutdown=self._end_loop, close=self._close
+        )
 
     @property
     def url(self) -> str:
-        host = self._server.server_address[0]
-        return f"http://{host!s}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> HttpServer:
         """Serve in a daemon thread; returns ``self``."""
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="batchscout-http",
-            daemon=True,
-        )
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until interrupted."""
-        self._server.serve_forever()
+        self._server.run()
 
     def stop(self) -> None:
-        """Stop serving and release the port."""
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._server.server_close()
+        """Stop serving (requests under way get a few seconds to finish), release the port."""
+        if self._thread.running:
+            self._thread.stop()
+        else:
+            self._close()
+
+    def _end_loop(self) -> None:
+        sockets = self._sockets
+        self._wakeup.pull_trigger(lambda *_: wasyncore.close_all(sockets))
+
+    def _close(self) -> None:
+        self._server.task_dispatcher.shutdown(timeout=5)
+        wasyncore.close_all(self._sockets)
 
     def __enter__(self) -> HttpServer:
         return self.start()
@@ -138,6 +146,35 @@ class HttpServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def serve_wsgi(
+    application: WSGIApplication,
+    *,
+    sockets: dict[Any, Any],
+    host: str,
+    port: int,
+    threads: int,
+    backlog: int,
+) -> BaseWSGIServer:
+    """A waitress server bound to ``host:port`` in the socket map ``sockets`` (not yet
+    running: call ``run()``). ValueError for a host name with several addresses."""
+    server = create_server(
+        application,
+        map=sockets,
+        host=host,
+        port=port,
+        threads=threads,
+        backlog=backlog,
+        # Keep accepting under a burst: connections beyond this wait in the backlog.
+        connection_limit=max(100, backlog),
+        ident="batchscout",
+        clear_untrusted_proxy_headers=True,
+    )
+    if not isinstance(server, BaseWSGIServer):  # one listening socket per address
+        server.close()
+        raise ValueError(f"{host!r} resolves to several addresses; give one IP address")
+    return server
 
 
 def run_socket_mode(app: App, app_token: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +27,21 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def load_settings() -> Settings:
+    """The settings from the environment; a wrong value is a one-line error per variable
+    naming it (exit 2), never a traceback."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            variable = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+            err.print(
+                f"[bold red]Error:[/] {variable}: {problem['msg']} (got {problem.get('input')!r}).",
+                highlight=False,
+            )
+        raise typer.Exit(2) from None
+
+
 def check_team(team: str) -> str:
     """Validate a Slack team id."""
     team = team.strip()
@@ -44,7 +60,7 @@ def check_channel(channel: str) -> str:
 
 def open_database(settings: Settings | None = None) -> Engine:
     """The configured database, upgraded to the current schema."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     try:
         engine = make_engine(settings.database_url)
         upgrade(engine)

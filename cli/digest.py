@@ -15,6 +15,7 @@ from batchscout.cli.common import (
     check_team,
     err,
     fail,
+    load_settings,
     open_database,
     out,
 )
@@ -22,7 +23,6 @@ from batchscout.cli.terminal import digest_text
 from batchscout.cli.worker import runtime_or_exit
 from batchscout.services import digests
 from batchscout.services.runtime import Runtime
-from batchscout.settings import Settings
 from batchscout.storage.types import utcnow
 
 app = typer.Typer(help="Weekly digests.", no_args_is_help=True)
@@ -38,7 +38,7 @@ def digest_now(
 ) -> None:
     """Post a digest now (LLM prose through the batch API when a provider is set and --wait allows)."""
     team, channel = check_team(team), check_channel(channel)
-    settings = Settings()
+    settings = load_settings()
     runtime = runtime_or_exit(settings)
     if runtime.provider is None and wait:
         err.print(

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from batchscout.bot.app import build_app, uses_oauth
 from batchscout.bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer, run_socket_mode
-from batchscout.cli.common import err, fail, open_database, out
+from batchscout.cli.common import err, fail, load_settings, open_database, out
 from batchscout.jobs.scheduler import Worker
 from batchscout.jobs.wiring import runtime_from_settings
 from batchscout.logs import configure_logging
@@ -108,7 +108,7 @@ def serve(
     ] = True,
 ) -> None:
     """Run Batchscout in Slack: Socket Mode by default, or HTTP with --http."""
-    settings = Settings()
+    settings = load_settings()
     problems = slack_settings_problems(settings, http=http)
     if problems:
         for problem in problems:
@@ -123,7 +123,14 @@ def serve(
     stop_jobs = start_background_jobs(settings, engine) if worker else (lambda: None)
     try:
         if http:
-            server = HttpServer(slack_app, engine, host=host, port=port)
+            server = HttpServer(
+                slack_app,
+                engine,
+                host=host,
+                port=port,
+                threads=settings.batchscout_http_threads,
+                backlog=settings.batchscout_http_backlog,
+            )
             mode = "many workspaces (install flow)" if uses_oauth(settings) else "one workspace"
             out.print(
                 f"Batchscout listening on http://{host}:{server.port}{EVENTS_PATH} "

@@ -6,7 +6,7 @@ import signal
 
 import typer
 
-from batchscout.cli.common import err, fail, open_database
+from batchscout.cli.common import err, fail, load_settings, open_database
 from batchscout.jobs.scheduler import Worker
 from batchscout.jobs.wiring import NotInstalledError, runtime_from_settings
 from batchscout.logs import configure_logging
@@ -27,7 +27,7 @@ def runtime_or_exit(settings: Settings) -> Runtime:
 @app.command("worker")
 def worker() -> None:
     """Run the scheduler: digests, batch polling. A second worker waits as a standby."""
-    settings = Settings()
+    settings = load_settings()
     configure_logging(settings.batchscout_log_level)
     runtime = runtime_or_exit(settings)
     running = Worker(runtime)

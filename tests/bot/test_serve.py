@@ -108,3 +108,17 @@ def test_serve_http_answers_healthz_and_slack(slack: FakeSlack, tmp_path: object
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_wrong_server_setting_names_the_variable(run) -> None:  # type: ignore[no-untyped-def]
+    code, output = run(
+        "--http",
+        SLACK_SIGNING_SECRET="s",
+        SLACK_BOT_TOKEN="xoxb-1",
+        BATCHSCOUT_HTTP_THREADS="0",
+        BATCHSCOUT_HTTP_BACKLOG="many",
+    )
+    assert code == 2
+    assert "BATCHSCOUT_HTTP_THREADS: Input should be greater than or equal to 1" in output
+    assert "BATCHSCOUT_HTTP_BACKLOG" in output
+    assert "Traceback" not in output

@@ -31,6 +31,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal, Self
 from urllib.parse import parse_qsl, urlsplit
 
+from batchscout.serving import ServerThread
+
 if TYPE_CHECKING:
     import openai
 
@@ -209,7 +211,7 @@ class FakeBatchServer:
         self._faults: dict[str, list[int]] = {}  # operation → HTTP statuses; 0 = drop
         self._ids = itertools.count(1)
         self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._thread: ServerThread | None = None
         self._routes: list[_Route] = []
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -219,25 +221,15 @@ class FakeBatchServer:
         if self._server is not None:
             raise RuntimeError(f"{type(self).__name__} is already started")
         server = _Server((self._host, 0), self)
-        thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name=type(self).__name__,
-            daemon=True,
-        )
-        thread.start()
-        self._server, self._thread = server, thread
+        self._thread = ServerThread.of(server, type(self).__name__).start()
+        self._server = server
         return self
 
     def stop(self) -> None:
         """Stop serving and release the port; calling it twice is harmless."""
-        server, thread = self._server, self._thread
-        self._server, self._thread = None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
+        thread, self._server, self._thread = self._thread, None, None
         if thread is not None:
-            thread.join(timeout=5)
+            thread.stop()
 
     def __enter__(self) -> Self:
         """Start the server for the ``with`` block."""

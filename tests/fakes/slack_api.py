@@ -8,7 +8,8 @@ Slack received::
         client.chat_postMessage(channel="C0TEST", text="hello")
         assert slack.last("chat.postMessage").params["text"] == "hello"
 
-Only the standard library is used, so the fake works wherever the tests run.
+Only the standard library serves (its loop runs in :class:`batchscout.serving.ServerThread`,
+like the app's own server), so the fake works wherever the tests run.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from batchscout.serving import ServerThread
 
 __all__ = ["JSON_FIELDS", "Call", "FakeSlack", "Responder"]
 
@@ -183,7 +186,7 @@ class FakeSlack:
         self._ts_counter = 0
         self._id_counter = 0
         self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._thread: ServerThread | None = None
         self._methods: dict[str, Callable[[_Request], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "chat.delete": self._chat_delete,
@@ -216,26 +219,16 @@ class FakeSlack:
             raise RuntimeError("FakeSlack is already started")
         self._stopping.clear()
         server = _Server((self._host, 0), self)
-        thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.01},  # keeps stop() fast
-            name="FakeSlack",
-            daemon=True,
-        )
-        thread.start()
-        self._server, self._thread = server, thread
+        self._thread = ServerThread.of(server, "FakeSlack").start()
+        self._server = server
         return self
 
     def stop(self) -> None:
         """Stop serving and release the port; calling it twice is harmless."""
-        server, thread = self._server, self._thread
-        self._server, self._thread = None, None
+        thread, self._server, self._thread = self._thread, None, None
         self._stopping.set()  # lets stalled downloads go
-        if server is not None:
-            server.shutdown()
-            server.server_close()
         if thread is not None:
-            thread.join(timeout=5)
+            thread.stop()
 
     def __enter__(self) -> FakeSlack:
         """Start the server for the ``with`` block."""
