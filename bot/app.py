@@ -4,6 +4,7 @@ every listener. Nothing here runs at import time and nothing reads the environme
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -41,6 +42,14 @@ __all__ = ["BOT_SCOPES", "SLASH_COMMAND", "build_app", "make_web_client", "uses_
 _bolt_logger = logging.getLogger(__name__)
 
 
+def listener_pool(settings: Settings) -> ThreadPoolExecutor:
+    """The threads that run listeners (``BATCHSCOUT_LISTENER_THREADS``; Bolt's own default
+    is 5)."""
+    return ThreadPoolExecutor(
+        max_workers=settings.batchscout_listener_threads, thread_name_prefix="batchscout-listener"
+    )
+
+
 def build_app(
     settings: Settings,
     *,
@@ -71,6 +80,7 @@ def build_app(
             signing_secret=signing_secret,
             oauth_settings=oauth.oauth_settings(settings, engine, scopes=BOT_SCOPES),
             process_before_response=process_before_response,
+            listener_executor=listener_pool(settings),
             raise_error_for_unhandled_request=True,
             user_facing_authorize_error_message=messages.NOT_INSTALLED,
             logger=_bolt_logger,
@@ -84,6 +94,7 @@ def build_app(
             client=client,
             signing_secret=signing_secret,
             process_before_response=process_before_response,
+            listener_executor=listener_pool(settings),
             raise_error_for_unhandled_request=True,
             logger=_bolt_logger,
         )
