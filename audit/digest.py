@@ -366,10 +366,18 @@ def prose_matches_facts(text: str, facts: DigestFacts) -> bool:
     return True
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def clean_prose(text: str, limit: int = 700) -> str | None:
-    """Model output made safe to post: one paragraph, no mentions, bounded; None if empty."""
-    flat = " ".join(text.replace("<", "‹").replace(">", "›").split())
-    flat = re.sub(r"[*_`#]+", "", flat).strip()
+    """Model output as one bounded paragraph; ``None`` if empty.
+
+    Nothing the model wrote is deleted but control and bidi characters (a workflow called
+    ``nightly_ticket_summary`` keeps its underscores): it is made inert where it is shown,
+    as Slack plain text, so ``<!channel>``, ``<@U…>``, ``<https://evil|click>``, ``*`` and
+    ``_`` are shown as written and never ping, link or format.
+    """
+    flat = " ".join(_CONTROL.sub("", text).split())
     if not flat:
         return None
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -11,15 +11,24 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
 import yaml
 
 from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
+from batchscout.audit.numbers import (
+    ACCEPTED,
+    MAX_MONTHLY_REQUESTS,
+    NumberError,
+    cost_problem,
+    read_number,
+    tokens_problem,
+    volume_problem,
+)
 from batchscout.audit.pricing import Provider
-from batchscout.audit.savings import Per
+from batchscout.audit.savings import Per, monthly_requests
 
 COLUMNS: tuple[str, ...] = (
     "name",
@@ -127,34 +136,54 @@ class _Row:
             self.fail(column, f"“{self.text(column)}” is not allowed; use one of {_choices(enum)}")
             return default
 
-    def decimal(self, column: str, *, required: bool, positive: bool) -> Decimal | None:
-        raw = self.text(column).replace(",", "").replace("_", "").removeprefix("$").strip()
+    def number(self, column: str) -> Decimal | None:
+        """The cell as a non-negative number (:func:`read_number`), or ``None`` when empty."""
+        value = self.cells.get(column)
+        if isinstance(value, bool):  # YAML's yes/no
+            self.fail(column, f"“{self.text(column)}” is not a number; use {ACCEPTED}")
+            return None
+        if isinstance(value, float):  # YAML wrote 1e-05 or .inf: read what it printed
+            value = repr(value)
+        raw = ("" if value is None else str(value)).strip().removeprefix("$").replace("_", "")
         if not raw:
-            if required:
-                self.fail(column, "is required")
             return None
         try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            self.fail(column, f"“{self.text(column)}” is not a number")
+            return read_number(raw.strip(), exponent=True)
+        except NumberError as error:
+            self.fail(column, str(error))
             return None
-        if not value.is_finite() or (value <= 0 if positive else value < 0):
-            bound = "greater than 0" if positive else "0 or more"
-            self.fail(column, f"must be a number {bound} (got “{self.text(column)}”)")
+
+    def requests(self, per: Per | None) -> Decimal | None:
+        value = self.number("requests")
+        if value is None:
+            if not self.text("requests"):
+                self.fail("requests", "is required")
+            return None
+        problem = volume_problem(value)
+        if problem is None and value <= MAX_MONTHLY_REQUESTS and per is not None:
+            problem = volume_problem(monthly_requests(value, per))
+            if problem is not None:
+                problem = f"{problem}: {self.text('requests')} a {per.value} is too many"
+        if problem is not None:
+            self.fail("requests", problem)
+            return None
+        return value
+
+    def cost(self) -> Decimal | None:
+        value = self.number("cost_per_request")
+        problem = None if value is None else cost_problem(value)
+        if problem is not None:
+            self.fail("cost_per_request", problem)
             return None
         return value
 
     def tokens(self, column: str) -> int | None:
-        value = self.decimal(column, required=False, positive=False)
-        if value is None:
+        value = self.number(column)
+        problem = None if value is None else tokens_problem(value)
+        if problem is not None:
+            self.fail(column, f"{problem} (got “{self.text(column)}”)")
             return None
-        if value != value.to_integral_value():
-            self.fail(column, f"must be a whole number of tokens (got “{self.text(column)}”)")
-            return None
-        if value > 10_000_000:
-            self.fail(column, "is more than 10,000,000 tokens per request")
-            return None
-        return int(value)
+        return None if value is None else int(value)
 
 
 def _spec_from_cells(
@@ -173,13 +202,13 @@ def _spec_from_cells(
     owner = row.text("owner") or None
     if owner is not None and not SLACK_USER_ID.match(owner):
         row.fail("owner", f"“{owner}” is not a Slack user id (like U0123ABCD)")
-    requests = row.decimal("requests", required=True, positive=True)
     per = row.choice("per", Per, Per.MONTH)
+    requests = row.requests(per)
     provider = row.choice("provider", Provider) if row.text("provider") else None
     model = row.text("model") or None
     input_tokens = row.tokens("input_tokens")
     output_tokens = row.tokens("output_tokens")
-    cost = row.decimal("cost_per_request", required=False, positive=False)
+    cost = row.cost()
     if cost is None and not row.text("cost_per_request"):
         if provider is None:
             row.fail(
@@ -253,25 +282,60 @@ def parse_csv(text: str) -> list[WorkflowSpec]:
         raise InventoryError([Problem(line, None, f"cannot be read as CSV ({error})")]) from error
 
 
-def _read_csv(reader: csv.DictReader[str]) -> list[WorkflowSpec]:
+_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _header_problems(header: list[str]) -> list[Problem]:
+    """What is wrong with a CSV header, with a hint when it uses another separator."""
     problems: list[Problem] = []
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    if not header:
-        raise InventoryError([Problem(1, None, "the file is empty; it needs a header row")])
-    reader.fieldnames = header
-    unknown = [h for h in header if h not in COLUMNS]
-    for column in unknown:
-        problems.append(Problem(1, column, f"unknown column; columns are {', '.join(COLUMNS)}"))
+    for separator, name in _SEPARATORS.items():
+        if len(header) == 1 and separator in header[0]:
+            return [
+                Problem(
+                    1,
+                    None,
+                    f"the header looks separated by {name}, not commas; save the file as "
+                    f"comma-separated CSV (columns: {', '.join(COLUMNS)})",
+                )
+            ]
+    for position, column in enumerate(header, start=1):
+        if not column:
+            problems.append(
+                Problem(1, None, f"column {position} has no name; columns are {', '.join(COLUMNS)}")
+            )
+        elif column not in COLUMNS:
+            problems.append(Problem(1, column, f"unknown column; columns are {', '.join(COLUMNS)}"))
     for column in REQUIRED_COLUMNS:
         if column not in header:
             problems.append(Problem(1, column, "required column is missing from the header"))
+    return problems
+
+
+def _read_csv(reader: csv.DictReader[str]) -> list[WorkflowSpec]:
+    problems: list[Problem] = []
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if not any(header):
+        raise InventoryError([Problem(1, None, "the file is empty; it needs a header row")])
+    # Spreadsheets write empty trailing header cells (",,"): ignored while no data is under them.
+    named = len(header)
+    while not header[named - 1]:
+        named -= 1
+    unnamed = len(header) - named
+    header = header[:named]
+    reader.fieldnames = header
+    problems = _header_problems(header)
     if problems:
         raise InventoryError(problems)
     rows: list[tuple[int, Mapping[str, Any]]] = []
     for record in reader:
         line = reader.line_num
-        if None in record:
-            problems.append(Problem(line, None, f"has more cells than the header's {len(header)}"))
+        extra = record.pop(None, None)
+        if extra is not None and (len(extra) > unnamed or any(v.strip() for v in extra)):
+            if len(extra) > unnamed:
+                message = f"has more cells than the header's {len(header) + unnamed}"
+            else:
+                message = "has a value under a column with no name in the header"
+            problems.append(Problem(line, None, message))
             continue
         if all(not (v or "").strip() for v in record.values()):
             continue  # blank line

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+
+from batchscout.audit.numbers import read_number
 
 CENT = Decimal("0.01")
 _SUFFIXES = {"k": Decimal(1_000), "m": Decimal(1_000_000), "b": Decimal(1_000_000_000)}
@@ -13,17 +15,16 @@ _NUMBER = re.compile(r"^\$?\s*([0-9][0-9,_]*(?:\.[0-9]*)?|\.[0-9]+)\s*([kmb])?$"
 def parse_amount(text: str) -> Decimal:
     """Parse a user-typed amount: ``7500``, ``$7,500``, ``7.5k``, ``$0.01``, ``12M``.
 
-    Raises ``ValueError`` with a friendly message when the text is not an amount.
+    A comma only separates thousands (:func:`batchscout.audit.numbers.read_number`). Raises
+    ``ValueError`` with a friendly message when the text is not an amount; a decimal comma
+    (``0,01``) raises :class:`~batchscout.audit.numbers.NumberError` with a hint to use a dot.
     """
     cleaned = text.strip().replace("\u00a0", " ")
     match = _NUMBER.match(cleaned)
     if not match:
         raise ValueError(f"“{text.strip()}” is not a number (try 7500, $7,500 or 7.5k)")
     digits, suffix = match.groups()
-    try:
-        value = Decimal(digits.replace(",", "").replace("_", ""))
-    except InvalidOperation as error:  # pragma: no cover - the regex admits only digits
-        raise ValueError(f"“{text.strip()}” is not a number") from error
+    value = read_number(digits.replace("_", ""))
     if suffix:
         value *= _SUFFIXES[suffix.lower()]
     return value

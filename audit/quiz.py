@@ -36,6 +36,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final, TypeAlias
 
+from batchscout.audit.numbers import decimal_comma_hint
 from batchscout.audit.quiz_bank import (
     LETTERS,
     POINTS,
@@ -509,6 +510,11 @@ def _parse_numeric(question: Question, cleaned: str, words: Sequence[str]) -> Re
     tokens = _TOKEN.findall(cleaned)
     readings = _readings(tokens, answer.unit)
     if not readings:
+        comma = next(
+            (h for t in tokens if (h := decimal_comma_hint(t.rstrip("kmb%"))) is not None), None
+        )
+        if comma is not None:
+            return WrongKind(f"{comma}. This one wants {_format_hint(answer)}.")
         if _letter_form(words) or _looks_like_an_answer(tokens):
             return WrongKind(f"This one wants {_format_hint(answer)}.")
         return NotAnAnswer("no number in the reply")

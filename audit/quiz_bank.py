@@ -47,6 +47,7 @@ from batchscout.audit.savings import (
     Per,
     batch_savings,
     monthly_requests,
+    per_month,
     portfolio,
     workflow_figures,
 )
@@ -692,7 +693,7 @@ def _negotiated_rate(rng: random.Random) -> tuple[Question, dict[str, JSONValue]
     ratio = rng.choice((Decimal("0.4"), Decimal("0.45"), Decimal("0.5"), Decimal("0.6")))
     batch_price = price * ratio
     eligible = monthly_requests(volume, per)
-    saved = batch_savings(price, batch_price, eligible)
+    saved = per_month(batch_savings(price, batch_price, volume), per)
     when, rate = _CADENCE_WORDS[per]
     prompt = (
         f"Your synchronous price is {format_unit_price(price)} per request and your "

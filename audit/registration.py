@@ -34,6 +34,14 @@ from batchscout.audit.latency import (
     Trigger,
 )
 from batchscout.audit.money import format_count, format_unit_price, format_usd, parse_amount
+from batchscout.audit.numbers import (
+    MAX_COST_PER_REQUEST,
+    MAX_MONTHLY_REQUESTS,
+    MAX_TOKENS,
+    NumberError,
+    cost_problem,
+    volume_problem,
+)
 from batchscout.audit.pricing import (
     PriceBook,
     PricingError,
@@ -43,12 +51,10 @@ from batchscout.audit.pricing import (
     search_models,
     suggest_models,
 )
-from batchscout.audit.savings import Bucket, Per
+from batchscout.audit.savings import Bucket, Per, monthly_requests
 from batchscout.audit.text import normalise_text
 
 STATE_VERSION: Final = 1
-MAX_TOKENS: Final = 10_000_000
-MAX_REQUESTS: Final = Decimal(10) ** 12
 MAX_MODEL: Final = 200
 _MAX_HISTORY = 200
 
@@ -325,11 +331,13 @@ TEXTS: Final[dict[str, str]] = {
     "12M/month or 300 an hour.",
     "volume_period": "“{text}” is not a period: use hour, day, week or month "
     "(like 50k/day or 300 an hour).",
-    "volume_range": "The volume must be more than 0 and less than a trillion requests.",
+    "volume_range": "The volume must be more than 0 and at most {max} requests a month "
+    "(a trillion).",
     "tokens_invalid": "“{text}” is not a token count. Try 2,000, 2000 tokens or 2k.",
     "tokens_whole": "Tokens are whole numbers; “{text}” is {value}.",
     "tokens_range": f"That is more than {MAX_TOKENS:,} tokens per request.",
     "cost_invalid": "“{text}” is not a dollar amount. Try $0.01 or 0.0045.",
+    "cost_range": "A cost per request can be at most ${max}.",
     "cost_pricing": "a cost per request",
     "cost_pricing_model": "a cost per request (model {model})",
     # Summary card
@@ -408,9 +416,14 @@ def parse_volume(text: str) -> tuple[Decimal, Per | None]:
         per = _PERIODS[words[0]]
     elif separated:
         raise ValueError(TEXTS["volume_invalid"].format(text=text.strip()))
-    if not 0 < count < MAX_REQUESTS:
-        raise ValueError(TEXTS["volume_range"])
+    check_volume(count, per or Per.MONTH)
     return count, per
+
+
+def check_volume(count: Decimal, per: Per) -> None:
+    """Raise ``ValueError`` unless ``count`` per ``per`` is more than 0 and at most 10^12 a month."""
+    if count > MAX_MONTHLY_REQUESTS or volume_problem(monthly_requests(count, per)) is not None:
+        raise ValueError(TEXTS["volume_range"].format(max=f"{MAX_MONTHLY_REQUESTS:,}"))
 
 
 def parse_tokens(text: str) -> int:
@@ -420,6 +433,8 @@ def parse_tokens(text: str) -> int:
         raise ValueError(TEXTS["tokens_invalid"].format(text=text.strip()))
     try:
         value = parse_amount(cleaned)
+    except NumberError:
+        raise
     except ValueError as error:
         raise ValueError(TEXTS["tokens_invalid"].format(text=text.strip())) from error
     if value != value.to_integral_value():
@@ -433,9 +448,14 @@ def parse_cost(text: str) -> Decimal:
     """Parse a cost per request in US dollars: ``$0.01``, ``0.0045``, ``$0.01 per request``."""
     cleaned = _COST_SUFFIX.sub("", text.strip())
     try:
-        return parse_amount(cleaned)
+        cost = parse_amount(cleaned)
+    except NumberError:
+        raise
     except ValueError as error:
         raise ValueError(TEXTS["cost_invalid"].format(text=text.strip())) from error
+    if cost_problem(cost) is not None:
+        raise ValueError(TEXTS["cost_range"].format(max=f"{MAX_COST_PER_REQUEST:,}"))
+    return cost
 
 
 def parse_owner(text: str, invoker: str | None) -> str:
@@ -706,6 +726,11 @@ class Conversation:
                 self.answers[key] = str(parse_tokens(text))
             elif key == "cost_per_request":
                 self.answers[key] = _decimal_text(parse_cost(text))
+            elif key == "per":
+                per = Per(self._choose(key, text).value)
+                if "requests" in self.answers:
+                    check_volume(Decimal(self.answers["requests"]), per)
+                self.answers[key] = per.value
             else:
                 self.answers[key] = self._choose(key, text).value
         except _Rejected:

@@ -24,12 +24,13 @@ class Per(StrEnum):
     MONTH = "month"
 
 
-#: Periods per month: a month is 30 days (SPEC.md, "Money").
-PER_MONTH: dict[Per, Decimal] = {
-    Per.HOUR: Decimal(720),
-    Per.DAY: Decimal(30),
-    Per.WEEK: Decimal(30) / Decimal(7),
-    Per.MONTH: Decimal(1),
+#: Periods per month as a fraction (numerator, denominator): a month is 30 days (SPEC.md,
+#: "Money"). Kept exact: 30/7 as a Decimal is already rounded, so a week's figures divide last.
+PER_MONTH: dict[Per, tuple[int, int]] = {
+    Per.HOUR: (720, 1),
+    Per.DAY: (30, 1),
+    Per.WEEK: (30, 7),
+    Per.MONTH: (1, 1),
 }
 
 DEFAULT_BATCH_RATIO = Decimal("0.5")
@@ -54,9 +55,20 @@ class Bucket(StrEnum):
     NONE = "none"
 
 
+def per_month(amount: Decimal, per: Per) -> Decimal:
+    """Convert an amount counted per hour, day, week or month into one per month.
+
+    Multiplies before it divides, so the only rounding is the division's last digit
+    (54 requests a week × $0.02625 is exactly $6.075 a month, never $6.0749…).
+    """
+    numerator, denominator = PER_MONTH[Per(per)]
+    scaled = Decimal(amount) * numerator
+    return scaled if denominator == 1 else scaled / denominator
+
+
 def monthly_requests(requests: Decimal, per: Per) -> Decimal:
     """Convert a volume counted per hour, day, week or month into requests per month."""
-    return Decimal(requests) * PER_MONTH[Per(per)]
+    return per_month(requests, per)
 
 
 def advice_tier(latency_class: LatencyClass, mode: Mode, *, has_flex_price: bool) -> AdviceTier:
@@ -129,10 +141,9 @@ def workflow_figures(
     no flex price to know it by). Flex savings = (standard − flex cost per request) × monthly
     requests. Real-time workflows save nothing: batching them would break the product.
     """
-    per_month = monthly_requests(requests, per)
-    sync_monthly = sync_per_request * per_month
-    batch_monthly = batch_per_request * per_month
-    flex_monthly = None if flex_per_request is None else flex_per_request * per_month
+    sync_monthly = per_month(sync_per_request * requests, per)
+    batch_monthly = per_month(batch_per_request * requests, per)
+    flex_monthly = None if flex_per_request is None else per_month(flex_per_request * requests, per)
     mode = Mode(mode)
     latency_class = LatencyClass(latency_class)
     flex_saved = Decimal(0)
@@ -161,7 +172,15 @@ def workflow_figures(
         saved = max(sync_monthly - batch_monthly, Decimal(0))
     tier = advice_tier(latency_class, mode, has_flex_price=flex_monthly is not None)
     return WorkflowFigures(
-        per_month, sync_monthly, batch_monthly, cost, saved, bucket, tier, flex_monthly, flex_saved
+        monthly_requests(requests, per),
+        sync_monthly,
+        batch_monthly,
+        cost,
+        saved,
+        bucket,
+        tier,
+        flex_monthly,
+        flex_saved,
     )
 
 

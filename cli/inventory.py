@@ -15,6 +15,7 @@ from rich.text import Text
 from batchscout.audit.digest import build_facts, template_prose
 from batchscout.audit.inventory import InventoryError, parse_inventory, to_csv, to_yaml
 from batchscout.audit.money import format_usd
+from batchscout.audit.numbers import MAX_TOKENS
 from batchscout.audit.pricing import PricingError, Provider, catalog_price, quote
 from batchscout.cli import terminal
 from batchscout.cli.common import TeamOption, check_team, err, fail, open_database, out
@@ -140,10 +141,16 @@ def prices(
         Provider, typer.Option("--provider", "-p", help="Provider.")
     ] = Provider.OPENAI,
     input_tokens: Annotated[
-        int, typer.Option("--input-tokens", min=0, help="Average input tokens per request.")
+        int,
+        typer.Option(
+            "--input-tokens", min=0, max=MAX_TOKENS, help="Average input tokens per request."
+        ),
     ] = 1000,
     output_tokens: Annotated[
-        int, typer.Option("--output-tokens", min=0, help="Average output tokens per request.")
+        int,
+        typer.Option(
+            "--output-tokens", min=0, max=MAX_TOKENS, help="Average output tokens per request."
+        ),
     ] = 500,
 ) -> None:
     """Synchronous against batch prices for a model, per 1M tokens and per request."""

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from batchscout.audit.digest import DigestFacts, Line, change_sentence, percent
 from batchscout.audit.money import format_usd
-from batchscout.delivery.blocks import Block, Message, context, divider, header, section
+from batchscout.delivery.blocks import Block, Message, context, divider, header, plain, section
 from batchscout.delivery.mrkdwn import escape
 
 #: Per thread message: a header plus lines, comfortably under 50 blocks and 3,000 characters.
@@ -64,8 +64,9 @@ def top_message(
             f"*{headline}* · {percent(facts.eligible_share)} of "
             f"{format_usd(facts.monthly_spend)} monthly spend is batch-eligible now."
         ),
-        # Model prose is cleaned of mentions and links before it gets here; escape it anyway.
-        section(escape(prose)),
+        # Model prose (and names in the template) escaped, as plain text: shown as written,
+        # never a mention, a link or formatting (`_`, `*`), and no character deleted.
+        {"type": "section", "text": plain(escape(prose))},
     ]
     if facts.top:
         blocks.append(

@@ -5,10 +5,12 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError
 
 from batchscout.audit.money import format_usd, parse_amount
+from batchscout.audit.numbers import MAX_COST_PER_REQUEST, MAX_MONTHLY_REQUESTS, NumberError
 from batchscout.bot.listeners.commands.call import CommandCall
 from batchscout.delivery import messages
 from batchscout.delivery.blocks import Message, section
 from batchscout.delivery.blocks import digest as digest_blocks
+from batchscout.delivery.mrkdwn import escape
 from batchscout.jobs.wiring import runtime_for_client
 from batchscout.logs import get_logger
 from batchscout.services import digests
@@ -151,9 +153,12 @@ def floor(call: CommandCall, words: list[str]) -> None:
     """Set the channel's noise floor: opportunities saving less a month are not listed."""
     try:
         amount = parse_amount(words[0]) if len(words) == 1 else None
+    except NumberError as error:  # a decimal comma: say so, with the usage
+        call.reply(note(f"{escape(str(error))}. {messages.FLOOR_USAGE}"))
+        return
     except ValueError:
         amount = None
-    if amount is None:
+    if amount is None or amount > MAX_COST_PER_REQUEST * MAX_MONTHLY_REQUESTS:
         call.reply(note(messages.FLOOR_USAGE))
         return
     with call.services.session() as session:
