@@ -144,11 +144,11 @@ class _Row:
             return None
         if isinstance(value, float):  # YAML wrote 1e-05 or .inf: read what it printed
             value = repr(value)
-        raw = ("" if value is None else str(value)).strip().removeprefix("$").replace("_", "")
-        if not raw:
+        typed = ("" if value is None else str(value)).strip()
+        if not typed:
             return None
         try:
-            return read_number(raw.strip(), exponent=True)
+            return read_number(typed.removeprefix("$").replace("_", ""), exponent=True)
         except NumberError as error:
             self.fail(column, str(error))
             return None

@@ -32,7 +32,7 @@ from batchscout.audit.quiz import NotAnAnswer, ParsedAnswer, WrongKind, parse_an
 from batchscout.audit.quiz_bank import load_bank
 from batchscout.audit.registration import Conversation, parse_cost, parse_tokens, parse_volume
 from batchscout.audit.savings import Per, workflow_figures
-from batchscout.bot.blocks import digest as digest_blocks
+from batchscout.delivery.blocks import digest as digest_blocks
 
 HEADER = ",".join(COLUMNS)
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
