@@ -514,7 +514,7 @@ def _parse_numeric(question: Question, cleaned: str, words: Sequence[str]) -> Re
             (h for t in tokens if (h := decimal_comma_hint(t.rstrip("kmb%"))) is not None), None
         )
         if comma is not None:
-            return WrongKind(f"{comma}. This one wants {_format_hint(answer)}.")
+            return WrongKind(f"This one wants {_format_hint(answer)}. {comma}.")
         if _letter_form(words) or _looks_like_an_answer(tokens):
             return WrongKind(f"This one wants {_format_hint(answer)}.")
         return NotAnAnswer("no number in the reply")

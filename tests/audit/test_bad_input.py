@@ -6,6 +6,7 @@ numbers, cells and replies: never a traceback, always a message saying what is a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -326,7 +327,9 @@ def test_any_csv_cell_is_stored_within_bounds_or_named_as_a_problem(column: str,
             raise
         except PricingError:
             pass  # an unknown model: told at import, with suggestions
-    assert parse_csv(to_csv(specs)) == specs  # export writes back what was read
+    # Export writes back what was read (a quoted line break moves the line a row ends on).
+    unlined = [replace(s, line=None) for s in specs]
+    assert [replace(s, line=None) for s in parse_csv(to_csv(specs))] == unlined
 
 
 @given(value=st.one_of(st.floats(), st.integers(), st.text(max_size=20), st.booleans(), st.none()))
