@@ -76,6 +76,12 @@ class DigestFacts:
             return None
         return self.migrate_now - self.previous_migrate_now
 
+    def shown_names(self) -> frozenset[str]:
+        """The workflows the digest names (top, to challenge, realised, new and changed):
+        a knowledge check posted with it must not ask about them, the digest would answer."""
+        lines = (*self.top, *self.challenge, *self.realised_lines)
+        return frozenset((*(line.name for line in lines), *self.new, *self.changed))
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (money as strings)."""
         data: dict[str, Any] = _jsonable(asdict(self))

@@ -356,7 +356,7 @@ def _post_thread(
             client.chat_postMessage(
                 channel=channel_id, thread_ts=ts, unfurl_links=False, **standings.as_kwargs()
             )
-        ask_in_digest(runtime, run, ts)
+        ask_in_digest(runtime, run, ts, shown=content.facts.shown_names())
     except SlackApiError as error:
         log.warning("digest knowledge check not posted", run_id=run.id,
             error=str(error.response.get("error")),

@@ -1,16 +1,19 @@
 """Knowledge checks in Slack: ask a question in a channel, take answers from its thread.
 
-The rules (issue 5): each person's first answer counts; choice and numeric answers are graded
-at once — a reaction on the reply and the explanation only to that person, so the thread does
-not spoil it; free-text answers go to the provider batch grader (or, with no provider, the
-keyword rubric) and their verdict arrives in the thread. Replies that are not answers are
-ignored quietly; answers of the wrong kind get a hint; nobody answers after the reveal.
+The rules (issues 5 and 12): each person's first answer counts; until the reveal the thread
+shows only that an answer was received (one neutral reaction), never whether it was right, so
+nobody copies; the verdict and the explanation go to that person alone (choice and numeric at
+once, free text once the provider batch grader, or the keyword rubric, has graded it). The
+reveal names who was right. Replies that are not answers are ignored quietly; answers of the
+wrong kind, and replies that look like an answer but cannot be read, get a hint; nobody answers
+after the reveal.
 """
 
 from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -43,7 +46,8 @@ from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
 
-REACTION = {True: "white_check_mark", False: "x", None: "hourglass_flowing_sand"}
+#: The one reaction on an answer before the reveal: received, neither right nor wrong.
+RECEIVED = "inbox_tray"
 ALREADY_ANSWERED = "Only your first answer counts, and you have answered this one already."
 CLOSED = "This knowledge check has closed: the answer is in the thread."
 
@@ -61,11 +65,14 @@ def ask_question(
     digest_run_id: int | None = None,
     rng: random.Random | None = None,
     instance: QuestionInstance | None = None,
+    not_about: Collection[str] = (),
 ) -> QuizQuestion:
     """Pick a question for the channel, post it, and store it.
 
     With ``thread_ts`` (a digest) the question is posted in that thread and its answers are
     the thread's replies; otherwise it is a new message whose thread takes the answers.
+    Workflows named in ``not_about`` (those the message it is posted with lists) are never
+    options of a question about the team's own workflows: that message would answer it.
     Raises ``SlackApiError`` when Slack refuses the post (the caller explains it).
     """
     if instance is None:
@@ -76,6 +83,7 @@ def ask_question(
             inventory = [
                 TeamWorkflow.from_answers(w.name, w.trigger, w.reader, w.freshness, w.mode)
                 for w in list_workflows(session=session, team_id=team_id)
+                if w.name not in not_about
             ]
         # Fresh figures each time: scenario questions draw their numbers from this.
         rng = rng or random.Random(secrets.randbits(32))
@@ -129,8 +137,10 @@ def handle_reply(
         instance = quizzes.instance_of(question)
         reply = parse_answer(instance.question, text)
         if isinstance(reply, NotAnAnswer):
+            log.debug("quiz reply not an answer", team_id=team_id, reason=reply.reason)
             return True  # a comment or an emoji: ignored quietly
         if isinstance(reply, WrongKind):
+            log.info("quiz reply unreadable", team_id=team_id, question=instance.id)
             _tell(client, channel_id, user_id, thread_ts, reply.hint)
             return True
         if question.status != QuestionStatus.OPEN or question.closes_at <= now:
@@ -152,13 +162,15 @@ def handle_reply(
         # Choice and numeric answers are announced right here, ephemerally.
         answer.announced = not free_text
         answer_id = answer.id
-    _react(client, channel_id, reply_ts, None if given is None else given.correct)
+    _react(client, channel_id, reply_ts)
     if given is not None and not free_text:
         _post_ephemeral(
             client, channel_id, user_id, thread_ts, quiz_blocks.grade_message(instance, given)
         )
     elif given is None:
-        _post(client, channel_id, thread_ts, quiz_blocks.pending_message(user_id))
+        _post_ephemeral(
+            client, channel_id, user_id, thread_ts, quiz_blocks.pending_message(user_id)
+        )
     else:
         announce(client, engine, answer_id=answer_id)
     log.info("quiz answer", team_id=team_id, channel_id=channel_id,
@@ -168,7 +180,8 @@ def handle_reply(
 
 
 def announce(client: WebClient, engine: Engine, *, answer_id: int | None) -> None:
-    """Post a graded free-text answer's verdict in its thread (once), and the feedback to its author."""
+    """Tell a graded free-text answer's author the verdict and feedback (once), privately: the
+    thread learns who was right at the reveal."""
     if answer_id is None:
         return
     with session_scope(engine) as session:
@@ -184,23 +197,17 @@ def announce(client: WebClient, engine: Engine, *, answer_id: int | None) -> Non
             answer.feedback or "",
             GradeMethod(answer.method or "keyword"),
         )
-        channel_id, thread_ts, user_id, reply_ts = (
-            answer.channel_id,
-            question.message_ts,
-            answer.user_id,
-            answer.reply_ts,
-        )
+        channel_id, thread_ts, user_id = answer.channel_id, question.message_ts, answer.user_id
         answer.announced = True
-    _post(client, channel_id, thread_ts, quiz_blocks.free_text_verdict(user_id, given))
     _post_ephemeral(
         client, channel_id, user_id, thread_ts, quiz_blocks.grade_message(instance, given)
     )
-    _react(client, channel_id, reply_ts, given.correct)
 
 
-def _react(client: WebClient, channel_id: str, ts: str, correct: bool | None) -> None:
+def _react(client: WebClient, channel_id: str, ts: str) -> None:
+    """Mark a reply as received; whether it was right waits for the reveal."""
     try:
-        client.reactions_add(channel=channel_id, timestamp=ts, name=REACTION[correct])
+        client.reactions_add(channel=channel_id, timestamp=ts, name=RECEIVED)
     except SlackApiError as error:
         if error.response.get("error") != "already_reacted":
             log.warning("reaction failed", error=str(error.response.get("error")))
@@ -221,15 +228,6 @@ def _post_ephemeral(
         )
     except SlackApiError as error:
         log.warning("ephemeral failed", error=str(error.response.get("error")))
-
-
-def _post(client: WebClient, channel_id: str, thread_ts: str, message: Message) -> None:
-    try:
-        client.chat_postMessage(
-            channel=channel_id, thread_ts=thread_ts, unfurl_links=False, **message.as_kwargs()
-        )
-    except SlackApiError as error:
-        log.warning("thread post failed", error=str(error.response.get("error")))
 
 
 def handle_thread_reply(

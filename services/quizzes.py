@@ -3,7 +3,7 @@ provider batch API, announce grades, and put a question in each weekly digest.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
@@ -50,6 +50,7 @@ def reveal_due(runtime: Runtime, *, now: datetime) -> int:
                 quizzes.instance_of(question),
                 answered=len(answers),
                 correct=sum(1 for a in answers if a.correct),
+                right=[a.user_id for a in answers if a.correct],
                 pending=sum(1 for a in answers if a.status == AnswerStatus.PENDING),
             )
             channel_id, thread_ts = question.channel_id, question.message_ts
@@ -157,9 +158,13 @@ def quiz_tick(runtime: Runtime, *, now: datetime) -> None:
     reveal_due(runtime, now=now)
 
 
-def ask_in_digest(runtime: Runtime, run: DigestRun, thread_ts: str) -> None:
-    """The weekly digest carries a knowledge check in its thread."""
+def ask_in_digest(
+    runtime: Runtime, run: DigestRun, thread_ts: str, *, shown: Collection[str] = ()
+) -> None:
+    """The weekly digest carries a knowledge check in its thread; ``shown`` are the workflow
+    names the digest lists, which a question about the team's own workflows must not use."""
     slack_quiz.ask_question(
         runtime.slack(run.team_id), runtime.engine, team_id=run.team_id, channel_id=run.channel_id,
         now=utcnow(), open_for=runtime.quiz_open_for, thread_ts=thread_ts, digest_run_id=run.id,
+        not_about=shown,
     )  # fmt: skip

@@ -7,8 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from batchscout.audit.digest import DigestFacts, Line, change_sentence, percent
+from batchscout.audit.digest import (
+    DigestFacts,
+    Line,
+    change_sentence,
+    eligible_sentence,
+    headline,
+)
 from batchscout.audit.money import format_usd
+from batchscout.audit.text import plural
 from batchscout.delivery.blocks import Block, Message, context, divider, header, plain, section
 from batchscout.delivery.mrkdwn import escape
 
@@ -55,15 +62,10 @@ def top_message(
     facts: DigestFacts, *, prose: str, source: str, schedule: str | None, cost: WritingCost | None
 ) -> Message:
     """The top-level digest: headline, summary, top opportunities, what changed."""
-    headline = (
-        f"{format_usd(facts.migrate_now)}/month available by moving scheduled work to batch APIs"
-    )
+    title = headline(facts)
     blocks: list[Block] = [
         header("Batchscout weekly digest"),
-        section(
-            f"*{headline}* · {percent(facts.eligible_share)} of "
-            f"{format_usd(facts.monthly_spend)} monthly spend is batch-eligible now."
-        ),
+        section(f"*{title}.*" + (f" {eligible_sentence(facts)}" if facts.migrate_now > 0 else "")),
         # Model prose (and names in the template) escaped, as plain text: shown as written,
         # never a mention, a link or formatting (`_`, `*`), and no character deleted.
         {"type": "section", "text": plain(escape(prose))},
@@ -75,8 +77,9 @@ def top_message(
     if facts.hidden_below_floor:
         blocks.append(
             context(
-                f"{facts.hidden_below_floor} smaller opportunities under "
-                f"{format_usd(facts.noise_floor)}/month are not listed."
+                f"{plural(facts.hidden_below_floor, 'smaller opportunity')} under "
+                f"{format_usd(facts.noise_floor)}/month "
+                f"{'is' if facts.hidden_below_floor == 1 else 'are'} not listed."
             )
         )
     blocks.append(section(change_sentence(facts)))
@@ -84,7 +87,7 @@ def top_message(
     if schedule:
         notes.append(f"Posted {schedule}. More in the thread.")
     blocks.append(context(*notes))
-    text = f"Batchscout weekly digest: {headline}."
+    text = f"Batchscout weekly digest: {title}."
     return Message(text=text, blocks=blocks)
 
 

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from batchscout.audit.quiz import (
     Grade,
-    GradeMethod,
     QuestionInstance,
     QuestionKind,
     ask_text,
     reveal_text,
 )
+from batchscout.audit.text import and_list, plural
 from batchscout.delivery.blocks import Message, context, header, section
 from batchscout.delivery.mrkdwn import escape
 from batchscout.storage.quizzes import Standing
@@ -20,7 +20,7 @@ from batchscout.storage.quizzes import Standing
 
 def points_text(points: int) -> str:
     """``1 point``, ``2 points``."""
-    return f"{points} point{'' if points == 1 else 's'}"
+    return plural(points, "point")
 
 
 def slack_time(when: datetime, fallback: str) -> str:
@@ -53,41 +53,46 @@ def grade_message(instance: QuestionInstance, grade: Grade) -> Message:
     return Message(text=f"{verdict}.", blocks=[section(text)])
 
 
-def free_text_verdict(user_id: str, grade: Grade) -> Message:
-    """In the thread, once a free-text answer is graded: the verdict and how it was graded."""
-    how = {
-        GradeMethod.LLM: "graded by an LLM through the provider batch API",
-        GradeMethod.KEYWORD: "graded with a keyword rubric (no LLM provider is configured)",
-    }.get(grade.method, "graded")
-    mark = ":white_check_mark: correct" if grade.correct else ":x: not yet"
-    return Message(
-        text=f"<@{user_id}>'s answer: {mark} — {how}.",
-        blocks=[section(f"<@{user_id}>'s answer: {mark} — {how}.")],
-    )
-
-
 def pending_message(user_id: str) -> Message:
     """In the thread, when a free-text answer goes to the batch grader."""
     text = (
         f"Thanks <@{user_id}>: free-text answers are graded by an LLM through the provider batch "
-        "API (near-real-time in practice); the grade will appear in this thread."
+        "API (near-real-time in practice); your grade will come to you privately, and the "
+        "reveal names who was right."
     )
     return Message(text=text, blocks=[section(text)])
 
 
 def reveal_message(
-    instance: QuestionInstance, *, answered: int, correct: int, pending: int = 0
+    instance: QuestionInstance,
+    *,
+    answered: int,
+    correct: int,
+    pending: int = 0,
+    right: Sequence[str] = (),
 ) -> Message:
-    """At closing time: the answer, the explanation and the tally."""
-    tally = f"{answered} {'answer' if answered == 1 else 'answers'}, {correct} correct"
+    """At closing time: the answer, the explanation, who was right and the tally."""
+    tally = f"{plural(answered, 'answer')}, {correct} correct"
     if pending:
         tally += f", {pending} still being graded"
     if instance.kind is QuestionKind.FREE_TEXT:
         lead = "*Closed.* What a good answer covers:"
     else:
         lead = "*Closed.* The answer:"
-    blocks = [section(f"{lead}\n{escape(reveal_text(instance))}"), context(tally + ".")]
+    blocks = [section(f"{lead}\n{escape(reveal_text(instance))}")]
+    if right:
+        shown = [f"<@{user}>" for user in right[:RIGHT_LIMIT]]
+        if len(right) > RIGHT_LIMIT:
+            shown.append(f"{len(right) - RIGHT_LIMIT} more")
+        blocks.append(section(f"*Right:* {and_list(shown)}"))
+    elif answered:
+        blocks.append(section("*Right:* nobody this time."))
+    blocks.append(context(tally + "."))
     return Message(text=f"Knowledge check closed: {tally}.", blocks=blocks)
+
+
+#: At most this many people are named in a reveal (a section holds 3,000 characters).
+RIGHT_LIMIT = 40
 
 
 def leaderboard_message(
@@ -104,7 +109,11 @@ def leaderboard_message(
         )
 
     blocks = [header(f"Knowledge check leaderboard — {quarter}")]
-    if channel is not None:
-        blocks.append(section("*This channel*\n" + rows(channel)))
-    blocks.append(section("*Whole workspace*\n" + rows(workspace)))
+    if channel is not None and list(channel) == list(workspace):
+        # One channel plays, or every point was scored here: one list, not the same one twice.
+        blocks.append(section("*This channel and the whole workspace*\n" + rows(workspace)))
+    else:
+        if channel is not None:
+            blocks.append(section("*This channel*\n" + rows(channel)))
+        blocks.append(section("*Whole workspace*\n" + rows(workspace)))
     return Message(text=f"Knowledge check leaderboard for {quarter}", blocks=blocks)

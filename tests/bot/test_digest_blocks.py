@@ -65,5 +65,15 @@ def test_owners_are_mentioned_and_small_opportunities_counted() -> None:
     text = str(top.blocks)
 
     assert "<@U0OWNER" in text
-    assert f"{facts.hidden_below_floor} smaller opportunities under $152/month" in text
+    assert f"{facts.hidden_below_floor} smaller opportunities under $152/month are" in text
     assert facts.hidden_below_floor > 0
+
+
+def test_one_smaller_opportunity_is_singular() -> None:
+    items = portfolio(3)
+    facts = build_facts(items, since=None, noise_floor=Decimal(10_000))
+    facts = type(facts).from_dict({**facts.to_dict(), "hidden_below_floor": 1})
+
+    top = digest_blocks.top_message(facts, prose="x", source="template", schedule=None, cost=None)
+
+    assert "1 smaller opportunity under $10,000/month is not listed." in str(top.blocks)

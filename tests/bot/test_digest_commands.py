@@ -143,7 +143,10 @@ def test_workspaces_see_only_their_own_figures(users: SlackUsers, bot_engine: En
 
     preview = users.command("digest preview", channel="C0DIGEST")
 
-    assert "$0/month available" in preview.mrkdwn and "Nightly" not in preview.mrkdwn
+    assert (
+        "No scheduled work left on synchronous APIs; $0 monthly spend" in preview.mrkdwn
+        and "Nightly" not in preview.mrkdwn
+    )
 
 
 def test_the_noise_floor_is_set_per_channel(users: SlackUsers, bot_engine: Engine) -> None:

@@ -79,7 +79,7 @@ def test_quiz_posts_a_question_whose_thread_takes_answers(
     assert users.say(right_answer(instance), user="U0ALICE", channel=CHANNEL, thread_ts=ts) == 200
 
     reaction = slack.wait_for("reactions.add")
-    assert reaction.params["name"] == "white_check_mark"
+    assert reaction.params["name"] == "inbox_tray"
     assert any("Correct" in text for text in users.ephemerals("U0ALICE"))
     [answer] = answers(bot_engine)
     assert answer.correct and answer.user_id == "U0ALICE"
@@ -195,8 +195,8 @@ def test_free_text_without_a_provider_is_graded_by_keywords(
         thread_ts=ts,
     )
 
-    verdict = users.posts(CHANNEL, thread_ts=ts)[-1]
-    assert "keyword rubric" in verdict.text and "<@U0ALICE>" in verdict.text
+    assert users.posts(CHANNEL, thread_ts=ts) == []  # no verdict in the thread
+    assert "Correct" in users.ephemerals("U0ALICE")[-1]
     assert answers(bot_engine)[0].method == "keyword"
 
 
@@ -219,16 +219,14 @@ def test_free_text_is_graded_through_the_batch_provider(
     ts = ask_known(slack, bot_engine, "quality-explain")
 
     users.say("It is the same model.", user="U0ALICE", channel=CHANNEL, thread_ts=ts)
-    assert "grade will appear in this thread" in users.posts(CHANNEL, thread_ts=ts)[-1].text
+    assert "grade will come to you privately" in users.ephemerals("U0ALICE")[-1]
 
     runtime = Runtime(engine=bot_engine, slack=lambda team: slack_client(slack),
                       provider=OpenAIBatchProvider(llm.client(max_retries=0), "gpt-4.1-mini"))  # fmt: skip
     quiz_jobs.quiz_tick(runtime, now=utcnow())
 
-    verdict = users.posts(CHANNEL, thread_ts=ts)[-1]
-    assert (
-        "graded by an LLM through the provider batch API" in verdict.text and ":x:" in verdict.text
-    )
+    assert "Not quite" in users.ephemerals("U0ALICE")[-1]
+    assert users.posts(CHANNEL, thread_ts=ts) == []  # nothing public before the reveal
     [answer] = answers(bot_engine)
     assert answer.method == "llm" and answer.correct is False
     assert len(llm.calls("batches.create")) == 1
@@ -241,7 +239,9 @@ def test_the_leaderboard(users: SlackUsers, slack: FakeSlack, bot_engine: Engine
 
     board = users.command("leaderboard", channel=CHANNEL)
 
-    assert "This channel" in board.mrkdwn and "Whole workspace" in board.mrkdwn
+    # One channel has played: one list, not the same list under two headings.
+    assert "*This channel and the whole workspace*" in board.mrkdwn
+    assert board.mrkdwn.count("<@U0ALICE>") == 1
     assert board.mrkdwn.index("<@U0ALICE>") < board.mrkdwn.index("<@U0BOB>")
     assert "2 points (1/1 correct)" in board.mrkdwn
 
@@ -256,3 +256,35 @@ def test_quiz_needs_the_bot_in_the_channel(
     assert "/invite @Batchscout" in answer.mrkdwn
     with session_scope(bot_engine) as session:
         assert session.exec(select(QuizQuestion)).all() == []
+
+
+def test_before_the_reveal_the_thread_shows_only_that_answers_were_received(
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    """Right and wrong answers get the same reaction and nothing public; the reveal names
+    who was right."""
+    ts = ask_known(slack, bot_engine, "savings-nightly-reference")
+    users.say("7500", user="U0ALICE", channel=CHANNEL, thread_ts=ts)
+    users.say("100", user="U0BOB", channel=CHANNEL, thread_ts=ts)
+
+    assert {c.params["name"] for c in slack.calls("reactions.add")} == {"inbox_tray"}
+    assert users.posts(CHANNEL, thread_ts=ts) == []
+    runtime = Runtime(engine=bot_engine, slack=lambda team: slack_client(slack))
+    assert quiz_jobs.reveal_due(runtime, now=utcnow() + timedelta(hours=24, seconds=1)) == 1
+    reveal = users.posts(CHANNEL, thread_ts=ts)[-1]
+    assert "*Right:* <@U0ALICE>" in reveal.mrkdwn and "<@U0BOB>" not in reveal.mrkdwn
+    assert "2 answers, 1 correct" in reveal.mrkdwn
+
+
+def test_an_answer_in_words_is_read_and_an_unreadable_one_gets_the_hint(
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    ts = ask_known(slack, bot_engine, "discount-percent")
+
+    users.say("lots of percent", user="U0BOB", channel=CHANNEL, thread_ts=ts)
+    users.say("fifty percent", user="U0BOB", channel=CHANNEL, thread_ts=ts)
+
+    hint, graded = users.ephemerals("U0BOB")
+    assert hint.startswith("This one wants a percentage, like 12%")
+    assert "Correct" in graded
+    assert [(a.text, a.correct) for a in answers(bot_engine)] == [("fifty percent", True)]

@@ -36,7 +36,8 @@ def test_a_digest_is_posted_at_its_time_with_its_thread(runtime: Runtime, slack:
     assert run is not None and run.status == RunStatus.POSTED and run.prose_source == "template"
     [top] = top_posts(slack)
     text = str(top.params["blocks"])
-    assert "$56,563/month available" in text and "69% of $164,790" in text
+    assert "$56,563/month available" in text and "34% of the $164,790 monthly spend" in text
+    assert "Scheduled work still on synchronous APIs is 69% of monthly spend" in text
     assert "<@U0DEMO0002>" in text  # the top opportunity's owner is mentioned
     assert "first digest" in text
     assert "Mondays at 09:00 (Europe/Paris)" in text

@@ -6,23 +6,26 @@ drive the same path with signed events.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
+from batchscout.audit.digest import DEFAULT_NOISE_FLOOR
 from batchscout.audit.quiz import QuestionInstance, Source, bank_question
 from batchscout.jobs.llm_batch import OpenAIBatchProvider
-from batchscout.services import quiz
+from batchscout.services import digests, quiz
 from batchscout.services import quizzes as quiz_jobs
+from batchscout.services.digests import current_facts
 from batchscout.services.runtime import Runtime
 from batchscout.storage import quizzes
 from batchscout.storage.db import session_scope
 from batchscout.storage.quiz_tables import AnswerStatus, QuizAnswer, QuizQuestion
 from tests.fakes.openai_batch import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
-from tests.jobs.conftest import CHANNEL, DUE, TEAM
+from tests.jobs.conftest import CHANNEL, DUE, TEAM, subscribe
 
 NOW = DUE
 
@@ -72,7 +75,7 @@ def test_a_question_is_posted_and_stored_as_asked(runtime: Runtime, slack: FakeS
 
 
 @pytest.mark.parametrize("text", ["C", "c)", "option c", "(C)", "I think C", "scheduled"])
-def test_a_correct_choice_gets_a_tick_and_a_private_explanation(
+def test_a_correct_choice_is_marked_received_and_explained_privately(
     runtime: Runtime, slack: FakeSlack, text: str
 ) -> None:
     question = ask(runtime, "classify-nightly-ticket-summaries")
@@ -81,7 +84,7 @@ def test_a_correct_choice_gets_a_tick_and_a_private_explanation(
 
     reaction = slack.last("reactions.add")
     assert (
-        reaction.params["name"] == "white_check_mark"
+        reaction.params["name"] == "inbox_tray"  # received; right or wrong waits for the reveal
         and reaction.params["timestamp"] == "1800000000.000100"
     )
     private = slack.last("chat.postEphemeral")
@@ -104,7 +107,8 @@ def test_numeric_answers(runtime: Runtime, slack: FakeSlack, text: str, correct:
 
     reply(runtime, question, "U0ALICE", text)
 
-    assert slack.last("reactions.add").params["name"] == ("white_check_mark" if correct else "x")
+    # Right and wrong answers look the same in the thread until the reveal.
+    assert [c.params["name"] for c in slack.calls("reactions.add")] == ["inbox_tray"]
     [answer] = answers(runtime)
     assert answer.correct is correct and answer.points == (2 if correct else 0)
 
@@ -194,15 +198,14 @@ def test_free_text_without_a_provider_uses_the_keyword_rubric_and_says_so(
         "It is the same model and same weights; a difference means prompt drift.",
     )
 
-    verdict = [
+    in_thread = [
         c
         for c in slack.calls("chat.postMessage")
         if c.params.get("thread_ts") == question.message_ts
-    ][-1]
-    assert (
-        "keyword rubric" in verdict.params["text"]
-        and ":white_check_mark:" in verdict.params["text"]
-    )
+    ]
+    assert in_thread == []  # no public verdict before the reveal
+    private = slack.last("chat.postEphemeral")
+    assert private.params["user"] == "U0ALICE" and "Correct" in private.params["text"]
     [answer] = answers(runtime)
     assert answer.method == "keyword" and answer.correct is True and answer.announced is True
 
@@ -225,8 +228,11 @@ def test_free_text_is_graded_through_the_batch_api(
     question = ask(runtime, "quality-explain")
 
     reply(runtime, question, "U0ALICE", "Same model, so no difference.", llm=True)
-    assert "grade will appear in this thread" in slack.last("chat.postMessage").params["text"]
-    assert slack.last("reactions.add").params["name"] == "hourglass_flowing_sand"
+    pending = slack.last("chat.postEphemeral")
+    assert (
+        pending.params["user"] == "U0ALICE" and "grade will come to you" in pending.params["text"]
+    )
+    assert slack.last("reactions.add").params["name"] == "inbox_tray"
     assert answers(runtime)[0].status == AnswerStatus.PENDING
 
     quiz_jobs.quiz_tick(runtime, now=NOW + timedelta(minutes=10))  # submits, polls, announces
@@ -241,22 +247,16 @@ def test_free_text_is_graded_through_the_batch_api(
         and answer.points == 2
         and answer.announced
     )
-    verdict = slack.last("chat.postMessage")
+    verdict = slack.last("chat.postEphemeral")
     assert (
         verdict.params["thread_ts"] == question.message_ts
-        and "through the provider batch API" in verdict.params["text"]
+        and verdict.params["user"] == "U0ALICE"
+        and "Correct" in verdict.params["text"]
     )
     quiz_jobs.quiz_tick(runtime, now=NOW + timedelta(minutes=11))
-    assert (
-        len(
-            [
-                c
-                for c in slack.calls("chat.postMessage")
-                if "<@U0ALICE>'s answer:" in c.params["text"]
-            ]
-        )
-        == 1
-    )
+    told = [c for c in slack.calls("chat.postEphemeral") if c.params["text"] == "Correct."]
+    assert len(told) == 1  # announced once
+    assert not slack.calls("chat.postMessage")[1:]  # nothing public in the thread
     assert create is not None
 
 
@@ -341,3 +341,42 @@ def test_the_digest_shows_the_channels_leaderboard_once_someone_scored(
     ]
     board = [c for c in thread if "leaderboard" in c.params["text"]]
     assert len(board) == 1 and "<@U0ALICE> — 1 point (" in str(board[0].params["blocks"])
+
+
+def _shown(runtime: Runtime) -> frozenset[str]:
+    with session_scope(runtime.engine) as session:
+        facts = current_facts(
+            session=session, team_id=TEAM, channel_id=CHANNEL,
+            noise_floor=DEFAULT_NOISE_FLOOR, now=NOW,
+        )  # fmt: skip
+    return facts.shown_names()
+
+
+def test_a_digest_never_asks_about_workflows_it_lists(runtime: Runtime, slack: FakeSlack) -> None:
+    """ "Which looks like batch disguised as stream?" under a list that labels it, or "what can
+    move to batch now?" under Top opportunities, answered itself: a question posted with a
+    message is never about a workflow that message names."""
+    shown = _shown(runtime)
+    assert "Ticket triage queue" in shown  # labelled "batch disguised as stream" in the thread
+
+    def options_for(seed: int, not_about: frozenset[str]) -> set[str]:
+        question = quiz.ask_question(
+            runtime.slack(TEAM), runtime.engine, team_id=TEAM, channel_id=f"C0SEED{seed}",
+            now=NOW, open_for=timedelta(hours=24), rng=random.Random(seed), not_about=not_about,
+        )  # fmt: skip
+        return set(quizzes.instance_of(question).question.options)
+
+    # Without the rule some seeds ask about listed workflows (the old behaviour)…
+    assert any(options_for(seed, frozenset()) & shown for seed in range(40))
+    # …with it, none does.
+    assert not any(options_for(seed, shown) & shown for seed in range(40))
+
+
+def test_the_digest_tells_its_question_what_it_lists(runtime: Runtime, slack: FakeSlack) -> None:
+    shown = _shown(runtime)
+    digests.post_digest(runtime, subscribe(runtime.engine), now=NOW)
+
+    with session_scope(runtime.engine) as session:
+        [question] = session.exec(select(QuizQuestion)).all()
+        assert question.digest_run_id is not None
+        assert not set(quizzes.instance_of(question).question.options) & shown
