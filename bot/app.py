@@ -15,6 +15,8 @@ from batchscout.bot.context import provide
 from batchscout.bot.listeners.commands.dispatch import SLASH_COMMAND
 from batchscout.delivery import messages
 from batchscout.delivery.clients import make_web_client, uses_oauth
+from batchscout.services.background import Background
+from batchscout.services.batch_api import BatchProvider
 from batchscout.services.context import Services
 from batchscout.settings import Settings
 from batchscout.storage.db import make_engine
@@ -57,6 +59,8 @@ def build_app(
     engine: Engine | None = None,
     oauth_enabled: bool | None = None,
     process_before_response: bool = False,
+    provider: BatchProvider | None = None,
+    background: Background | None = None,
 ) -> App:
     """Build the Batchscout Bolt app.
 
@@ -66,6 +70,10 @@ def build_app(
     workspaces (``SLACK_STATE_SECRET`` is then required). ``client`` and ``engine`` default to ones made from ``settings``.
     ``process_before_response`` finishes each listener before answering Slack (tests use it
     for determinism; in production listeners ack first and work after the HTTP answer).
+    ``provider`` is the LLM batch provider for digest prose (the process that serves the app
+    builds it from the settings; none by default), and ``background`` the executor that runs
+    work a request starts, such as ``digest now`` (a new one by default; its owner shuts it
+    down).
     """
     engine = engine or make_engine(settings.database_url)
     signing_secret = (
@@ -98,7 +106,10 @@ def build_app(
             raise_error_for_unhandled_request=True,
             logger=_bolt_logger,
         )
-    app.use(provide(Services(engine=engine, settings=settings)))
+    services = Services(
+        engine=engine, settings=settings, provider=provider, background=background or Background()
+    )
+    app.use(provide(services))
     app.use(safety.skip_retried_events)
     app.error(safety.handle_error)
     listeners.register(app)

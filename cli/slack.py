@@ -14,8 +14,9 @@ from batchscout.bot.app import build_app, uses_oauth
 from batchscout.bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer, run_socket_mode
 from batchscout.cli.common import err, fail, load_settings, open_database, out
 from batchscout.jobs.scheduler import Worker
-from batchscout.jobs.wiring import runtime_from_settings
+from batchscout.jobs.wiring import batch_provider, runtime_from_settings
 from batchscout.logs import configure_logging
+from batchscout.services.background import Background
 from batchscout.settings import Settings
 
 app = typer.Typer()
@@ -116,8 +117,11 @@ def serve(
         raise typer.Exit(2)
     configure_logging(settings.batchscout_log_level)
     engine = open_database(settings)
+    background = Background()
     try:
-        slack_app = build_app(settings, engine=engine)
+        slack_app = build_app(
+            settings, engine=engine, provider=batch_provider(settings), background=background
+        )
     except (BoltError, ValueError, OSError) as error:  # a token Slack refuses, Slack unreachable
         raise fail(f"cannot start the Slack app ({type(error).__name__}: {error}).") from error
     stop_jobs = start_background_jobs(settings, engine) if worker else (lambda: None)
@@ -148,4 +152,5 @@ def serve(
         out.print("Stopped.")
     finally:
         stop_jobs()
+        background.shutdown(wait=True)  # a digest being posted is finished, not cut in half
         engine.dispose()

@@ -118,6 +118,11 @@ NOT_SUBSCRIBED = (
     "This channel has no digest subscription; `/batchscout digest subscribe` starts one."
 )
 DIGEST_POSTING = "Posting the digest here now{wait}."
+DIGEST_FAILED = (
+    "Something went wrong on my side while posting the digest here. Please try "
+    "`/batchscout digest now` again in a moment; if it keeps happening, tell whoever runs "
+    "Batchscout in this workspace."
+)
 DIGEST_NOT_POSTED = (
     "I could not post the digest here (Slack said `{error}`). If this channel was archived or "
     "I was removed, invite me to a channel and subscribe there."

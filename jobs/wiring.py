@@ -6,14 +6,13 @@ installation stored by the OAuth flow when one deployment serves many workspaces
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine
 
 from batchscout.delivery.clients import make_web_client, uses_oauth
 from batchscout.jobs.llm_batch import provider_from_settings
+from batchscout.services.batch_api import BatchProvider
 from batchscout.services.runtime import Runtime, SlackClients
 from batchscout.settings import Settings
 
@@ -41,28 +40,18 @@ def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
     return lambda team_id: client
 
 
+def batch_provider(settings: Settings) -> BatchProvider | None:
+    """The LLM batch provider the settings choose, or ``None`` (no provider, or no key)."""
+    return provider_from_settings(
+        settings.batchscout_llm_provider, settings.batchscout_digest_model
+    )
+
+
 def build_runtime(settings: Settings, engine: Engine, slack: SlackClients) -> Runtime:
     """The jobs' runtime: the engine, ``slack``, the LLM provider and the configured timings."""
-    return Runtime(
-        engine=engine,
-        slack=slack,
-        provider=provider_from_settings(
-            settings.batchscout_llm_provider,
-            settings.batchscout_digest_model,
-            environ=settings.llm_environ(),
-        ),
-        misfire_grace=timedelta(hours=settings.batchscout_misfire_grace_hours),
-        lead_time=timedelta(hours=settings.batchscout_digest_lead_hours),
-        quiz_open_for=timedelta(hours=settings.batchscout_quiz_hours),
-        settings=settings,
-    )
+    return Runtime.from_settings(settings, engine, slack, provider=batch_provider(settings))
 
 
 def runtime_from_settings(settings: Settings, engine: Engine) -> Runtime:
     """The runtime for ``batchscout worker``, ``serve`` and ``digest now``: every installed team."""
     return build_runtime(settings, engine, slack_clients(settings, engine))
-
-
-def runtime_for_client(settings: Settings, engine: Engine, client: WebClient) -> Runtime:
-    """A runtime for work a Slack request starts: it acts with the request's own client."""
-    return build_runtime(settings, engine, lambda team_id: client)

@@ -1,27 +1,42 @@
-"""What every use case needs besides its arguments: the database and the settings."""
+"""What every use case needs besides its arguments: the database, the settings, the batch
+provider and the app's background executor."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from batchscout.services.background import Background
+from batchscout.services.batch_api import BatchProvider
+from batchscout.services.runtime import Runtime
 from batchscout.settings import Settings
 from batchscout.storage.db import session_scope
 
 
 @dataclass(frozen=True)
 class Services:
-    """The app's database engine and settings."""
+    """The app's database engine and settings; the LLM batch provider when one is configured
+    (injected by the process that builds the app: ``batchscout serve``); and the executor
+    for work a request starts but must not wait for."""
 
     engine: Engine
     settings: Settings
+    provider: BatchProvider | None = None
+    background: Background = field(default_factory=Background, compare=False, repr=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A database session that commits on success (see ``storage.db.session_scope``)."""
         with session_scope(self.engine) as session:
             yield session
+
+    def runtime_for(self, client: WebClient) -> Runtime:
+        """The jobs' runtime for work a Slack request starts: it acts with the request's client."""
+        return Runtime.from_settings(
+            self.settings, self.engine, lambda team_id: client, provider=self.provider
+        )

@@ -46,6 +46,27 @@ class Runtime:
     #: The process's settings, for jobs that hand them to the Slack layer.
     settings: Settings | None = None
 
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        engine: Engine,
+        slack: SlackClients,
+        *,
+        provider: BatchProvider | None,
+    ) -> Runtime:
+        """A runtime with the configured timings (``BATCHSCOUT_MISFIRE_GRACE_HOURS``,
+        ``BATCHSCOUT_DIGEST_LEAD_HOURS``, ``BATCHSCOUT_QUIZ_HOURS``)."""
+        return cls(
+            engine=engine,
+            slack=slack,
+            provider=provider,
+            misfire_grace=timedelta(hours=settings.batchscout_misfire_grace_hours),
+            lead_time=timedelta(hours=settings.batchscout_digest_lead_hours),
+            quiz_open_for=timedelta(hours=settings.batchscout_quiz_hours),
+            settings=settings,
+        )
+
 
 _current: Runtime | None = None
 

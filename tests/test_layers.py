@@ -115,7 +115,6 @@ def test_every_package_folder_is_installed() -> None:
     assert found == listed
 
 
-@pytest.mark.xfail(strict=True, reason="bot and jobs still import each other: being untangled")
 def test_the_arrows_point_down() -> None:
     wrong = []
     for layer, path in layer_files():

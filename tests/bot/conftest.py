@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from batchscout.bot.app import build_app
 from batchscout.bot.server import HttpServer
+from batchscout.services.background import Background
 from batchscout.settings import Settings
 from batchscout.storage.db import make_engine, upgrade
 from tests.bot.slack_user import SECRET, SlackUsers
@@ -50,10 +51,18 @@ def serve(settings: Settings, bot_engine: Engine) -> Iterator[BuildServer]:
     """Start the app (built like ``serve`` builds it) on a free port; stopped after the test."""
     servers: list[HttpServer] = []
 
-    def start(*, process_before_response: bool = True, **overrides: object) -> HttpServer:
+    def start(
+        *,
+        process_before_response: bool = True,
+        background: Background | None = None,
+        **overrides: object,
+    ) -> HttpServer:
         configured = settings.model_copy(update=overrides) if overrides else settings
         app: App = build_app(
-            configured, engine=bot_engine, process_before_response=process_before_response
+            configured,
+            engine=bot_engine,
+            process_before_response=process_before_response,
+            background=background,
         )
         server = HttpServer(app, bot_engine, port=0).start()
         servers.append(server)

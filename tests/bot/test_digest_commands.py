@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from batchscout.audit.latency import Freshness, Reader, Trigger
 from batchscout.bot.app import BOT_SCOPES
+from batchscout.logs import event_of
+from batchscout.services.background import Background
 from batchscout.storage.db import session_scope
 from batchscout.storage.digest_tables import DigestSubscription, SubscriptionStatus
+from tests.bot.conftest import BuildServer
 from tests.bot.seed import seed, spec
 from tests.bot.slack_user import SlackUsers
 from tests.fakes.slack_api import FakeSlack
@@ -128,6 +134,7 @@ def test_preview_is_only_for_the_asker_and_now_posts_in_the_channel(
     assert users.posts("C0DIGEST") == []
 
     users.command("digest now", channel="C0DIGEST")
+    slack.wait_for("chat.postMessage", lambda c: "knowledge check" in str(c.params).lower())
     top = users.posts("C0DIGEST")[0]
     assert "$7,500/month available" in top.mrkdwn
     assert "<!channel>" not in top.formatted
@@ -159,3 +166,44 @@ def test_the_noise_floor_is_set_per_channel(users: SlackUsers, bot_engine: Engin
     assert "digest floor 50" in bad.mrkdwn
     assert "less than $100 a month" in done.mrkdwn
     assert subscriptions(bot_engine)[0].noise_floor == 100
+
+
+def test_digest_now_answers_at_once_and_posts_in_the_background(
+    serve: BuildServer, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    """The listener hands the digest to the app's background executor and answers: here the
+    executor's only worker is busy, so nothing can be posted until it is free again."""
+    seed(bot_engine, spec("Nightly ticket summaries"))
+    background = Background(workers=1)
+    busy = threading.Event()
+    background.run("hold the only worker", lambda: busy.wait(10))
+    users = SlackUsers(serve(background=background).url, slack)
+
+    answer = users.command("digest now", channel="C0DIGEST")
+
+    assert "Posting the digest here now" in answer.mrkdwn
+    assert users.posts("C0DIGEST") == []
+    busy.set()
+    slack.wait_for("chat.postMessage", lambda c: c.params.get("channel") == "C0DIGEST")
+    assert "$7,500/month available" in users.posts("C0DIGEST")[0].mrkdwn
+    background.shutdown()
+
+
+def test_a_digest_now_that_fails_in_the_background_is_told_and_logged(
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    seed(bot_engine, spec("Nightly ticket summaries"))
+    # An upload answer without its upload URL: slack_sdk fails outside its SlackApiError.
+    slack.on("files.getUploadURLExternal", lambda params: {"file_id": "F0BROKEN"})
+
+    with caplog.at_level(logging.ERROR, logger="batchscout.services.background"):
+        name = users.send_command("digest now", channel="C0DIGEST")
+        slack.wait_for(
+            "response_url",
+            lambda c: c.path.endswith(f"/{name}") and "went wrong" in str(c.params),
+        )
+
+    [line] = [
+        event_of(r) for r in caplog.records if event_of(r)["event"] == "background task failed"
+    ]
+    assert line["task"] == "digest now" and line["channel_id"] == "C0DIGEST"

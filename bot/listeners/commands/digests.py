@@ -11,7 +11,6 @@ from batchscout.delivery import messages
 from batchscout.delivery.blocks import Message, section
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.mrkdwn import escape
-from batchscout.jobs.wiring import runtime_for_client
 from batchscout.logs import get_logger
 from batchscout.services import digests
 from batchscout.services.schedule import Schedule, check_timezone, parse_time, parse_weekday
@@ -21,7 +20,8 @@ from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
 
-#: How long ``digest now`` waits for prose from the batch API before posting the template.
+#: How long ``digest now`` waits (in the background) for prose from the batch API before
+#: posting the template.
 NOW_WAIT_SECONDS = 60.0
 
 
@@ -118,9 +118,11 @@ def unsubscribe(call: CommandCall) -> None:
 
 def preview(call: CommandCall) -> None:
     """The digest as it would be posted now, only to the person asking."""
-    runtime = runtime_for_client(call.services.settings, call.services.engine, call.client)
     content = digests.preview_content(
-        runtime, team_id=call.team_id, channel_id=call.channel_id or None, now=utcnow()
+        call.services.runtime_for(call.client),
+        team_id=call.team_id,
+        channel_id=call.channel_id or None,
+        now=utcnow(),
     )
     call.reply(
         digest_blocks.preview(
@@ -130,10 +132,14 @@ def preview(call: CommandCall) -> None:
 
 
 def now(call: CommandCall) -> None:
-    """Post a digest in this channel now (prose from the batch API if it is back in time)."""
+    """Post a digest in this channel now (prose from the batch API if it is back in time).
+
+    The listener answers at once; the app's background executor posts the digest (waiting
+    up to :data:`NOW_WAIT_SECONDS` for the prose batch when a provider is configured).
+    """
     if not in_channel(call, messages.DIGEST_IN_A_CHANNEL):
         return
-    runtime = runtime_for_client(call.services.settings, call.services.engine, call.client)
+    runtime = call.services.runtime_for(call.client)
     wait = NOW_WAIT_SECONDS if runtime.provider is not None else 0.0
     call.reply(
         note(
@@ -144,9 +150,19 @@ def now(call: CommandCall) -> None:
             )
         )
     )
-    run = digests.digest_now(runtime, team_id=call.team_id, channel_id=call.channel_id, wait=wait)
-    if run is None:
-        call.reply(note(messages.DIGEST_NOT_POSTED.format(error="refused")))
+
+    def post() -> None:
+        run = digests.digest_now(
+            runtime, team_id=call.team_id, channel_id=call.channel_id, wait=wait
+        )
+        if run is None:
+            call.reply(note(messages.DIGEST_NOT_POSTED.format(error="refused")))
+
+    call.services.background.run(
+        "digest now", post,
+        on_failure=lambda: call.reply(note(messages.DIGEST_FAILED)),
+        team_id=call.team_id, channel_id=call.channel_id,
+    )  # fmt: skip
 
 
 def floor(call: CommandCall, words: list[str]) -> None:
