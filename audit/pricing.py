@@ -9,6 +9,11 @@ catalog has one for that provider and model, read through its ``service_tier`` p
 it is never derived from the batch discount. A workspace's negotiated rate for a model replaces
 the catalog for that model, flex included: such a model has a flex price only when the rate
 gives one. A workspace's batch discount changes batch prices only, never flex.
+
+The catalog is read through genai-prices' public API only: :func:`genai_prices.calc_price`
+prices a request, its ``price_context`` selects a tier's price (:data:`TIER_CONTEXTS`), and
+the bundled ``genai_prices.data.providers`` list (what the package's own ``list`` command
+reads) names the models for search and suggestions.
 """
 
 from __future__ import annotations
@@ -22,15 +27,14 @@ from enum import StrEnum
 from functools import cache
 
 import genai_prices
-from genai_prices import data_snapshot
-from genai_prices.types import ModelInfo, ModelPrice, TieredPrices
+from genai_prices.data import providers as catalog_providers
+from genai_prices.types import ModelPrice, PriceCalculation, PriceContext, TieredPrices
 
 from batchscout.audit.savings import DEFAULT_BATCH_RATIO
 
 MILLION = Decimal(1_000_000)
 #: The usage priced when only a tier's prices per million tokens are wanted.
 _ONE_TOKEN_EACH = genai_prices.Usage(input_tokens=1, output_tokens=1)
-_BATCH_CONTEXT = {"processing": "batch"}
 
 
 class ServiceTier(StrEnum):
@@ -48,8 +52,8 @@ class ServiceTier(StrEnum):
 
 
 #: The catalog's price context for each tier other than standard.
-TIER_CONTEXTS: dict[ServiceTier, dict[str, str]] = {
-    ServiceTier.BATCH: _BATCH_CONTEXT,
+TIER_CONTEXTS: dict[ServiceTier, PriceContext] = {
+    ServiceTier.BATCH: {"processing": "batch"},
     ServiceTier.FLEX: {"service_tier": "flex"},
     ServiceTier.PRIORITY: {"service_tier": "priority"},
 }
@@ -171,29 +175,44 @@ class CatalogPrice:
     """Flex and priority (input, output) prices per million tokens, where the catalog has them."""
 
 
-def _catalog_provider(provider: Provider) -> genai_prices.types.Provider:
+def _catalog_id(provider: Provider) -> str:
     catalog_id = CATALOG_IDS.get(Provider(provider))
     if catalog_id is None:
         raise PricingError(
             f"The price catalog does not cover provider “{provider}”: give a cost per request."
         )
-    snapshot = data_snapshot.get_snapshot()
-    return next(p for p in snapshot.providers if p.id == catalog_id)
+    return catalog_id
 
 
 @cache
 def catalog_models(provider: Provider) -> tuple[str, ...]:
     """Every model id the catalog prices for a provider, sorted."""
-    return tuple(sorted(m.id for m in _catalog_provider(provider).models))
+    catalog_id = _catalog_id(provider)
+    return tuple(sorted(m.id for p in catalog_providers if p.id == catalog_id for m in p.models))
 
 
-def _find_model(provider: Provider, model: str) -> ModelInfo:
-    catalog = _catalog_provider(provider)
-    snapshot = data_snapshot.get_snapshot()
-    found = catalog.find_model(model.strip(), all_providers=snapshot.providers)
-    if found is None:
-        raise UnknownModelError(provider, model, suggest_models(provider, model))
-    return found
+def _calc(
+    provider: Provider,
+    model: str,
+    usage: genai_prices.Usage,
+    *,
+    at: datetime,
+    tier: ServiceTier = ServiceTier.STANDARD,
+) -> PriceCalculation:
+    """The catalog's price of ``usage`` on ``tier`` (``calc_price`` with the tier's price
+    context). A context the catalog has no price for gives the standard price. Raises
+    :class:`UnknownModelError` (with close matches, never another model's price) or
+    :class:`PricingError` for a provider the catalog does not cover."""
+    try:
+        return genai_prices.calc_price(
+            usage,
+            model.strip(),
+            provider_id=_catalog_id(provider),
+            genai_request_timestamp=at,
+            price_context=TIER_CONTEXTS.get(tier),
+        )
+    except LookupError as error:
+        raise UnknownModelError(provider, model, suggest_models(provider, model)) from error
 
 
 def suggest_models(provider: Provider, model: str, limit: int = 5) -> list[str]:
@@ -233,27 +252,32 @@ def _ratio(book: PriceBook) -> tuple[Decimal, BatchBasis]:
 
 
 def catalog_price(provider: Provider, model: str) -> CatalogPrice:
-    """Synchronous and batch prices per million tokens for a catalog model."""
-    info = _find_model(provider, model)
+    """Synchronous and batch prices in US dollars per million tokens for a catalog model, and
+    its flex and priority prices where the catalog has them.
+
+    Where the catalog has no batch price, batch is the default 50% and ``batch_basis`` says
+    so. Raises :class:`UnknownModelError`, or :class:`PricingError` for a provider the
+    catalog does not cover.
+    """
     now = datetime.now(UTC)
-    sync_price = info.get_prices(now)
-    batch_price = info.get_prices(now, _BATCH_CONTEXT)
-    sync_in, sync_out = _rates(sync_price)
-    if batch_price == sync_price:
+    sync = _calc(provider, model, _ONE_TOKEN_EACH, at=now)
+    sync_in, sync_out = _rates(sync.model_price)
+    batch = _tier_calc(provider, sync, _ONE_TOKEN_EACH, now, ServiceTier.BATCH)
+    if batch is None:
         batch_in, batch_out = sync_in * DEFAULT_BATCH_RATIO, sync_out * DEFAULT_BATCH_RATIO
         basis = BatchBasis.DEFAULT_DISCOUNT
     else:
-        batch_in, batch_out = _rates(batch_price)
+        batch_in, batch_out = _rates(batch.model_price)
         basis = BatchBasis.CATALOG
     tiers = {
         tier: _rates(calc.model_price)
         for tier in (ServiceTier.FLEX, ServiceTier.PRIORITY)
-        if (calc := _tier_calc(provider, info, _ONE_TOKEN_EACH, now, tier)) is not None
+        if (calc := _tier_calc(provider, sync, _ONE_TOKEN_EACH, now, tier)) is not None
     }
     return CatalogPrice(
         Provider(provider),
-        info.id,
-        info.name or info.id,
+        sync.model.id,
+        sync.model.name or sync.model.id,
         sync_in,
         sync_out,
         batch_in,
@@ -265,29 +289,19 @@ def catalog_price(provider: Provider, model: str) -> CatalogPrice:
 
 def _tier_calc(
     provider: Provider,
-    info: ModelInfo,
+    standard: PriceCalculation,
     usage: genai_prices.Usage,
     when: datetime,
     tier: ServiceTier,
-) -> genai_prices.types.PriceCalculation | None:
+) -> PriceCalculation | None:
     """The catalog's price of ``usage`` on a service tier, or ``None`` where it has no price.
 
-    Priced with the public ``calc_price`` and the tier's price context; a tier "has a price"
-    only when the context changes the model's price (the catalog returns the standard price for
-    a context it does not know, which must never pass for a flex price).
+    ``standard`` is the model's standard price at ``when``; a tier "has a price" only when its
+    context changes the model's price (the catalog returns the standard price for a context
+    it does not know, which must never pass for a flex or batch price).
     """
-    catalog_id = CATALOG_IDS[Provider(provider)]
-    standard = genai_prices.calc_price(
-        usage, info.id, provider_id=catalog_id, genai_request_timestamp=when
-    )
-    priced = genai_prices.calc_price(
-        usage,
-        info.id,
-        provider_id=catalog_id,
-        genai_request_timestamp=when,
-        price_context=TIER_CONTEXTS[tier],
-    )
-    if priced.model.id != info.id or priced.model_price == standard.model_price:
+    priced = _calc(provider, standard.model.id, usage, at=when, tier=tier)
+    if priced.model.id != standard.model.id or priced.model_price == standard.model_price:
         return None
     return priced
 
@@ -322,7 +336,7 @@ def quote(
             rate = book.rate_for(provider, model)
             if rate is None:
                 try:
-                    priced = _find_model(provider, model).id
+                    priced = _calc(provider, model, _ONE_TOKEN_EACH, at=datetime.now(UTC)).model.id
                 except PricingError:
                     priced = None
         return PriceQuote(
@@ -349,25 +363,21 @@ def quote(
             )
         return PriceQuote(sync, batch, model.strip(), BatchBasis.WORKSPACE_PRICE, flex)
 
-    info = _find_model(provider, model)
-    catalog = _catalog_provider(provider)
     usage = genai_prices.Usage(input_tokens=input_tokens, output_tokens=output_tokens)
     now = datetime.now(UTC)
-    sync_calc = info.calc_price(usage, catalog, genai_request_timestamp=now)
-    sync = sync_calc.total_price
-    flex_calc = _tier_calc(provider, info, usage, now, ServiceTier.FLEX)
+    sync_calc = _calc(provider, model, usage, at=now)
+    sync, priced = sync_calc.total_price, sync_calc.model.id
+    flex_calc = _tier_calc(provider, sync_calc, usage, now, ServiceTier.FLEX)
     flex = None if flex_calc is None else flex_calc.total_price
     if book.batch_discount is not None:
         ratio, basis = _ratio(book)
-        return PriceQuote(sync, sync * ratio, info.id, basis, flex)
-    batch_calc = info.calc_price(
-        usage, catalog, genai_request_timestamp=now, price_context=_BATCH_CONTEXT
-    )
-    if batch_calc.model_price == sync_calc.model_price:
+        return PriceQuote(sync, sync * ratio, priced, basis, flex)
+    batch_calc = _tier_calc(provider, sync_calc, usage, now, ServiceTier.BATCH)
+    if batch_calc is None:
         return PriceQuote(
-            sync, sync * DEFAULT_BATCH_RATIO, info.id, BatchBasis.DEFAULT_DISCOUNT, flex
+            sync, sync * DEFAULT_BATCH_RATIO, priced, BatchBasis.DEFAULT_DISCOUNT, flex
         )
-    return PriceQuote(sync, batch_calc.total_price, info.id, BatchBasis.CATALOG, flex)
+    return PriceQuote(sync, batch_calc.total_price, priced, BatchBasis.CATALOG, flex)
 
 
 def price_tokens(
@@ -386,8 +396,6 @@ def price_tokens(
     catalog has no batch price, batch is 50% of the synchronous price (as in :func:`quote`).
     Raises :class:`UnknownModelError` for a model the catalog does not know.
     """
-    info = _find_model(provider, model)
-    catalog = _catalog_provider(provider)
     usage = genai_prices.Usage(
         input_tokens=input_tokens + cache_read_tokens + cache_write_tokens,
         cache_read_tokens=cache_read_tokens,
@@ -395,11 +403,10 @@ def price_tokens(
         output_tokens=output_tokens,
     )
     now = datetime.now(UTC)
-    sync = info.calc_price(usage, catalog, genai_request_timestamp=now)
-    context = next((c for t, c in TIER_CONTEXTS.items() if t == tier), None)
-    if context is None:
+    sync = _calc(provider, model, usage, at=now)
+    if tier not in TIER_CONTEXTS:
         return sync.total_price
-    tiered = info.calc_price(usage, catalog, genai_request_timestamp=now, price_context=context)
+    tiered = _calc(provider, model, usage, at=now, tier=ServiceTier(tier))
     if tier == "batch" and tiered.model_price == sync.model_price:
         return sync.total_price * DEFAULT_BATCH_RATIO
     return tiered.total_price
