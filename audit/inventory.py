@@ -29,6 +29,7 @@ from batchscout.audit.numbers import (
 )
 from batchscout.audit.pricing import Provider
 from batchscout.audit.savings import Per, monthly_requests
+from batchscout.audit.usage import API_KEY_ID, PROJECT_ID, provider_of_id
 
 COLUMNS: tuple[str, ...] = (
     "name",
@@ -45,6 +46,8 @@ COLUMNS: tuple[str, ...] = (
     "reader",
     "freshness",
     "mode",
+    "usage_project",
+    "usage_api_key",
 )
 REQUIRED_COLUMNS = ("name", "requests")
 MAX_NAME = 80
@@ -75,6 +78,8 @@ class WorkflowSpec:
     input_tokens: int | None = None
     output_tokens: int | None = None
     cost_per_request: Decimal | None = None
+    usage_project: str | None = None
+    usage_api_key: str | None = None
     line: int | None = None
 
 
@@ -229,6 +234,7 @@ def _spec_from_cells(
     reader = row.choice("reader", Reader)
     freshness = row.choice("freshness", Freshness)
     mode = row.choice("mode", Mode, Mode.SYNC)
+    usage_project, usage_api_key = _usage_link(row)
     if len(problems) > before:
         return None
     assert requests is not None and per and trigger and reader and freshness and mode
@@ -247,8 +253,43 @@ def _spec_from_cells(
         reader=reader,
         freshness=freshness,
         mode=mode,
+        usage_project=usage_project,
+        usage_api_key=usage_api_key,
         line=line,
     )
+
+
+def usage_link_problem(column: str, value: str) -> str | None:
+    """Why ``value`` is not a valid ``usage_project`` / ``usage_api_key``, or ``None``."""
+    if column == "usage_project" and not PROJECT_ID.match(value):
+        return (
+            f"“{value}” is not a usage project: use an OpenAI project id (proj_…) "
+            "or an Anthropic workspace id (wrkspc_…)"
+        )
+    if column == "usage_api_key" and not API_KEY_ID.match(value):
+        if value.startswith("sk-"):
+            return "is a secret API key: give the key's id (key_… or apikey_…), never the key"
+        return (
+            f"“{value}” is not an API key id: use an OpenAI key id (key_…) "
+            "or an Anthropic key id (apikey_…)"
+        )
+    return None
+
+
+def _usage_link(row: _Row) -> tuple[str | None, str | None]:
+    """The optional usage columns, validated, and from the same provider."""
+    values: dict[str, str | None] = {}
+    for column in ("usage_project", "usage_api_key"):
+        value = row.text(column) or None
+        problem = usage_link_problem(column, value) if value else None
+        if problem:
+            row.fail(column, problem)
+            value = None
+        values[column] = value
+    project, key = values["usage_project"], values["usage_api_key"]
+    if project and key and provider_of_id(project) is not provider_of_id(key):
+        row.fail("usage_api_key", f"“{key}” and “{project}” belong to different providers")
+    return project, key
 
 
 def _validate_rows(

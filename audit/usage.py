@@ -47,6 +47,10 @@ class UsageProvider(StrEnum):
     ANTHROPIC = "anthropic"
 
 
+NEEDS_ADMIN_KEY = "needs an organisation admin key"
+"""What a refused or missing key means (SPEC): the reports need an organisation admin key."""
+
+
 class AdminKeyError(RuntimeError):
     """The provider refused the key (401/403), or none is set: an organisation admin key is
     needed to read usage and cost reports."""
@@ -152,28 +156,30 @@ class UsageWindow:
         ]
 
 
+def _added(first: UsageRecord, second: UsageRecord) -> UsageRecord:
+    """Two buckets' counts summed, keeping the first one's key."""
+    requests = (
+        None
+        if first.requests is None and second.requests is None
+        else (first.requests or 0) + (second.requests or 0)
+    )
+    return replace(
+        first,
+        requests=requests,
+        input_tokens=first.input_tokens + second.input_tokens,
+        cache_read_tokens=first.cache_read_tokens + second.cache_read_tokens,
+        cache_write_tokens=first.cache_write_tokens + second.cache_write_tokens,
+        output_tokens=first.output_tokens + second.output_tokens,
+    )
+
+
 def merge_usage(records: Iterable[UsageRecord]) -> list[UsageRecord]:
     """Sum records that share a key (a provider may split a bucket on a dimension we do not
     keep), so each key appears once."""
     merged: dict[tuple[object, ...], UsageRecord] = {}
     for record in records:
         seen = merged.get(record.key)
-        if seen is None:
-            merged[record.key] = record
-            continue
-        requests = (
-            None
-            if seen.requests is None and record.requests is None
-            else (seen.requests or 0) + (record.requests or 0)
-        )
-        merged[record.key] = UsageRecord(
-            seen.provider, seen.start, seen.project, seen.api_key, seen.model, seen.tier,
-            requests,
-            seen.input_tokens + record.input_tokens,
-            seen.cache_read_tokens + record.cache_read_tokens,
-            seen.cache_write_tokens + record.cache_write_tokens,
-            seen.output_tokens + record.output_tokens,
-        )  # fmt: skip
+        merged[record.key] = record if seen is None else _added(seen, record)
     return list(merged.values())
 
 
@@ -568,11 +574,17 @@ def build_report(
     unpriced: set[str] = set()
 
     def priced(records: Iterable[UsageRecord]) -> Decimal:
-        total = Decimal(0)
+        # Prices are linear in tokens: price each model × tier once, on its summed tokens.
+        summed: dict[tuple[UsageProvider, str, str], UsageRecord] = {}
         for record in records:
+            key = (record.provider, record.model, record.tier)
+            seen = summed.get(key)
+            summed[key] = record if seen is None else _added(seen, record)
+        total = Decimal(0)
+        for record in summed.values():
             amount = pricer(record)
             if amount is None:
-                unpriced.add(f"{record.provider}/{record.model}")
+                unpriced.add(f"{record.provider}/{record.model or 'unknown model'}")
             else:
                 total += amount
         return total
@@ -693,11 +705,7 @@ def build_report(
 
 def _on_batch(record: UsageRecord) -> UsageRecord:
     """The same bucket, as if it had run on the batch API."""
-    return UsageRecord(
-        record.provider, record.start, record.project, record.api_key, record.model, "batch",
-        record.requests, record.input_tokens, record.cache_read_tokens,
-        record.cache_write_tokens, record.output_tokens,
-    )  # fmt: skip
+    return replace(record, tier="batch")
 
 
 def _status(link: WorkflowLink, observed: Decimal, batch_share: Decimal) -> UsageStatus:

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     anthropic_base_url: str | None = None
 
+    # Organisation admin keys for the usage and cost reports (single-workspace installs), and
+    # the Fernet key that encrypts the keys stored per workspace (multi-workspace installs).
+    openai_admin_key: SecretStr | None = None
+    anthropic_admin_key: SecretStr | None = None
+    batchscout_secret_key: SecretStr | None = None
+
     batchscout_log_level: str = "INFO"
 
     # `serve --http`: request threads (each verifies and acks), the listen backlog, and the

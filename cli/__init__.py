@@ -51,6 +51,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "batchscout.cli.worker",
         "Run the scheduler: digests, batch polling. A second worker waits as a standby.",
     ),
+    "usage": LazyCommand(
+        "batchscout.cli.usage",
+        "Provider usage: what the usage and cost reports say you spend.",
+        group=True,
+    ),
     "db": LazyCommand("batchscout.cli.database", "Database maintenance.", group=True),
     "demo": LazyCommand(
         "batchscout.cli.inventory",

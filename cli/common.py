@@ -19,11 +19,12 @@ err = Console(stderr=True)
 
 TeamOption = Annotated[str, typer.Option("--team", "-t", help="Slack team id, like T0123ABCD.")]
 ChannelOption = Annotated[str, typer.Option("--channel", "-c", help="Slack channel id.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a friendly error and return the exit to raise."""
-    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -18,7 +18,7 @@ from batchscout.audit.money import format_usd
 from batchscout.audit.numbers import MAX_TOKENS
 from batchscout.audit.pricing import PricingError, Provider, catalog_price, quote
 from batchscout.cli import terminal
-from batchscout.cli.common import TeamOption, check_team, err, fail, open_database, out
+from batchscout.cli.common import JsonOption, TeamOption, check_team, err, fail, open_database, out
 from batchscout.cli.reports import savings_document
 from batchscout.storage import queries
 from batchscout.storage.db import make_engine, session_scope, upgrade
@@ -118,9 +118,7 @@ def show_workflow(
 @app.command("savings")
 def savings(
     team: TeamOption,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object for scripts.")
-    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """The portfolio figures and every workflow's savings."""
     team = check_team(team)

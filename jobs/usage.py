@@ -36,6 +36,7 @@ from tenacity import (
 )
 
 from batchscout.audit.usage import (
+    NEEDS_ADMIN_KEY,
     AdminKeyError,
     CostRecord,
     UsageProvider,
@@ -60,7 +61,6 @@ HOURLY_PAGE = 168
 """Hourly buckets per page: both providers' maximum for ``bucket_width=1h``."""
 DAILY_PAGE = 31
 """Daily buckets per page (Anthropic's maximum; OpenAI's cost report allows 180)."""
-NEEDS_ADMIN_KEY = "needs an organisation admin key"
 TIMEOUT = 60.0
 
 

@@ -66,6 +66,8 @@ class WorkflowBase(SQLModel):
     reader: Reader = Field(sa_type=EnumText(Reader))
     freshness: Freshness = Field(sa_type=EnumText(Freshness))
     mode: Mode = Field(default=Mode.SYNC, sa_type=EnumText(Mode))
+    usage_project: str | None = Field(default=None, max_length=100)
+    usage_api_key: str | None = Field(default=None, max_length=100)
 
 
 class Workflow(WorkflowBase, table=True):

@@ -71,6 +71,8 @@ def spec_of(workflow: Workflow) -> WorkflowSpec:
         reader=workflow.reader,
         freshness=workflow.freshness,
         mode=workflow.mode,
+        usage_project=workflow.usage_project,
+        usage_api_key=workflow.usage_api_key,
     )
 
 
@@ -90,6 +92,7 @@ def figures_of(workflow: Workflow) -> WorkflowFigures:
 _SPEC_COLUMNS = (
     "description", "owner", "provider", "model", "requests", "per", "input_tokens",
     "output_tokens", "cost_per_request", "trigger", "reader", "freshness", "mode",
+    "usage_project", "usage_api_key",
 )  # fmt: skip
 
 

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from batchscout.storage import digest_tables, models, quiz_tables, slack_tables
+from batchscout.storage import digest_tables, models, quiz_tables, slack_tables, usage_tables
 
 metadata = SQLModel.metadata
-__all__ = ["digest_tables", "metadata", "models", "quiz_tables", "slack_tables"]
+__all__ = [
+    "digest_tables",
+    "metadata",
+    "models",
+    "quiz_tables",
+    "slack_tables",
+    "usage_tables",
+]
