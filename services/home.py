@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from batchscout.delivery.blocks.home import home_view
+from batchscout.logs import get_logger
 from batchscout.services.context import Services
 from batchscout.storage import queries
 
+log = get_logger(__name__)
+
 
 def publish_home(*, client: WebClient, services: Services, team_id: str, user_id: str) -> None:
-    """Render the workspace's figures and the user's own workflows into their Home tab."""
+    """Render the workspace's figures and the user's own workflows into their Home tab.
+
+    Raises ``SlackApiError`` when Slack refuses the view (on open, nothing else has happened,
+    so the global error handler may say so); after a change use :func:`refresh_home`.
+    """
     with services.session() as session:
         figures, rows = queries.workspace_portfolio(session=session, team_id=team_id)
     own = [(w, item) for w, item in rows if w.owner == user_id]
     client.views_publish(user_id=user_id, view=home_view(figures, rows, own))
+
+
+def refresh_home(*, client: WebClient, services: Services, team_id: str, user_id: str) -> bool:
+    """Redraw the Home tab after a change that is already saved; ``False`` if Slack said no.
+
+    The one guard every "saved, now refresh" path goes through (registration saved,
+    ``migrated``, a confirmed remove, an import): a refused or failed ``views.publish`` is a
+    ``home_refresh_failed`` log line, never an exception, so nobody is told that nothing
+    changed when the change stands. The tab is drawn afresh the next time it is opened.
+    """
+    try:
+        publish_home(client=client, services=services, team_id=team_id, user_id=user_id)
+    except (SlackClientError, OSError) as error:
+        reason = getattr(error, "response", None)
+        log.warning(
+            "home_refresh_failed", team_id=team_id, user_id=user_id,
+            error=reason.get("error") if reason is not None else type(error).__name__,
+        )  # fmt: skip
+        return False
+    return True

@@ -26,7 +26,7 @@ from batchscout.delivery.blocks import importing as blocks
 from batchscout.delivery.mrkdwn import typed_text
 from batchscout.logs import get_logger
 from batchscout.services.context import Services
-from batchscout.services.home import publish_home
+from batchscout.services.home import refresh_home
 from batchscout.storage import queries
 
 log = get_logger(__name__)
@@ -162,18 +162,8 @@ def handle_message(
     for file in wanted:
         imported |= _import_file(services, client, reply_to, team_id, user_id, file)
     if imported:
-        _refresh_home(client, services, team_id, user_id)
+        refresh_home(client=client, services=services, team_id=team_id, user_id=user_id)
     return True
-
-
-def _refresh_home(client: WebClient, services: Services, team_id: str, user_id: str) -> None:
-    """The importer's Home tab shows the new figures; the import stands if Slack says no."""
-    try:
-        publish_home(client=client, services=services, team_id=team_id, user_id=user_id)
-    except SlackApiError as error:
-        log.warning("home_refresh_failed", team_id=team_id, user_id=user_id,
-            error=error.response.get("error"),
-        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

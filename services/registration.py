@@ -28,7 +28,7 @@ from batchscout.delivery.blocks.registration import ButtonValue
 from batchscout.delivery.mrkdwn import escape, typed_text
 from batchscout.logs import get_logger
 from batchscout.services.context import Services
-from batchscout.services.home import publish_home
+from batchscout.services.home import refresh_home
 from batchscout.storage import queries
 from batchscout.storage.conversations import (
     ConversationConflict,
@@ -260,7 +260,7 @@ class _Outcome:
         if self.kind is _Kind.SAVED:
             note = messages.REGISTRATION_SAVED.format(name=escape(self.saved_name or ""))
             _replace(client, posted.place, posted.message_ts, blocks.saved(step, note=note))
-            publish_home(client=client, services=services, team_id=team_id, user_id=user_id)
+            refresh_home(client=client, services=services, team_id=team_id, user_id=user_id)
             return
         prompt = self.before
         if prompt is not None:

@@ -14,7 +14,7 @@ from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import workflows as blocks
 from batchscout.delivery.mrkdwn import escape
 from batchscout.services import registration
-from batchscout.services.home import publish_home
+from batchscout.services.home import refresh_home
 from batchscout.storage import queries
 
 
@@ -68,7 +68,7 @@ def mark_migrated(
     services = services_of(context)
     text = mark_as_migrated(services, team_of(context), _value(body))
     _show(respond, blocks.note(text))
-    publish_home(client=client, services=services, team_id=team_of(context), user_id=_user(body))
+    refresh_home(client=client, services=services, team_id=team_of(context), user_id=_user(body))
 
 
 def ask_to_remove(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
@@ -98,7 +98,7 @@ def confirm_remove(
     text = messages.REMOVED if removed else messages.ALREADY_GONE
     _show(respond, blocks.note(text.format(name=name)))
     if removed:
-        publish_home(
+        refresh_home(
             client=client, services=services, team_id=team_of(context), user_id=_user(body)
         )
 

@@ -10,7 +10,7 @@ from batchscout.delivery import messages
 from batchscout.delivery.blocks import workflows as blocks
 from batchscout.delivery.mrkdwn import escape
 from batchscout.services.context import Services
-from batchscout.services.home import publish_home
+from batchscout.services.home import refresh_home
 from batchscout.storage import queries
 
 
@@ -46,6 +46,6 @@ def migrated(call: CommandCall) -> None:
     """Mark a workflow as moved to a batch API, so its savings count as realised."""
     text = mark_migrated(call.services, call.team_id, call.argument)
     call.reply(blocks.note(text))
-    publish_home(
+    refresh_home(
         client=call.client, services=call.services, team_id=call.team_id, user_id=call.user_id
     )
