@@ -62,6 +62,8 @@ SUMMARY: Final = "summary"
 EDIT: Final = "edit"
 COST_CHOICE: Final = "cost"
 START_CHOICE: Final = "start"
+#: A summary option's value that goes straight to one answer: ``change:model``.
+CHANGE_PREFIX: Final = "change:"
 
 
 class PromptKind(StrEnum):
@@ -71,6 +73,13 @@ class PromptKind(StrEnum):
     CHOICE = "choice"
     MODEL = "model"
     CONFIRM = "confirm"
+
+
+class Surface(StrEnum):
+    """Where the conversation runs: Slack can mention people, a terminal cannot."""
+
+    SLACK = "slack"
+    TERMINAL = "terminal"
 
 
 class StepKind(StrEnum):
@@ -115,6 +124,8 @@ class Prompt:
     default: str | None
     error: str | None
     hint: str
+    first: bool = False
+    """True on the first question, where there is nothing to go back to (no Back)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,12 +312,20 @@ TEXTS: Final[dict[str, str]] = {
     "hint_keep": "`keep` (or an empty answer) keeps “{value}”.",
     "hint_skip": "`skip` leaves it out.",
     "hint_commands": "`back`, `cancel` and `help` work at every step.",
-    "help_summary": "Save stores the workflow; Edit goes back to one answer (or to the start); "
-    "Cancel stops without saving.",
+    "hint_commands_first": "`cancel` and `help` work at every step.",
+    "help_summary": "Save stores the workflow; Change goes to one answer and comes back here; "
+    "Edit lists the answers (or starts again); Cancel stops without saving.",
     "help_edit": "Pick the answer to change; after it you come back to the summary.",
     "help_commands": "`back` returns to the previous question, `skip` leaves an optional "
     "answer out, `keep` keeps the current answer, `cancel` stops without saving.",
     "cancelled": "Cancelled. Nothing was saved.",
+    "cancelled_edit": "Cancelled. Nothing was changed: “{name}” is as it was.",
+    "change": "Change {title}: {value}",
+    "shown_back": "← went back",
+    "shown_help": "(help below)",
+    "shown_rejected": "(not accepted; asked again below)",
+    "shown_cancelled": "(cancelled)",
+    "shown_skipped": "(left out)",
     "required": "This question needs an answer.",
     "not_optional": "This question can't be skipped: Batchscout needs it to classify or price "
     "the workflow.",
@@ -319,6 +338,12 @@ TEXTS: Final[dict[str, str]] = {
     "choose another name.",
     "description_too_long": "A description can be at most {max} characters; this one has {length}.",
     "owner_no_invoker": "I don't know your Slack user id here; give one like U0123ABCD.",
+    "owner_no_invoker_terminal": "In a terminal I don't know your Slack user id: type it "
+    "(like U0123ABCD), or start again with `batchscout register --team {team} --user "
+    "U0123ABCD` so that `me` works.",
+    "owner_help_terminal": "A Slack user id like U0123ABCD (Slack shows it under a person's "
+    "profile, ⋮ › Copy member ID). Send `skip` for no owner.",
+    "owner_invalid_terminal": "“{text}” is not a Slack user id: type one like U0123ABCD.",
     "owner_invalid": "“{text}” is not a Slack user: send `me`, a user id like U0123ABCD, "
     "or mention them (@name).",
     "model_unknown": "The price catalog has no {provider} model “{model}”.",
@@ -458,18 +483,83 @@ def parse_cost(text: str) -> Decimal:
     return cost
 
 
-def parse_owner(text: str, invoker: str | None) -> str:
-    """Parse an owner: ``me`` (the invoker), a user id ``U0123ABCD``, or a mention ``<@U0123ABCD>``."""
+def parse_owner(
+    text: str, invoker: str | None, *, surface: Surface = Surface.SLACK, team: str = "T0123ABCD"
+) -> str:
+    """Parse an owner: ``me`` (the invoker), a user id ``U0123ABCD``, or a mention ``<@U0123ABCD>``.
+
+    In a terminal (``surface``) there are no mentions, and ``me`` without a known invoker
+    says how to make it work (``team`` is named in that hint)."""
     cleaned = text.strip()
+    terminal = surface is Surface.TERMINAL
     if normalise_text(cleaned) == "me":
         if invoker is None:
-            raise ValueError(TEXTS["owner_no_invoker"])
+            raise ValueError(
+                TEXTS["owner_no_invoker_terminal"].format(team=team)
+                if terminal
+                else TEXTS["owner_no_invoker"]
+            )
         return invoker
     mention = _MENTION.match(cleaned)
     candidate = (mention.group(1) if mention else cleaned.removeprefix("@")).upper()
     if not SLACK_USER_ID.match(candidate):
-        raise ValueError(TEXTS["owner_invalid"].format(text=cleaned))
+        invalid = "owner_invalid_terminal" if terminal else "owner_invalid"
+        raise ValueError(TEXTS[invalid].format(text=cleaned))
     return candidate
+
+
+#: Words people use for an option, by the option's value (the same value means the same thing
+#: in every question: ``hour`` is a period and a freshness).
+SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
+    "user": ("person", "human", "someone", "user", "a user", "people", "on demand", "request"),
+    "event": ("webhook", "message", "call", "event", "trigger", "api call", "incoming"),
+    "schedule": ("cron", "a schedule", "scheduled", "schedule", "timer", "job", "nightly job"),
+    "on-screen": ("on screen", "screen", "watching", "live", "ui", "watches"),
+    "later": ("notification", "email", "queue", "inbox", "ticket", "read later", "async"),
+    "report": ("dashboard", "report", "a report", "bi"),
+    "system": ("program", "another program", "api", "service", "machine", "pipeline"),
+    "seconds": ("second", "seconds", "instant", "instantly", "immediately", "real time", "now"),
+    "minutes": ("minute", "minutes", "min", "mins", "a few minutes"),
+    "hour": ("hour", "hourly", "an hour", "1 hour", "within an hour", "h", "hr"),
+    "day": ("day", "daily", "a day", "nightly", "overnight", "24 hours", "d", "tomorrow"),
+    "week": ("week", "weekly", "a week", "7 days", "w", "wk"),
+    "month": ("month", "monthly", "a month", "mo"),
+    "sync": ("synchronous", "sync", "streaming", "stream", "real time api", "normal", "regular"),
+    "batch": ("batch", "batch api", "a batch api", "batched"),
+    "openai": ("openai", "open ai", "gpt", "chatgpt"),
+    "anthropic": ("anthropic", "claude"),
+    "google": ("google", "gemini", "vertex", "vertex ai"),
+    "bedrock": ("bedrock", "aws", "amazon"),
+    "other": ("other", "something else", "none of these", "self hosted"),
+}
+_FILLER: Final = frozenset(
+    {"a", "an", "the", "it", "is", "its", "by", "per", "on", "of", "i", "we"}
+)
+
+
+def match_words(options: Sequence[Option], text: str) -> Option | None:
+    """The option natural words mean: an exact match (:func:`match_option`), a common synonym
+    (``cron`` for a schedule, ``weekly`` for week), or words that start words of exactly one
+    option's label or value (``sched``, ``a report``); None when nothing or several fit."""
+    exact = match_option(options, text)
+    if exact is not None:
+        return exact
+    wanted = normalise_text(text)
+    if not wanted:
+        return None
+    by_synonym = [o for o in options if wanted in SYNONYMS.get(o.value, ())]
+    if len(by_synonym) == 1:
+        return by_synonym[0]
+    words = [w for w in wanted.split() if w not in _FILLER] or wanted.split()
+
+    def vocabulary(option: Option) -> list[str]:
+        texts = [option.value, option.label, *SYNONYMS.get(option.value, ())]
+        return [w for t in texts for w in normalise_text(t).split()]
+
+    fitting = [
+        o for o in options if all(any(v.startswith(w) for v in vocabulary(o)) for w in words)
+    ]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def match_option(options: Sequence[Option], text: str) -> Option | None:
@@ -519,8 +609,15 @@ class Conversation:
         answers: dict[str, str],
         book: PriceBook | None = None,
         name_taken: Callable[[str], bool] | None = None,
+        surface: Surface = Surface.SLACK,
+        team: str = "T0123ABCD",
     ) -> None:
         self.invoker = invoker
+        self.surface = surface
+        self.team = team
+        #: The last answer as the conversation understood it (an option's label, the kept
+        #: value, "(left out)"…), for a front end's history; set by :meth:`answer`.
+        self.understood: str | None = None
         self.editing = editing
         self.answers = answers
         self.book = book or PriceBook()
@@ -544,26 +641,37 @@ class Conversation:
         existing: WorkflowSpec | None = None,
         book: PriceBook | None = None,
         name_taken: Callable[[str], bool] | None = None,
+        surface: Surface = Surface.SLACK,
+        team: str = "T0123ABCD",
     ) -> Conversation:
-        """Begin registering a workflow, or editing ``existing`` (its answers become defaults).
+        """Begin registering a workflow, or editing ``existing``: an edit opens at the summary,
+        where each answer can be changed on its own.
 
         ``invoker`` is the Slack user id of the person answering: the default owner and
-        what ``me`` means. It may be ``None`` outside Slack.
+        what ``me`` means. It may be ``None`` outside Slack. ``surface`` adapts the hints
+        (no mentions in a terminal); ``team`` is named in terminal hints.
         """
         if existing is None:
             answers = {"mode": Mode.SYNC.value}
             if invoker is not None:
                 answers["owner"] = invoker
             return cls(
-                invoker=invoker, editing=None, answers=answers, book=book, name_taken=name_taken
-            )
-        return cls(
+                invoker=invoker, editing=None, answers=answers, book=book,
+                name_taken=name_taken, surface=surface, team=team,
+            )  # fmt: skip
+        conversation = cls(
             invoker=invoker,
             editing=existing.name,
             answers=_answers_of(existing),
             book=book,
             name_taken=name_taken,
+            surface=surface,
+            team=team,
         )
+        conversation.current = SUMMARY
+        conversation.returning = True
+        conversation.implied.add("per")
+        return conversation
 
     def to_dict(self) -> dict[str, Any]:
         """The whole state as plain JSON-serialisable data (see :meth:`from_dict`)."""
@@ -589,6 +697,8 @@ class Conversation:
         *,
         book: PriceBook | None = None,
         name_taken: Callable[[str], bool] | None = None,
+        surface: Surface = Surface.SLACK,
+        team: str = "T0123ABCD",
     ) -> Conversation:
         """Resume a conversation stored with :meth:`to_dict`.
 
@@ -611,6 +721,8 @@ class Conversation:
                 answers=dict(answers),
                 book=book,
                 name_taken=name_taken,
+                surface=surface,
+                team=team,
             )
             conversation.status = Status(data["status"])
             conversation.current = _one_of(data["current"], steps)
@@ -654,19 +766,31 @@ class Conversation:
     # Answering --------------------------------------------------------------------------
 
     def answer(self, text: str) -> Step:
-        """Take one typed answer or button value and say what comes next."""
+        """Take one typed answer or button value and say what comes next.
+
+        Afterwards :attr:`understood` holds the answer as understood, for a history."""
         self._require_active()
         command = normalise_text(text)
         if command not in _COMMANDS:
             command = ""
+        self.understood = None
         if command == "cancel":
             self.status = Status.CANCELLED
-            return Step(StepKind.CANCELLED, message=TEXTS["cancelled"])
+            self.understood = TEXTS["shown_cancelled"]
+            message = (
+                TEXTS["cancelled_edit"].format(name=self.editing)
+                if self.editing
+                else TEXTS["cancelled"]
+            )
+            return Step(StepKind.CANCELLED, message=message)
         if command == "help":
             self.error = None
+            self.understood = TEXTS["shown_help"]
             return self._step(message=self._help())
         if command == "back":
+            self.understood = TEXTS["shown_back"]
             return self._back()
+        key = self.current
         try:
             if self.current == SUMMARY:
                 return self._answer_summary(text, command)
@@ -676,7 +800,9 @@ class Conversation:
             message = self._answer_question(text, command)
         except _Rejected as rejected:
             self.error = str(rejected)
+            self.understood = TEXTS["shown_rejected"]
             return self._step()
+        self.understood = self._display(key) or TEXTS["shown_skipped"]
         return self._step(message=message)
 
     def _answer_question(self, text: str, command: str) -> str | None:
@@ -715,7 +841,9 @@ class Conversation:
             elif key == "description":
                 self._accept_description(text)
             elif key == "owner":
-                self.answers["owner"] = parse_owner(text, self.invoker)
+                self.answers["owner"] = parse_owner(
+                    text, self.invoker, surface=self.surface, team=self.team
+                )
             elif key == "provider":
                 self._accept_provider(text)
             elif key == "model":
@@ -816,7 +944,7 @@ class Conversation:
 
     def _choose(self, key: str, text: str) -> Option:
         options = self._options(key)
-        option = match_option(options, text)
+        option = match_words(options, text)
         if option is None:
             raise _Rejected(TEXTS["not_a_choice"].format(text=text.strip(), count=len(options)))
         return option
@@ -824,7 +952,9 @@ class Conversation:
     def _answer_summary(self, text: str, command: str) -> Step:
         if command in ("skip", "keep"):
             raise _Rejected(self._not_optional())
-        choice = self._choose(SUMMARY, text).value
+        option = self._choose(SUMMARY, text)
+        choice = option.value
+        self.understood = option.label
         if choice == "save":
             spec = self._spec()
             try:
@@ -835,10 +965,20 @@ class Conversation:
             return Step(StepKind.SAVED, assessment=assessment, spec=spec)
         if choice == "cancel":
             self.status = Status.CANCELLED
-            return Step(StepKind.CANCELLED, message=TEXTS["cancelled"])
+            message = (
+                TEXTS["cancelled_edit"].format(name=self.editing)
+                if self.editing
+                else TEXTS["cancelled"]
+            )
+            return Step(StepKind.CANCELLED, message=message)
         self._push(SUMMARY)
-        self.current = EDIT
         self.error = None
+        if choice.startswith(CHANGE_PREFIX):
+            # Straight to that answer; after it, back to the summary.
+            self.returning = True
+            self.current = choice.removeprefix(CHANGE_PREFIX)
+            return self._step()
+        self.current = EDIT
         return self._step()
 
     def _answer_edit(self, text: str, command: str) -> None:
@@ -858,6 +998,7 @@ class Conversation:
             )
         if option is None:
             raise _Rejected(TEXTS["not_a_choice"].format(text=text.strip(), count=len(options)))
+        self.understood = option.label
         self._push(EDIT)
         self.error = None
         if option.value == START_CHOICE:
@@ -1013,7 +1154,16 @@ class Conversation:
         if key == "mode":
             return _label(MODE_LABELS)
         if key == SUMMARY:
-            return [Option(v, TEXTS[v]) for v in ("save", "edit", "cancel")]
+            return [Option(v, TEXTS[v]) for v in ("save", "edit", "cancel")] + [
+                Option(
+                    CHANGE_PREFIX + k,
+                    _shorten(
+                        TEXTS["change"].format(title=q.title, value=self._display(k) or "—"), 75
+                    ),
+                )
+                for k, q in QUESTIONS.items()
+                if self._applies(k)
+            ]
         if key == EDIT:
             return [
                 Option(k, _shorten(f"{q.title}: {self._display(k) or '—'}", 75))
@@ -1036,6 +1186,7 @@ class Conversation:
                 default=None,
                 error=self.error,
                 hint=" ".join((TEXTS["hint_choice"], TEXTS["hint_commands"])),
+                first=not self.history,
             )
         question = QUESTIONS[key]
         provider = self.answers.get("provider")
@@ -1055,7 +1206,8 @@ class Conversation:
             hints.append(TEXTS["hint_keep"].format(value=_shorten(default)))
         if question.optional:
             hints.append(TEXTS["hint_skip"])
-        hints.append(TEXTS["hint_commands"])
+        first = not self.history
+        hints.append(TEXTS["hint_commands_first"] if first else TEXTS["hint_commands"])
         return Prompt(
             key=key,
             text=text,
@@ -1065,6 +1217,7 @@ class Conversation:
             default=default,
             error=self.error,
             hint=" ".join(hints),
+            first=first,
         )
 
     def _step(self, message: str | None = None) -> Step:
@@ -1087,7 +1240,10 @@ class Conversation:
             return TEXTS["help_summary"]
         if self.current == EDIT:
             return TEXTS["help_edit"]
-        return f"{QUESTIONS[self.current].help} {TEXTS['help_commands']}"
+        text = QUESTIONS[self.current].help
+        if self.current == "owner" and self.surface is Surface.TERMINAL:
+            text = TEXTS["owner_help_terminal"]
+        return f"{text} {TEXTS['help_commands']}"
 
     def _not_optional(self) -> str:
         default = self._display(self.current) if self.current in QUESTIONS else None

@@ -94,7 +94,7 @@ def list_inventory(team: TeamOption) -> None:
         _, rows = queries.workspace_portfolio(session=session, team_id=team)
     if not rows:
         out.print(
-            f"No workflows in {team} yet. Add some with `batchscout import FILE --team {team}`."
+            f"No workflows in {team} yet. Add some with: batchscout import FILE --team {team}"
         )
         return
     out.print(terminal.inventory_table(rows, title=f"Workflows in {team}", width=out.width))

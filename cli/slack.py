@@ -104,7 +104,7 @@ def serve(
         bool,
         typer.Option(
             "--worker/--no-worker",
-            help="Run the scheduler in this process (default); --no-worker when `batchscout worker` runs it.",
+            help="Run the scheduler in this process (default); --no-worker when 'batchscout worker' runs it.",
         ),
     ] = True,
 ) -> None:

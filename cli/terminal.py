@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -14,6 +16,14 @@ from batchscout.audit.money import format_count, format_unit_price, format_usd
 from batchscout.audit.pricing import CatalogPrice, PriceQuote
 from batchscout.audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
 from batchscout.storage.models import Workflow
+
+_CODE = re.compile(r"`([^`]*)`")
+
+
+def plain(text: str) -> str:
+    """Text written for Slack, for a terminal: `code` marks become quotes ('keep')."""
+    return _CODE.sub(r"'\1'", text)
+
 
 CLASS_STYLE = {
     LatencyClass.REAL_TIME: "red",
@@ -106,7 +116,7 @@ def workflow_panel(workflow: Workflow, item: WorkflowFigures) -> Panel:
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
     grid.add_row("Class", class_label(workflow))
-    grid.add_row("Rationale", Text(workflow.rationale))
+    grid.add_row("Rationale", Text(plain(workflow.rationale)))
     if workflow.freshness in (Freshness.HOUR, Freshness.DAY):
         grid.add_row("Note", BATCH_TIMING_NOTE)
     if workflow.description:
@@ -132,7 +142,10 @@ def workflow_panel(workflow: Workflow, item: WorkflowFigures) -> Panel:
     grid.add_row("Monthly cost", format_usd(item.monthly_cost))
     label = "Realised savings" if item.bucket is Bucket.REALISED else "Monthly savings"
     grid.add_row(label, format_usd(item.monthly_savings))
-    grid.add_row("Advice", Group(Text(advice.headline), *(Text(f"• {s}") for s in advice.steps)))
+    grid.add_row(
+        "Advice",
+        Group(Text(plain(advice.headline)), *(Text(f"• {plain(s)}") for s in advice.steps)),
+    )
     return Panel(grid, title=Text(workflow.name), expand=False)
 
 
@@ -169,7 +182,7 @@ def print_problems(console: Console, heading: str, problems: list[str]) -> None:
     """A rejected input: the heading, then every problem."""
     console.print(f"[bold red]{heading}[/]")
     for problem in problems:
-        console.print(f"  • {problem}", markup=False, highlight=False)
+        console.print(f"  • {plain(problem)}", markup=False, highlight=False)
 
 
 def digest_text(facts: DigestFacts, prose: str) -> str:

@@ -73,8 +73,8 @@ REGISTER_INTRO = (
     "your answer. `back`, `skip`, `cancel` and `help` work at every step."
 )
 EDIT_INTRO = (
-    "Editing *{name}*: each question starts from the current answer; press *Keep* (or type "
-    "`keep`) to leave it as it is."
+    "Editing *{name}*: press *Change* beside the answer to change (or type its name, like "
+    "`volume`); you come back here after each one. Nothing changes until you press *Save*."
 )
 REGISTRATION_BROKEN = (
     "I could not pick this registration up again after an update, so I closed it; nothing was "

@@ -237,6 +237,7 @@ class _Outcome:
     shown: str = ""
     notice: str | None = None
     saved_name: str | None = None
+    editing: bool = False
 
     def show(
         self, client: WebClient, *, services: Services, team_id: str, user_id: str, where: Place
@@ -266,7 +267,13 @@ class _Outcome:
         if prompt is not None:
             _replace(client, posted.place, posted.message_ts, blocks.answered(prompt, self.shown))
         if self.kind is _Kind.CANCELLED:
-            _post(client, posted.place, blocks.closed(messages.REGISTRATION_CANCELLED))
+            # Cancelling an edit changes nothing and starts nothing again: say just that.
+            note = (
+                escape(step.message)
+                if self.editing and step.message
+                else messages.REGISTRATION_CANCELLED
+            )
+            _post(client, posted.place, blocks.closed(note))
             return
         intro = (
             messages.NAME_CLASH.format(name=escape(self.saved_name or ""))
@@ -318,7 +325,9 @@ def _apply(
             return _Outcome(_Kind.BROKEN, posted=_posted(row))
         before = conversation.prompt()
         step = conversation.answer(text)
-        shown = blocks.shown_answer(before, text)
+        # The history shows the answer as understood (an option's label, the kept value),
+        # never rejected input.
+        shown = conversation.understood or blocks.shown_answer(before, text)
         if step.kind is StepKind.SAVED:
             assert step.spec is not None
             spec = step.spec
@@ -348,7 +357,10 @@ def _apply(
             status=status,
         )
         kind = _Kind.CANCELLED if step.kind is StepKind.CANCELLED else _Kind.NEXT
-        return _Outcome(kind, posted=_posted(row), step=step, before=before, shown=shown)
+        return _Outcome(
+            kind, posted=_posted(row), step=step, before=before, shown=shown,
+            editing=row.editing is not None,
+        )  # fmt: skip
 
 
 def _strip_bot_mention(text: str, bot_user_id: str | None) -> str:

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from batchscout.audit.registration import Option, Prompt, PromptKind, Step, summary_lines
+from batchscout.audit.registration import (
+    CHANGE_PREFIX,
+    Option,
+    Prompt,
+    PromptKind,
+    Step,
+    summary_lines,
+)
 from batchscout.delivery.blocks import (
     MAX_ACTIONS_ELEMENTS,
     Block,
@@ -74,7 +81,9 @@ def _navigation(prompt: Prompt, *, conversation_id: int, version: int) -> Block:
     shown = [
         (command, label)
         for command, label in NAVIGATION
-        if (command != "skip" or prompt.optional) and (command != "keep" or prompt.default)
+        if (command != "skip" or prompt.optional)
+        and (command != "keep" or prompt.default)
+        and (command != "back" or not prompt.first)  # nothing to go back to
     ]
     return actions(
         *(
@@ -154,6 +163,23 @@ def summary(step: Step, *, conversation_id: int, version: int, intro: str | None
     blocks += _lead(step, prompt)
     blocks += _card_lines(step)
     blocks.append(divider())
+    changes = [o for o in prompt.options if o.value.startswith(CHANGE_PREFIX)]
+    if changes:
+        blocks.append(section("*Your answers*"))
+    for option in changes:
+        # "Change Volume: 50,000 per day" → "*Volume:* 50,000 per day" and a Change button.
+        title, _, value = option.label.removeprefix("Change ").partition(": ")
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"*{escape(title)}:* {escape(value)}"},
+                "accessory": button(
+                    "Change",
+                    action_id=f"{ANSWER_ACTION}:summary:{option.value}",
+                    value=ButtonValue(conversation_id, version, option.value).encode(),
+                ),
+            }
+        )
     blocks.append(section(f"*{escape(prompt.text)}* Nothing is stored until you press Save."))
     styles = {"save": "primary", "cancel": "danger"}
     blocks.append(
@@ -166,6 +192,7 @@ def summary(step: Step, *, conversation_id: int, version: int, intro: str | None
                     style=styles.get(option.value),
                 )
                 for option in prompt.options
+                if option.value in ("save", "cancel")
             )
         )
     )

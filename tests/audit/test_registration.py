@@ -25,7 +25,9 @@ from batchscout.audit.registration import (
     StateError,
     Step,
     StepKind,
+    Surface,
     match_option,
+    match_words,
     parse_cost,
     parse_owner,
     parse_tokens,
@@ -242,7 +244,8 @@ def test_a_whole_conversation_ends_with_the_spec_to_store(
     assert [s.kind for s in steps[:-2]] == [StepKind.ASKED] * (len(steps) - 2)
     assert summary.kind is StepKind.SUMMARY and summary.prompt is not None
     assert summary.prompt.kind is PromptKind.CONFIRM
-    assert [o.value for o in summary.prompt.options] == ["save", "edit", "cancel"]
+    assert [o.value for o in summary.prompt.options][:3] == ["save", "edit", "cancel"]
+    assert all(o.value.startswith("change:") for o in summary.prompt.options[3:])
     assert saved.kind is StepKind.SAVED and saved.prompt is None
     assert saved.spec == expected.spec
     assert conversation.finished
@@ -659,18 +662,45 @@ EXISTING_DEFAULTS = {
 }
 
 
-@pytest.mark.parametrize("keep", ["keep", ""])
-def test_editing_shows_every_current_answer_and_keeps_it(keep: str) -> None:
+def test_editing_opens_the_summary_with_every_answer_to_change() -> None:
+    """Changing one answer used to take ten `keep`s: an edit now opens at the summary, which
+    offers "change this answer" for each question, and saving at once changes nothing."""
     conversation = Conversation.start(invoker=ME, existing=EXISTING)
-    script = [(key, keep) for key in EXISTING_DEFAULTS] + [("summary", "save")]
 
     first = conversation.current_step()
 
-    _, steps = talk(script, conversation)
-
-    shown = {s.prompt.key: s.prompt.default for s in [first, *steps] if s.prompt}
-    assert shown == {**EXISTING_DEFAULTS, "summary": None}
+    assert first.kind is StepKind.SUMMARY and first.prompt is not None
+    changes = {
+        o.value.removeprefix("change:"): o.label
+        for o in first.prompt.options
+        if o.value.startswith("change:")
+    }
+    assert list(changes) == list(EXISTING_DEFAULTS)
+    for key, value in EXISTING_DEFAULTS.items():
+        assert value[:30] in changes[key]
+    _, steps = talk([("summary", "save")], conversation)
     assert steps[-1].spec == replace(EXISTING, line=None)
+
+
+def test_changing_one_answer_of_an_edit_takes_two_answers() -> None:
+    conversation = Conversation.start(invoker=ME, existing=EXISTING)
+
+    _, steps = talk(
+        [("summary", "change volume"), ("requests", "1M/month"), ("summary", "save")],
+        conversation,
+    )
+
+    assert steps[0].prompt is not None and steps[0].prompt.default == "12,000,000 per month"
+    assert steps[-1].spec is not None and steps[-1].spec.requests == Decimal(1_000_000)
+    assert steps[-1].spec.name == EXISTING.name
+
+
+def test_cancelling_an_edit_says_nothing_changed() -> None:
+    conversation = Conversation.start(invoker=ME, existing=EXISTING)
+
+    step = conversation.answer("cancel")
+
+    assert step.message == "Cancelled. Nothing was changed: “Support ticket triage” is as it was."
 
 
 def test_editing_one_answer_from_the_summary_comes_back_to_the_summary() -> None:
@@ -748,10 +778,11 @@ def test_editing_keeps_its_own_name_but_not_another_taken_one() -> None:
         invoker=ME, existing=EXISTING, name_taken=lambda n: n.casefold() in taken
     )
 
-    assert conversation.answer("keep").kind is StepKind.ASKED
-    conversation.answer("back")
-    assert conversation.answer("support TICKET triage").kind is StepKind.ASKED
-    conversation.answer("back")
+    assert conversation.answer("change name").kind is StepKind.ASKED
+    assert conversation.answer("keep").kind is StepKind.SUMMARY
+    conversation.answer("change name")
+    assert conversation.answer("support TICKET triage").kind is StepKind.SUMMARY
+    conversation.answer("change name")
     assert conversation.answer("Nightly ticket summaries").kind is StepKind.INVALID
 
 
@@ -813,3 +844,94 @@ def test_without_an_invoker_there_is_no_default_owner() -> None:
     assert steps[-1].prompt is not None and steps[-1].prompt.default is None
     step = conversation.answer("me")
     assert step.kind is StepKind.INVALID
+
+
+# --- Natural words, what was understood, where it runs -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "typed", "value"),
+    [
+        ("trigger", "cron", "schedule"),
+        ("trigger", "a schedule", "schedule"),
+        ("trigger", "Scheduled", "schedule"),
+        ("trigger", "sched", "schedule"),
+        ("trigger", "a person", "user"),
+        ("trigger", "webhook", "event"),
+        ("reader", "a report", "report"),
+        ("reader", "dashboard", "report"),
+        ("reader", "email", "later"),
+        ("freshness", "weekly", "week"),
+        ("freshness", "daily", "day"),
+        ("freshness", "an hour", "hour"),
+        ("freshness", "instantly", "seconds"),
+        ("per", "daily", "day"),
+        ("per", "monthly", "month"),
+        ("provider", "claude", "anthropic"),
+        ("provider", "open", "openai"),
+        ("provider", "aws", "bedrock"),
+        ("mode", "synchronous", "sync"),
+        ("mode", "batch api", "batch"),
+    ],
+)
+def test_the_words_people_use_are_accepted(key: str, typed: str, value: str) -> None:
+    conversation = Conversation.start(invoker=ME)
+    options = conversation._options(key)
+
+    chosen = match_words(options, typed)
+
+    assert chosen is not None and chosen.value == value
+
+
+@pytest.mark.parametrize(("key", "typed"), [("reader", "a"), ("trigger", "banana"), ("per", "x")])
+def test_words_that_fit_no_option_or_several_are_not_guessed(key: str, typed: str) -> None:
+    conversation = Conversation.start(invoker=ME)
+    assert match_words(conversation._options(key), typed) is None
+
+
+def test_the_history_gets_the_answer_as_understood() -> None:
+    conversation = Conversation.start(invoker=ME)
+    seen = []
+    for typed in ["Nightly", "skip", "keep", "3", "back", "openai", "gpt-4o-mini", "50k",
+                  "daily", "1 cent", "2000"]:  # fmt: skip
+        conversation.answer(typed)
+        seen.append(conversation.understood)
+
+    assert seen == [
+        "Nightly",
+        "(left out)",
+        ME,
+        "Google (Gemini, Vertex AI)",  # not "3"
+        "← went back",
+        "OpenAI",
+        "gpt-4o-mini",
+        "50,000",
+        "per day",
+        "(not accepted; asked again below)",  # not "1 cent"
+        "2,000",
+    ]
+
+
+def test_the_first_question_has_nothing_to_go_back_to() -> None:
+    conversation = Conversation.start(invoker=ME)
+    first = conversation.prompt()
+    conversation.answer("Nightly")
+    second = conversation.prompt()
+
+    assert first.first and "`back`" not in first.hint
+    assert not second.first and "`back`" in second.hint
+
+
+def test_a_terminal_owner_question_mentions_no_slack_mentions_and_explains_me() -> None:
+    conversation = Conversation.start(invoker=None, surface=Surface.TERMINAL, team="T0TEAM")
+    conversation.answer("Nightly")
+    conversation.answer("skip")
+
+    help_step = conversation.answer("help")
+    me = conversation.answer("me")
+
+    assert help_step.message is not None and "@" not in help_step.message
+    assert me.prompt is not None and me.prompt.error is not None
+    assert "batchscout register --team T0TEAM --user U0123ABCD" in me.prompt.error
+    assert "mention" not in me.prompt.error
+    assert conversation.answer("u0owner1").kind is StepKind.ASKED  # a typed id works

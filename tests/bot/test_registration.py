@@ -77,7 +77,10 @@ def test_register_by_buttons_in_a_dm(
 
     first = asks(users, "What is the workflow called?")
     assert "one question at a time" in first.mrkdwn
+    shown = [element["text"]["text"] for _block, element in first.buttons()]
+    assert "Back" not in shown and "Cancel" in shown  # nothing to go back to yet
     users.say("Support digests")
+    assert "Back" in [e["text"]["text"] for _b, e in asks(users, "What does it do?").buttons()]
     users.click(asks(users, "What does it do?"), "Skip")
     users.click(asks(users, "Who owns it?"), "Keep")
     users.click(asks(users, "Which provider does it call?"), "OpenAI")
@@ -118,9 +121,30 @@ def test_register_by_buttons_in_a_dm(
     )
     home = slack.last("views.publish")
     assert home.params["user_id"] == "U0TEST" and "Support digests" in str(home.params["view"])
-    # Answered questions keep their answer and lose their buttons.
+    # Answered questions keep their answer as understood and lose their buttons: the kept
+    # owner, not "(kept)"; the option's label, not a button value.
     answered = [p for p in users.posts(DM) if "Who owns it?" in p.mrkdwn]
-    assert answered and not answered[0].buttons() and "(kept)" in answered[0].mrkdwn
+    assert answered and not answered[0].buttons() and "U0TEST" in answered[0].mrkdwn
+    assert "(kept)" not in answered[0].mrkdwn
+    trigger = next(p for p in users.posts(DM) if "What starts a request?" in p.mrkdwn)
+    assert trigger.mrkdwn.endswith("a schedule (cron)")
+
+
+def test_the_dm_history_shows_answers_as_understood(users: SlackUsers) -> None:
+    """Not `3` for a label, not rejected input, not `help`."""
+    users.say("register")
+    for typed in ["Nightly", "help", "skip", "keep", "3", "back", "openai", "gpt-4o-mini",
+                  "50k", "daily", "1 cent", "2000"]:  # fmt: skip
+        users.say(typed)
+
+    history = [p.mrkdwn for p in users.posts(DM)]
+    providers = [h for h in history if h.startswith("*Which provider does it call?*\n")]
+    assert providers[0].endswith("\nGoogle (Gemini, Vertex AI)")
+    assert providers[1].endswith("\nOpenAI")
+    inputs = [h for h in history if h.startswith("*On average, how many input tokens")]
+    assert inputs[0].endswith("(not accepted; asked again below)")
+    assert not any(h.endswith("\n1 cent") or h.endswith("\nhelp") for h in history)
+    assert any(h.endswith("\nper day") for h in history)  # "daily" understood
 
 
 def test_register_by_typed_answers_prices_the_reference_case(
@@ -207,17 +231,15 @@ def test_edit_runs_the_same_conversation_with_current_answers(
 
     reply = users.command('edit "nightly TICKET summaries"')
     assert "direct message" in reply.text
-    first = asks(users, "Editing *Nightly ticket summaries*")
-    assert "Current answer: Nightly ticket summaries" in first.mrkdwn
-    users.click(first, "Keep")
+    card = asks(users, "Editing *Nightly ticket summaries*")
+    # The summary, with each answer and a Change button beside it: no walk through ten keeps.
+    assert "*Volume:* 50,000 per day" in card.mrkdwn and "Save this workflow?" in card.mrkdwn
+    change(users, card, "Description")
     users.say("Summarises yesterday's tickets")
-    for _ in range(2):  # owner, provider: keep
-        users.say("keep")
+    change(users, asks(users, "Save this workflow?"), "Volume")
     volume = asks(users, "How many requests")
     assert "50,000 per day" in volume.mrkdwn
     users.say("100k/day")
-    for _ in range(5):
-        users.say("keep")
     card = asks(users, "Save this workflow?")
     assert "$15,000" in card.mrkdwn
     users.click(card, "Save")
@@ -227,6 +249,20 @@ def test_edit_runs_the_same_conversation_with_current_answers(
     assert edited.description == "Summarises yesterday's tickets" and edited.requests == 100000
 
 
+def change(users: SlackUsers, card: Posted, title: str) -> None:
+    """Press the Change button beside the answer titled ``title`` on the summary card."""
+    block = next(
+        b for b in card.blocks if b.get("text", {}).get("text", "").startswith(f"*{title}:*")
+    )
+    element = block["accessory"]
+    users.act(
+        card,
+        {"type": "button", "action_id": element["action_id"], "block_id": "b",
+         "value": element["value"], "text": element["text"], "action_ts": "1700000000.1"},
+        user="U0TEST", team="T0TEST",
+    )  # fmt: skip
+
+
 def test_edit_can_rename_and_never_overwrites_another_workflow(
     users: SlackUsers, bot_engine: Engine
 ) -> None:
@@ -234,15 +270,16 @@ def test_edit_can_rename_and_never_overwrites_another_workflow(
     type_answers(users, TYPED_NIGHTLY)
     users.say("save")
     users.say("edit Nightly ticket summaries")
+    users.say("change name")
     users.say("Night shift summaries")
     users.click(question(users), "Cancel")
     assert list(stored_workflows(bot_engine)) == ["Nightly ticket summaries"]
+    cancelled = question(users).mrkdwn
+    assert "Nothing was changed" in cancelled and "starts again" not in cancelled
 
     users.say("edit Nightly ticket summaries")
+    users.say("change name")
     users.say("Night shift summaries")
-    users.say("skip")  # no description to keep
-    for _ in range(8):
-        users.say("keep")
     users.click(asks(users, "Save this workflow?"), "Save")
     assert list(stored_workflows(bot_engine)) == ["Night shift summaries"]
 
@@ -250,9 +287,7 @@ def test_edit_can_rename_and_never_overwrites_another_workflow(
 def test_summary_edit_goes_back_to_one_answer(users: SlackUsers) -> None:
     users.say("register")
     type_answers(users, TYPED_NIGHTLY)
-    users.click(asks(users, "Save this workflow?"), "Edit an answer")
-    which = asks(users, "Which answer do you want to change?")
-    users.click(which, "Freshness: within the day")
+    change(users, asks(users, "Save this workflow?"), "Freshness")
     users.say("within seconds")
     card = asks(users, "Save this workflow?")
     assert "near-real-time" in card.mrkdwn and "batch disguised as stream" in card.mrkdwn

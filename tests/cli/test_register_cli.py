@@ -153,3 +153,22 @@ def test_the_summary_card_offers_flex_beside_batch_if_relaxed(db: str) -> None:
     assert re.search(rf"Flex now +{re.escape(flex_now)}/month, no UX change", card)
     assert re.search(rf"Batch if the requirement is relaxed +{re.escape(batch)}/month", card)
     assert 'service_tier="flex"' in card
+
+
+def test_the_terminal_takes_natural_words_and_explains_me(db: str) -> None:
+    """`cron`, `a report`, `weekly` are the words people type; `me` without --user says what
+    to do; no hint suggests an @mention (a terminal cannot make one); no backtick leaks."""
+    answers = [
+        "Weekly digest", "skip",
+        "me",  # no --user: explained
+        "U0OWNER01", "other", "70k weekly", "$0.01",
+        "cron", "a report", "weekly", "synchronous", "save",
+    ]  # fmt: skip
+    result = register(db, answers)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "batchscout register --team T0REGISTER --user U0123ABCD" in result.stdout
+    assert "@name" not in result.stdout and "mention" not in result.stdout
+    assert "`" not in result.stdout
+    assert "not one of the choices" not in result.stdout
+    assert savings(db)["workflows"][0]["latency_class"] == "scheduled"
