@@ -69,6 +69,11 @@ class TierAdvice:
     expect: tuple[str, ...]
     not_when: str
 
+    @property
+    def points(self) -> tuple[str, ...]:
+        """What to change, what to expect, when not to: as bullet points, in that order."""
+        return (self.change, *self.expect, self.not_when)
+
 
 #: Advice for each discounted tier. Flex facts: OpenAI's flex processing guide (slower
 #: answers, 429 "resource unavailable" under load, a 15-minute client timeout suggested).

@@ -46,6 +46,8 @@ class Line:
     owner: str | None
     monthly_savings: Decimal
     disguised: bool = False
+    flex_now: Decimal = Decimal(0)
+    """What flex saves it now, with no UX change (near-real-time on sync with a flex price)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,8 @@ class DigestFacts:
     noise_floor: Decimal
     previous_migrate_now: Decimal | None = None
     spend_by_class: dict[str, Decimal] = field(default_factory=dict)
+    flex_now: Decimal = Decimal(0)
+    """Flex savings of near-real-time workflows on sync: an alternative to ``to_challenge``."""
 
     @property
     def migrate_now_change(self) -> Decimal | None:
@@ -94,7 +98,11 @@ class DigestFacts:
         def lines(key: str) -> tuple[Line, ...]:
             return tuple(
                 Line(
-                    item["name"], item["owner"], Decimal(item["monthly_savings"]), item["disguised"]
+                    item["name"],
+                    item["owner"],
+                    Decimal(item["monthly_savings"]),
+                    item["disguised"],
+                    Decimal(item.get("flex_now", 0)),
                 )
                 for item in data[key]
             )
@@ -117,6 +125,7 @@ class DigestFacts:
             noise_floor=Decimal(data["noise_floor"]),
             previous_migrate_now=None if previous is None else Decimal(previous),
             spend_by_class={k: Decimal(v) for k, v in data.get("spend_by_class", {}).items()},
+            flex_now=Decimal(data.get("flex_now", 0)),
         )
 
 
@@ -147,7 +156,10 @@ def build_facts(
     totals = portfolio(item.figures for item in rows)
 
     def line(item: DigestItem) -> Line:
-        return Line(item.name, item.owner, item.figures.monthly_savings, item.disguised)
+        figures = item.figures
+        return Line(
+            item.name, item.owner, figures.monthly_savings, item.disguised, figures.flex_now
+        )
 
     def by_savings(bucket: Bucket) -> list[DigestItem]:
         found = [i for i in rows if i.figures.bucket is bucket]
@@ -187,6 +199,7 @@ def build_facts(
             )
             for latency_class in LatencyClass
         },
+        flex_now=totals.flex_now,
     )
 
 
@@ -276,7 +289,13 @@ def template_prose(facts: DigestFacts) -> str:
             f"The biggest opportunity is {facts.top[0].name}, at "
             f"{format_usd(facts.top[0].monthly_savings)} a month."
         )
-    if facts.to_challenge > 0:
+    if facts.flex_now > 0:
+        sentences.append(
+            f"Near-real-time workflows could save {format_usd(facts.flex_now)} a month on flex "
+            f"now with no UX change, or up to {format_usd(facts.to_challenge)} on a batch API "
+            f"if the requirement is relaxed."
+        )
+    elif facts.to_challenge > 0:
         sentences.append(
             f"Challenging the near-real-time workflows could save up to "
             f"{format_usd(facts.to_challenge)} more."
@@ -302,6 +321,11 @@ def llm_prompt(facts: DigestFacts) -> tuple[str, str]:
         f"Near-real-time workflows worth challenging could save up to: {format_usd(facts.to_challenge)} a month",
         f"Savings already realised on batch: {format_usd(facts.realised)} a month",
     ]
+    if facts.flex_now > 0:
+        lines.append(
+            "The same near-real-time workflows on the flex service tier now (same endpoint, "
+            f"slower answers, no UX change) would save: {format_usd(facts.flex_now)} a month"
+        )
     lines += [
         f"Opportunity: {line.name}, saving {format_usd(line.monthly_savings)} a month"
         for line in facts.top[:3]
@@ -339,6 +363,8 @@ def _allowed(facts: DigestFacts) -> tuple[set[Decimal], set[Decimal]]:
         facts.to_challenge,
         facts.realised,
         facts.spend_after,
+        facts.flex_now,
+        *(line.flex_now for line in facts.challenge),
         *(line.monthly_savings for line in facts.top),
         *(line.monthly_savings for line in facts.challenge),
         *(line.monthly_savings for line in facts.realised_lines),

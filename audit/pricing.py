@@ -106,6 +106,10 @@ class UnknownModelError(PricingError):
         super().__init__(f"The price catalog has no {provider} model “{model}”.{hint}")
 
 
+class AmbiguousModelError(PricingError):
+    """Several providers price a model of that name: the provider must be named."""
+
+
 @dataclass(frozen=True, slots=True)
 class ModelRate:
     """Prices in US dollars per million tokens."""
@@ -174,6 +178,19 @@ class CatalogPrice:
     tiers: Mapping[ServiceTier, tuple[Decimal, Decimal]] = field(default_factory=dict)
     """Flex and priority (input, output) prices per million tokens, where the catalog has them."""
 
+    def by_tier(self) -> list[tuple[ServiceTier, Decimal, Decimal]]:
+        """(tier, input, output) per million tokens: standard, batch, then flex and priority
+        where the catalog prices them."""
+        rows = [
+            (ServiceTier.STANDARD, self.input_per_mtok, self.output_per_mtok),
+            (ServiceTier.BATCH, self.batch_input_per_mtok, self.batch_output_per_mtok),
+        ]
+        return rows + [
+            (tier, *self.tiers[tier])
+            for tier in (ServiceTier.FLEX, ServiceTier.PRIORITY)
+            if tier in self.tiers
+        ]
+
 
 def _catalog_id(provider: Provider) -> str:
     catalog_id = CATALOG_IDS.get(Provider(provider))
@@ -213,6 +230,19 @@ def _calc(
         )
     except LookupError as error:
         raise UnknownModelError(provider, model, suggest_models(provider, model)) from error
+
+
+@cache
+def flex_models(provider: Provider) -> tuple[str, ...]:
+    """The catalog's models of a provider that have a flex price today, sorted."""
+    priced: list[str] = []
+    for model in catalog_models(provider):
+        try:
+            if ServiceTier.FLEX in catalog_price(provider, model).tiers:
+                priced.append(model)
+        except PricingError:
+            continue
+    return tuple(priced)
 
 
 def suggest_models(provider: Provider, model: str, limit: int = 5) -> list[str]:
@@ -304,6 +334,58 @@ def _tier_calc(
     if priced.model.id != standard.model.id or priced.model_price == standard.model_price:
         return None
     return priced
+
+
+def infer_provider(model: str) -> Provider:
+    """The provider of a model named without one, when the name is unambiguous.
+
+    First the catalog's own inference (genai-prices' ``calc_price`` with no provider: the
+    provider whose model names match, e.g. ``claude-…`` → Anthropic); else the one provider of
+    ours whose catalog lists the model. Raises :class:`PricingError` when none or several do.
+    """
+    wanted = model.strip()
+    ours = {catalog_id: ours for ours, catalog_id in CATALOG_IDS.items()}
+    try:
+        found = genai_prices.calc_price(_ONE_TOKEN_EACH, wanted)
+    except LookupError:
+        found = None
+    if found is not None and found.provider.id in ours:
+        return ours[found.provider.id]
+    listing = [provider for provider in CATALOG_IDS if _lists(provider, wanted)]
+    if len(listing) == 1:
+        return listing[0]
+    if listing:
+        names = ", ".join(str(p) for p in listing)
+        raise AmbiguousModelError(
+            f"“{wanted}” is priced by several providers ({names}): name one, "
+            f"like `{listing[0]} {wanted}`."
+        )
+    close = [m for p in CATALOG_IDS for m in suggest_models(p, wanted, limit=3)][:5]
+    hint = (
+        f" Did you mean: {', '.join(close)}?"
+        if close
+        else " Check the spelling, or name the provider."
+    )
+    raise PricingError(f"The price catalog has no model “{wanted}”.{hint}")
+
+
+def _lists(provider: Provider, model: str) -> bool:
+    """Whether the provider's own catalog lists ``model`` (not another provider's it falls
+    back to, as AWS does to Anthropic's)."""
+    try:
+        calc = _calc(provider, model, _ONE_TOKEN_EACH, at=datetime.now(UTC))
+    except PricingError:
+        return False
+    return any(listed is calc.model for listed in calc.provider.models)
+
+
+def find_catalog_price(provider: Provider | None, model: str) -> CatalogPrice:
+    """:func:`catalog_price`, inferring the provider from the model's name when none is given.
+
+    Raises :class:`PricingError` (:class:`AmbiguousModelError` when several providers price
+    a model of that name).
+    """
+    return catalog_price(provider or infer_provider(model), model)
 
 
 def _per_request(

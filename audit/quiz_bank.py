@@ -42,6 +42,7 @@ import yaml
 
 from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger, classify
 from batchscout.audit.money import format_count, format_unit_price, format_usd
+from batchscout.audit.pricing import Provider, flex_models, quote
 from batchscout.audit.savings import (
     DEFAULT_BATCH_RATIO,
     Per,
@@ -838,12 +839,87 @@ def _monthly_volume(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]
     return question, params
 
 
+#: Token shapes (input, output) a flex scenario draws from.
+_TOKEN_SHAPES: Final = ((800, 200), (1200, 300), (1500, 400), (2000, 500), (3000, 600), (4000, 800))
+_FLEX_JOBS: Final = (
+    "triages each incoming support ticket into a queue",
+    "summarises each pull request into a Slack channel",
+    "drafts a reply to each inbound sales email for a person to review later",
+    "tags each new product review",
+)
+
+
+def _flex_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
+    """Flex against standard for a near-real-time job, priced from the catalog (SPEC.md,
+    "Service tiers"): only models the catalog prices on flex are drawn."""
+    model = rng.choice(flex_models(Provider.OPENAI))
+    tokens_in, tokens_out = rng.choice(_TOKEN_SHAPES)
+    job = rng.choice(_FLEX_JOBS)
+    price = quote(
+        provider=Provider.OPENAI,
+        model=model,
+        input_tokens=tokens_in,
+        output_tokens=tokens_out,
+        cost_per_request=None,
+    )
+    assert price.flex_per_request is not None  # flex_models lists only flex-priced models
+    while True:
+        volume = Decimal(rng.randrange(2, 41) * 5_000)
+        figures = workflow_figures(
+            sync_per_request=price.sync_per_request,
+            batch_per_request=price.batch_per_request,
+            requests=volume,
+            per=Per.DAY,
+            latency_class=LatencyClass.NEAR_REAL_TIME,
+            mode=Mode.SYNC,
+            flex_per_request=price.flex_per_request,
+        )
+        answer = NumericAnswer(figures.flex_monthly_savings, Unit.USD, SCENARIO_TOLERANCE, True)
+        # No figure the prompt states may pass for the answer.
+        if not any(answer.accepts(Decimal(n)) for n in (volume, tokens_in, tokens_out)):
+            break
+    sync, flex = price.sync_per_request, price.flex_per_request
+    prompt = (
+        f"A webhook-triggered job {job}: {format_count(volume)} requests a day on OpenAI "
+        f"{model}, each {format_count(tokens_in)} input and {format_count(tokens_out)} output "
+        f"tokens, with results wanted within minutes. The price catalog gives "
+        f"{format_unit_price(sync)} per request on the standard tier and "
+        f'{format_unit_price(flex)} on flex (`service_tier="flex"`). What does flex save '
+        "per month, with no change to the UX? (A month is 30 days.)"
+    )
+    explanation = (
+        f"Flex savings = (standard − flex cost per request) × monthly requests: "
+        f"({format_unit_price(sync)} − {format_unit_price(flex)}) × {format_count(volume)} × 30 "
+        f"= {format_usd(figures.flex_monthly_savings)} a month. The batch API would not fit: "
+        "it promises results within 24 hours, not minutes. Flex answers in seconds to minutes, "
+        "with an occasional 429 to retry, and exists only where the catalog prices it."
+    )
+    params: dict[str, JSONValue] = {
+        "model": model,
+        "requests": str(volume),
+        "input_tokens": tokens_in,
+        "output_tokens": tokens_out,
+        "cost_per_request": str(sync),
+        "flex_cost_per_request": str(flex),
+    }
+    question = _scenario_question(
+        "scenario-flex-savings",
+        prompt,
+        figures.flex_monthly_savings,
+        Unit.USD,
+        explanation,
+        ("service-tiers", "flex", "money"),
+    )
+    return question, params
+
+
 _TEMPLATES: Final = {
     "scenario-cadence-savings": _cadence_savings,
     "scenario-negotiated-rate": _negotiated_rate,
     "scenario-eligible-share": _eligible_share,
     "scenario-total-cut": _total_cut,
     "scenario-monthly-volume": _monthly_volume,
+    "scenario-flex-savings": _flex_savings,
 }
 #: Ids of the scenario templates; an asked scenario's id is its template's.
 SCENARIO_TEMPLATES: Final = tuple(_TEMPLATES)

@@ -33,7 +33,7 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "prices": LazyCommand(
         "batchscout.cli.inventory",
-        "Synchronous against batch prices for a model, per 1M tokens and per request.",
+        "Standard, batch, flex and priority prices for a model, per 1M tokens and per request.",
     ),
     "register": LazyCommand(
         "batchscout.cli.register",

@@ -16,7 +16,7 @@ from batchscout.audit.digest import build_facts, template_prose
 from batchscout.audit.inventory import InventoryError, parse_inventory, to_csv, to_yaml
 from batchscout.audit.money import format_usd
 from batchscout.audit.numbers import MAX_TOKENS
-from batchscout.audit.pricing import PricingError, Provider, catalog_price, quote
+from batchscout.audit.pricing import PricingError, Provider, find_catalog_price, quote
 from batchscout.cli import terminal
 from batchscout.cli.common import JsonOption, TeamOption, check_team, err, fail, open_database, out
 from batchscout.cli.reports import savings_document
@@ -136,8 +136,9 @@ def savings(
 def prices(
     model: Annotated[str, typer.Argument(help="Model name, as the provider spells it.")],
     provider: Annotated[
-        Provider, typer.Option("--provider", "-p", help="Provider.")
-    ] = Provider.OPENAI,
+        Provider | None,
+        typer.Option("--provider", "-p", help="Provider (default: inferred from the model)."),
+    ] = None,
     input_tokens: Annotated[
         int,
         typer.Option(
@@ -151,12 +152,12 @@ def prices(
         ),
     ] = 500,
 ) -> None:
-    """Synchronous against batch prices for a model, per 1M tokens and per request."""
+    """Standard, batch, flex and priority prices for a model, per 1M tokens and per request."""
     try:
-        price = catalog_price(provider, model)
+        price = find_catalog_price(provider, model)
         per_request = quote(
-            provider=provider,
-            model=model,
+            provider=price.provider,
+            model=price.model,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             cost_per_request=None,

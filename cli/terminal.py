@@ -9,12 +9,20 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from batchscout.audit.advice import advice_for
+from batchscout.audit.advice import (
+    BATCH_IF_RELAXED,
+    FLEX_NOW,
+    advice_for,
+    options_sentence,
+    tier_advice,
+    tier_options,
+)
 from batchscout.audit.digest import DigestFacts, change_sentence, headline
 from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass
 from batchscout.audit.money import format_count, format_unit_price, format_usd
-from batchscout.audit.pricing import CatalogPrice, PriceQuote
+from batchscout.audit.pricing import MILLION, CatalogPrice, PriceQuote, ServiceTier
 from batchscout.audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
+from batchscout.delivery.messages import PRICES_NO_FLEX
 from batchscout.storage.models import Workflow
 
 _CODE = re.compile(r"`([^`]*)`")
@@ -87,7 +95,14 @@ def portfolio_panel(figures: Portfolio) -> Panel:
         Text(format_usd(figures.migrate_now), style="bold green"),
     )
     grid.add_row("To challenge (near-real-time, on sync)", format_usd(figures.to_challenge))
-    grid.add_row("Realised (already on batch)", format_usd(figures.realised))
+    if figures.flex_now > 0:
+        # Two options for the same near-real-time workflows, never a sum (SPEC.md).
+        grid.add_row(
+            f"  {FLEX_NOW[0].lower()}, no UX change",
+            Text(format_usd(figures.flex_now), style="bold green"),
+        )
+        grid.add_row(f"  or {BATCH_IF_RELAXED[0].lower()}", format_usd(figures.to_challenge))
+    grid.add_row("Realised (already on batch or flex)", format_usd(figures.realised))
     grid.add_row("Spend after migrating", format_usd(figures.spend_after))
     return Panel(grid, title="Portfolio, per 30-day month", expand=False)
 
@@ -100,12 +115,10 @@ def opportunities_table(rows: list[tuple[Workflow, WorkflowFigures]], limit: int
     table.add_column("Saves/mo", justify="right")
     table.add_column("Do this", overflow="fold")
     for rank, (workflow, item) in enumerate(opportunities(rows)[:limit], start=1):
-        table.add_row(
-            str(rank),
-            Text(workflow.name),
-            format_usd(item.monthly_savings),
-            advice_for(workflow.latency_class).action,
-        )
+        action = advice_for(workflow.latency_class).action
+        if item.flex_now > 0:
+            action = options_sentence(item.flex_now, item.monthly_savings)
+        table.add_row(str(rank), Text(workflow.name), format_usd(item.monthly_savings), action)
     return table
 
 
@@ -134,14 +147,25 @@ def workflow_panel(workflow: Workflow, item: WorkflowFigures) -> Panel:
     if workflow.provider:
         priced = f"{workflow.provider} · {priced}"
     grid.add_row("Priced as", Text(priced))
-    grid.add_row(
-        "Per request",
-        f"{format_unit_price(workflow.sync_per_request)} sync · {format_unit_price(workflow.batch_per_request)} batch ({PriceQuote(workflow.sync_per_request, workflow.batch_per_request, None, workflow.batch_basis).basis_note})",
+    basis = PriceQuote(
+        workflow.sync_per_request, workflow.batch_per_request, None, workflow.batch_basis
+    ).basis_note
+    per_request = (
+        f"{format_unit_price(workflow.sync_per_request)} sync · "
+        f"{format_unit_price(workflow.batch_per_request)} batch ({basis})"
     )
+    if workflow.flex_per_request is not None:
+        per_request += f" · {format_unit_price(workflow.flex_per_request)} flex"
+    grid.add_row("Per request", per_request)
     grid.add_row("Mode", str(workflow.mode))
     grid.add_row("Monthly cost", format_usd(item.monthly_cost))
     label = "Realised savings" if item.bucket is Bucket.REALISED else "Monthly savings"
-    grid.add_row(label, format_usd(item.monthly_savings))
+    for name, value in tier_options(item) or [(label, format_usd(item.monthly_savings))]:
+        grid.add_row(name, value)
+    flex = tier_advice(item.advice_tier) if item.flex_now > 0 else None
+    if flex is not None:
+        points = (Text(f"• {plain(point)}") for point in flex.points)
+        grid.add_row("Flex", Group(Text(plain(flex.headline)), *points))
     grid.add_row(
         "Advice",
         Group(Text(plain(advice.headline)), *(Text(f"• {plain(s)}") for s in advice.steps)),
@@ -152,29 +176,35 @@ def workflow_panel(workflow: Workflow, item: WorkflowFigures) -> Panel:
 def prices_table(
     price: CatalogPrice, input_tokens: int, output_tokens: int, per_request: PriceQuote
 ) -> Table:
-    """Synchronous against batch, per million tokens and per request."""
+    """Per million tokens on every tier the catalog prices (standard, batch, flex, priority),
+    and per request."""
     table = Table(
         title=Text(f"{price.name} ({price.provider} · {price.model})"), title_justify="left"
     )
+    tiers = price.by_tier()
     table.add_column("")
-    table.add_column("Sync", justify="right")
-    table.add_column("Batch", justify="right")
-    table.add_row(
-        "Input / 1M tokens",
-        format_unit_price(price.input_per_mtok),
-        format_unit_price(price.batch_input_per_mtok),
-    )
-    table.add_row(
-        "Output / 1M tokens",
-        format_unit_price(price.output_per_mtok),
-        format_unit_price(price.batch_output_per_mtok),
-    )
+    for tier, _input, _output in tiers:
+        table.add_column(str(tier).capitalize(), justify="right")
+    table.add_row("Input / 1M tokens", *(format_unit_price(row[1]) for row in tiers))
+    table.add_row("Output / 1M tokens", *(format_unit_price(row[2]) for row in tiers))
+    quoted = {
+        ServiceTier.STANDARD: per_request.sync_per_request,
+        ServiceTier.BATCH: per_request.batch_per_request,
+        ServiceTier.FLEX: per_request.flex_per_request,
+    }
     table.add_row(
         f"Per request ({format_count(input_tokens)} in, {format_count(output_tokens)} out)",
-        format_unit_price(per_request.sync_per_request),
-        format_unit_price(per_request.batch_per_request),
+        *(
+            format_unit_price(
+                quoted.get(tier) or (per_in * input_tokens + per_out * output_tokens) / MILLION
+            )
+            for tier, per_in, per_out in tiers
+        ),
     )
-    table.caption = per_request.basis_note
+    caption = per_request.basis_note
+    if per_request.flex_per_request is None:
+        caption += ". " + PRICES_NO_FLEX
+    table.caption = caption
     return table
 
 
@@ -202,8 +232,15 @@ def digest_text(facts: DigestFacts, prose: str) -> str:
             "",
             f"Near-real-time to challenge (up to {format_usd(facts.to_challenge)}/month):",
         ]
+        if facts.flex_now > 0:
+            lines.append(f"  Or {options_sentence(facts.flex_now, facts.to_challenge)}.")
         lines += [
-            f"  • {line.name} — {format_usd(line.monthly_savings)}/month"
+            f"  • {line.name} — "
+            + (
+                options_sentence(line.flex_now, line.monthly_savings)
+                if line.flex_now > 0
+                else f"{format_usd(line.monthly_savings)}/month"
+            )
             + (" (batch disguised as stream)" if line.disguised else "")
             for line in facts.challenge
         ]

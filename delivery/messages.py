@@ -42,6 +42,9 @@ ALREADY_MIGRATED = "*{name}* is already marked as running on a batch API."
 
 PRICES_UNKNOWN_MODEL = "The price catalog has no model “{model}”."
 PRICES_UNKNOWN_MODEL_FOR = "The price catalog has no {provider} model “{model}”."
+PRICES_NO_FLEX = (
+    "No flex price in the catalog for this model: flex is advised only where the catalog prices it."
+)
 PRICES_EXAMPLE = (
     "Try `/batchscout prices gpt-4o-mini` or `/batchscout prices anthropic claude-3-5-haiku`."
 )

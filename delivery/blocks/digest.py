@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from batchscout.audit.advice import TIER_ADVICE, options_sentence
 from batchscout.audit.digest import (
     DigestFacts,
     Line,
@@ -15,6 +16,7 @@ from batchscout.audit.digest import (
     headline,
 )
 from batchscout.audit.money import format_usd
+from batchscout.audit.savings import AdviceTier
 from batchscout.audit.text import plural
 from batchscout.delivery.blocks import Block, Message, context, divider, header, plain, section
 from batchscout.delivery.mrkdwn import escape
@@ -39,7 +41,21 @@ def _owner(line: Line) -> str:
 
 def _line(line: Line, *, flag_disguised: bool = False) -> str:
     flag = " _(batch disguised as stream)_" if flag_disguised and line.disguised else ""
-    return f"• *{escape(line.name)}* — {format_usd(line.monthly_savings)}/month{_owner(line)}{flag}"
+    money = f"{format_usd(line.monthly_savings)}/month"
+    if line.flex_now > 0:
+        money = options_sentence(line.flex_now, line.monthly_savings)
+    return f"• *{escape(line.name)}* — {money}{_owner(line)}{flag}"
+
+
+#: The digest's flex line: what the flex service tier saves now, beside batch if relaxed.
+FLEX_NOW_HEADING = "Or flex now, no UX change:"
+
+
+def flex_summary(facts: DigestFacts) -> str:
+    """``flex now: $X/month, no UX change · batch if the requirement is relaxed: $Y/month``,
+    and what to change (SPEC.md, "Service tiers")."""
+    flex = TIER_ADVICE[AdviceTier.FLEX]
+    return f"{options_sentence(facts.flex_now, facts.to_challenge)}. {flex.change}"
 
 
 def _chunks(lines: Sequence[str]) -> list[str]:
@@ -74,6 +90,8 @@ def top_message(
         blocks.append(
             section("*Top opportunities*\n" + "\n".join(_line(line) for line in facts.top))
         )
+    if facts.flex_now > 0:
+        blocks.append(section(f"*Near-real-time:* {flex_summary(facts)}"))
     if facts.hidden_below_floor:
         blocks.append(
             context(
@@ -102,6 +120,8 @@ def thread_messages(facts: DigestFacts) -> list[Message]:
                 "Who reads the result, and when? If it can wait an hour, it can be a batch."
             )
         ]
+        if facts.flex_now > 0:
+            blocks.append(section(f"*{FLEX_NOW_HEADING}* {flex_summary(facts)}"))
         blocks += [section(chunk) for chunk in _chunks(lines)]
         messages.append(Message(text="Near-real-time workflows to challenge", blocks=blocks))
     realised_text = (

@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from batchscout.audit.advice import advice_for
+from batchscout.audit.advice import (
+    BATCH_IF_RELAXED,
+    FLEX_NOW,
+    advice_for,
+    options_sentence,
+    tier_advice,
+    tier_options,
+)
 from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass, Mode
 from batchscout.audit.money import format_count, format_unit_price, format_usd
 from batchscout.audit.pricing import CatalogPrice, PriceQuote
@@ -48,7 +55,10 @@ def class_badge(workflow: Workflow) -> str:
 
 
 def savings_phrase(item: WorkflowFigures) -> str:
-    """``saves $250/mo``, ``realised $250/mo`` or ``no batch savings (real-time)``."""
+    """``saves $250/mo``, ``realised $250/mo``, ``no batch savings (real-time)``, or for
+    near-real-time work that flex serves now, ``flex now: $X/month, no UX change · batch …``."""
+    if item.flex_now > 0:
+        return options_sentence(item.flex_now, item.monthly_savings)
     if item.bucket is Bucket.REALISED:
         return f"realised {format_usd(item.monthly_savings)}/mo"
     if item.bucket is Bucket.NONE:
@@ -71,10 +81,22 @@ def portfolio_fields(figures: Portfolio) -> Block:
             ("Monthly spend", format_usd(figures.monthly_spend)),
             ("Migrate now", f"{format_usd(figures.migrate_now)}/mo (scheduled, on sync)"),
             ("To challenge", f"{format_usd(figures.to_challenge)}/mo (near-real-time, on sync)"),
-            ("Realised", f"{format_usd(figures.realised)}/mo (already on batch)"),
+            ("Realised", f"{format_usd(figures.realised)}/mo (already on batch or flex)"),
             ("Spend after migrating", format_usd(figures.spend_after)),
+            *flex_fields(figures),
         ]
     )
+
+
+def flex_fields(figures: Portfolio) -> list[tuple[str, str]]:
+    """Flex now beside batch if the requirement is relaxed: two options for the near-real-time
+    workflows on sync (SPEC.md, "Service tiers"), shown where flex saves anything."""
+    if figures.flex_now <= 0:
+        return []
+    return [
+        (FLEX_NOW[0], FLEX_NOW[1].format(amount=format_usd(figures.flex_now))),
+        (BATCH_IF_RELAXED[0], BATCH_IF_RELAXED[1].format(amount=format_usd(figures.to_challenge))),
+    ]
 
 
 def opportunity_lines(rows: Sequence[Row], limit: int) -> list[Block]:
@@ -82,6 +104,8 @@ def opportunity_lines(rows: Sequence[Row], limit: int) -> list[Block]:
     blocks: list[Block] = []
     for rank, (workflow, item) in enumerate(opportunities(rows)[:limit], start=1):
         action = advice_for(workflow.latency_class).action
+        if item.flex_now > 0:
+            action = options_sentence(item.flex_now, item.monthly_savings)
         blocks.append(
             section(
                 f"{rank}. *{escape(workflow.name)}* saves *{format_usd(item.monthly_savings)}*/mo"
@@ -139,6 +163,13 @@ def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:
         workflow.sync_per_request, workflow.batch_per_request, None, workflow.batch_basis
     )
     savings_label = "Realised savings" if item.bucket is Bucket.REALISED else "Monthly savings"
+    savings = tier_options(item) or [(savings_label, format_usd(item.monthly_savings))]
+    per_request_text = (
+        f"{format_unit_price(workflow.sync_per_request)} sync · "
+        f"{format_unit_price(workflow.batch_per_request)} batch"
+    )
+    if workflow.flex_per_request is not None:
+        per_request_text += f" · {format_unit_price(workflow.flex_per_request)} flex"
     blocks.append(
         fields(
             [
@@ -150,13 +181,9 @@ def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:
                     f"({format_count(item.monthly_requests.to_integral_value())} a month)",
                 ),
                 ("Priced as", priced),
-                (
-                    "Per request",
-                    f"{format_unit_price(workflow.sync_per_request)} sync · "
-                    f"{format_unit_price(workflow.batch_per_request)} batch",
-                ),
+                ("Per request", per_request_text),
                 ("Monthly cost", format_usd(item.monthly_cost)),
-                (savings_label, format_usd(item.monthly_savings)),
+                *savings,
                 (
                     "Answers",
                     f"trigger `{workflow.trigger}` · reader `{workflow.reader}` · "
@@ -166,6 +193,10 @@ def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:
         )
     )
     blocks.append(context(per_request.basis_note))
+    flex = tier_advice(item.advice_tier) if item.flex_now > 0 else None
+    if flex is not None:
+        points = "\n".join(f"• {point}" for point in flex.points)
+        blocks.append(section(f"*{flex.headline}*\n{points}"))
     blocks.append(section(f"*{advice.headline}*\n" + "\n".join(f"• {s}" for s in advice.steps)))
     buttons = [button("Edit", action_id="workflow_edit", value=workflow.name)]
     if workflow.mode is Mode.SYNC:
@@ -211,36 +242,47 @@ def savings_report(figures: Portfolio, rows: Sequence[Row]) -> Message:
         f"Migrate now: {format_usd(figures.migrate_now)}/mo; to challenge: "
         f"{format_usd(figures.to_challenge)}/mo; realised: {format_usd(figures.realised)}/mo"
     )
+    if figures.flex_now > 0:
+        text += f"; {options_sentence(figures.flex_now, figures.to_challenge)}"
     return Message(text=text, blocks=blocks)
 
 
 def prices_card(
     price: CatalogPrice, per_request: PriceQuote, *, input_tokens: int, output_tokens: int
 ) -> Message:
-    """A model's synchronous and batch prices, per million tokens and per request."""
+    """A model's prices per million tokens on every tier the catalog prices (standard, batch,
+    flex, priority), and per request."""
     title = f"{price.name} ({price.provider} · {price.model})"
     half = per_request.sync_per_request - per_request.batch_per_request
+    tiers = price.by_tier()
+
+    def per_mtok(output: bool) -> str:
+        return " · ".join(
+            f"{format_unit_price(per_out if output else per_in)} {tier}"
+            for tier, per_in, per_out in tiers
+        )
+
+    request_text = (
+        f"{format_unit_price(per_request.sync_per_request)} standard · "
+        f"{format_unit_price(per_request.batch_per_request)} batch"
+    )
+    if per_request.flex_per_request is not None:
+        request_text += f" · {format_unit_price(per_request.flex_per_request)} flex"
+    no_flex = "" if per_request.flex_per_request is not None else f" {messages.PRICES_NO_FLEX}"
     blocks: list[Block] = [
         header(title),
         fields(
             [
-                (
-                    "Input / 1M tokens",
-                    f"{format_usd(price.input_per_mtok)} sync · {format_usd(price.batch_input_per_mtok)} batch",
-                ),
-                (
-                    "Output / 1M tokens",
-                    f"{format_usd(price.output_per_mtok)} sync · {format_usd(price.batch_output_per_mtok)} batch",
-                ),
+                ("Input / 1M tokens", per_mtok(output=False)),
+                ("Output / 1M tokens", per_mtok(output=True)),
                 (
                     f"Per request ({format_count(input_tokens)} in, {format_count(output_tokens)} out)",
-                    f"{format_unit_price(per_request.sync_per_request)} sync · "
-                    f"{format_unit_price(per_request.batch_per_request)} batch",
+                    request_text,
                 ),
                 ("Batch saves per 1,000 requests", format_usd(half * Decimal(1000))),
             ]
         ),
-        context(escape(per_request.basis_note)),
+        context(escape(per_request.basis_note) + no_flex),
     ]
     return Message(text=escape(title), blocks=blocks)
 

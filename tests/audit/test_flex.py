@@ -203,3 +203,36 @@ def test_flex_advice_says_what_to_change_expect_and_avoid() -> None:
     assert any("timeout" in line for line in advice.expect)
     assert "on screen" in advice.not_when
     assert tier_advice(AdviceTier.STANDARD) is None and AdviceTier.BATCH in TIER_ADVICE
+
+
+def test_the_digest_states_flex_now_and_keeps_it_when_stored() -> None:
+    from batchscout.audit.digest import (
+        DigestFacts,
+        DigestItem,
+        build_facts,
+        llm_prompt,
+        prose_matches_facts,
+        template_prose,
+    )
+    from batchscout.audit.money import format_usd
+
+    now = datetime.now(UTC)
+    result = assess(triage())
+    item = DigestItem("Ticket triage", None, LatencyClass.NEAR_REAL_TIME, True, Mode.SYNC,
+                      result.figures, now, now)  # fmt: skip
+    facts = build_facts([item], since=None)
+    flex_now = format_usd(result.figures.flex_monthly_savings)
+
+    assert facts.flex_now == result.figures.flex_monthly_savings > 0
+    assert facts.challenge[0].flex_now == facts.flex_now
+    prose = template_prose(facts)
+    assert f"{flex_now} a month on flex now with no UX change" in prose
+    assert prose_matches_facts(prose, facts)
+    assert flex_now in llm_prompt(facts)[1]
+    assert DigestFacts.from_dict(facts.to_dict()) == facts
+    # Facts stored before service tiers still load, with no flex figure.
+    old = facts.to_dict()
+    del old["flex_now"]
+    for line in old["challenge"]:
+        del line["flex_now"]
+    assert DigestFacts.from_dict(old).flex_now == 0

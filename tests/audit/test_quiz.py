@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import genai_prices
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -782,6 +783,9 @@ def expected_answer(instance: QuestionInstance) -> Decimal:
         return Decimal(str(params[key]))
 
     template = params["template"]
+    if template == "scenario-flex-savings":
+        per_request = number("cost_per_request") - number("flex_cost_per_request")
+        return per_request * monthly_requests(number("requests"), Per.DAY)
     if template in ("scenario-cadence-savings", "scenario-negotiated-rate"):
         price = number("cost_per_request")
         batch = (
@@ -849,6 +853,29 @@ def test_different_seeds_draw_different_figures() -> None:
     }
 
     assert len(prompts) > 40
+
+
+def test_flex_scenarios_use_the_catalogs_flex_prices() -> None:
+    """Only models the catalog prices on flex; the prices are the catalog's, not a ratio."""
+    models = set()
+    for seed in range(40):
+        instance = scenario_question("scenario-flex-savings", seed)
+        params = instance.params
+        model = str(params["model"])
+        models.add(model)
+        usage = genai_prices.Usage(
+            input_tokens=int(str(params["input_tokens"])),
+            output_tokens=int(str(params["output_tokens"])),
+        )
+        flex = genai_prices.calc_price(
+            usage, model, provider_id="openai", price_context={"service_tier": "flex"}
+        )
+        standard = genai_prices.calc_price(usage, model, provider_id="openai")
+        assert Decimal(str(params["flex_cost_per_request"])) == flex.total_price
+        assert Decimal(str(params["cost_per_request"])) == standard.total_price
+        assert flex.total_price < standard.total_price
+        assert 'service_tier="flex"' in instance.question.prompt
+    assert len(models) > 5 and "gpt-4o-mini" not in models
 
 
 def test_an_unknown_template_is_an_error() -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from batchscout.audit.pricing import (
-    CatalogPrice,
+    AmbiguousModelError,
     PricingError,
     Provider,
-    catalog_price,
+    find_catalog_price,
     quote,
     search_models,
 )
@@ -33,22 +33,16 @@ def _split(argument: str) -> tuple[Provider | None, str]:
     return None, argument.strip()
 
 
-def find_price(provider: Provider | None, model: str) -> CatalogPrice | None:
-    """The catalog price for ``model``, trying each catalog provider unless one was given."""
-    candidates = [provider] if provider else [p for p in Provider if p is not Provider.OTHER]
-    for candidate in candidates:
-        try:
-            return catalog_price(candidate, model)
-        except PricingError:
-            continue
-    return None
-
-
 def prices(call: CommandCall) -> None:
-    """Prices per million tokens and per request, sync against batch."""
+    """Prices per million tokens on every tier the catalog prices, and per request; the
+    provider is inferred from the model's name when it is unambiguous."""
     provider, model = _split(call.argument)
-    price = find_price(provider, model)
-    if price is None:
+    try:
+        price = find_catalog_price(provider, model)
+    except AmbiguousModelError as error:
+        call.reply(blocks.note(escape(str(error))))
+        return
+    except PricingError:
         candidates = [provider] if provider else [p for p in Provider if p is not Provider.OTHER]
         close = [m for p in candidates for m in search_models(p, model, limit=3)][:5]
         template = messages.PRICES_UNKNOWN_MODEL_FOR if provider else messages.PRICES_UNKNOWN_MODEL

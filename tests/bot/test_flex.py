@@ -1,0 +1,124 @@
+"""Service tiers in Slack (SPEC.md, "Service tiers"): given near-real-time work on a model the
+catalog prices on flex, when people ask, then flex shows as its own line beside batch if the
+requirement is relaxed, with the catalog's figures; never for real-time work or a model with
+no flex price."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import genai_prices
+import pytest
+from sqlalchemy import Engine
+
+from batchscout.audit.inventory import WorkflowSpec
+from batchscout.audit.latency import Freshness, Reader, Trigger
+from batchscout.audit.money import format_usd
+from batchscout.audit.pricing import Provider
+from batchscout.audit.savings import Per
+from tests.bot.seed import seed
+from tests.bot.slack_user import SlackUsers
+from tests.bot.test_commands import reply_of
+from tests.bot.test_home import open_home
+from tests.fakes.slack_api import FakeSlack
+
+MONTHLY = 6_000_000  # 200,000 a day
+
+
+def on(model: str, name: str, **answers: object) -> WorkflowSpec:
+    values: dict[str, object] = {
+        "trigger": Trigger.EVENT,
+        "reader": Reader.LATER,
+        "freshness": Freshness.MINUTES,
+        **answers,
+    }
+    return WorkflowSpec(
+        name=name,
+        provider=Provider.OPENAI,
+        model=model,
+        requests=Decimal(200_000),
+        per=Per.DAY,
+        input_tokens=1500,
+        output_tokens=400,
+        owner="U0TEST",
+        **values,  # type: ignore[arg-type]
+    )
+
+
+def monthly(model: str, context: dict[str, str] | None = None) -> Decimal:
+    usage = genai_prices.Usage(input_tokens=1500, output_tokens=400)
+    price = genai_prices.calc_price(usage, model, provider_id="openai", price_context=context)
+    return price.total_price * MONTHLY
+
+
+FLEX_NOW = format_usd(monthly("gpt-5-mini") - monthly("gpt-5-mini", {"service_tier": "flex"}))
+BATCH_IF_RELAXED = format_usd(
+    monthly("gpt-5-mini") - monthly("gpt-5-mini", {"processing": "batch"})
+)
+
+
+@pytest.fixture
+def inventory(bot_engine: Engine) -> None:
+    seed(
+        bot_engine,
+        on("gpt-5-mini", "Ticket triage"),
+        on("gpt-4o-mini", "Alert summaries"),
+        on(
+            "gpt-5-mini",
+            "Agent assist",
+            trigger=Trigger.USER,
+            reader=Reader.ON_SCREEN,
+            freshness=Freshness.SECONDS,
+        ),
+    )
+
+
+@pytest.mark.usefixtures("inventory")
+def test_show_offers_flex_now_beside_batch_if_relaxed(users: SlackUsers) -> None:
+    card = reply_of(users, "show Ticket triage")
+
+    assert f"*Flex now*\n{FLEX_NOW}/month, no UX change" in card.mrkdwn
+    assert f"*Batch if the requirement is relaxed*\n{BATCH_IF_RELAXED}/month" in card.mrkdwn
+    assert 'service_tier="flex"' in card.mrkdwn and "429" in card.mrkdwn
+    assert "timeout" in card.mrkdwn and "waits on screen" in card.mrkdwn
+
+
+@pytest.mark.usefixtures("inventory")
+@pytest.mark.parametrize("name", ["Alert summaries", "Agent assist"])
+def test_no_flex_without_a_flex_price_or_for_real_time(users: SlackUsers, name: str) -> None:
+    card = reply_of(users, f"show {name}")
+
+    assert name in card.mrkdwn
+    assert "Flex now" not in card.mrkdwn and 'service_tier="flex"' not in card.mrkdwn
+
+
+@pytest.mark.usefixtures("inventory")
+def test_savings_and_home_show_flex_as_its_own_line(users: SlackUsers, slack: FakeSlack) -> None:
+    report = reply_of(users, "savings")
+    home = open_home(users, slack)
+
+    for surface in (report, home):
+        assert f"*Flex now*\n{FLEX_NOW}/month, no UX change" in surface.mrkdwn
+        assert f"flex now: {FLEX_NOW}/month, no UX change" in surface.mrkdwn  # Ticket triage
+        top = surface.mrkdwn.split("Top opportunities")[-1].split("Your workflows")[0]
+        assert "Agent assist" not in top
+
+
+@pytest.mark.usefixtures("inventory")
+def test_the_digest_shows_flex_now(users: SlackUsers) -> None:
+    preview = users.command("digest preview", channel="C0DIGEST")
+
+    assert f"flex now: {FLEX_NOW}/month, no UX change" in preview.mrkdwn
+    assert f"batch if the requirement is relaxed: {BATCH_IF_RELAXED}/month" in preview.mrkdwn
+    assert 'service_tier="flex"' in preview.mrkdwn
+
+
+def test_prices_lists_every_tier_the_catalog_prices(users: SlackUsers) -> None:
+    flex_model = reply_of(users, "prices gpt-5-mini")
+    assert "$0.25 standard · $0.125 batch · $0.125 flex · $0.45 priority" in flex_model.mrkdwn
+    assert "No flex price" not in flex_model.mrkdwn
+
+    haiku = reply_of(users, "prices claude-haiku-4-5")  # the provider inferred: Anthropic
+    assert "anthropic · claude-haiku-4-5" in haiku.mrkdwn
+    assert "flex" not in haiku.mrkdwn.split("No flex price")[0]
+    assert "No flex price in the catalog" in haiku.mrkdwn
