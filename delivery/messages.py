@@ -39,6 +39,11 @@ MIGRATED_REAL_TIME = (
     "waits on screen for it, so check that the batch latency is acceptable to them."
 )
 ALREADY_MIGRATED = "*{name}* is already marked as running on a batch API."
+MOVED_TO_FLEX = (
+    'Marked *{name}* as sending `service_tier="flex"`: its {savings} a month now count as '
+    "realised savings."
+)
+ALREADY_ON_FLEX = "*{name}* is already marked as running on the flex service tier."
 
 PRICES_UNKNOWN_MODEL = "The price catalog has no model “{model}”."
 PRICES_UNKNOWN_MODEL_FOR = "The price catalog has no {provider} model “{model}”."

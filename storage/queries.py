@@ -232,12 +232,15 @@ def remove_workflow(*, session: Session, team_id: str, name: str) -> Workflow | 
     return workflow
 
 
-def mark_migrated(*, session: Session, team_id: str, name: str) -> Workflow | None:
-    """Record that a workflow moved to a batch API: its savings now count as realised."""
+def mark_migrated(
+    *, session: Session, team_id: str, name: str, mode: Mode = Mode.BATCH
+) -> Workflow | None:
+    """Record that a workflow moved to a batch API (or to the flex service tier, with
+    ``mode=Mode.FLEX``): its savings now count as realised."""
     workflow = get_workflow(session=session, team_id=team_id, name=name)
     if workflow is None:
         return None
-    spec = replace(spec_of(workflow), mode=Mode.BATCH)
+    spec = replace(spec_of(workflow), mode=mode)
     return save_spec(session=session, team_id=team_id, spec=spec)
 
 

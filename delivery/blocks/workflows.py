@@ -17,7 +17,7 @@ from batchscout.audit.advice import (
 from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass, Mode
 from batchscout.audit.money import format_count, format_unit_price, format_usd
 from batchscout.audit.pricing import CatalogPrice, PriceQuote
-from batchscout.audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
+from batchscout.audit.savings import AdviceTier, Bucket, Portfolio, WorkflowFigures, opportunities
 from batchscout.delivery import messages
 from batchscout.delivery.blocks import (
     Block,
@@ -199,6 +199,10 @@ def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:
         blocks.append(section(f"*{flex.headline}*\n{points}"))
     blocks.append(section(f"*{advice.headline}*\n" + "\n".join(f"• {s}" for s in advice.steps)))
     buttons = [button("Edit", action_id="workflow_edit", value=workflow.name)]
+    if workflow.mode is Mode.SYNC and item.advice_tier is AdviceTier.FLEX:
+        buttons.append(
+            button("Mark as moved to flex", action_id="workflow_flex", value=workflow.name)
+        )
     if workflow.mode is Mode.SYNC:
         buttons.append(
             button("Mark as moved to batch", action_id="workflow_migrated", value=workflow.name)

@@ -16,6 +16,8 @@ from batchscout.audit.latency import Freshness, Reader, Trigger
 from batchscout.audit.money import format_usd
 from batchscout.audit.pricing import Provider
 from batchscout.audit.savings import Per
+from batchscout.storage import queries
+from batchscout.storage.db import session_scope
 from tests.bot.seed import seed
 from tests.bot.slack_user import SlackUsers
 from tests.bot.test_commands import reply_of
@@ -122,3 +124,21 @@ def test_prices_lists_every_tier_the_catalog_prices(users: SlackUsers) -> None:
     assert "anthropic · claude-haiku-4-5" in haiku.mrkdwn
     assert "flex" not in haiku.mrkdwn.split("No flex price")[0]
     assert "No flex price in the catalog" in haiku.mrkdwn
+
+
+@pytest.mark.usefixtures("inventory")
+def test_the_card_marks_a_workflow_as_moved_to_flex(users: SlackUsers, bot_engine: Engine) -> None:
+    for name in ("Alert summaries", "Agent assist"):  # no flex price; real-time
+        card = reply_of(users, f"show {name}")
+        assert "Mark as moved to flex" not in [e["text"]["text"] for _, e in card.buttons()]
+
+    card = reply_of(users, "show Ticket triage")
+    moved = users.reply(users.click(card, "Mark as moved to flex"))
+
+    assert f"its {FLEX_NOW} a month now count as realised savings" in moved.mrkdwn
+    with session_scope(bot_engine) as session:
+        figures, _ = queries.workspace_portfolio(session=session, team_id="T0TEST")
+    assert format_usd(figures.realised) == FLEX_NOW and figures.flex_now == 0
+    card = reply_of(users, "show Ticket triage")
+    assert "flex" in card.mrkdwn and "Flex now" not in card.mrkdwn
+    assert "Mark as moved to flex" not in [e["text"]["text"] for _, e in card.buttons()]

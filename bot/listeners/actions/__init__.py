@@ -15,6 +15,7 @@ def register(app: App) -> None:
     app.action(re.compile(r"^list_page:"))(workflows.turn_list_page)
     app.action("workflow_edit")(workflows.edit_workflow)
     app.action("workflow_migrated")(workflows.mark_migrated)
+    app.action("workflow_flex")(workflows.mark_flex)
     app.action("workflow_remove_ask")(workflows.ask_to_remove)
     app.action("workflow_remove_confirm")(workflows.confirm_remove)
     app.action("workflow_remove_cancel")(workflows.keep_workflow)

@@ -1,4 +1,5 @@
-"""Buttons on inventory messages: list pages, Edit, Mark as moved to batch, Remove / Keep."""
+"""Buttons on inventory messages: list pages, Edit, Mark as moved to batch (or flex),
+Remove / Keep."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
+from batchscout.audit.latency import Mode
 from batchscout.bot.context import services_of, team_of
 from batchscout.bot.listeners.commands.changes import mark_migrated as mark_as_migrated
 from batchscout.delivery import messages
@@ -69,6 +71,17 @@ def mark_migrated(
     text = mark_as_migrated(services, team_of(context), _value(body))
     _show(respond, blocks.note(text))
     refresh_home(client=client, services=services, team_id=team_of(context), user_id=_user(body))
+
+
+def mark_flex(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Mark as moved to flex (on the card of a workflow flex is advised for)."""
+    ack()
+    services = services_of(context)
+    text = mark_as_migrated(services, team_of(context), _value(body), Mode.FLEX)
+    _show(respond, blocks.note(text))
+    publish_home(client=client, services=services, team_id=team_of(context), user_id=_user(body))
 
 
 def ask_to_remove(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:

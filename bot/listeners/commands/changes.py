@@ -24,17 +24,23 @@ def remove(call: CommandCall) -> None:
     call.reply(blocks.remove_confirmation(workflow))
 
 
-def mark_migrated(services: Services, team_id: str, name: str) -> str:
-    """Mark a workflow as on a batch API; returns what to tell the person (mrkdwn)."""
+def mark_migrated(services: Services, team_id: str, name: str, mode: Mode = Mode.BATCH) -> str:
+    """Mark a workflow as on a batch API (or on flex, ``mode=Mode.FLEX``); returns what to
+    tell the person (mrkdwn)."""
+    already = messages.ALREADY_ON_FLEX if mode is Mode.FLEX else messages.ALREADY_MIGRATED
     with services.session() as session:
         workflow = queries.get_workflow(session=session, team_id=team_id, name=name)
         if workflow is None:
             return not_found(session, team_id, name).text
-        if workflow.mode is Mode.BATCH:
-            return messages.ALREADY_MIGRATED.format(name=escape(workflow.name))
-        updated = queries.mark_migrated(session=session, team_id=team_id, name=name)
+        if workflow.mode is mode:
+            return already.format(name=escape(workflow.name))
+        updated = queries.mark_migrated(session=session, team_id=team_id, name=name, mode=mode)
         assert updated is not None
         figures = queries.figures_of(updated)
+    if mode is Mode.FLEX:
+        return messages.MOVED_TO_FLEX.format(
+            name=escape(updated.name), savings=format_usd(figures.monthly_savings)
+        )
     if updated.latency_class is LatencyClass.REAL_TIME:
         return messages.MIGRATED_REAL_TIME.format(name=escape(updated.name))
     return messages.MIGRATED.format(
