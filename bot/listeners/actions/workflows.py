@@ -81,7 +81,7 @@ def mark_flex(
     services = services_of(context)
     text = mark_as_migrated(services, team_of(context), _value(body), Mode.FLEX)
     _show(respond, blocks.note(text))
-    publish_home(client=client, services=services, team_id=team_of(context), user_id=_user(body))
+    refresh_home(client=client, services=services, team_id=team_of(context), user_id=_user(body))
 
 
 def ask_to_remove(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
