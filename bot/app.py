@@ -61,6 +61,7 @@ def build_app(
     process_before_response: bool = False,
     provider: BatchProvider | None = None,
     background: Background | None = None,
+    listener_executor: ThreadPoolExecutor | None = None,
 ) -> App:
     """Build the Batchscout Bolt app.
 
@@ -74,6 +75,8 @@ def build_app(
     builds it from the settings; none by default), and ``background`` the executor that runs
     work a request starts, such as ``digest now`` (a new one by default; its owner shuts it
     down).
+    ``listener_executor`` runs the listeners (default: :func:`listener_pool`); ``serve`` passes
+    its own so that a clean stop can wait for work Slack was already answered about.
     """
     engine = engine or make_engine(settings.database_url)
     signing_secret = (
@@ -81,6 +84,7 @@ def build_app(
     )
     if oauth_enabled is None:
         oauth_enabled = uses_oauth(settings)
+    executor = listener_executor or listener_pool(settings)
     if oauth_enabled:
         client = client or make_web_client(settings)
         app = App(
@@ -88,7 +92,7 @@ def build_app(
             signing_secret=signing_secret,
             oauth_settings=oauth.oauth_settings(settings, engine, scopes=BOT_SCOPES),
             process_before_response=process_before_response,
-            listener_executor=listener_pool(settings),
+            listener_executor=executor,
             raise_error_for_unhandled_request=True,
             user_facing_authorize_error_message=messages.NOT_INSTALLED,
             logger=_bolt_logger,
@@ -102,7 +106,7 @@ def build_app(
             client=client,
             signing_secret=signing_secret,
             process_before_response=process_before_response,
-            listener_executor=listener_pool(settings),
+            listener_executor=executor,
             raise_error_for_unhandled_request=True,
             logger=_bolt_logger,
         )

@@ -177,8 +177,11 @@ def serve_wsgi(
     return server
 
 
-def run_socket_mode(app: App, app_token: str) -> None:
+def connect_socket_mode(app: App, app_token: str) -> SocketModeHandler:
     """Socket Mode: Slack sends every request over a WebSocket the app opens (no public URL).
 
-    Blocks until interrupted."""
-    SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]  # untyped in Bolt
+    Returns the connected handler; ``handler.client.is_connected()`` tells whether the
+    connection is up, ``handler.close()`` ends it."""
+    handler = SocketModeHandler(app, app_token)
+    handler.connect()  # type: ignore[no-untyped-call]  # untyped in Bolt
+    return handler

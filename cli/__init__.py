@@ -56,6 +56,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "Provider usage: what the usage and cost reports say you spend.",
         group=True,
     ),
+    "health": LazyCommand(
+        "batchscout.cli.health",
+        "Exit 0 when a serve or worker process here beat recently (a probe).",
+    ),
     "db": LazyCommand("batchscout.cli.database", "Database maintenance.", group=True),
     "demo": LazyCommand(
         "batchscout.cli.inventory",

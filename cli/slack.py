@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Callable
+from types import FrameType
 from typing import Annotated
 
 import typer
 from slack_bolt.error import BoltError
 from sqlalchemy import Engine
 
-from batchscout.bot.app import build_app, uses_oauth
-from batchscout.bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer, run_socket_mode
+from batchscout.bot.app import build_app, listener_pool, uses_oauth
+from batchscout.bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer, connect_socket_mode
 from batchscout.cli.common import err, fail, load_settings, open_database, out
 from batchscout.jobs.scheduler import Worker
 from batchscout.jobs.wiring import batch_provider, runtime_from_settings
 from batchscout.logs import configure_logging
 from batchscout.services.background import Background
+from batchscout.services.heartbeat import Heartbeat
 from batchscout.settings import Settings
+from batchscout.storage.heartbeats import ProcessRole
 
 app = typer.Typer()
 
@@ -84,7 +88,7 @@ def start_background_jobs(settings: Settings, engine: Engine) -> Callable[[], No
 
     def stop() -> None:
         worker.stop()
-        thread.join(timeout=10)
+        thread.join()  # jobs already running finish; then the lease is released
 
     return stop
 
@@ -118,13 +122,21 @@ def serve(
     configure_logging(settings.batchscout_log_level)
     engine = open_database(settings)
     background = Background()
+    # Bolt answers Slack first and works after; owning the pool lets a stop wait for that work.
+    listeners = listener_pool(settings)
     try:
         slack_app = build_app(
-            settings, engine=engine, provider=batch_provider(settings), background=background
+            settings,
+            engine=engine,
+            provider=batch_provider(settings),
+            background=background,
+            listener_executor=listeners,
         )
     except (BoltError, ValueError, OSError) as error:  # a token Slack refuses, Slack unreachable
         raise fail(f"cannot start the Slack app ({type(error).__name__}: {error}).") from error
+    stop_on_sigterm()
     stop_jobs = start_background_jobs(settings, engine) if worker else (lambda: None)
+    heartbeat: Heartbeat | None = None
     try:
         if http:
             server = HttpServer(
@@ -135,6 +147,7 @@ def serve(
                 threads=settings.batchscout_http_threads,
                 backlog=settings.batchscout_http_backlog,
             )
+            heartbeat = Heartbeat(engine, ProcessRole.SERVE, detail="http").start()
             mode = "many workspaces (install flow)" if uses_oauth(settings) else "one workspace"
             out.print(
                 f"Batchscout listening on http://{host}:{server.port}{EVENTS_PATH} "
@@ -146,11 +159,31 @@ def serve(
                 server.stop()
         else:
             assert settings.slack_app_token is not None
+            handler = connect_socket_mode(slack_app, settings.slack_app_token.get_secret_value())
+            heartbeat = Heartbeat(
+                engine, ProcessRole.SERVE, detail="socket-mode", alive=handler.client.is_connected
+            ).start()
             out.print("Batchscout connected over Socket Mode. Ctrl+C stops.")
-            run_socket_mode(slack_app, settings.slack_app_token.get_secret_value())
+            try:
+                threading.Event().wait()  # until Ctrl+C or SIGTERM
+            finally:
+                handler.close()  # type: ignore[no-untyped-call]  # untyped in Bolt
     except KeyboardInterrupt:
-        out.print("Stopped.")
+        out.print("Stopping: finishing work in progress.")
     finally:
-        stop_jobs()
+        listeners.shutdown(wait=True)  # work Slack was already answered about
         background.shutdown(wait=True)  # a digest being posted is finished, not cut in half
+        stop_jobs()  # running jobs finish, then the scheduler lease is released
+        if heartbeat is not None:
+            heartbeat.stop()
         engine.dispose()
+    out.print("Stopped.")
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM (``docker stop``, systemd, Kubernetes) stop ``serve`` as Ctrl+C does."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)

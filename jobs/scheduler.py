@@ -19,9 +19,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from batchscout.jobs import tasks
 from batchscout.logs import get_logger
 from batchscout.services.digests import schedule_of
+from batchscout.services.heartbeat import Heartbeat
 from batchscout.services.runtime import Runtime, install
 from batchscout.storage import digests as store
 from batchscout.storage.db import session_scope
+from batchscout.storage.heartbeats import ProcessRole
 from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
@@ -103,6 +105,7 @@ class Worker:
         self.scheduler: BackgroundScheduler | None = None
         self.stopping = threading.Event()
         self.leader = False
+        self.heartbeat = Heartbeat(runtime.engine, ProcessRole.WORKER)
 
     def tick(self) -> bool:
         """Take or renew the lease; start or stop the scheduler to match. True while leading."""
@@ -135,30 +138,39 @@ class Worker:
         return leading
 
     def run(self) -> None:
-        """Tick until :meth:`stop` (renewing well before the lease expires)."""
+        """Tick until :meth:`stop` (renewing well before the lease expires), beating after each
+        tick that reached the database.
+
+        On stop, jobs already running finish first (in-flight work is done, not dropped), then
+        the lease is released so a standby takes over at once, and the heartbeat row goes.
+        """
         install(self.runtime)
         interval = max(self.lease_ttl.total_seconds() / 3, 1.0)
         try:
             while not self.stopping.is_set():
                 try:
-                    self.tick()
+                    leading = self.tick()
                 except Exception:  # the database may be briefly away: keep trying
                     log.exception("worker tick failed")
+                else:
+                    self.heartbeat.beat("leader" if leading else "standby")
                 self.stopping.wait(interval)
         finally:
-            self._stop_scheduler()
+            self._stop_scheduler(wait=True)
             if self.leader:
                 with session_scope(self.runtime.engine) as session:
                     store.release_lease(
                         session=session, name=LEASE_NAME, holder=self.runtime.worker_id
                     )
+                log.info("scheduler lease released", worker=self.runtime.worker_id)
             self.leader = False
+            self.heartbeat.stop()
 
     def stop(self) -> None:
-        """Ask :meth:`run` to finish."""
+        """Ask :meth:`run` to finish (safe from a signal handler or another thread)."""
         self.stopping.set()
 
-    def _stop_scheduler(self) -> None:
+    def _stop_scheduler(self, *, wait: bool = False) -> None:
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.shutdown(wait=wait)
             self.scheduler = None

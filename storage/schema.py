@@ -7,11 +7,19 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from batchscout.storage import digest_tables, models, quiz_tables, slack_tables, usage_tables
+from batchscout.storage import (
+    digest_tables,
+    heartbeats,
+    models,
+    quiz_tables,
+    slack_tables,
+    usage_tables,
+)
 
 metadata = SQLModel.metadata
 __all__ = [
     "digest_tables",
+    "heartbeats",
     "metadata",
     "models",
     "quiz_tables",
