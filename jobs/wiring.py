@@ -43,7 +43,9 @@ def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
 def batch_provider(settings: Settings) -> BatchProvider | None:
     """The LLM batch provider the settings choose, or ``None`` (no provider, or no key)."""
     return provider_from_settings(
-        settings.batchscout_llm_provider, settings.batchscout_digest_model
+        settings.batchscout_llm_provider,
+        settings.batchscout_digest_model,
+        environ=settings.llm_environ(),  # keys in .env too, not only the process environment
     )
 
 
