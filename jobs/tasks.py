@@ -7,6 +7,7 @@ takes an explicit ``now`` (which the tests call directly).
 from __future__ import annotations
 
 from batchscout.services import digests, quizzes
+from batchscout.services.boundary import isolated
 from batchscout.services.runtime import current
 from batchscout.storage.types import utcnow
 
@@ -24,7 +25,8 @@ def prepare_digests_job() -> None:
 def poll_batches_job() -> None:
     """Poll provider batches, then post anything due that a stopped worker missed."""
     runtime = current()
-    digests.poll_batches(runtime, now=utcnow())
+    with isolated("digest batches not polled"):
+        digests.poll_batches(runtime, now=utcnow())
     digests.catch_up(runtime, now=utcnow())
 
 

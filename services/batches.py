@@ -122,6 +122,10 @@ def poll_batches(runtime: Runtime, purpose: Purpose, *, now: datetime) -> None:
                 _poll_one(runtime, provider, purpose, job_id, batch_id, now)
         except BatchError as error:
             log.warning("batch poll failed", job_id=job_id, error=str(error))
+        except Exception as error:  # one job's failure never stops the others being polled
+            log.exception("batch poll failed", job_id=job_id,
+                error=f"{type(error).__name__}: {error}"[:500],
+            )  # fmt: skip
 
 
 def _reconcile(
@@ -168,11 +172,23 @@ def _poll_one(
     if not info.status.is_final:
         return
     results = provider.results(batch_id) if info.results_ready else []
-    with session_scope(runtime.engine) as session:
-        used = purpose.settle(session, job_id, results, provider)
-        job = session.get(LLMBatchJob, job_id)
-        assert job is not None
-        job.status, job.ended_at, job.error = _FINAL_STATUS[info.status], now, info.error
+    try:
+        with session_scope(runtime.engine) as session:
+            used = purpose.settle(session, job_id, results, provider)
+            job = session.get(LLMBatchJob, job_id)
+            assert job is not None
+            job.status, job.ended_at, job.error = _FINAL_STATUS[info.status], now, info.error
+    except Exception as error:  # results that cannot be stored must not keep the job open
+        log.exception("batch results not used", job_id=job_id, batch_id=batch_id,
+            error=f"{type(error).__name__}: {error}"[:500],
+        )  # fmt: skip
+        with session_scope(runtime.engine) as session:
+            purpose.settle(session, job_id, [], provider)  # the rows keep their fallback
+            job = session.get(LLMBatchJob, job_id)
+            assert job is not None
+            job.status, job.ended_at = BatchJobStatus.FAILED, now
+            job.error = f"results could not be stored: {type(error).__name__}"
+        return
     log.info("batch ended", job_id=job_id, batch_id=batch_id, purpose=purpose.name,
         status=str(info.status), results=len(results), used=used,
     )  # fmt: skip

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
@@ -36,17 +37,21 @@ from batchscout.audit.digest import (
     prose_matches_facts,
     template_prose,
 )
+from batchscout.audit.pricing import PricingError
 from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.delivery.chart import digest_chart
+from batchscout.delivery.clients import without_connection_retries
 from batchscout.logs import get_logger
 from batchscout.services import batches
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult, batch_cost
 from batchscout.services.batches import Purpose, number_of, numbered_id
+from batchscout.services.boundary import isolated
 from batchscout.services.quizzes import ask_in_digest
 from batchscout.services.runtime import Runtime
 from batchscout.services.schedule import Schedule
+from batchscout.services.uninstall import TOKEN_DEAD, stop_workspace
 from batchscout.storage import digests as store
 from batchscout.storage import quizzes
 from batchscout.storage.db import session_scope
@@ -74,6 +79,16 @@ CHANNEL_GONE = frozenset(
 )
 DIGEST_MAX_TOKENS = 300
 METADATA_EVENT = "batchscout_digest"
+THREAD_EVENT = "batchscout_digest_thread"
+#: Messages a page of conversations.history / .replies: Slack's cap for commercially
+#: distributed apps outside the Marketplace (since 2025), with one request a minute.
+HISTORY_PAGE = 15
+#: Pages read at most when looking for our own post (the window is only since the claim).
+HISTORY_MAX_PAGES = 20
+#: Seconds before the claim that the history window also covers (clocks differ).
+CLOCK_SKEW = 60
+#: Sends of one message at most when its answer keeps getting lost.
+POST_ATTEMPTS = 3
 
 
 def schedule_of(subscription: DigestSubscription) -> Schedule:
@@ -134,7 +149,12 @@ def _settle(
         run = session.get(DigestRun, run_id) if run_id is not None else None
         if run is None or run.status != RunStatus.PENDING or run.batch_job_id != job_id:
             continue
-        run.llm_batch_cost, run.llm_sync_cost = batch_cost(provider.name, provider.model, [result])
+        try:
+            run.llm_batch_cost, run.llm_sync_cost = batch_cost(
+                provider.name, provider.model, [result]
+            )
+        except PricingError as error:  # the prose is paid for: use it, without its cost line
+            log.warning("digest prose cost unknown", run_id=run.id, error=str(error))
         if result.ok and result.text:
             run.prose = clean_prose(result.text)
             stored += 1
@@ -149,22 +169,43 @@ DIGEST_PROSE = Purpose("digest", _link, _settle)
 
 
 def prepare_due_digests(runtime: Runtime, *, now: datetime) -> int:
-    """Submit prose requests for digests due within the lead time; returns how many."""
+    """Submit prose requests for digests due within the lead time; returns how many.
+
+    Each subscription is prepared in its own transaction and error boundary: one workspace's
+    bad data is logged and leaves that digest on the template, never the others without prose.
+    """
     provider = runtime.provider
-    requests: list[BatchRequest] = []
+    if provider is None:
+        return 0
     with session_scope(runtime.engine) as session:
-        for subscription in store.active_subscriptions(session=session):
-            schedule = schedule_of(subscription)
-            due = schedule.next_due(now - runtime.misfire_grace)
-            if due - now > runtime.lead_time:
-                continue
-            run = run_for(session, subscription, due)
-            if provider is None or run.status != RunStatus.PENDING or run.batch_job_id or run.prose:
-                continue
-            requests.append(_prose_request(session, run, subscription.noise_floor, now))
-    if provider is not None and requests:
+        subscriptions = [(s.id, s.team_id) for s in store.active_subscriptions(session=session)]
+    requests: list[BatchRequest] = []
+    for subscription_id, team_id in subscriptions:
+        with isolated(
+            "digest prose not prepared", subscription_id=subscription_id, team_id=team_id
+        ):
+            request = _prepare_one(runtime, subscription_id, now=now)
+            if request is not None:
+                requests.append(request)
+    if requests:
         batches.submit_requests(runtime, provider, requests, DIGEST_PROSE)
     return len(requests)
+
+
+def _prepare_one(
+    runtime: Runtime, subscription_id: int | None, *, now: datetime
+) -> BatchRequest | None:
+    with session_scope(runtime.engine) as session:
+        subscription = session.get(DigestSubscription, subscription_id)
+        if subscription is None:
+            return None
+        due = schedule_of(subscription).next_due(now - runtime.misfire_grace)
+        if due - now > runtime.lead_time:
+            return None
+        run = run_for(session, subscription, due)
+        if run.status != RunStatus.PENDING or run.batch_job_id or run.prose:
+            return None
+        return _prose_request(session, run, subscription.noise_floor, now)
 
 
 def _prose_request(
@@ -290,7 +331,10 @@ def deliver(runtime: Runtime, run_id: int, *, now: datetime) -> DigestRun | None
         subscriber = subscription.subscriber_id if subscription else None
     client = runtime.slack(team_id)
     try:
-        response = client.chat_postMessage(
+        ts = post_once(
+            client,
+            find=lambda: _find_posted(runtime, team_id, channel_id, run_id, since=now),
+            what={"run_id": run_id},
             channel=channel_id,
             unfurl_links=False,
             unfurl_media=False,
@@ -300,7 +344,6 @@ def deliver(runtime: Runtime, run_id: int, *, now: datetime) -> DigestRun | None
     except SlackApiError as error:
         _post_failed(runtime, run_id, str(error.response.get("error", "unknown")), subscriber)
         return None
-    ts = str(response["ts"])
     with session_scope(runtime.engine) as session:
         run = session.get(DigestRun, run_id)
         assert run is not None
@@ -333,9 +376,17 @@ def _post_thread(
     """
     channel_id = run.channel_id
     try:
-        for message in content.thread:
-            client.chat_postMessage(
-                channel=channel_id, thread_ts=ts, unfurl_links=False, **message.as_kwargs()
+        for part, message in enumerate(content.thread):
+            payload: dict[str, Any] = {"run_id": run.id, "part": part}
+            post_once(
+                client,
+                find=partial(_find_reply, client, channel_id, ts, payload),
+                what=payload,
+                channel=channel_id,
+                thread_ts=ts,
+                unfurl_links=False,
+                metadata={"event_type": THREAD_EVENT, "event_payload": payload},
+                **message.as_kwargs(),
             )
         client.files_upload_v2(
             channel=channel_id,
@@ -380,6 +431,14 @@ def _leaderboard(runtime: Runtime, run: DigestRun) -> Message | None:
 
 
 def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | None) -> None:
+    if error in TOKEN_DEAD:
+        with session_scope(runtime.engine) as session:
+            run = session.get(DigestRun, run_id)
+            assert run is not None
+            run.status, run.error = RunStatus.FAILED, error
+            team_id = run.team_id
+        stop_workspace(runtime.engine, team_id=team_id, reason=f"Slack answered {error}")
+        return
     with session_scope(runtime.engine) as session:
         run = session.get(DigestRun, run_id)
         assert run is not None
@@ -424,24 +483,37 @@ def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | No
 
 
 def catch_up(runtime: Runtime, *, now: datetime) -> None:
-    """Post due digests a stopped worker missed (within grace), and settle stale claims."""
-    _settle_stale_claims(runtime, now=now)
+    """Post due digests a stopped worker missed (within grace), and settle stale claims.
+
+    Each subscription is looked at and posted inside its own error boundary: one failing
+    (bad data, a broken channel) is logged and never keeps another's digest from posting.
+    """
+    with isolated("stale digest claims not settled"):
+        _settle_stale_claims(runtime, now=now)
     with session_scope(runtime.engine) as session:
-        due: list[int] = []
-        for subscription in store.active_subscriptions(session=session):
-            schedule = schedule_of(subscription)
-            last = schedule.last_due(now)
-            if last < subscription.created_at:
-                continue  # subscribed after that slot: the first digest is the next one
-            run = store.find_run(
-                session=session, team_id=subscription.team_id, channel_id=subscription.channel_id,
-                period=schedule.period(last),
-            )  # fmt: skip
-            if run is None or run.status == RunStatus.PENDING:
-                assert subscription.id is not None
-                due.append(subscription.id)
-    for subscription_id in due:
-        post_digest(runtime, subscription_id, now=now)
+        subscriptions = [(s.id, s.team_id) for s in store.active_subscriptions(session=session)]
+    for subscription_id, team_id in subscriptions:
+        assert subscription_id is not None
+        with isolated("missed digest not posted", subscription_id=subscription_id, team_id=team_id):
+            if _missed(runtime, subscription_id, now=now):
+                post_digest(runtime, subscription_id, now=now)
+
+
+def _missed(runtime: Runtime, subscription_id: int, *, now: datetime) -> bool:
+    """Whether the subscription's last slot has no digest posted (or skipped) yet."""
+    with session_scope(runtime.engine) as session:
+        subscription = session.get(DigestSubscription, subscription_id)
+        if subscription is None:
+            return False
+        schedule = schedule_of(subscription)
+        last = schedule.last_due(now)
+        if last < subscription.created_at:
+            return False  # subscribed after that slot: the first digest is the next one
+        run = store.find_run(
+            session=session, team_id=subscription.team_id, channel_id=subscription.channel_id,
+            period=schedule.period(last),
+        )  # fmt: skip
+        return run is None or run.status == RunStatus.PENDING
 
 
 def _settle_stale_claims(runtime: Runtime, *, now: datetime) -> None:
@@ -453,29 +525,48 @@ def _settle_stale_claims(runtime: Runtime, *, now: datetime) -> None:
         ]
     for run_id, team_id, channel_id, claimed_at in stale:
         assert run_id is not None and claimed_at is not None
-        ts = _find_posted(runtime, team_id, channel_id, run_id, since=claimed_at)
-        with session_scope(runtime.engine) as session:
-            run = session.get(DigestRun, run_id)
-            assert run is not None
-            if ts is not None:
-                run.status, run.message_ts, run.posted_at = RunStatus.POSTED, ts, claimed_at
-                log.info("stale claim settled: digest was posted", run_id=run_id)
-            else:
-                store.release_run(
-                    session=session, run_id=run_id, error="claim went stale before posting"
-                )
-                log.info("stale claim released", run_id=run_id)
+        with isolated("stale digest claim not settled", run_id=run_id, team_id=team_id):
+            _settle_stale_claim(runtime, run_id, team_id, channel_id, claimed_at)
+
+
+def _settle_stale_claim(
+    runtime: Runtime, run_id: int, team_id: str, channel_id: str, claimed_at: datetime
+) -> None:
+    ts = _find_posted(runtime, team_id, channel_id, run_id, since=claimed_at)
+    with session_scope(runtime.engine) as session:
+        run = session.get(DigestRun, run_id)
+        assert run is not None
+        if ts is not None:
+            run.status, run.message_ts, run.posted_at = RunStatus.POSTED, ts, claimed_at
+            log.info("stale claim settled: digest was posted", run_id=run_id)
+        else:
+            store.release_run(
+                session=session, run_id=run_id, error="claim went stale before posting"
+            )
+            log.info("stale claim released", run_id=run_id)
 
 
 def _find_posted(
     runtime: Runtime, team_id: str, channel_id: str, run_id: int, *, since: datetime
 ) -> str | None:
+    """The ts of the run's top message if Slack has it (found by its metadata), else ``None``.
+
+    Reads only the window since the claim, a page of :data:`HISTORY_PAGE` at a time, following
+    the cursor: within Slack's limits for apps outside the Marketplace (15 messages a page, one
+    ``conversations.history`` request a minute — a 429 is waited out by the client).
+    """
+    client = runtime.slack(team_id)
     try:
-        history = runtime.slack(team_id).conversations_history(
-            channel=channel_id,
-            oldest=f"{since.timestamp() - 60:.6f}",
-            include_all_metadata=True,
-            limit=200,
+        return _find_own(
+            lambda cursor: client.conversations_history(
+                channel=channel_id,
+                oldest=f"{since.timestamp() - CLOCK_SKEW:.6f}",
+                include_all_metadata=True,
+                limit=HISTORY_PAGE,
+                cursor=cursor,
+            ),
+            METADATA_EVENT,
+            {"run_id": run_id},
         )
     except SlackApiError as error:
         log.warning(
@@ -484,15 +575,72 @@ def _find_posted(
             error=str(error.response.get("error")),
         )
         return None
-    messages: list[dict[str, Any]] = history.get("messages", [])
-    for message in messages:
-        metadata = message.get("metadata") or {}
-        if (
-            metadata.get("event_type") == METADATA_EVENT
-            and metadata.get("event_payload", {}).get("run_id") == run_id
-        ):
-            return str(message["ts"])
+
+
+def _find_reply(
+    client: WebClient, channel_id: str, thread_ts: str, payload: dict[str, Any]
+) -> str | None:
+    """The ts of our thread reply carrying ``payload``, if Slack has it."""
+    return _find_own(
+        lambda cursor: client.conversations_replies(
+            channel=channel_id,
+            ts=thread_ts,
+            include_all_metadata=True,
+            limit=HISTORY_PAGE,
+            cursor=cursor,
+        ),
+        THREAD_EVENT,
+        payload,
+    )
+
+
+def _find_own(
+    page: Callable[[str | None], Any], event_type: str, payload: dict[str, Any]
+) -> str | None:
+    """Page through messages (``page(cursor)``) for one of ours carrying ``payload``."""
+    cursor: str | None = None
+    for _ in range(HISTORY_MAX_PAGES):
+        answer = page(cursor)
+        for message in answer.get("messages", []):
+            metadata = message.get("metadata") or {}
+            found = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == event_type and all(
+                found.get(key) == value for key, value in payload.items()
+            ):
+                return str(message["ts"])
+        cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
+        if not answer.get("has_more") or cursor is None:
+            return None
+    log.warning("own post not found within the pages read", event_type=event_type, **payload)
     return None
+
+
+def post_once(
+    client: WebClient, *, find: Callable[[], str | None], what: dict[str, Any], **params: Any
+) -> str:
+    """``chat.postMessage`` that never posts twice; returns the message's ts.
+
+    A dropped connection may hide a post Slack applied, so it is never re-sent blindly (the
+    client's connection retries are off for it): ``find()`` looks for the post by its metadata
+    first, and only a post not found is sent again. Raises ``SlackApiError`` when Slack refuses,
+    or the connection error after :data:`POST_ATTEMPTS` tries.
+    """
+    poster = without_connection_retries(client)
+    for attempt in range(POST_ATTEMPTS):
+        if attempt:
+            found = find()
+            if found is not None:
+                log.info("lost reply: the post was applied; not sent again", ts=found, **what)
+                return found
+        try:
+            return str(poster.chat_postMessage(**params)["ts"])
+        except OSError as error:  # URLError, a reset or dropped connection, a timeout
+            log.warning("post answer lost; looking for it before sending again",
+                attempt=attempt + 1, error=type(error).__name__, **what,
+            )  # fmt: skip
+            if attempt == POST_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # -- on demand ----------------------------------------------------------------------------
@@ -509,27 +657,40 @@ def digest_now(
     sleep: Callable[[float], None] = time.sleep,
 ) -> DigestRun | None:
     """Post a digest now. With a provider, submit its prose batch and poll it every
-    ``poll_interval`` seconds for up to ``wait`` seconds; then post the prose or the template."""
+    ``poll_interval`` seconds for up to ``wait`` seconds; then post the prose or the template.
+
+    A run left unposted by a ``digest now`` that was killed (within the misfire grace) is
+    resumed: its prose batch, if one was created, is polled — never submitted a second time.
+    """
     now = clock()
     with session_scope(runtime.engine) as session:
         subscription = store.get_subscription(
             session=session, team_id=team_id, channel_id=channel_id
         )
-        run = store.get_or_create_run(
+        run = store.open_on_demand_run(
             session=session, team_id=team_id, channel_id=channel_id,
-            period=f"now-{now:%Y%m%dT%H%M%S.%f}", due_at=now,
-            subscription_id=subscription.id if subscription else None,
+            since=now - runtime.misfire_grace,
         )  # fmt: skip
+        if run is not None:
+            log.info("digest now resumed", run_id=run.id, batch_job_id=run.batch_job_id)
+        else:
+            run = store.get_or_create_run(
+                session=session, team_id=team_id, channel_id=channel_id,
+                period=f"{store.ON_DEMAND}{now:%Y%m%dT%H%M%S.%f}", due_at=now,
+                subscription_id=subscription.id if subscription else None,
+            )  # fmt: skip
         noise_floor = subscription.noise_floor if subscription else Decimal(25)
+        writing = runtime.provider is not None and (wait > 0 or run.batch_job_id is not None)
         request = (
             _prose_request(session, run, noise_floor, now)
-            if runtime.provider and wait > 0
+            if writing and run.batch_job_id is None and not run.prose
             else None
         )
         run_id = run.id
         assert run_id is not None
     if runtime.provider is not None and request is not None:
         batches.submit_requests(runtime, runtime.provider, [request], DIGEST_PROSE)
+    if writing:
         waited = 0.0
         while True:
             poll_batches(runtime, now=clock())

@@ -20,6 +20,7 @@ from batchscout.services import batches
 from batchscout.services import quiz as slack_quiz
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult
 from batchscout.services.batches import Purpose, number_of, numbered_id
+from batchscout.services.boundary import isolated
 from batchscout.services.runtime import Runtime
 from batchscout.storage import quizzes
 from batchscout.storage.db import session_scope
@@ -40,33 +41,39 @@ def reveal_due(runtime: Runtime, *, now: datetime) -> int:
         due = [(q.id, q.team_id) for q in quizzes.due_reveals(session=session, now=now)]
     for question_id, team_id in due:
         assert question_id is not None
-        with session_scope(runtime.engine) as session:
-            if not quizzes.claim_reveal(session=session, question_id=question_id, now=now):
-                continue
-            question = session.get(QuizQuestion, question_id)
-            assert question is not None
-            answers = quizzes.answers_of(session=session, question_id=question_id)
-            message = quiz_blocks.reveal_message(
-                quizzes.instance_of(question),
-                answered=len(answers),
-                correct=sum(1 for a in answers if a.correct),
-                right=[a.user_id for a in answers if a.correct],
-                pending=sum(1 for a in answers if a.status == AnswerStatus.PENDING),
-            )
-            channel_id, thread_ts = question.channel_id, question.message_ts
-        try:
-            runtime.slack(team_id).chat_postMessage(
-                channel=channel_id, thread_ts=thread_ts, unfurl_links=False, **message.as_kwargs()
-            )
-            revealed += 1
-        except SlackApiError as error:
-            # The question stays closed: answers after the deadline are refused either way.
-            log.warning(
-                "reveal not posted",
-                question_id=question_id,
-                error=str(error.response.get("error")),
-            )
+        with isolated("reveal failed", question_id=question_id, team_id=team_id):
+            revealed += _reveal(runtime, question_id, team_id, now=now)
     return revealed
+
+
+def _reveal(runtime: Runtime, question_id: int, team_id: str, *, now: datetime) -> int:
+    with session_scope(runtime.engine) as session:
+        if not quizzes.claim_reveal(session=session, question_id=question_id, now=now):
+            return 0
+        question = session.get(QuizQuestion, question_id)
+        assert question is not None
+        answers = quizzes.answers_of(session=session, question_id=question_id)
+        message = quiz_blocks.reveal_message(
+            quizzes.instance_of(question),
+            answered=len(answers),
+            correct=sum(1 for a in answers if a.correct),
+            right=[a.user_id for a in answers if a.correct],
+            pending=sum(1 for a in answers if a.status == AnswerStatus.PENDING),
+        )
+        channel_id, thread_ts = question.channel_id, question.message_ts
+    try:
+        runtime.slack(team_id).chat_postMessage(
+            channel=channel_id, thread_ts=thread_ts, unfurl_links=False, **message.as_kwargs()
+        )
+    except SlackApiError as error:
+        # The question stays closed: answers after the deadline are refused either way.
+        log.warning(
+            "reveal not posted",
+            question_id=question_id,
+            error=str(error.response.get("error")),
+        )
+        return 0
+    return 1
 
 
 def _link(session: Session, custom: str, job_id: int) -> None:
@@ -147,15 +154,20 @@ def announce_grades(runtime: Runtime) -> None:
     with session_scope(runtime.engine) as session:
         waiting = [(a.id, a.team_id) for a in quizzes.unannounced_grades(session=session)]
     for answer_id, team_id in waiting:
-        slack_quiz.announce(runtime.slack(team_id), runtime.engine, answer_id=answer_id)
+        with isolated("grade not announced", answer_id=answer_id, team_id=team_id):
+            slack_quiz.announce(runtime.slack(team_id), runtime.engine, answer_id=answer_id)
 
 
 def quiz_tick(runtime: Runtime, *, now: datetime) -> None:
-    """Everything the knowledge checks need from the clock."""
-    submit_grading(runtime)
-    batches.poll_batches(runtime, FREE_TEXT_GRADING, now=now)
-    announce_grades(runtime)
-    reveal_due(runtime, now=now)
+    """Everything the knowledge checks need from the clock; one step failing stops no other."""
+    with isolated("free-text grading not submitted"):
+        submit_grading(runtime)
+    with isolated("grading batches not polled"):
+        batches.poll_batches(runtime, FREE_TEXT_GRADING, now=now)
+    with isolated("grades not announced"):
+        announce_grades(runtime)
+    with isolated("reveals not posted"):
+        reveal_due(runtime, now=now)
 
 
 def ask_in_digest(

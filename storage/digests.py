@@ -155,6 +155,31 @@ def find_run(*, session: Session, team_id: str, channel_id: str, period: str) ->
     ).first()
 
 
+#: The period prefix of on-demand digests (``digest now``): ``now-20261130T080000.000000``.
+ON_DEMAND = "now-"
+
+
+def open_on_demand_run(
+    *, session: Session, team_id: str, channel_id: str, since: datetime
+) -> DigestRun | None:
+    """The channel's latest on-demand run started at or after ``since`` and not yet posted.
+
+    A ``digest now`` killed part-way leaves one (perhaps with its prose batch already paid
+    for); running it again resumes it instead of starting a second.
+    """
+    return session.exec(
+        select(DigestRun)
+        .where(
+            DigestRun.team_id == team_id,
+            DigestRun.channel_id == channel_id,
+            col(DigestRun.period).startswith(ON_DEMAND),
+            DigestRun.status == RunStatus.PENDING,
+            col(DigestRun.due_at) >= since,
+        )
+        .order_by(col(DigestRun.id).desc())
+    ).first()
+
+
 def claim_run(*, session: Session, run_id: int, worker: str, now: datetime) -> bool:
     """Atomically take the right to post a run. Exactly one caller ever gets True."""
     result = session.execute(

@@ -38,6 +38,8 @@ JSON_FIELDS = frozenset({"attachments", "blocks", "files", "metadata", "view"})
 Responder = Callable[[dict[str, Any]], dict[str, Any]]
 
 _FIRST_TS_SECONDS = 1_700_000_000
+#: The status recorded for a call whose connection was dropped after it was applied.
+DROPPED = 0
 _BOT_SCOPES = ",".join(
     [
         "app_mentions:read",
@@ -103,6 +105,7 @@ class _Fault:
     error: str = ""
     status: int = 200
     retry_after: int | None = None
+    drop: bool = False  # apply the call, then close the connection without an answer
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,11 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
         self.default_is_member = True
+        #: Where message timestamps start (seconds since the epoch); tests with a clock set it.
+        self.first_ts_seconds = _FIRST_TS_SECONDS
+        #: The most messages one conversations.history / .replies page holds: Slack's cap for
+        #: commercially distributed apps outside the Marketplace.
+        self.history_page_cap = 15
         self.granted_scopes: set[str] | None = None
         self._host = host
         # One re-entrant condition guards all mutable state, so responders may call back.
@@ -194,6 +202,8 @@ class FakeSlack:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "conversations.info": self._conversations_info,
             "conversations.join": self._conversations_join,
             "conversations.open": self._conversations_open,
@@ -301,6 +311,14 @@ class FakeSlack:
             fault.retry_after = retry_after
         self._add_fault(method, fault)
 
+    def drop_answers(self, method: str, *, times: int = 1) -> None:
+        """Apply the next ``times`` calls of ``method``, then drop the connection unanswered.
+
+        Slack did the work (a post exists, with its metadata) but the client never hears so.
+        The call is recorded with status :data:`DROPPED` and ``ok`` true in its response.
+        """
+        self._add_fault(method, _Fault(times=times, drop=True))
+
     def stall_downloads(self, *, times: int = 1) -> None:
         """Make the next ``times`` file downloads hang without an answer until ``stop()``."""
         if times < 1:
@@ -369,8 +387,12 @@ class FakeSlack:
             status, extra_headers = 200, {}
             fault = self._take_fault(method)
             probe = Call(method=method, params=params, headers=headers, path=path)
-            if fault is None:
+            if fault is None or fault.drop:
                 body = self._answer(_Request(method, params, probe.token))
+                if fault is not None:  # applied, but the answer never leaves
+                    self._record(Call(method, params, headers, status=DROPPED, response=body,
+                        path=path))  # fmt: skip
+                    return DROPPED, {}, body
             elif fault.status != 200:
                 status = fault.status
                 if fault.retry_after is not None:
@@ -476,7 +498,7 @@ class FakeSlack:
     def _next_ts(self) -> str:
         self._ts_counter += 100
         seconds, micros = divmod(self._ts_counter, 1_000_000)
-        return f"{_FIRST_TS_SECONDS + seconds}.{micros:06d}"
+        return f"{self.first_ts_seconds + seconds}.{micros:06d}"
 
     def _next_id(self, prefix: str) -> str:
         self._id_counter += 1
@@ -651,6 +673,48 @@ class FakeSlack:
                 f"https://{self.team_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
             ),
         }
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Every message Slack holds in ``channel`` (its answer dropped or not), oldest first."""
+        with self._cond:
+            return [
+                dict(c.response["message"])
+                for c in self._calls
+                if c.method == "chat.postMessage"
+                and c.response.get("ok")
+                and c.response.get("channel") == channel
+            ]
+
+    def _page(self, request: _Request, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """One page of ``messages`` after the request's cursor, at most its (capped) limit."""
+        limit = min(int(request.params.get("limit") or 100), self.history_page_cap)
+        start = int(request.params.get("cursor") or 0)
+        page = messages[start : start + limit]
+        if str(request.params.get("include_all_metadata", "")).lower() not in ("1", "true"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(messages)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _conversations_history(self, request: _Request) -> dict[str, Any]:
+        channel = _require(request, "channel", error="channel_not_found")
+        oldest = float(request.params.get("oldest") or 0)
+        top = [
+            m
+            for m in self.messages(channel)
+            if m.get("thread_ts", m["ts"]) == m["ts"] and float(m["ts"]) >= oldest
+        ]
+        return self._page(request, list(reversed(top)))  # newest first, as Slack answers
+
+    def _conversations_replies(self, request: _Request) -> dict[str, Any]:
+        channel = _require(request, "channel", error="channel_not_found")
+        ts = _require(request, "ts", error="thread_not_found")
+        thread = [m for m in self.messages(channel) if m["ts"] == ts or m.get("thread_ts") == ts]
+        return self._page(request, thread)  # the parent first, then replies, oldest first
 
     def _message(self, params: Mapping[str, Any], ts: str) -> dict[str, Any]:
         message: dict[str, Any] = {
@@ -858,6 +922,9 @@ class _Handler(BaseHTTPRequestHandler):
             method = unquote(url.path.removeprefix("/api/"))
             params = _parse_params(url.query, raw, self.headers.get("Content-Type", ""))
             status, extra, body = fake._handle_api(method, params, headers, url.path)
+            if status == DROPPED:
+                self.close_connection = True  # the client sees the connection drop
+                return
             self._send_json(status, body, extra)
         elif url.path.startswith("/upload/"):
             if fake._handle_upload(url.path.removeprefix("/upload/"), raw):

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from batchscout.bot.listeners.events import home, messages
+from batchscout.bot.listeners.events import home, messages, uninstall
 
 #: The bot events subscribed in manifest.yml, and who handles them.
-SUBSCRIBED_EVENTS = ("app_home_opened", "message.im", "message.channels", "message.groups")
+SUBSCRIBED_EVENTS = (
+    "app_home_opened",
+    "message.im",
+    "message.channels",
+    "message.groups",
+    "app_uninstalled",
+    "tokens_revoked",
+)
 
 
 def register(app: App) -> None:
     """Wire event listeners."""
     app.event("app_home_opened")(home.publish_on_open)
     app.event("message")(messages.on_message)
+    uninstall.register(app)

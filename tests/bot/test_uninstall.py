@@ -1,0 +1,48 @@
+"""A workspace that removes Batchscout: its digests stop, its data stays (issue 9 item 10)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from batchscout.storage.db import session_scope
+from batchscout.storage.digest_tables import DigestSubscription, SubscriptionStatus
+from tests.bot.seed import seed, spec
+from tests.bot.slack_user import SlackUsers
+
+
+def statuses(engine: Engine) -> dict[str, tuple[str, str | None]]:
+    with session_scope(engine) as session:
+        return {
+            s.team_id: (s.status, s.status_reason)
+            for s in session.exec(select(DigestSubscription)).all()
+        }
+
+
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        ({"type": "app_uninstalled"}, "app uninstalled"),
+        ({"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}, "bot token revoked"),
+    ],
+)
+def test_an_uninstall_stops_the_workspaces_digests_and_keeps_its_data(
+    users: SlackUsers, bot_engine: Engine, event: dict[str, object], reason: str
+) -> None:
+    seed(bot_engine, spec("Nightly"))
+    users.command("digest subscribe", channel="C0DIGEST", user="U0SUB")
+    assert statuses(bot_engine)["T0TEST"][0] == SubscriptionStatus.ACTIVE
+
+    assert users.event(event) == 200
+
+    assert statuses(bot_engine)["T0TEST"] == (SubscriptionStatus.PAUSED, reason)
+    assert "Nightly" in users.command("list", user="U0SUB").mrkdwn  # the data is kept
+
+
+def test_revoking_only_user_tokens_keeps_the_digests(users: SlackUsers, bot_engine: Engine) -> None:
+    users.command("digest subscribe", channel="C0DIGEST", user="U0SUB")
+
+    assert users.event({"type": "tokens_revoked", "tokens": {"oauth": ["U0SUB"]}}) == 200
+
+    assert statuses(bot_engine)["T0TEST"][0] == SubscriptionStatus.ACTIVE
