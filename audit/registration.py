@@ -23,7 +23,13 @@ from typing import Any, Final
 
 from batchscout.audit.advice import tier_advice, tier_options
 from batchscout.audit.assessment import Assessment, assess
-from batchscout.audit.inventory import MAX_DESCRIPTION, MAX_NAME, SLACK_USER_ID, WorkflowSpec
+from batchscout.audit.inventory import (
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    SLACK_USER_ID,
+    WorkflowSpec,
+    usage_link_problem,
+)
 from batchscout.audit.latency import (
     FRESHNESS_LABELS,
     READER_LABELS,
@@ -53,6 +59,7 @@ from batchscout.audit.pricing import (
 )
 from batchscout.audit.savings import Bucket, Per, monthly_requests
 from batchscout.audit.text import normalise_text
+from batchscout.audit.usage import link_text, provider_of_id
 
 STATE_VERSION: Final = 1
 MAX_MODEL: Final = 200
@@ -274,6 +281,17 @@ QUESTIONS: Final[dict[str, _Question]] = {
             "`batch` if it already uses a provider batch API, `flex` if its requests already "
             'send `service_tier="flex"`; its savings then count as realised.',
             PromptKind.CHOICE,
+        ),
+        _Question(
+            "usage_project",
+            "Usage link",
+            "Which project (or workspace) and API key does it run under? (optional)",
+            "Ids from the provider's console, separated by a space: an OpenAI project proj_… "
+            "or Anthropic workspace wrkspc_…, and/or an API key id key_… or apikey_… (the id, "
+            "never the key). They tie the workflow to the provider's usage reports "
+            "(`usage report`). Send `skip` if you don't know.",
+            PromptKind.TEXT,
+            optional=True,
         ),
     )
 }
@@ -812,6 +830,8 @@ class Conversation:
             if not question.optional:
                 raise _Rejected(self._not_optional())
             self.answers[key] = ""
+            if key == "usage_project":
+                self.answers["usage_api_key"] = ""
             self._advance()
             return None
         if command == "keep" or not text.strip():
@@ -844,6 +864,8 @@ class Conversation:
                 self.answers["owner"] = parse_owner(
                     text, self.invoker, surface=self.surface, team=self.team
                 )
+            elif key == "usage_project":
+                self._accept_usage_link(text)
             elif key == "provider":
                 self._accept_provider(text)
             elif key == "model":
@@ -886,6 +908,24 @@ class Conversation:
                 TEXTS["description_too_long"].format(max=MAX_DESCRIPTION, length=len(description))
             )
         self.answers["description"] = description
+
+    def _accept_usage_link(self, text: str) -> None:
+        """One or two ids: a project/workspace and/or an API key id, in any order."""
+        found = {"usage_project": "", "usage_api_key": ""}
+        for word in text.replace(",", " ").split():
+            column = (
+                "usage_api_key"
+                if word.startswith(("key_", "apikey_", "sk-"))
+                else ("usage_project")
+            )
+            problem = usage_link_problem(column, word)
+            if problem or found[column]:
+                raise _Rejected(problem or f"Give one {column.replace('_', ' ')}, not two.")
+            found[column] = word
+        project, key = found["usage_project"], found["usage_api_key"]
+        if project and key and provider_of_id(project) is not provider_of_id(key):
+            raise _Rejected(f"“{key}” and “{project}” belong to different providers.")
+        self.answers.update(found)
 
     def _accept_provider(self, text: str) -> None:
         provider = self._choose("provider", text).value
@@ -1087,6 +1127,8 @@ class Conversation:
             return "pricing" in self.answers and (
                 self.answers["pricing"] == COST_CHOICE or bool(self.answers.get("model"))
             )
+        if key == "usage_project":
+            return bool(self.answers.get(key) or self.answers.get("usage_api_key"))
         return bool(self.answers.get(key))
 
     def _spec(self) -> WorkflowSpec:
@@ -1108,6 +1150,8 @@ class Conversation:
             reader=Reader(a["reader"]),
             freshness=Freshness(a["freshness"]),
             mode=Mode(a.get("mode", Mode.SYNC.value)),
+            usage_project=a.get("usage_project") or None,
+            usage_api_key=a.get("usage_api_key") or None,
         )
 
     def _display(self, key: str) -> str | None:
@@ -1131,6 +1175,8 @@ class Conversation:
             return format_count(int(value))
         if key == "cost_per_request":
             return format_unit_price(Decimal(value))
+        if key == "usage_project":
+            return link_text(self.answers.get(key), self.answers.get("usage_api_key"))
         labels = {option.value: option.label for option in self._options(key)}
         return labels.get(value, value)
 
@@ -1268,6 +1314,8 @@ def _answers_of(spec: WorkflowSpec) -> dict[str, str]:
         "reader": Reader(spec.reader).value,
         "freshness": Freshness(spec.freshness).value,
         "mode": Mode(spec.mode).value,
+        "usage_project": spec.usage_project or "",
+        "usage_api_key": spec.usage_api_key or "",
     }
     if spec.provider is not None:
         answers["provider"] = Provider(spec.provider).value
@@ -1302,7 +1350,7 @@ _ANSWER_TYPES: Final[dict[str, Callable[[str], object]]] = {
 def _check_answers(answers: Mapping[str, str]) -> None:
     """Stored answers must read back as what they were recorded as (raises ``ValueError``)."""
     for key, value in answers.items():
-        if key not in QUESTIONS and key != "pricing":
+        if key not in QUESTIONS and key not in ("pricing", "usage_api_key"):
             raise ValueError(f"unknown answer {key!r}")
         reader = _ANSWER_TYPES.get(key)
         if reader is not None:

@@ -220,6 +220,16 @@ def describe_project(provider: UsageProvider, project: str) -> str:
     return "default workspace" if provider is UsageProvider.ANTHROPIC else "no project"
 
 
+def link_text(usage_project: str | None, usage_api_key: str | None) -> str | None:
+    """A workflow's usage link for people (``project proj_… · API key key_…``), or ``None``."""
+    parts = [
+        f"{label} {value}"
+        for label, value in (("project", usage_project), ("API key", usage_api_key))
+        if value
+    ]
+    return " · ".join(parts) or None
+
+
 # -- the schedule detector ---------------------------------------------------------------
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -22,6 +22,7 @@ from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass
 from batchscout.audit.money import format_count, format_unit_price, format_usd
 from batchscout.audit.pricing import MILLION, CatalogPrice, PriceQuote, ServiceTier
 from batchscout.audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
+from batchscout.audit.usage import link_text
 from batchscout.delivery.messages import PRICES_NO_FLEX
 from batchscout.storage.models import Workflow
 
@@ -158,6 +159,10 @@ def workflow_panel(workflow: Workflow, item: WorkflowFigures) -> Panel:
         per_request += f" · {format_unit_price(workflow.flex_per_request)} flex"
     grid.add_row("Per request", per_request)
     grid.add_row("Mode", str(workflow.mode))
+    grid.add_row(
+        "Usage link",
+        link_text(workflow.usage_project, workflow.usage_api_key) or "—",
+    )
     grid.add_row("Monthly cost", format_usd(item.monthly_cost))
     label = "Realised savings" if item.bucket is Bucket.REALISED else "Monthly savings"
     for name, value in tier_options(item) or [(label, format_usd(item.monthly_savings))]:

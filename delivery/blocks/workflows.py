@@ -18,6 +18,7 @@ from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass,
 from batchscout.audit.money import format_count, format_unit_price, format_usd
 from batchscout.audit.pricing import CatalogPrice, PriceQuote
 from batchscout.audit.savings import AdviceTier, Bucket, Portfolio, WorkflowFigures, opportunities
+from batchscout.audit.usage import link_text
 from batchscout.delivery import messages
 from batchscout.delivery.blocks import (
     Block,
@@ -197,6 +198,9 @@ def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:
     if flex is not None:
         points = "\n".join(f"• {point}" for point in flex.points)
         blocks.append(section(f"*{flex.headline}*\n{points}"))
+    usage_link = link_text(workflow.usage_project, workflow.usage_api_key)
+    if usage_link:
+        blocks.append(context(f"Usage link: {escape(usage_link)}"))
     blocks.append(section(f"*{advice.headline}*\n" + "\n".join(f"• {s}" for s in advice.steps)))
     buttons = [button("Edit", action_id="workflow_edit", value=workflow.name)]
     if workflow.mode is Mode.SYNC and item.advice_tier is AdviceTier.FLEX:

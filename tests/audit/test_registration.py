@@ -84,6 +84,7 @@ NIGHTLY_BY_NUMBERS: Script = [
     ("reader", "3"),
     ("freshness", "4"),
     ("mode", "1"),
+    ("usage_project", "skip"),
     ("summary", "1"),
 ]
 TRIAGE_BY_LABELS: Script = [
@@ -99,6 +100,7 @@ TRIAGE_BY_LABELS: Script = [
     ("reader", "Read later (notification, email, queue)"),
     ("freshness", "Within minutes"),
     ("mode", "The synchronous API"),
+    ("usage_project", ""),
     ("summary", "Save"),
 ]
 DIGEST_TYPED_VARIANTS: Script = [
@@ -113,6 +115,7 @@ DIGEST_TYPED_VARIANTS: Script = [
     ("reader", "report"),
     ("freshness", "within the day"),
     ("mode", "batch"),
+    ("usage_project", "skip"),
     ("summary", "save"),
 ]
 AGENT_ASSIST: Script = [
@@ -129,6 +132,7 @@ AGENT_ASSIST: Script = [
     ("reader", "on screen"),
     ("freshness", "seconds"),
     ("mode", "sync"),
+    ("usage_project", "skip"),
     ("summary", "save"),
 ]
 
@@ -644,6 +648,8 @@ EXISTING = WorkflowSpec(
     trigger=Trigger.EVENT,
     reader=Reader.LATER,
     freshness=Freshness.MINUTES,
+    usage_project="proj_triage01",
+    usage_api_key="key_triage01",
     line=7,
 )
 EXISTING_DEFAULTS = {
@@ -659,6 +665,7 @@ EXISTING_DEFAULTS = {
     "reader": "read later (notification, email, queue)",
     "freshness": "within minutes",
     "mode": "the synchronous API",
+    "usage_project": "project proj_triage01 · API key key_triage01",
 }
 
 
@@ -935,3 +942,32 @@ def test_a_terminal_owner_question_mentions_no_slack_mentions_and_explains_me() 
     assert "batchscout register --team T0TEAM --user U0123ABCD" in me.prompt.error
     assert "mention" not in me.prompt.error
     assert conversation.answer("u0owner1").kind is StepKind.ASKED  # a typed id works
+
+
+def test_the_usage_link_takes_a_project_and_a_key_in_any_order() -> None:
+    script = [*NIGHTLY_BY_NUMBERS[:-2], ("usage_project", "key_nightly01, proj_nightly01")]
+    conversation, steps = talk(script)
+    assert steps[-1].prompt is not None and steps[-1].prompt.key == "summary"
+    _, steps = talk([("summary", "1")], conversation)
+    assert steps[-1].spec is not None
+    assert (steps[-1].spec.usage_project, steps[-1].spec.usage_api_key) == (
+        "proj_nightly01",
+        "key_nightly01",
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("sk-proj-abc123", "never the key"),
+        ("proj_aaaa1 proj_bbbb2", "not two"),
+        ("wrkspc_abcd01 key_abcd0001", "different providers"),
+        ("my-project", "not a usage project"),
+    ],
+)
+def test_a_wrong_usage_link_is_explained_and_asked_again(typed: str, says: str) -> None:
+    conversation, _ = talk(NIGHTLY_BY_NUMBERS[:-2])
+    step = conversation.answer(typed)
+    assert step.kind is StepKind.INVALID and step.prompt is not None
+    assert step.prompt.key == "usage_project"
+    assert step.prompt.error is not None and says in step.prompt.error

@@ -56,6 +56,7 @@ TYPED_NIGHTLY = [
     ("Who reads the result?", "a report or dashboard"),
     ("How soon must the result exist?", "within the day"),
     ("Which API does it call today?", "keep"),
+    ("Which project (or workspace) and API key", "skip"),
 ]
 
 
@@ -104,6 +105,7 @@ def test_register_by_buttons_in_a_dm(
     users.click(asks(users, "Who reads the result?"), "read later (notification, email, queue)")
     users.click(asks(users, "How soon must the result exist?"), "within the day")
     users.click(asks(users, "Which API does it call today?"), "the synchronous API")
+    users.say("proj_support01 key_digests001")
 
     card = asks(users, "Save this workflow?")
     assert "scheduled" in card.mrkdwn and "Monthly savings" in card.mrkdwn
@@ -119,6 +121,7 @@ def test_register_by_buttons_in_a_dm(
         "U0TEST",
         "scheduled",
     )
+    assert (workflow.usage_project, workflow.usage_api_key) == ("proj_support01", "key_digests001")
     home = slack.last("views.publish")
     assert home.params["user_id"] == "U0TEST" and "Support digests" in str(home.params["view"])
     # Answered questions keep their answer as understood and lose their buttons: the kept

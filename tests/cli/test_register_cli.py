@@ -23,6 +23,7 @@ NIGHTLY = [
     "report",  # reader
     "within the day",  # freshness
     "1",  # mode: sync
+    "skip",  # usage link
     "save",
 ]
 ALERTS = [
@@ -40,6 +41,7 @@ ALERTS = [
     "2",  # reader: later
     "2",  # freshness: minutes
     "",  # mode: keeps sync
+    "proj_oncall01 key_oncall001",  # usage link
     "1",  # save
 ]
 
@@ -92,6 +94,8 @@ def test_registered_workflows_show_in_the_savings_report(db: str) -> None:
     assert alerts["monthly_savings"] == "216.00"
     assert (alerts["advice_tier"], alerts["flex_monthly_savings"]) == ("standard", "0.00")
     assert report["migrate_now"] == "7500.00" and report["to_challenge"] == "216.00"
+    exported = run_cli("export", "--team", TEAM, database_url=db, check=True).stdout
+    assert ",proj_oncall01,key_oncall001" in exported  # the usage link, as typed
 
 
 @pytest.mark.parametrize(
@@ -136,6 +140,7 @@ TRIAGE = [
     "later",
     "within minutes",
     "1",  # mode: sync
+    "skip",  # usage link
     "save",
 ]
 
