@@ -167,7 +167,7 @@ def test_the_terminal_takes_natural_words_and_explains_me(db: str) -> None:
         "Weekly digest", "skip",
         "me",  # no --user: explained
         "U0OWNER01", "other", "70k weekly", "$0.01",
-        "cron", "a report", "weekly", "synchronous", "save",
+        "cron", "a report", "weekly", "synchronous", "skip", "save",
     ]  # fmt: skip
     result = register(db, answers)
 
