@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from batchscout.audit.numbers import read_number
 
@@ -30,13 +30,38 @@ def parse_amount(text: str) -> Decimal:
     return value
 
 
+#: Digits before the point from which a figure is shown in scientific notation: no real
+#: workflow gets near it, but a row stored before the bounds existed must still be shown,
+#: never turned into a decimal.InvalidOperation on every read of its workspace.
+HUGE_DIGITS = 40
+
+
+def _huge(amount: Decimal) -> bool:
+    return not amount.is_finite() or amount.adjusted() >= HUGE_DIGITS
+
+
+def _scientific(amount: Decimal) -> str:
+    return f"{amount:.3E}" if amount.is_finite() else "NaN"
+
+
+def _round(amount: Decimal, unit: Decimal) -> Decimal:
+    """``amount`` rounded half up to ``unit``, exact however many digits it has."""
+    with localcontext() as context:
+        if amount.is_finite() and amount:
+            context.prec = max(context.prec, amount.adjusted() + 4)
+        return amount.quantize(unit, rounding=ROUND_HALF_UP)
+
+
 def to_cents(amount: Decimal) -> Decimal:
     """Round half-up to the cent: the rounding used whenever money is shown."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return _round(amount, CENT)
 
 
 def cents_str(amount: Decimal) -> str:
-    """Money for machines: two decimals, no separators (``"7500.00"``)."""
+    """Money for machines: two decimals, no separators (``"7500.00"``); an amount of 10^40
+    or more (never a real one) in scientific notation (``"1.000E+40"``)."""
+    if _huge(amount):
+        return _scientific(amount)
     return f"{to_cents(amount):.2f}"
 
 
@@ -52,8 +77,10 @@ def format_usd(amount: Decimal) -> str:
     amounts under $100 always show cents, so ``$1.00`` and ``$0.50`` line up; amounts under a
     cent (per-request prices) keep three significant digits; zero is ``$0``.
     """
+    if _huge(abs(amount)):
+        return f"${_scientific(amount)}"
     sign = "-" if amount < 0 else ""
-    value = abs(amount)
+    value = amount.copy_abs()  # abs() would round to the context
     if value == 0:
         return "$0"
     if value < CENT:
@@ -64,7 +91,7 @@ def format_usd(amount: Decimal) -> str:
         return f"{sign}${shown}"
     rounded = to_cents(value)
     if rounded >= WHOLE_DOLLARS_FROM:
-        return f"{sign}${value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+        return f"{sign}${_round(value, Decimal(1)):,}"
     return f"{sign}${rounded:,.2f}"
 
 
@@ -84,6 +111,10 @@ def format_unit_price(amount: Decimal) -> str:
 def format_count(count: Decimal | int) -> str:
     """A request count for people: ``50,000``, ``12,000,000``, ``1,234.5``."""
     value = Decimal(count)
-    if value == value.to_integral_value():
-        return f"{value.quantize(Decimal(1)):,}"
-    return f"{value.normalize():,f}"
+    if _huge(value.copy_abs()):
+        return _scientific(value)
+    with localcontext() as context:  # every digit of a count, however long
+        context.prec = max(context.prec, value.adjusted() + 30)
+        if value == value.to_integral_value():
+            return f"{value.quantize(Decimal(1)):,}"
+        return f"{value.normalize():,f}"
