@@ -795,12 +795,14 @@ class Conversation:
         if command == "cancel":
             self.status = Status.CANCELLED
             self.understood = TEXTS["shown_cancelled"]
-            message = (
-                TEXTS["cancelled_edit"].format(name=self.editing)
-                if self.editing
-                else TEXTS["cancelled"]
+            return Step(
+                StepKind.CANCELLED,
+                message=(
+                    TEXTS["cancelled_edit"].format(name=self.editing)
+                    if self.editing
+                    else TEXTS["cancelled"]
+                ),
             )
-            return Step(StepKind.CANCELLED, message=message)
         if command == "help":
             self.error = None
             self.understood = TEXTS["shown_help"]
@@ -1005,12 +1007,14 @@ class Conversation:
             return Step(StepKind.SAVED, assessment=assessment, spec=spec)
         if choice == "cancel":
             self.status = Status.CANCELLED
-            message = (
-                TEXTS["cancelled_edit"].format(name=self.editing)
-                if self.editing
-                else TEXTS["cancelled"]
+            return Step(
+                StepKind.CANCELLED,
+                message=(
+                    TEXTS["cancelled_edit"].format(name=self.editing)
+                    if self.editing
+                    else TEXTS["cancelled"]
+                ),
             )
-            return Step(StepKind.CANCELLED, message=message)
         self._push(SUMMARY)
         self.error = None
         if choice.startswith(CHANGE_PREFIX):

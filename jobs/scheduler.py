@@ -2,7 +2,8 @@
 whichever worker holds the lease; the others wait as standbys.
 
 Jobs: one cron job per active subscription (``digest-<id>``, in the subscriber's time zone),
-plus interval jobs that prepare prose batches, poll them and catch up on missed digests.
+plus interval jobs that prepare prose batches, poll them and catch up on missed digests, and
+the daily usage re-import (``usage-reimport``).
 Every job has a stable id and is added with ``replace_existing=True``, ``coalesce`` and
 ``max_instances=1``; a digest missed by more than the misfire grace is skipped with a log line.
 """
@@ -32,6 +33,8 @@ LEASE_NAME = "scheduler"
 PREPARE_EVERY = timedelta(minutes=5)
 POLL_EVERY = timedelta(minutes=1)
 EXPIRE_EVERY = timedelta(minutes=15)
+USAGE_HOUR = 4
+"""The UTC hour of the daily usage re-import."""
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
@@ -94,6 +97,11 @@ def add_periodic_jobs(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
             func, "interval", seconds=int(every.total_seconds()), id=job_id, replace_existing=True,
             next_run_time=utcnow(),
         )  # fmt: skip
+    # Daily, once the providers have closed yesterday's buckets (they keep revising them).
+    scheduler.add_job(
+        tasks.reimport_usage_job, "cron", hour=USAGE_HOUR, minute=20, id="usage-reimport",
+        replace_existing=True,
+    )  # fmt: skip
 
 
 class Worker:

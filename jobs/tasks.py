@@ -35,6 +35,16 @@ def quiz_tick_job() -> None:
     quizzes.quiz_tick(current(), now=utcnow())
 
 
+def reimport_usage_job() -> None:
+    """Re-read the last three days of provider usage for every team with an admin key."""
+    from batchscout.jobs.usage import reimport_recent
+
+    runtime = current()
+    if runtime.settings is None:
+        return
+    reimport_recent(engine=runtime.engine, settings=runtime.settings, now=utcnow())
+
+
 def expire_registrations_job() -> None:
     """Close registration conversations idle for 24 hours, with a note in their place."""
     from batchscout.services.context import Services

@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx2
 import openai
+from sqlalchemy import Engine
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -37,16 +38,21 @@ from tenacity import (
 
 from batchscout.audit.usage import (
     NEEDS_ADMIN_KEY,
+    REIMPORT_DAYS,
     AdminKeyError,
     CostRecord,
     UsageProvider,
     UsageReadError,
     UsageRecord,
     UsageWindow,
+    import_window,
     merge_costs,
     merge_usage,
 )
 from batchscout.logs import get_logger
+from batchscout.services import usage
+from batchscout.services.boundary import isolated
+from batchscout.settings import Settings
 
 log = get_logger(__name__)
 
@@ -420,3 +426,35 @@ def _window(
         cost_lines=len(window.costs),
     )  # fmt: skip
     return window
+
+
+# -- the worker's daily re-import -------------------------------------------------------------
+
+
+def reader_for(provider: UsageProvider) -> Callable[..., UsageWindow]:
+    """The reader of a provider's usage and cost reports."""
+    return read_openai if provider is UsageProvider.OPENAI else read_anthropic
+
+
+def reimport_recent(
+    *, engine: Engine, settings: Settings, now: datetime, days: int = REIMPORT_DAYS
+) -> list[tuple[str, UsageProvider]]:
+    """Re-read the last ``days`` whole UTC days for every team with a key (SPEC: providers
+    revise recent buckets), replacing them. Each (team, provider) is done and logged on its
+    own: one refused key never stops another team's import. Returns those imported."""
+    start, end = import_window(days, now)
+    done: list[tuple[str, UsageProvider]] = []
+    for team_id, provider in usage.usage_teams(engine=engine, settings=settings):
+        with isolated("usage reimport failed", team_id=team_id, provider=provider.value):
+            admin_key = usage.admin_key_for(
+                engine=engine, settings=settings, team_id=team_id, provider=provider
+            )
+            window = reader_for(provider)(
+                admin_key=admin_key,
+                start=start,
+                end=end,
+                base_url=usage.base_url_for(settings, provider),
+            )
+            usage.import_window(engine=engine, team_id=team_id, window=window)
+            done.append((team_id, provider))
+    return done

@@ -73,7 +73,11 @@ def test_jobs_have_stable_ids_and_follow_the_subscriptions(runtime: Runtime) -> 
         )
         assert job.coalesce is True and job.max_instances == 1
         assert job.misfire_grace_time == 6 * 3600
-        assert {j.id for j in worker.scheduler.get_jobs()} >= {"prepare-digests", "poll-batches"}
+        assert {j.id for j in worker.scheduler.get_jobs()} >= {
+            "prepare-digests",
+            "poll-batches",
+            "usage-reimport",
+        }
 
         worker.tick()  # ticking again replaces nothing and duplicates nothing
         assert len([j for j in worker.scheduler.get_jobs() if j.id.startswith("digest-")]) == 1
