@@ -18,8 +18,8 @@ from batchscout.audit.latency import LatencyClass, Mode
 from batchscout.audit.money import format_usd
 from batchscout.audit.savings import Bucket, WorkflowFigures, portfolio
 from batchscout.audit.text import plural
+from batchscout.defaults import NOISE_FLOOR
 
-DEFAULT_NOISE_FLOOR = Decimal(25)
 TOP_LIMIT = 5
 LIST_LIMIT = 15
 
@@ -144,7 +144,7 @@ def build_facts(
     *,
     since: datetime | None,
     previous: DigestFacts | None = None,
-    noise_floor: Decimal = DEFAULT_NOISE_FLOOR,
+    noise_floor: Decimal = NOISE_FLOOR,
 ) -> DigestFacts:
     """Compute a digest's facts from a workspace's workflows.
 

@@ -14,7 +14,7 @@ from batchscout.bot import listeners, oauth, safety
 from batchscout.bot.context import provide
 from batchscout.bot.listeners.commands.dispatch import SLASH_COMMAND
 from batchscout.delivery import messages
-from batchscout.delivery.clients import make_web_client, uses_oauth
+from batchscout.delivery.clients import make_web_client
 from batchscout.services.background import Background
 from batchscout.services.batch_api import BatchProvider
 from batchscout.services.context import Services
@@ -37,7 +37,7 @@ BOT_SCOPES: tuple[str, ...] = (
     "files:read",  # files.info and url_private_download: an inventory file shared in the DM
 )
 
-__all__ = ["BOT_SCOPES", "SLASH_COMMAND", "build_app", "make_web_client", "uses_oauth"]
+__all__ = ["BOT_SCOPES", "SLASH_COMMAND", "build_app", "make_web_client"]
 
 #: Bolt writes its own lines (and our listeners' uncaught errors) through this stdlib logger;
 #: configure_logging renders them as JSON like ours.
@@ -83,7 +83,7 @@ def build_app(
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
     if oauth_enabled is None:
-        oauth_enabled = uses_oauth(settings)
+        oauth_enabled = settings.uses_oauth
     executor = listener_executor or listener_pool(settings)
     if oauth_enabled:
         client = client or make_web_client(settings)
@@ -99,9 +99,7 @@ def build_app(
         )
     else:
         if client is None:
-            if settings.slack_bot_token is None:
-                raise ValueError("SLACK_BOT_TOKEN is required in single-workspace mode")
-            client = make_web_client(settings, token=settings.slack_bot_token.get_secret_value())
+            client = make_web_client(settings, token=settings.bot_token())
         app = App(
             client=client,
             signing_secret=signing_secret,

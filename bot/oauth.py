@@ -49,20 +49,15 @@ class SignedStateStore(OAuthStateStore):
 
 def oauth_settings(settings: Settings, engine: Engine, *, scopes: Sequence[str]) -> OAuthSettings:
     """Bolt's OAuth settings: database-backed stores, a signed state, our bot scopes."""
-    if not (settings.slack_client_id and settings.slack_client_secret):
-        raise ValueError("the install flow needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
-    if settings.slack_state_secret is None:
-        raise ValueError("the install flow needs SLACK_STATE_SECRET to sign its OAuth states")
-    installation_store = SQLAlchemyInstallationStore(
-        client_id=settings.slack_client_id, engine=engine
-    )
+    flow = settings.install_flow()  # SettingsError when a secret is unset
+    installation_store = SQLAlchemyInstallationStore(client_id=flow.client_id, engine=engine)
     state_store = SignedStateStore(
         store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_LIFETIME_SECONDS, engine=engine),
-        secret=settings.slack_state_secret.get_secret_value(),
+        secret=flow.state_secret,
     )
     return OAuthSettings(
-        client_id=settings.slack_client_id,
-        client_secret=settings.slack_client_secret.get_secret_value(),
+        client_id=flow.client_id,
+        client_secret=flow.client_secret,
         scopes=list(scopes),
         installation_store=installation_store,
         state_store=state_store,

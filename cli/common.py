@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from batchscout.audit.inventory import SLACK_CHANNEL_ID, SLACK_TEAM_ID
-from batchscout.settings import Settings
+from batchscout.settings import Mode, Settings
 from batchscout.storage.db import make_engine, upgrade
 
 out = Console()
@@ -41,6 +41,15 @@ def load_settings() -> Settings:
                 highlight=False,
             )
         raise typer.Exit(2) from None
+
+
+def exit_on_problems(settings: Settings, mode: Mode) -> None:
+    """Print every setting ``mode`` is missing, one line each, and exit 2; nothing when ready."""
+    problems = settings.problems(mode)
+    for problem in problems:
+        err.print(f"[bold red]Error:[/] {problem}", highlight=False)
+    if problems:
+        raise typer.Exit(2)
 
 
 def check_team(team: str) -> str:

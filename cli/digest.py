@@ -14,6 +14,7 @@ from batchscout.cli.common import (
     check_channel,
     check_team,
     err,
+    exit_on_problems,
     fail,
     load_settings,
     open_database,
@@ -23,6 +24,7 @@ from batchscout.cli.terminal import digest_text
 from batchscout.cli.worker import runtime_or_exit
 from batchscout.services import digests
 from batchscout.services.runtime import Runtime
+from batchscout.settings import Mode
 from batchscout.storage.types import utcnow
 
 app = typer.Typer(help="Weekly digests.", no_args_is_help=True)
@@ -39,6 +41,7 @@ def digest_now(
     """Post a digest now (LLM prose through the batch API when a provider is set and --wait allows)."""
     team, channel = check_team(team), check_channel(channel)
     settings = load_settings()
+    exit_on_problems(settings, Mode.WORKER)
     runtime = runtime_or_exit(settings)
     if runtime.provider is None and wait:
         err.print(
@@ -61,7 +64,8 @@ def digest_preview(
 ) -> None:
     """Print the digest as it would be posted now (template prose); posts nothing."""
     team = check_team(team)
-    runtime = Runtime(engine=open_database(), slack=_no_slack)
+    settings = load_settings()
+    runtime = Runtime.from_settings(settings, open_database(settings), _no_slack, provider=None)
     content = digests.preview_content(
         runtime, team_id=team, channel_id=check_channel(channel) if channel else None, now=utcnow()
     )

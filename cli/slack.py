@@ -12,67 +12,18 @@ import typer
 from slack_bolt.error import BoltError
 from sqlalchemy import Engine
 
-from batchscout.bot.app import build_app, listener_pool, uses_oauth
+from batchscout.bot.app import build_app, listener_pool
 from batchscout.bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer, connect_socket_mode
-from batchscout.cli.common import err, fail, load_settings, open_database, out
+from batchscout.cli.common import exit_on_problems, fail, load_settings, open_database, out
 from batchscout.jobs.scheduler import Worker
 from batchscout.jobs.wiring import batch_provider, runtime_from_settings
 from batchscout.logs import configure_logging
 from batchscout.services.background import Background
 from batchscout.services.heartbeat import Heartbeat
-from batchscout.settings import Settings
+from batchscout.settings import Mode, Settings
 from batchscout.storage.heartbeats import ProcessRole
 
 app = typer.Typer()
-
-
-def slack_settings_problems(settings: Settings, *, http: bool) -> list[str]:
-    """What is missing or wrong in the environment to serve Slack in this mode."""
-    problems: list[str] = []
-    bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
-    if bot_token and not bot_token.startswith("xoxb-"):
-        problems.append("SLACK_BOT_TOKEN must be a bot token (it starts with xoxb-).")
-    oauth = uses_oauth(settings)
-    if settings.slack_client_id and not settings.slack_client_secret:
-        problems.append("SLACK_CLIENT_ID is set without SLACK_CLIENT_SECRET; set both, or neither.")
-    if settings.slack_client_secret and not settings.slack_client_id:
-        problems.append("SLACK_CLIENT_SECRET is set without SLACK_CLIENT_ID; set both, or neither.")
-    if http:
-        if settings.slack_signing_secret is None:
-            problems.append(
-                "SLACK_SIGNING_SECRET is required with --http (Basic Information → App "
-                "Credentials → Signing Secret): it proves requests come from Slack."
-            )
-        if oauth and settings.slack_state_secret is None:
-            problems.append(
-                "SLACK_STATE_SECRET is required for the install flow (SLACK_CLIENT_ID and "
-                "SLACK_CLIENT_SECRET are set): any long random string, kept secret."
-            )
-        if not oauth and not bot_token:
-            problems.append(
-                "SLACK_BOT_TOKEN is required (OAuth & Permissions → Bot User OAuth Token), "
-                "or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET for the "
-                "install flow."
-            )
-    else:
-        app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
-        if not app_token:
-            problems.append(
-                "SLACK_APP_TOKEN is required for Socket Mode (Basic Information → App-Level "
-                "Tokens, scope connections:write); or serve over HTTP with --http."
-            )
-        elif not app_token.startswith("xapp-"):
-            problems.append("SLACK_APP_TOKEN must be an app-level token (it starts with xapp-).")
-        if not bot_token:
-            problems.append(
-                "SLACK_BOT_TOKEN is required (OAuth & Permissions → Bot User OAuth Token)."
-            )
-        if oauth:
-            problems.append(
-                "Socket Mode serves one workspace with SLACK_BOT_TOKEN: unset SLACK_CLIENT_ID "
-                "and SLACK_CLIENT_SECRET, or use --http for the install flow."
-            )
-    return problems
 
 
 def start_background_jobs(settings: Settings, engine: Engine) -> Callable[[], None]:
@@ -114,11 +65,7 @@ def serve(
 ) -> None:
     """Run Batchscout in Slack: Socket Mode by default, or HTTP with --http."""
     settings = load_settings()
-    problems = slack_settings_problems(settings, http=http)
-    if problems:
-        for problem in problems:
-            err.print(f"[bold red]Error:[/] {problem}", highlight=False)
-        raise typer.Exit(2)
+    exit_on_problems(settings, Mode.HTTP if http else Mode.SOCKET)
     configure_logging(settings.batchscout_log_level)
     engine = open_database(settings)
     background = Background()
@@ -148,7 +95,7 @@ def serve(
                 backlog=settings.batchscout_http_backlog,
             )
             heartbeat = Heartbeat(engine, ProcessRole.SERVE, detail="http").start()
-            mode = "many workspaces (install flow)" if uses_oauth(settings) else "one workspace"
+            mode = "many workspaces (install flow)" if settings.uses_oauth else "one workspace"
             out.print(
                 f"Batchscout listening on http://{host}:{server.port}{EVENTS_PATH} "
                 f"(health: {HEALTH_PATH}; {mode}). Ctrl+C stops."
@@ -158,8 +105,7 @@ def serve(
             finally:
                 server.stop()
         else:
-            assert settings.slack_app_token is not None
-            handler = connect_socket_mode(slack_app, settings.slack_app_token.get_secret_value())
+            handler = connect_socket_mode(slack_app, settings.app_token())
             heartbeat = Heartbeat(
                 engine, ProcessRole.SERVE, detail="socket-mode", alive=handler.client.is_connected
             ).start()

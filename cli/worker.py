@@ -6,12 +6,12 @@ import signal
 
 import typer
 
-from batchscout.cli.common import err, fail, load_settings, open_database
+from batchscout.cli.common import err, exit_on_problems, fail, load_settings, open_database
 from batchscout.jobs.scheduler import Worker
 from batchscout.jobs.wiring import NotInstalledError, runtime_from_settings
 from batchscout.logs import configure_logging
 from batchscout.services.runtime import Runtime
-from batchscout.settings import Settings
+from batchscout.settings import Mode, Settings
 
 app = typer.Typer()
 
@@ -21,13 +21,14 @@ def runtime_or_exit(settings: Settings) -> Runtime:
     try:
         return runtime_from_settings(settings, open_database(settings))
     except (NotInstalledError, ValueError) as error:
-        raise fail(f"{error}.") from error
+        raise fail(f"{str(error).rstrip('.')}.") from error
 
 
 @app.command("worker")
 def worker() -> None:
     """Run the scheduler: digests, batch polling. A second worker waits as a standby."""
     settings = load_settings()
+    exit_on_problems(settings, Mode.WORKER)
     configure_logging(settings.batchscout_log_level)
     runtime = runtime_or_exit(settings)
     running = Worker(runtime)

@@ -1,4 +1,4 @@
-"""Web API clients: one place that knows ``SLACK_API_URL``, the retry policy and the auth mode."""
+"""Web API clients: one place that knows ``SLACK_API_URL``, the retry policy."""
 
 from __future__ import annotations
 
@@ -52,12 +52,3 @@ def without_connection_retries(client: WebClient) -> WebClient:
             if not isinstance(handler, ConnectionErrorRetryHandler)
         ],
     )
-
-
-def uses_oauth(settings: Settings) -> bool:
-    """Whether the install flow is configured: a client id and a client secret are set.
-
-    (Bolt itself switches to the install flow when it sees ``SLACK_CLIENT_ID`` and
-    ``SLACK_CLIENT_SECRET``, so the same two decide here; the state secret is then required.)
-    """
-    return bool(settings.slack_client_id and settings.slack_client_secret)

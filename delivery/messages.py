@@ -107,7 +107,7 @@ NOT_INSTALLED = (
 DIGEST_USAGE = (
     "`/batchscout digest subscribe [DAY] [HH:MM]` (default Monday 09:00 in your time zone), "
     "`digest unsubscribe`, `digest preview` (only you see it), `digest now` (posts it here) or "
-    "`digest floor $50` (leave out opportunities saving less a month; default $25)."
+    "`digest floor $50` (leave out opportunities saving less a month; default {floor})."
 )
 FLOOR_USAGE = "Give one amount a month, like `/batchscout digest floor 50` or `digest floor $100`."
 FLOOR_SET = "This channel's digest now leaves out opportunities saving less than {amount} a month."

@@ -5,7 +5,7 @@ and polls until the batch has ended: Batchscout practises what it preaches. Call
 provider-neutral interface,
 :class:`~batchscout.services.batch_api.BatchProvider` (this module holds the SDK adapters)::
 
-    provider = provider_from_settings(settings.batchscout_llm_provider, model)
+    provider = provider_from_settings(settings)                     # None: no LLM configured
     batch_id = provider.submit(requests, idempotency_key=run_key)   # store batch_id at once
     info = provider.poll(batch_id)                                  # later, on a clock
     if info.results_ready:
@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -79,6 +78,7 @@ from batchscout.services.batch_api import (
     SubmitOutcomeUnknown,
     check_fits,
 )
+from batchscout.settings import Settings
 
 __all__ = [
     "ANTHROPIC_LIMITS",
@@ -612,35 +612,26 @@ def _anthropic_result(line: MessageBatchIndividualResponse) -> BatchResult:
 # -- construction and money ---------------------------------------------------------------
 
 
-def provider_from_settings(
-    name: str,
-    model: str | None = None,
-    *,
-    environ: Mapping[str, str] | None = None,
-) -> BatchProvider | None:
-    """The batch provider ``BATCHSCOUT_LLM_PROVIDER`` names, or None for ``none`` or no key.
+def provider_from_settings(settings: Settings) -> BatchProvider | None:
+    """The batch provider ``BATCHSCOUT_LLM_PROVIDER`` names, or ``None`` for ``none`` or no key.
 
-    Keys and base URLs come from the SDKs' own variables (``OPENAI_API_KEY``,
-    ``OPENAI_BASE_URL``, ``ANTHROPIC_API_KEY``, ``ANTHROPIC_BASE_URL``) in ``environ``
-    (the process environment by default). ``model`` defaults to :data:`DEFAULT_MODELS`.
+    Whether an LLM can be used, and with which key and base URL, is :meth:`Settings.llm`'s
+    decision (the SDKs' own variables ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
+    ``ANTHROPIC_API_KEY``, ``ANTHROPIC_BASE_URL``, read by Settings from the environment or
+    ``.env``); they are handed to the SDK client here. The model is ``BATCHSCOUT_DIGEST_MODEL``,
+    else :data:`DEFAULT_MODELS`.
     """
-    env = os.environ if environ is None else environ
-    wanted = name.strip().lower()
-    if wanted == "none":
+    access = settings.llm()
+    if access is None:
+        if settings.batchscout_llm_provider != "none":
+            name = settings.batchscout_llm_provider
+            log.info(
+                "llm provider disabled", provider=name, reason=f"{name.upper()}_API_KEY is not set"
+            )
         return None
-    if wanted not in DEFAULT_MODELS:
-        raise ValueError(f"Unknown LLM provider {name!r}: use anthropic, openai or none.")
-    prefix = wanted.upper()
-    api_key = env.get(f"{prefix}_API_KEY")
-    if not api_key:
-        log.info(
-            "llm provider disabled",
-            provider=wanted,
-            reason=f"{prefix}_API_KEY is not set",
-        )
-        return None
-    base_url = env.get(f"{prefix}_BASE_URL") or None
-    chosen = model or DEFAULT_MODELS[wanted]
-    if wanted == "openai":
-        return OpenAIBatchProvider(openai.OpenAI(api_key=api_key, base_url=base_url), chosen)
-    return AnthropicBatchProvider(anthropic.Anthropic(api_key=api_key, base_url=base_url), chosen)
+    model = access.model or DEFAULT_MODELS[access.provider]
+    if access.provider == "openai":
+        client = openai.OpenAI(api_key=access.api_key, base_url=access.base_url)
+        return OpenAIBatchProvider(client, model)
+    sdk = anthropic.Anthropic(api_key=access.api_key, base_url=access.base_url)
+    return AnthropicBatchProvider(sdk, model)

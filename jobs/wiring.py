@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine
 
-from batchscout.delivery.clients import make_web_client, uses_oauth
+from batchscout.delivery.clients import make_web_client
 from batchscout.jobs.llm_batch import provider_from_settings
 from batchscout.services.batch_api import BatchProvider
 from batchscout.services.runtime import Runtime, SlackClients
@@ -22,9 +22,13 @@ class NotInstalledError(LookupError):
 
 
 def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
-    """A function from team id to the client that acts for that team."""
-    if uses_oauth(settings):
-        assert settings.slack_client_id is not None
+    """A function from team id to the client that acts for that team.
+
+    Raises :class:`~batchscout.settings.SettingsError` in single-workspace mode without a bot
+    token (:meth:`Settings.problems` for ``Mode.WORKER`` says so before any of this runs).
+    """
+    if settings.uses_oauth:
+        assert settings.slack_client_id is not None  # uses_oauth: both client id and secret
         store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
 
         def installed(team_id: str) -> WebClient:
@@ -34,19 +38,13 @@ def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
             return make_web_client(settings, token=bot.bot_token)
 
         return installed
-    if settings.slack_bot_token is None:
-        raise NotInstalledError("SLACK_BOT_TOKEN is not set")
-    client = make_web_client(settings, token=settings.slack_bot_token.get_secret_value())
+    client = make_web_client(settings, token=settings.bot_token())
     return lambda team_id: client
 
 
 def batch_provider(settings: Settings) -> BatchProvider | None:
     """The LLM batch provider the settings choose, or ``None`` (no provider, or no key)."""
-    return provider_from_settings(
-        settings.batchscout_llm_provider,
-        settings.batchscout_digest_model,
-        environ=settings.llm_environ(),  # keys in .env too, not only the process environment
-    )
+    return provider_from_settings(settings)
 
 
 def build_runtime(settings: Settings, engine: Engine, slack: SlackClients) -> Runtime:

@@ -320,7 +320,7 @@ def deliver(runtime: Runtime, run_id: int, *, now: datetime) -> DigestRun | None
         subscription = (
             session.get(DigestSubscription, run.subscription_id) if run.subscription_id else None
         )
-        noise_floor = subscription.noise_floor if subscription else Decimal(25)
+        noise_floor = subscription.noise_floor if subscription else runtime.noise_floor
         schedule = schedule_of(subscription).describe() if subscription else None
         job = session.get(LLMBatchJob, run.batch_job_id) if run.batch_job_id else None
         content = compose(
@@ -679,7 +679,7 @@ def digest_now(
                 period=f"{store.ON_DEMAND}{now:%Y%m%dT%H%M%S.%f}", due_at=now,
                 subscription_id=subscription.id if subscription else None,
             )  # fmt: skip
-        noise_floor = subscription.noise_floor if subscription else Decimal(25)
+        noise_floor = subscription.noise_floor if subscription else runtime.noise_floor
         writing = runtime.provider is not None and (wait > 0 or run.batch_job_id is not None)
         request = (
             _prose_request(session, run, noise_floor, now)
@@ -724,6 +724,6 @@ def preview_content(
         )
         run = DigestRun(team_id=team_id, channel_id=channel_id or "", period="preview", due_at=now)
         return compose(
-            session, run, noise_floor=subscription.noise_floor if subscription else Decimal(25),
+            session, run, noise_floor=subscription.noise_floor if subscription else runtime.noise_floor,
             schedule=schedule_of(subscription).describe() if subscription else None, provider=None, now=now,
         )  # fmt: skip

@@ -11,10 +11,12 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from batchscout.defaults import NOISE_FLOOR
 from batchscout.services.batch_api import BatchProvider
 from batchscout.settings import Settings
 
@@ -43,6 +45,9 @@ class Runtime:
     abandon_creating: timedelta = timedelta(minutes=30)
     #: How long a knowledge check takes answers before the reveal.
     quiz_open_for: timedelta = timedelta(hours=24)
+    #: A digest without a subscription (``digest now`` / ``preview`` in any channel) leaves out
+    #: opportunities saving less than this many dollars a month (``BATCHSCOUT_NOISE_FLOOR``).
+    noise_floor: Decimal = NOISE_FLOOR
     #: The process's settings, for jobs that hand them to the Slack layer.
     settings: Settings | None = None
 
@@ -56,7 +61,8 @@ class Runtime:
         provider: BatchProvider | None,
     ) -> Runtime:
         """A runtime with the configured timings (``BATCHSCOUT_MISFIRE_GRACE_HOURS``,
-        ``BATCHSCOUT_DIGEST_LEAD_HOURS``, ``BATCHSCOUT_QUIZ_HOURS``)."""
+        ``BATCHSCOUT_DIGEST_LEAD_HOURS``, ``BATCHSCOUT_QUIZ_HOURS``) and noise floor
+        (``BATCHSCOUT_NOISE_FLOOR``)."""
         return cls(
             engine=engine,
             slack=slack,
@@ -64,6 +70,7 @@ class Runtime:
             misfire_grace=timedelta(hours=settings.batchscout_misfire_grace_hours),
             lead_time=timedelta(hours=settings.batchscout_digest_lead_hours),
             quiz_open_for=timedelta(hours=settings.batchscout_quiz_hours),
+            noise_floor=settings.batchscout_noise_floor,
             settings=settings,
         )
 

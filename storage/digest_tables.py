@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlalchemy import Column, Float, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from batchscout.audit.digest import DEFAULT_NOISE_FLOOR
+from batchscout.defaults import NOISE_FLOOR
 from batchscout.storage.types import DecimalText, UTCDateTime, utcnow
 
 
@@ -45,7 +45,7 @@ class DigestSubscription(SQLModel, table=True):
     hour: int = 9
     minute: int = 0
     timezone: str = Field(default="UTC", max_length=64)
-    noise_floor: Decimal = Field(default=DEFAULT_NOISE_FLOOR, sa_type=DecimalText)
+    noise_floor: Decimal = Field(default=NOISE_FLOOR, sa_type=DecimalText)
     status: str = Field(default=SubscriptionStatus.ACTIVE, max_length=16, index=True)
     status_reason: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

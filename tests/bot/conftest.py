@@ -57,7 +57,8 @@ def serve(settings: Settings, bot_engine: Engine) -> Iterator[BuildServer]:
         background: Background | None = None,
         **overrides: object,
     ) -> HttpServer:
-        configured = settings.model_copy(update=overrides) if overrides else settings
+        # Validated like the environment would be (model_copy would skip it: a key stays a str).
+        configured = Settings(_env_file=None, **{**dict(settings), **overrides})  # type: ignore[call-arg, arg-type]
         app: App = build_app(
             configured,
             engine=bot_engine,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
@@ -207,3 +208,23 @@ def test_a_digest_now_that_fails_in_the_background_is_told_and_logged(
         event_of(r) for r in caplog.records if event_of(r)["event"] == "background task failed"
     ]
     assert line["task"] == "digest now" and line["channel_id"] == "C0DIGEST"
+
+
+def test_the_deployments_noise_floor_reaches_preview_and_now_without_a_subscription(
+    serve: BuildServer, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    """BATCHSCOUT_NOISE_FLOOR is the floor of a channel that never subscribed (and so has no
+    floor of its own): $7,500 a month is listed under the default $25, left out under $10,000."""
+    seed(bot_engine, spec("Nightly ticket summaries"))
+    users = SlackUsers(serve(batchscout_noise_floor=Decimal(10_000)).url, slack)
+
+    preview = users.command("digest preview", channel="C0DIGEST")
+    users.command("digest now", channel="C0DIGEST")
+    top = slack.wait_for("chat.postMessage", lambda c: c.params.get("thread_ts") is None)
+
+    for shown in (preview.mrkdwn, str(top.params.get("blocks"))):
+        assert "1 smaller opportunity under $10,000/month is not listed" in shown
+        assert "Nightly ticket summaries" not in shown
+    assert subscriptions(bot_engine) == []
+    usage = users.command("digest", channel="C0DIGEST")
+    assert "default $10,000" in usage.mrkdwn

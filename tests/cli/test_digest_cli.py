@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_cli
 from tests.fakes.openai_batch import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
@@ -19,6 +21,22 @@ def test_digest_preview_prints_and_posts_nothing(tmp_path: Path) -> None:
     shown = run_cli("digest", "preview", "--team", "T0TEST", database_url=db, check=True).stdout
 
     assert "$56,563/month available" in shown and "Ticket triage queue" in shown
+
+
+def test_the_noise_floor_setting_reaches_a_preview_without_a_subscription(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    run_cli("import", str(SAMPLE), "--team", "T0TEST", database_url=db, check=True)
+    preview = ("digest", "preview", "--team", "T0TEST", "--channel", "C0DIGEST")
+
+    default = run_cli(*preview, database_url=db, check=True).stdout
+    monkeypatch.setenv("BATCHSCOUT_NOISE_FLOOR", "5000")
+    floored = run_cli(*preview, database_url=db, check=True).stdout
+
+    assert "Weekly account digest emails" in default  # $429 a month: over $25
+    assert "Weekly account digest emails" not in floored  # under $5,000
+    assert "Platform enrichment" in floored  # $48,000 a month
 
 
 def test_digest_now_posts_prose_written_through_the_batch_api(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -70,5 +88,5 @@ def test_digest_now_without_slack_says_what_is_missing(tmp_path: Path, monkeypat
         database_url=f"sqlite:///{tmp_path / 'x.db'}",
     )
 
-    assert result.returncode == 1 and "SLACK_BOT_TOKEN is not set" in result.stderr
+    assert result.returncode == 2 and "SLACK_BOT_TOKEN is required" in result.stderr
     assert "Traceback" not in result.stderr

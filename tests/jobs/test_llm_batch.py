@@ -14,6 +14,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from batchscout.audit.pricing import Provider, quote
 from batchscout.jobs.llm_batch import (
@@ -41,6 +42,7 @@ from batchscout.services.batch_api import (
     batch_cost,
     split_requests,
 )
+from batchscout.settings import Settings
 from tests.conftest import LogLines
 from tests.fakes.anthropic_batch import CUSTOM_ID_PATTERN, FakeAnthropic
 from tests.fakes.openai_batch import FakeBatchServer, FakeOpenAI, default_reply, fake_tokens
@@ -490,16 +492,24 @@ def test_errored_requests_cost_nothing() -> None:
     assert batch_cost("anthropic", "claude-haiku-4-5", errored) == (Decimal(0), Decimal(0))
 
 
+def llm_settings(provider: str, **values: str) -> Settings:
+    """Settings from these values only (no environment variable or .env of the machine)."""
+    keys = {"openai_api_key": None, "anthropic_api_key": None}
+    return Settings(_env_file=None, batchscout_llm_provider=provider, **{**keys, **values})  # type: ignore[call-arg, arg-type]
+
+
 @pytest.mark.parametrize("name", ["openai", "anthropic"])
 def test_no_provider_without_a_key(name: str) -> None:
-    assert provider_from_settings(name, None, environ={}) is None
-    assert provider_from_settings(name, None, environ={f"{name.upper()}_API_KEY": ""}) is None
-    assert provider_from_settings("none", None, environ={"OPENAI_API_KEY": "sk-x"}) is None
+    assert provider_from_settings(llm_settings(name)) is None
+    assert provider_from_settings(llm_settings(name, **{f"{name}_api_key": ""})) is None
+    assert provider_from_settings(llm_settings("none", openai_api_key="sk-x")) is None
+    other = "anthropic" if name == "openai" else "openai"  # the other provider's key is no key
+    assert provider_from_settings(llm_settings(name, **{f"{other}_api_key": "sk-x"})) is None
 
 
 def test_an_unknown_provider_is_an_error() -> None:
-    with pytest.raises(ValueError, match="anthropic, openai or none"):
-        provider_from_settings("gemini", None, environ={})
+    with pytest.raises(ValidationError, match="batchscout_llm_provider"):
+        llm_settings("gemini")
 
 
 @pytest.mark.parametrize("name", PROVIDERS)
@@ -507,10 +517,12 @@ def test_the_provider_comes_from_the_sdks_own_variables(name: str) -> None:
     fake: FakeBatchServer = FakeOpenAI() if name == "openai" else FakeAnthropic()
     with fake:
         base = fake.base_url + ("/v1" if name == "openai" else "")
-        environ = {f"{name.upper()}_API_KEY": "sk-from-env", f"{name.upper()}_BASE_URL": base}
+        values = {f"{name}_api_key": "sk-from-env", f"{name}_base_url": base}
 
-        default = provider_from_settings(name, None, environ=environ)
-        chosen = provider_from_settings(f" {name.title()} ", "cheaper-model", environ=environ)
+        default = provider_from_settings(llm_settings(name, **values))
+        chosen = provider_from_settings(
+            llm_settings(name, batchscout_digest_model="cheaper-model", **values)
+        )
         assert default is not None and chosen is not None
         default.submit(prompts(1), idempotency_key=KEY)
 

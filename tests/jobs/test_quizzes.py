@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from batchscout.audit.digest import DEFAULT_NOISE_FLOOR
 from batchscout.audit.quiz import QuestionInstance, Source, bank_question
+from batchscout.defaults import NOISE_FLOOR
 from batchscout.jobs.llm_batch import OpenAIBatchProvider
 from batchscout.services import digests, quiz
 from batchscout.services import quizzes as quiz_jobs
@@ -347,7 +347,7 @@ def _shown(runtime: Runtime) -> frozenset[str]:
     with session_scope(runtime.engine) as session:
         facts = current_facts(
             session=session, team_id=TEAM, channel_id=CHANNEL,
-            noise_floor=DEFAULT_NOISE_FLOOR, now=NOW,
+            noise_floor=NOISE_FLOOR, now=NOW,
         )  # fmt: skip
     return facts.shown_names()
 

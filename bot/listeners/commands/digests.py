@@ -87,12 +87,19 @@ def user_timezone(call: CommandCall) -> str | None:
         return None
 
 
+def digest_usage(call: CommandCall) -> str:
+    """How to use ``/batchscout digest``, with this deployment's default noise floor."""
+    return messages.DIGEST_USAGE.format(
+        floor=format_usd(call.services.settings.batchscout_noise_floor)
+    )
+
+
 def subscribe(call: CommandCall, words: list[str]) -> None:
     """Subscribe the channel (or move its slot)."""
     try:
         weekday, hour, minute = parse_slot(words)
     except ValueError as error:
-        call.reply(note(f"{error}. {messages.DIGEST_USAGE}"))
+        call.reply(note(f"{error}. {digest_usage(call)}"))
         return
     if not in_channel(call, messages.DIGEST_IN_A_CHANNEL):
         return
@@ -200,4 +207,4 @@ def digest(call: CommandCall) -> None:
     elif action in ("unsubscribe", "preview", "now") and len(words) == 1:
         {"unsubscribe": unsubscribe, "preview": preview, "now": now}[action](call)
     else:
-        call.reply(note(messages.DIGEST_USAGE))
+        call.reply(note(digest_usage(call)))
