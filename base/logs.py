@@ -10,7 +10,8 @@ standard library's servers) go through the same processors, so every line on sta
 is one JSON object: ``time`` (UTC, ISO 8601), ``level``, ``logger``, ``event``, the fields, and
 ``exception`` when there is one. One processor, :func:`redact_secrets`, keeps secrets out:
 fields whose names say they hold one, and any value that looks like a Slack token or a
-provider API key, wherever it appears (a field, the event text, a traceback).
+provider API key, or is a URL's password, wherever it appears (a field, the event text, a
+traceback).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ _SECRET_PARTS = frozenset(
 #: ``sk-ant-admin01-``).
 _SECRET_VALUE = re.compile(r"\b(?:xox[a-z](?:\.xox[a-z])?|xapp|sk)-[A-Za-z0-9_\-]+")
 
+#: The password in a URL's credentials (``postgresql://user:password@host/db``).
+_URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]+):[^@/\s]+@")
+
 
 def _secret_key(key: object) -> bool:
     name = str(key).lower().replace("-", "_")
@@ -52,7 +56,8 @@ def _scrub(value: Any) -> Any:
         return {k: REDACTED if _secret_key(k) else _scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_scrub(v) for v in value]
-    return _SECRET_VALUE.sub(REDACTED, str(value))
+    text = _URL_PASSWORD.sub(rf"\1:{REDACTED}@", str(value))
+    return _SECRET_VALUE.sub(REDACTED, text)
 
 
 def redact_secrets(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
@@ -60,7 +65,8 @@ def redact_secrets(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDic
 
     A field whose name holds ``token``, ``secret``, ``api_key``, ``password``,
     ``authorization`` (and the like) is replaced by ``[redacted]``, nested or not; any other
-    value is written as text with Slack tokens and API keys replaced by ``[redacted]``.
+    value is written as text with Slack tokens, API keys and the password of a URL
+    (``postgresql://user:…@host``) replaced by ``[redacted]``.
     Structlog's own keys (``_record``, ``exc_info``) pass through untouched.
     """
     for key, value in event_dict.items():

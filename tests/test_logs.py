@@ -63,6 +63,18 @@ def test_fields_named_as_secrets_are_redacted_and_token_counts_are_not(
     assert (line["input_tokens"], line["max_tokens"]) == (1200, 300)
 
 
+def test_a_database_password_in_a_url_is_redacted(log_lines: LogLines) -> None:
+    url = "postgresql+psycopg://batchscout:s3cr%40t-pw@db.internal:5432/batchscout"
+    get_logger("batchscout.test").error(
+        "database unreachable", url=url, error=f"cannot reach {url}"
+    )
+
+    (line,) = log_lines.named("database unreachable")
+    assert "s3cr" not in log_lines.text
+    assert line["url"] == f"postgresql+psycopg://batchscout:{REDACTED}@db.internal:5432/batchscout"
+    assert str(line["error"]).endswith(f"batchscout:{REDACTED}@db.internal:5432/batchscout")
+
+
 def test_a_line_is_one_json_object_with_time_level_logger_and_fields(
     log_lines: LogLines,
 ) -> None:
