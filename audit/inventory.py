@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import yaml
 
@@ -473,7 +473,24 @@ def to_csv(specs: Iterable[WorkflowSpec]) -> str:
     return out.getvalue()
 
 
+#: Columns holding numbers: YAML writes them as numbers (``requests: 100000``), not strings.
+NUMBER_COLUMNS: Final = ("requests", "input_tokens", "output_tokens", "cost_per_request")
+
+
+def _yaml_value(column: str, cell: str) -> str | int | float:
+    """A cell for YAML: numbers as numbers when YAML can hold them exactly, else the text."""
+    if column not in NUMBER_COLUMNS:
+        return cell
+    value = Decimal(cell)
+    if value == value.to_integral_value():
+        return int(value)
+    as_float = float(value)
+    return as_float if Decimal(repr(as_float)) == value else cell
+
+
 def to_yaml(specs: Iterable[WorkflowSpec]) -> str:
-    """Write specs as a YAML inventory (empty cells left out)."""
-    items = [{k: v for k, v in spec_cells(spec).items() if v != ""} for spec in specs]
+    """Write specs as a YAML inventory (empty cells left out, numbers as numbers)."""
+    items = [
+        {k: _yaml_value(k, v) for k, v in spec_cells(spec).items() if v != ""} for spec in specs
+    ]
     return yaml.safe_dump({"workflows": items}, sort_keys=False, allow_unicode=True)

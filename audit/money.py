@@ -95,6 +95,22 @@ def format_usd(amount: Decimal) -> str:
     return f"{sign}${rounded:,.2f}"
 
 
+_SHORT_SCALES = ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"))
+
+
+def format_usd_short(amount: Decimal) -> str:
+    """Money where columns are narrow: :func:`format_usd` below $1M, else three significant
+    figures and a scale (``$1.24M``, ``$999B``, ``$1,000T``). Same rounding, half up."""
+    value = abs(amount)
+    for scale, suffix in _SHORT_SCALES:
+        if value >= scale:
+            scaled = value / scale
+            places = 2 if scaled < 10 else 1 if scaled < 100 else 0
+            shown = f"{scaled.quantize(Decimal(10) ** -places, rounding=ROUND_HALF_UP):,}"
+            return f"{'-' if amount < 0 else ''}${shown}{suffix}"
+    return format_usd(amount)
+
+
 def format_unit_price(amount: Decimal) -> str:
     """A unit price for people, never rounded away: ``$0.075``, ``$2.50``, ``$0.0105``,
     ``$15.00`` (at least cents, like :func:`format_usd` below $100)."""

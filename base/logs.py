@@ -116,6 +116,10 @@ def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     return cast(structlog.stdlib.BoundLogger, wrapped)
 
 
+#: Libraries whose INFO lines are routine noise: shown only when the level is DEBUG.
+QUIET_AT_INFO = ("apscheduler",)
+
+
 def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> None:
     """Send JSON log lines to ``stream`` (standard error by default), for every logger.
 
@@ -127,6 +131,11 @@ def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # APScheduler says "Running job…", "…executed successfully" at INFO for every run of every
+    # job (three lines a minute); our jobs log what they did. Its lines show at DEBUG.
+    chatty = logging.WARNING if root.level > logging.DEBUG else logging.NOTSET
+    for name in QUIET_AT_INFO:
+        logging.getLogger(name).setLevel(chatty)
 
 
 def event_of(record: logging.LogRecord) -> MutableMapping[str, Any]:

@@ -7,6 +7,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
@@ -42,6 +43,18 @@ __all__ = ["BOT_SCOPES", "SLASH_COMMAND", "build_app", "make_web_client"]
 #: Bolt writes its own lines (and our listeners' uncaught errors) through this stdlib logger;
 #: configure_logging renders them as JSON like ours.
 _bolt_logger = logging.getLogger(__name__)
+
+
+class _NotAWarning(logging.Filter):
+    """Bolt warns "As you gave `client` as well, `token` will be unused" whenever
+    SLACK_BOT_TOKEN is set and a client is passed; ours is built from that very token (with
+    the retry handlers and the API URL), so the line would only alarm an operator."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_bolt_logger.addFilter(_NotAWarning())
 
 
 def listener_pool(settings: Settings) -> ThreadPoolExecutor:

@@ -29,7 +29,8 @@ COMMANDS: dict[str, LazyCommand] = {
         "Show one workflow: class, rationale, prices, savings and advice.",
     ),
     "savings": LazyCommand(
-        "batchscout.cli.inventory", "The portfolio figures and every workflow's savings."
+        "batchscout.cli.inventory",
+        "The portfolio figures and the top opportunities (--json: every workflow's savings).",
     ),
     "prices": LazyCommand(
         "batchscout.cli.inventory",
@@ -61,6 +62,14 @@ COMMANDS: dict[str, LazyCommand] = {
         "Exit 0 when a serve or worker process here beat recently (a probe).",
     ),
     "db": LazyCommand("batchscout.cli.database", "Database maintenance.", group=True),
+    "init": LazyCommand(
+        "batchscout.cli.init",
+        "Write a sample inventory (a dozen workflows, commented) to edit and import.",
+    ),
+    "remove": LazyCommand(
+        "batchscout.cli.inventory",
+        "Remove a workflow from the workspace's inventory.",
+    ),
     "demo": LazyCommand(
         "batchscout.cli.inventory",
         "Load a sample inventory into a temporary database and show the savings report.",

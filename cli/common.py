@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,9 +24,28 @@ ChannelOption = Annotated[str, typer.Option("--channel", "-c", help="Slack chann
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
 
 
+ERROR = "Error: "
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a friendly error and return the exit to raise."""
-    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print a friendly error and return the exit to raise.
+
+    Wrapped to the terminal between words, each further line indented under the message's
+    start (a hanging indent), so a long error still reads as one."""
+    width = max(err.width, 40)
+    lines: list[str] = []
+    for number, paragraph in enumerate(message.splitlines() or [""]):
+        lines += textwrap.wrap(
+            paragraph,
+            width=width,
+            initial_indent=ERROR if number == 0 else " " * len(ERROR),
+            subsequent_indent=" " * len(ERROR),
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [" " * len(ERROR)]
+    text = Text("\n".join(lines))
+    text.stylize("bold red", 0, len(ERROR) - 1)
+    err.print(text, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -50,6 +71,14 @@ def exit_on_problems(settings: Settings, mode: Mode) -> None:
         err.print(f"[bold red]Error:[/] {problem}", highlight=False)
     if problems:
         raise typer.Exit(2)
+
+
+def no_workflows(team: str) -> str:
+    """What to say when a workspace has no workflows (or the team id is mistyped)."""
+    return (
+        f"No workflows in {team} yet (is the team id right?). Add some with: "
+        f"batchscout import FILE --team {team} (batchscout init writes a sample FILE)."
+    )
 
 
 def check_team(team: str) -> str:

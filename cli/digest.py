@@ -24,10 +24,22 @@ from batchscout.cli.terminal import digest_text
 from batchscout.cli.worker import runtime_or_exit
 from batchscout.services import digests
 from batchscout.services.runtime import Runtime
-from batchscout.settings import Mode
+from batchscout.settings import Mode, Settings
 from batchscout.storage.types import utcnow
 
 app = typer.Typer(help="Weekly digests.", no_args_is_help=True)
+
+
+def no_prose_reason(settings: Settings) -> str:
+    """Why ``--wait`` has no LLM prose to wait for: chosen on purpose, or a key missing."""
+    provider = settings.batchscout_llm_provider
+    if provider == "none":
+        return (
+            "BATCHSCOUT_LLM_PROVIDER is none, so the digest uses its template; "
+            "--wait has nothing to wait for."
+        )
+    key = "OPENAI_API_KEY" if provider == "openai" else "ANTHROPIC_API_KEY"
+    return f"BATCHSCOUT_LLM_PROVIDER is {provider} but {key} is not set: using the template."
 
 
 @app.command("now")
@@ -44,9 +56,7 @@ def digest_now(
     exit_on_problems(settings, Mode.WORKER)
     runtime = runtime_or_exit(settings)
     if runtime.provider is None and wait:
-        err.print(
-            "No LLM provider is configured (BATCHSCOUT_LLM_PROVIDER and its API key): using the template."
-        )
+        err.print(no_prose_reason(settings), highlight=False)
     run = digests.digest_now(runtime, team_id=team, channel_id=channel, wait=wait)
     if run is None:
         raise fail(f"the digest could not be posted to {channel}; the log says why.")

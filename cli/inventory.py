@@ -12,13 +12,22 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from batchscout.audit.digest import build_facts, template_prose
+from batchscout.audit.digest import build_facts, percent, savings_share, template_prose
 from batchscout.audit.inventory import InventoryError, parse_inventory, to_csv, to_yaml
 from batchscout.audit.money import format_usd
 from batchscout.audit.numbers import MAX_TOKENS
 from batchscout.audit.pricing import PricingError, Provider, find_catalog_price, quote
 from batchscout.cli import terminal
-from batchscout.cli.common import JsonOption, TeamOption, check_team, err, fail, open_database, out
+from batchscout.cli.common import (
+    JsonOption,
+    TeamOption,
+    check_team,
+    err,
+    fail,
+    no_workflows,
+    open_database,
+    out,
+)
 from batchscout.cli.reports import savings_document
 from batchscout.storage import queries
 from batchscout.storage.db import make_engine, session_scope, upgrade
@@ -93,9 +102,7 @@ def list_inventory(team: TeamOption) -> None:
     with session_scope(open_database()) as session:
         _, rows = queries.workspace_portfolio(session=session, team_id=team)
     if not rows:
-        out.print(
-            f"No workflows in {team} yet. Add some with: batchscout import FILE --team {team}"
-        )
+        out.print(no_workflows(team), highlight=False)
         return
     out.print(terminal.inventory_table(rows, title=f"Workflows in {team}", width=out.width))
 
@@ -115,20 +122,40 @@ def show_workflow(
         out.print(terminal.workflow_panel(workflow, queries.figures_of(workflow)))
 
 
+@app.command("remove")
+def remove_workflow(
+    name: Annotated[str, typer.Argument(help="Workflow name (case does not matter).")],
+    team: TeamOption,
+) -> None:
+    """Remove a workflow from the workspace's inventory."""
+    team = check_team(team)
+    with session_scope(open_database()) as session:
+        removed = queries.remove_workflow(session=session, team_id=team, name=name)
+        if removed is None:
+            names = [w.name for w in queries.list_workflows(session=session, team_id=team)]
+            hint = f" Known workflows: {', '.join(names[:10])}." if names else ""
+            raise fail(f"no workflow named “{name}” in {team}; nothing was removed.{hint}")
+        shown = removed.name
+    out.print(f"Removed “{shown}” from {team}.", highlight=False)
+
+
 @app.command("savings")
 def savings(
     team: TeamOption,
     as_json: JsonOption = False,
 ) -> None:
-    """The portfolio figures and every workflow's savings."""
+    """The portfolio figures and the top opportunities (--json: every workflow's savings)."""
     team = check_team(team)
     with session_scope(open_database()) as session:
         figures, rows = queries.workspace_portfolio(session=session, team_id=team)
+    if not rows:
+        # A mistyped team has no workflows: say so rather than show a portfolio of $0.
+        err.print(no_workflows(team), highlight=False)
     if as_json:
         sys.stdout.write(json.dumps(savings_document(figures, rows), indent=2) + "\n")
         return
-    out.print(terminal.portfolio_panel(figures))
     if rows:
+        out.print(terminal.portfolio_panel(figures))
         out.print(terminal.opportunities_table(rows))
 
 
@@ -193,11 +220,14 @@ def demo() -> None:
     out.print(terminal.opportunities_table(rows))
     out.print(
         f"Moving the scheduled workflows to a batch API saves [bold green]{format_usd(figures.migrate_now)}[/] "
-        f"a month; challenging the near-real-time ones could save up to {format_usd(figures.to_challenge)} more."
+        f"a month, {percent(savings_share(digest_facts))} of all spend; challenging the "
+        f"near-real-time ones could save up to {format_usd(figures.to_challenge)} more."
     )
     out.rule("Digest preview — what a subscribed channel gets each week")
     out.print(Text(terminal.digest_text(digest_facts, template_prose(digest_facts))))
     out.rule()
     out.print(
-        "Try your own: [bold]batchscout import inventory.csv --team T0123ABCD[/], then [bold]batchscout savings --team T0123ABCD[/]."
+        "Try your own: [bold]batchscout init[/] writes this sample as inventory.yaml, commented, "
+        "to edit; then [bold]batchscout import inventory.yaml --team T0123ABCD[/] and "
+        "[bold]batchscout savings --team T0123ABCD[/]."
     )

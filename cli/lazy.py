@@ -9,7 +9,11 @@ command, and loads a module only when its command (or its ``--help``) is asked f
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
 from typing import Any, ClassVar
 
 import typer
@@ -36,11 +40,84 @@ class LazyCommand:
         group = typer.main.get_group(app)
         if self.group:
             group.name = name
+            _plain_help(group)
             return group
         command = group.get_command(typer.Context(group), name)
         if command is None:
             raise LookupError(f"{self.module} has no command {name!r}")
+        _plain_help(command)
         return command
+
+
+#: What a value is called in help, by its annotation, when the option does not say.
+_METAVARS = {int: "N", float: "SECONDS", Decimal: "DOLLARS", Path: "FILE"}
+
+
+def _plain_help(command: Any) -> None:
+    """Help like the root's: plain text without Typer's type names (``<bool>``, ``<str>``,
+    ``<int range>``, ``{file}``): each value gets a name (``TEAM``, ``N``, ``FILE``), ranges
+    read as words; a group's commands too."""
+    command.rich_markup_mode = None
+    for param in getattr(command, "params", []):
+        _name_value(param)
+    for child in getattr(command, "commands", {}).values():
+        _plain_help(child)
+
+
+def _name_value(param: Any) -> None:
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    if low is not None or high is not None:
+        words = (
+            f"{low:,} to {high:,}"
+            if low is not None and high is not None
+            else f"at least {low:,}"
+            if low is not None
+            else f"at most {high:,}"
+        )
+        param._get_number_range_help_str = lambda: words
+    if param.param_type_name == "argument":
+        shown = (param.name or "value").upper()
+        # Not Typer's "{file}" usage nor its "<file>" type column: the argument's name.
+        param._usage_display_name = lambda: shown
+        param.display_type_rich = lambda ctx: None
+    if getattr(param, "is_flag", False) or param.metavar:
+        return
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        param.metavar = "|".join(str(member.value) for member in annotation)
+    elif param.param_type_name == "argument":
+        param.metavar = (param.name or "value").upper()
+    else:
+        long_names = [o for o in param.opts if o.startswith("--")]
+        own = long_names[0].removeprefix("--").upper().replace("-", "_") if long_names else ""
+        param.metavar = _METAVARS.get(annotation, own or "VALUE")  # type: ignore[call-overload]
+
+
+_HelpFormatter: Any = typer.Context.formatter_class
+_KEEP_HYPHEN = re.compile(r"(?<=[\w-])-(?=\w)")
+
+
+class WholeWordsFormatter(_HelpFormatter):  # type: ignore[misc]
+    """Help wrapped between words only: never ``--flex-`` / ``input`` nor ``googl`` / ``e``.
+
+    Hyphens inside words become non-breaking while text is wrapped, and plain again when the
+    help is read out; both are one character wide, so the layout is the same."""
+
+    def write_text(self, text: str) -> None:
+        super().write_text(_KEEP_HYPHEN.sub("\u2011", text))
+
+    def write_dl(self, rows: Any, *args: Any, **kwargs: Any) -> None:
+        rows = [(_KEEP_HYPHEN.sub("\u2011", a), _KEEP_HYPHEN.sub("\u2011", b)) for a, b in rows]
+        super().write_dl(rows, *args, **kwargs)
+
+    def getvalue(self) -> str:
+        return str(super().getvalue()).replace("\u2011", "-")
+
+
+# Set where Typer's click defines it, so every command's context uses it.
+for _context_class in typer.Context.__mro__:
+    if "formatter_class" in vars(_context_class):
+        _context_class.formatter_class = WholeWordsFormatter
 
 
 class LazyGroup(typer.core.TyperGroup):

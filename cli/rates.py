@@ -55,16 +55,32 @@ def _price(text: str) -> Decimal:
 @app.command("set")
 def rates_set(
     team: TeamOption,
-    provider: Annotated[Provider, typer.Option("--provider", "-p")],
-    model: Annotated[str, typer.Option("--model", "-m")],
+    provider: Annotated[Provider, typer.Option("--provider", "-p", help="The model's provider.")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Model id as the provider spells it.")
+    ],
     input_price: Annotated[
         Decimal, typer.Option("--input", help="$ per 1M input tokens.", parser=_price)
     ],
     output_price: Annotated[
         Decimal, typer.Option("--output", help="$ per 1M output tokens.", parser=_price)
     ],
-    batch_input: Annotated[Decimal | None, typer.Option("--batch-input", parser=_price)] = None,
-    batch_output: Annotated[Decimal | None, typer.Option("--batch-output", parser=_price)] = None,
+    batch_input: Annotated[
+        Decimal | None,
+        typer.Option(
+            "--batch-input",
+            parser=_price,
+            help="$ per 1M input tokens on the batch API (default: half of --input).",
+        ),
+    ] = None,
+    batch_output: Annotated[
+        Decimal | None,
+        typer.Option(
+            "--batch-output",
+            parser=_price,
+            help="$ per 1M output tokens on the batch API (default: half of --output).",
+        ),
+    ] = None,
     flex_input: Annotated[
         Decimal | None,
         typer.Option("--flex-input", parser=_price, help="$ per 1M input tokens on flex."),

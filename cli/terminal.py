@@ -19,7 +19,12 @@ from batchscout.audit.advice import (
 )
 from batchscout.audit.digest import DigestFacts, change_sentence, headline
 from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass
-from batchscout.audit.money import format_count, format_unit_price, format_usd
+from batchscout.audit.money import (
+    format_count,
+    format_unit_price,
+    format_usd,
+    format_usd_short,
+)
 from batchscout.audit.pricing import MILLION, CatalogPrice, PriceQuote, ServiceTier
 from batchscout.audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
 from batchscout.audit.usage import link_text
@@ -51,6 +56,8 @@ def class_label(workflow: Workflow, *, compact: bool = False) -> Text:
 
 #: Below this many columns the inventory drops its request counts and shortens its flags.
 WIDE = 110
+#: The inventory's name column never gets narrower than this.
+NAME_WIDTH = 16
 
 
 def inventory_table(
@@ -60,15 +67,18 @@ def inventory_table(
     terminal's, so a narrow terminal gets a compact table instead of names wrapped thrice."""
     wide = width >= WIDE
     table = Table(title=title, title_justify="left", expand=False)
-    table.add_column("Workflow", overflow="fold", ratio=None if wide else 1)
+    # A name stays readable: at least NAME_WIDTH columns, wrapped between words.
+    table.add_column("Workflow", overflow="fold", ratio=None if wide else 1, min_width=NAME_WIDTH)
     table.add_column("Class", no_wrap=True)
     table.add_column("Mode", no_wrap=True)
     if wide:
         table.add_column("Requests/mo", justify="right", no_wrap=True)
     table.add_column("Cost/mo", justify="right", no_wrap=True)
     table.add_column("Savings/mo", justify="right", no_wrap=True)
+    # Narrow terminals show huge figures with a scale ($1.24M) so the names keep their room.
+    money = format_usd if wide else format_usd_short
     for workflow, item in rows:
-        saved = format_usd(item.monthly_savings)
+        saved = money(item.monthly_savings)
         if item.bucket is Bucket.REALISED:
             saved += " (realised)" if wide else " ✓"
         counts = [format_count(item.monthly_requests.to_integral_value())] if wide else []
@@ -77,7 +87,7 @@ def inventory_table(
             class_label(workflow, compact=not wide),
             str(workflow.mode),
             *counts,
-            format_usd(item.monthly_cost),
+            money(item.monthly_cost),
             saved,
         )
     if not wide:
@@ -183,9 +193,8 @@ def prices_table(
 ) -> Table:
     """Per million tokens on every tier the catalog prices (standard, batch, flex, priority),
     and per request."""
-    table = Table(
-        title=Text(f"{price.name} ({price.provider} · {price.model})"), title_justify="left"
-    )
+    # Titled with the model id people type, not the catalog's display name ("gpt 4o mini").
+    table = Table(title=Text(f"{price.model} ({price.provider})"), title_justify="left")
     tiers = price.by_tier()
     table.add_column("")
     for tier, _input, _output in tiers:

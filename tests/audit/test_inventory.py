@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -167,3 +168,12 @@ def test_yaml_cells_must_be_single_values_so_aliases_cannot_blow_up() -> None:
 
 def _fields(spec: object) -> dict[str, object]:
     return {name: getattr(spec, name) for name in spec.__slots__}  # type: ignore[attr-defined]
+
+
+def test_yaml_export_writes_numbers_as_numbers() -> None:
+    """`requests: '100000'` read as text in every YAML tool; numbers are numbers."""
+    text = to_yaml(parse_csv(GOOD))
+
+    assert re.search(r"^  requests: \d+$", text, re.MULTILINE), text
+    assert "requests: '" not in text and "cost_per_request: '" not in text
+    assert to_csv(parse_yaml(text)) == to_csv(parse_csv(GOOD))
