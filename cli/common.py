@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Annotated
 
@@ -25,25 +26,38 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object 
 
 
 ERROR = "Error: "
+_CODE = re.compile(r"`([^`]*)`")
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a friendly error and return the exit to raise.
+def plain(text: str) -> str:
+    """Text written for Slack, for a terminal: `code` marks become quotes ('keep')."""
+    return _CODE.sub(r"'\1'", text)
 
-    Wrapped to the terminal between words, each further line indented under the message's
-    start (a hanging indent), so a long error still reads as one."""
-    width = max(err.width, 40)
+
+def error_text(message: str, width: int | None) -> str:
+    """``Error: message`` wrapped to ``width`` between words, each further line indented under
+    the message's start (a hanging indent); one line per paragraph when ``width`` is None."""
+    if width is None:
+        return ERROR + " ".join(plain(message).split())
     lines: list[str] = []
-    for number, paragraph in enumerate(message.splitlines() or [""]):
+    for number, paragraph in enumerate(plain(message).splitlines() or [""]):
         lines += textwrap.wrap(
             paragraph,
-            width=width,
+            width=max(width, 40),
             initial_indent=ERROR if number == 0 else " " * len(ERROR),
             subsequent_indent=" " * len(ERROR),
             break_long_words=False,
             break_on_hyphens=False,
         ) or [" " * len(ERROR)]
-    text = Text("\n".join(lines))
+    return "\n".join(lines)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a friendly error and return the exit to raise.
+
+    In a terminal it wraps with a hanging indent, so a long error still reads as one; piped
+    to a file or a script it stays on one line, easy to grep."""
+    text = Text(error_text(message, err.width if err.is_terminal else None))
     text.stylize("bold red", 0, len(ERROR) - 1)
     err.print(text, highlight=False, soft_wrap=True)
     return typer.Exit(code)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -28,16 +26,9 @@ from batchscout.audit.money import (
 from batchscout.audit.pricing import MILLION, CatalogPrice, PriceQuote, ServiceTier
 from batchscout.audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
 from batchscout.audit.usage import link_text
+from batchscout.cli.common import plain
 from batchscout.delivery.messages import PRICES_NO_FLEX
 from batchscout.storage.models import Workflow
-
-_CODE = re.compile(r"`([^`]*)`")
-
-
-def plain(text: str) -> str:
-    """Text written for Slack, for a terminal: `code` marks become quotes ('keep')."""
-    return _CODE.sub(r"'\1'", text)
-
 
 CLASS_STYLE = {
     LatencyClass.REAL_TIME: "red",

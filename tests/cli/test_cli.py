@@ -248,7 +248,7 @@ def test_prices_infers_the_provider_and_shows_every_priced_tier() -> None:
     haiku = run_cli("prices", "claude-haiku-4-5", database_url="sqlite://", check=True)
     flex = run_cli("prices", "gpt-5-mini", database_url="sqlite://", check=True)
 
-    assert "anthropic · claude-haiku-4-5" in haiku.stdout and "Flex" not in haiku.stdout
+    assert "claude-haiku-4-5 (anthropic)" in haiku.stdout and "Flex" not in haiku.stdout
     assert "No flex price in the catalog" in " ".join(haiku.stdout.split())
     header = next(line for line in flex.stdout.splitlines() if "Standard" in line)
     columns = [header.index(tier) for tier in ("Standard", "Batch", "Flex", "Priority")]

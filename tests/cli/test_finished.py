@@ -13,6 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from batchscout.cli import COMMANDS, app
+from batchscout.cli.common import error_text
 
 INTERNALS = re.compile(r"<(bool|str|int|float|Decimal|path|file)[^>]*>|\{[a-z_]+\}|x>=|<=x")
 
@@ -54,15 +55,15 @@ def test_help_reads_as_words(words: list[str], tmp_path: Path) -> None:
             assert len(parts) == 2 and not parts[1].startswith("["), f"no description: {line!r}"
 
 
-def test_errors_wrap_with_a_hanging_indent(tmp_path: Path) -> None:
-    runner, env = runner_for(tmp_path, columns=50)
-    result = runner.invoke(app, ["remove", "A rather long workflow name that nobody has",
-                                 "--team", "T0FINISH1"], env=env)  # fmt: skip
+def test_errors_wrap_with_a_hanging_indent() -> None:
+    message = "no workflow named “A rather long workflow name that nobody has” in T0FINISH1."
 
-    assert result.exit_code == 1
-    lines = result.output.strip().splitlines()
+    lines = error_text(message, 50).splitlines()
+    piped = error_text("use `batchscout usage key set`\nto store one", None)
+
     assert lines[0].startswith("Error: no workflow named") and len(lines) > 1
-    assert all(line.startswith("       ") for line in lines[1:]), lines
+    assert all(line.startswith("       ") and len(line) <= 50 for line in lines[1:]), lines
+    assert piped == "Error: use 'batchscout usage key set' to store one"  # one line, no backticks
 
 
 def test_init_writes_a_commented_sample_that_imports(tmp_path: Path) -> None:
