@@ -314,21 +314,11 @@ def deliver(runtime: Runtime, run_id: int, *, now: datetime) -> DigestRun | None
         if not store.claim_run(session=session, run_id=run_id, worker=runtime.worker_id, now=now):
             log.info("digest already claimed", run_id=run_id)
             return None
+    content, subscriber = _content_of(runtime, run_id, now=now)
     with session_scope(runtime.engine) as session:
         run = session.get(DigestRun, run_id)
         assert run is not None
-        subscription = (
-            session.get(DigestSubscription, run.subscription_id) if run.subscription_id else None
-        )
-        noise_floor = subscription.noise_floor if subscription else runtime.noise_floor
-        schedule = schedule_of(subscription).describe() if subscription else None
-        job = session.get(LLMBatchJob, run.batch_job_id) if run.batch_job_id else None
-        content = compose(
-            session, run, noise_floor=noise_floor, schedule=schedule,
-            provider=job.provider if job else None, now=now,
-        )  # fmt: skip
         team_id, channel_id = run.team_id, run.channel_id
-        subscriber = subscription.subscriber_id if subscription else None
     client = runtime.slack(team_id)
     try:
         ts = post_once(
@@ -344,20 +334,53 @@ def deliver(runtime: Runtime, run_id: int, *, now: datetime) -> DigestRun | None
     except SlackApiError as error:
         _post_failed(runtime, run_id, str(error.response.get("error", "unknown")), subscriber)
         return None
+    log.info("digest posted", run_id=run_id, team_id=team_id, channel_id=channel_id,
+        prose_source=content.source, migrate_now=f"{content.facts.migrate_now:.2f}",
+    )  # fmt: skip
+    return _record_posted(runtime, client, run_id, ts, content, posted_at=now)
+
+
+def _content_of(
+    runtime: Runtime, run_id: int, *, now: datetime
+) -> tuple[DigestContent, str | None]:
+    """A run's digest as it is posted ``now``, and who subscribed the channel."""
+    with session_scope(runtime.engine) as session:
+        run = session.get(DigestRun, run_id)
+        assert run is not None
+        subscription = (
+            session.get(DigestSubscription, run.subscription_id) if run.subscription_id else None
+        )
+        noise_floor = subscription.noise_floor if subscription else runtime.noise_floor
+        schedule = schedule_of(subscription).describe() if subscription else None
+        job = session.get(LLMBatchJob, run.batch_job_id) if run.batch_job_id else None
+        content = compose(
+            session, run, noise_floor=noise_floor, schedule=schedule,
+            provider=job.provider if job else None, now=now,
+        )  # fmt: skip
+        return content, subscription.subscriber_id if subscription else None
+
+
+def _record_posted(
+    runtime: Runtime,
+    client: WebClient,
+    run_id: int,
+    ts: str,
+    content: DigestContent,
+    *,
+    posted_at: datetime,
+) -> DigestRun:
+    """Record the top message as posted, then post its thread (each part once)."""
     with session_scope(runtime.engine) as session:
         run = session.get(DigestRun, run_id)
         assert run is not None
         run.status, run.message_ts, run.posted_at, run.updated_at = (
             RunStatus.POSTED,
             ts,
-            now,
+            posted_at,
             utcnow(),
         )
         run.facts = json.dumps(content.facts.to_dict())
         run.prose, run.prose_source, run.error = content.prose, content.source, None
-    log.info("digest posted", run_id=run_id, team_id=team_id, channel_id=channel_id,
-        prose_source=content.source, migrate_now=f"{content.facts.migrate_now:.2f}",
-    )  # fmt: skip
     with session_scope(runtime.engine) as session:
         run = session.get(DigestRun, run_id)
         assert run is not None
@@ -533,17 +556,17 @@ def _settle_stale_claim(
     runtime: Runtime, run_id: int, team_id: str, channel_id: str, claimed_at: datetime
 ) -> None:
     ts = _find_posted(runtime, team_id, channel_id, run_id, since=claimed_at)
-    with session_scope(runtime.engine) as session:
-        run = session.get(DigestRun, run_id)
-        assert run is not None
-        if ts is not None:
-            run.status, run.message_ts, run.posted_at = RunStatus.POSTED, ts, claimed_at
-            log.info("stale claim settled: digest was posted", run_id=run_id)
-        else:
+    if ts is None:
+        with session_scope(runtime.engine) as session:
             store.release_run(
                 session=session, run_id=run_id, error="claim went stale before posting"
             )
-            log.info("stale claim released", run_id=run_id)
+        log.info("stale claim released", run_id=run_id)
+        return
+    log.info("stale claim settled: digest was posted", run_id=run_id)
+    # The crash may have come before the thread: post what is missing of it (found by part).
+    content, _ = _content_of(runtime, run_id, now=claimed_at)
+    _record_posted(runtime, runtime.slack(team_id), run_id, ts, content, posted_at=claimed_at)
 
 
 def _find_posted(
@@ -673,7 +696,9 @@ def digest_now(
         )  # fmt: skip
         if run is not None:
             log.info("digest now resumed", run_id=run.id, batch_job_id=run.batch_job_id)
+            claimed = (run.id, run.claimed_at) if run.status == RunStatus.POSTING else None
         else:
+            claimed = None
             run = store.get_or_create_run(
                 session=session, team_id=team_id, channel_id=channel_id,
                 period=f"{store.ON_DEMAND}{now:%Y%m%dT%H%M%S.%f}", due_at=now,
@@ -683,11 +708,19 @@ def digest_now(
         writing = runtime.provider is not None and (wait > 0 or run.batch_job_id is not None)
         request = (
             _prose_request(session, run, noise_floor, now)
-            if writing and run.batch_job_id is None and not run.prose
+            if writing and run.batch_job_id is None and not run.prose and claimed is None
             else None
         )
         run_id = run.id
         assert run_id is not None
+    if claimed is not None:  # killed while posting: posted already, or free to post again
+        assert claimed[0] is not None and claimed[1] is not None
+        _settle_stale_claim(runtime, claimed[0], team_id, channel_id, claimed[1])
+        with session_scope(runtime.engine) as session:
+            settled = session.get(DigestRun, claimed[0])
+            if settled is not None and settled.status == RunStatus.POSTED:
+                session.expunge(settled)
+                return settled
     if runtime.provider is not None and request is not None:
         batches.submit_requests(runtime, runtime.provider, [request], DIGEST_PROSE)
     if writing:

@@ -162,10 +162,12 @@ ON_DEMAND = "now-"
 def open_on_demand_run(
     *, session: Session, team_id: str, channel_id: str, since: datetime
 ) -> DigestRun | None:
-    """The channel's latest on-demand run started at or after ``since`` and not yet posted.
+    """The channel's latest on-demand run started at or after ``since`` and not yet recorded
+    as posted (pending, or claimed for posting).
 
     A ``digest now`` killed part-way leaves one (perhaps with its prose batch already paid
-    for); running it again resumes it instead of starting a second.
+    for, perhaps posted but not recorded); running it again resumes it instead of starting a
+    second.
     """
     return session.exec(
         select(DigestRun)
@@ -173,7 +175,7 @@ def open_on_demand_run(
             DigestRun.team_id == team_id,
             DigestRun.channel_id == channel_id,
             col(DigestRun.period).startswith(ON_DEMAND),
-            DigestRun.status == RunStatus.PENDING,
+            col(DigestRun.status).in_((RunStatus.PENDING, RunStatus.POSTING)),
             col(DigestRun.due_at) >= since,
         )
         .order_by(col(DigestRun.id).desc())

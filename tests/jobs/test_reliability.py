@@ -60,14 +60,14 @@ def openai_fake() -> Iterator[FakeOpenAI]:
 
 
 def poison(engine: Engine) -> int:
-    """A workspace whose workflow was stored bypassing validation (1E+40 requests a day: the old main stored it from a CSV),
+    """A workspace whose workflow was stored bypassing validation (requests NaN: every figure of it raises),
     subscribed first, at the same slot as the healthy one."""
     with session_scope(engine) as session:
         import_specs(session=session, team_id=POISONED, specs=parse_csv(SAMPLE.read_text()))
         session.execute(
             update(Workflow)
             .where(col(Workflow.team_id) == POISONED)
-            .values(requests=Decimal("1E+40"))
+            .values(requests=Decimal("NaN"))
         )
         subscription = store.subscribe(
             session=session, team_id=POISONED, channel_id=POISONED_CHANNEL,
