@@ -142,3 +142,31 @@ def test_the_card_marks_a_workflow_as_moved_to_flex(users: SlackUsers, bot_engin
     card = reply_of(users, "show Ticket triage")
     assert "flex" in card.mrkdwn and "Flex now" not in card.mrkdwn
     assert "Mark as moved to flex" not in [e["text"]["text"] for _, e in card.buttons()]
+
+
+def test_the_registration_summary_in_slack_offers_flex(users: SlackUsers) -> None:
+    from tests.bot.test_registration import asks, type_answers
+
+    users.say("register")
+    type_answers(
+        users,
+        [
+            ("What is the workflow called?", "Ticket triage"),
+            ("What does it do?", "skip"),
+            ("Who owns it?", "keep"),
+            ("Which provider", "openai"),
+            ("Which OpenAI model", "gpt-5-mini"),
+            ("How many requests", "200,000 a day"),
+            ("input tokens", "1500"),
+            ("output tokens", "400"),
+            ("What starts a request?", "event"),
+            ("Who reads the result?", "later"),
+            ("How soon must the result exist?", "within minutes"),
+            ("Which API does it call today?", "keep"),
+        ],
+    )
+    card = asks(users, "Save this workflow?")
+
+    assert f"*Flex now*\n{FLEX_NOW}/month, no UX change" in card.mrkdwn
+    assert f"*Batch if the requirement is relaxed*\n{BATCH_IF_RELAXED}/month" in card.mrkdwn
+    assert 'service_tier="flex"' in card.mrkdwn

@@ -76,7 +76,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         argument="optional",
     ),
     "prices": Subcommand(
-        prices.prices, "prices MODEL", "synchronous against batch prices for a model",
+        prices.prices, "prices MODEL", "standard, batch, flex and priority prices for a model",
         argument="required", example="prices gpt-4o-mini",
     ),
     "digest": Subcommand(
