@@ -246,6 +246,8 @@ class ScheduleVerdict:
 
     looks_scheduled: bool
     reason: str
+    period: str | None = None
+    """How often a scheduled job runs: ``hour``, ``day`` or ``week`` (SPEC's freshness words)."""
 
 
 def _hours(hours: Iterable[int]) -> str:
@@ -298,6 +300,7 @@ def detect_schedule(
             return ScheduleVerdict(
                 True,
                 f"Runs every hour around the clock at a steady volume (about {mean:,.0f} an hour).",
+                "hour",
             )
         peak = max(range(24), key=lambda h: sum(v for t, v in busy.items() if t.hour == h))
         return ScheduleVerdict(
@@ -341,6 +344,7 @@ def detect_schedule(
                 True,
                 f"Runs on {names} at {_hours(core)} ({on_them} of {possible} in the window): "
                 "a weekly job.",
+                "week",
             )
 
     # Daily: the same hours come back on most days (weekends too, or only on weekdays).
@@ -358,7 +362,7 @@ def detect_schedule(
                 f"Active on weekdays only, {_span(hours)}, a block of working hours: "
                 "people, not a clock.",
             )
-        return ScheduleVerdict(True, _daily_reason(busy, core, active_days, days_in_window))
+        return ScheduleVerdict(True, _daily_reason(busy, core, active_days, days_in_window), "day")
 
     return ScheduleVerdict(
         False,
@@ -478,6 +482,8 @@ class UnregisteredScope:
     monthly_output_tokens: Decimal
     models: tuple[str, ...]
     verdict: ScheduleVerdict
+    monthly_runs: Decimal = Decimal(0)
+    """Hours with traffic, a month: the volume where requests are not counted (Anthropic)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -706,6 +712,7 @@ def build_report(
                 per_month(Decimal(sum(r.output_tokens for r in records)), span),
                 tuple(sorted({r.model for r in records if r.model})),
                 detect_schedule(profile, start, end),
+                per_month(Decimal(sum(1 for v in profile.values() if v > 0)), span),
             )
         )
     return UsageReport(

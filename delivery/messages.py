@@ -190,3 +190,10 @@ IMPORT_NOT_AN_INVENTORY = (
     "I only import inventory files whose names end in `.csv`, `.yaml` or `.yml`, so I left "
     "{names} alone. `/batchscout import` explains the format."
 )
+
+# Provider usage
+USAGE_SCOPE_REGISTERED = (
+    "Registered *{name}* from your usage, with the observed volume and cost filled in. "
+    "Check its answers with Edit: I guessed them from when its traffic arrives."
+)
+USAGE_SCOPE_UNKNOWN = "I could not read which traffic that button was for; nothing was changed."

@@ -41,10 +41,11 @@ from batchscout.audit.pricing import PricingError
 from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import quiz as quiz_blocks
+from batchscout.delivery.blocks import usage as usage_blocks
 from batchscout.delivery.chart import digest_chart
 from batchscout.delivery.clients import without_connection_retries
 from batchscout.logs import get_logger
-from batchscout.services import batches
+from batchscout.services import batches, usage
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult, batch_cost
 from batchscout.services.batches import Purpose, number_of, numbered_id
 from batchscout.services.boundary import isolated
@@ -275,7 +276,13 @@ def compose(
     if source == "llm" and run.llm_batch_cost is not None and run.llm_sync_cost is not None:
         cost = digest_blocks.WritingCost(provider or "LLM", run.llm_batch_cost, run.llm_sync_cost)
     top = digest_blocks.top_message(facts, prose=prose, source=source, schedule=schedule, cost=cost)
-    return DigestContent(facts, prose, source, top, digest_blocks.thread_messages(facts), cost)
+    thread = digest_blocks.thread_messages(facts)
+    seen = usage_blocks.seen_in_usage(
+        usage.usage_report(session=session, team_id=run.team_id, today=now.date())
+    )
+    if seen is not None:
+        thread.append(seen)
+    return DigestContent(facts, prose, source, top, thread, cost)
 
 
 def post_digest(runtime: Runtime, subscription_id: int, *, now: datetime) -> DigestRun | None:

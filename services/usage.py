@@ -16,17 +16,22 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from batchscout.audit.inventory import MAX_NAME, WorkflowSpec
+from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
 from batchscout.audit.money import cents_str
 from batchscout.audit.pricing import PricingError, Provider, price_tokens
+from batchscout.audit.savings import DEFAULT_BATCH_RATIO, Per
 from batchscout.audit.usage import (
     NEEDS_ADMIN_KEY,
     AdminKeyError,
+    UnregisteredScope,
     UsageProvider,
     UsageRecord,
     UsageReport,
     UsageWindow,
     WorkflowLink,
     build_report,
+    describe_project,
     share_str,
 )
 from batchscout.logs import get_logger
@@ -34,6 +39,7 @@ from batchscout.settings import Settings
 from batchscout.storage import queries
 from batchscout.storage import usage as store
 from batchscout.storage.db import session_scope
+from batchscout.storage.models import Workflow
 
 log = get_logger(__name__)
 
@@ -277,3 +283,94 @@ def usage_teams(*, engine: Engine, settings: Settings) -> list[tuple[str, UsageP
             teams = store.teams_with_usage(session=session)
             found |= {(team, provider) for team in teams for provider in env}
     return sorted(found)
+
+
+# -- one click: register an unregistered scope --------------------------------------------------
+
+
+def scope_name(scope: UnregisteredScope) -> str:
+    """The workflow name a registered scope gets: its provider and key (or project)."""
+    ident = scope.usage_api_key or describe_project(scope.provider, scope.usage_project)
+    return f"{scope.provider.value} {ident}"[:MAX_NAME]
+
+
+def spec_for_scope(scope: UnregisteredScope) -> WorkflowSpec:
+    """An inventory row for unregistered traffic, with the observed figures filled in.
+
+    Volume and cost are the observed month: requests where the provider counts them, else
+    runs (hours with traffic, Anthropic); the cost per request is the observed spend divided
+    by that volume, on the synchronous API (the batch price is then derived as usual). A
+    scheduled-looking scope is a scheduled job read by a system, with the freshness of its
+    period; anything else is event-driven, read later, within minutes, for people to correct.
+    """
+    counted = scope.monthly_requests is not None
+    volume = scope.monthly_requests if counted else scope.monthly_runs
+    volume = max((volume or Decimal(0)).to_integral_value(), Decimal(1))
+    on_batch = scope.batch_share >= Decimal("0.90")
+    # A row's cost per request is the synchronous price: batch traffic cost about half of it.
+    sync_spend = scope.monthly_spend / DEFAULT_BATCH_RATIO if on_batch else scope.monthly_spend
+    cost = min(sync_spend / volume, Decimal(1000))
+    period = scope.verdict.period if scope.verdict.looks_scheduled else None
+    unit = "" if counted else " (volume in runs: hours with traffic; the report counts no requests)"
+    return WorkflowSpec(
+        name=scope_name(scope),
+        description=clip_text(f"Registered from usage: {scope.verdict.reason}{unit}", 500),
+        provider=Provider(scope.provider.value),
+        model=scope.models[0] if len(scope.models) == 1 else None,
+        requests=volume,
+        per=Per.MONTH,
+        cost_per_request=cost.quantize(Decimal("0.000001")) or Decimal("0.000001"),
+        trigger=Trigger.SCHEDULE if period else Trigger.EVENT,
+        reader=Reader.SYSTEM if period else Reader.LATER,
+        freshness=Freshness(period) if period else Freshness.MINUTES,
+        mode=Mode.BATCH if on_batch else Mode.SYNC,
+        usage_project=scope.usage_project or None,
+        usage_api_key=scope.usage_api_key or None,
+    )
+
+
+def clip_text(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """What one click on an unregistered scope did: the workflow, or why nothing was stored."""
+
+    workflow: Workflow | None
+    problem: str | None = None
+
+
+def register_scope(
+    *,
+    engine: Engine,
+    team_id: str,
+    provider: UsageProvider,
+    project: str,
+    api_key: str,
+    actor: str | None = None,
+    today: date | None = None,
+) -> Registered:
+    """Register an unregistered usage scope as a workflow (from the current report, never from
+    what a button carried). Nothing is stored when the scope is gone or its name is taken."""
+    with session_scope(engine) as session:
+        report = usage_report(session=session, team_id=team_id, today=today)
+        scope = next(
+            (
+                u
+                for u in report.unregistered
+                if (u.provider, u.usage_project, u.usage_api_key) == (provider, project, api_key)
+            ),
+            None,
+        )
+        if scope is None:
+            return Registered(None, "That traffic is no longer unregistered: nothing was changed.")
+        spec = spec_for_scope(scope)
+        if queries.get_workflow(session=session, team_id=team_id, name=spec.name) is not None:
+            return Registered(
+                None, f"A workflow named “{spec.name}” already exists: nothing was changed."
+            )
+        workflow = queries.save_spec(session=session, team_id=team_id, spec=spec, actor=actor)
+    log.info("usage.scope_registered", team_id=team_id, provider=provider.value, name=spec.name)
+    return Registered(workflow)

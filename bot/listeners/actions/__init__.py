@@ -6,8 +6,9 @@ import re
 
 from slack_bolt import App
 
-from batchscout.bot.listeners.actions import conversation, home, workflows
+from batchscout.bot.listeners.actions import conversation, home, usage, workflows
 from batchscout.delivery.blocks.registration import ANSWER_ACTION, MODEL_ACTION
+from batchscout.delivery.blocks.usage import REGISTER_SCOPE
 
 
 def register(app: App) -> None:
@@ -20,6 +21,7 @@ def register(app: App) -> None:
     app.action("workflow_remove_confirm")(workflows.confirm_remove)
     app.action("workflow_remove_cancel")(workflows.keep_workflow)
     app.action("home_register")(home.register_from_home)
+    app.action(REGISTER_SCOPE)(usage.register_scope)
     app.action(re.compile(rf"^{ANSWER_ACTION}:"))(conversation.answer_button)
     app.action(MODEL_ACTION)(conversation.choose_model)
     app.options(MODEL_ACTION)(conversation.model_options)

@@ -23,6 +23,7 @@ from batchscout.bot.listeners.commands import (
     quizzing,
     registering,
 )
+from batchscout.bot.listeners.commands import usage as usage_command
 from batchscout.bot.listeners.commands.call import CommandCall
 from batchscout.bot.listeners.commands.command_line import parse_command_text
 from batchscout.delivery import messages
@@ -78,6 +79,10 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "prices": Subcommand(
         prices.prices, "prices MODEL", "standard, batch, flex and priority prices for a model",
         argument="required", example="prices gpt-4o-mini",
+    ),
+    "usage": Subcommand(
+        usage_command.usage_report, "usage",
+        "what the providers' usage reports say you spend: batch share, verified migrations, unregistered traffic",
     ),
     "digest": Subcommand(
         digests.digest, "digest subscribe [DAY] [HH:MM] | unsubscribe | preview | now | floor AMOUNT",
