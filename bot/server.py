@@ -67,6 +67,14 @@ def wsgi_app(app: App, engine: Engine) -> WSGIApplication:
                 status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
             )
             return [body]
+        if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""))
+            signature = str(environ.get("HTTP_X_SLACK_SIGNATURE", ""))
+            if not (timestamp.isascii() and timestamp.isdigit() and signature.startswith("v0=")):
+                # Bolt's verifier raises on a malformed timestamp, and its error handler would
+                # then answer to the unverified request's response_url: refuse it here.
+                start_response("401 Unauthorized", [("Content-Length", "0")])
+                return [b""]
         return slack(environ, start_response)
 
     return application
