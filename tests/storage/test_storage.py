@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC
 from decimal import Decimal
@@ -9,6 +11,7 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
@@ -16,7 +19,13 @@ from batchscout.audit.inventory import InventoryError, parse_csv
 from batchscout.audit.latency import LatencyClass, Mode
 from batchscout.audit.pricing import ModelRate, Provider
 from batchscout.storage import queries
-from batchscout.storage.db import current_revision, session_scope, upgrade
+from batchscout.storage.db import (
+    alembic_config,
+    current_revision,
+    make_engine,
+    session_scope,
+    upgrade,
+)
 from batchscout.storage.models import Workflow
 from batchscout.storage.schema import metadata
 
@@ -254,3 +263,24 @@ def test_migration_0005_fills_catalog_flex_prices_in(database_url: str) -> None:
         "by cost": None,
         "negotiated": None,  # the negotiated rate has no flex price
     }
+
+
+@pytest.mark.postgres
+def test_processes_starting_together_migrate_once(postgres_url: str) -> None:
+    """serve and worker upgrade the schema as they start: three processes on a fresh database
+    at the same moment all succeed (an advisory lock makes the others wait, then find the
+    schema at head)."""
+    code = "import sys; from batchscout.storage.db import make_engine, upgrade; upgrade(make_engine(sys.argv[1]))"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, postgres_url], stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    for process in processes:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    engine = make_engine(postgres_url)
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert current_revision(engine) == head
+    engine.dispose()
