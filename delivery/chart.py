@@ -1,21 +1,32 @@
-"""The digest's chart: monthly spend by latency class, and the three kinds of savings (PNG)."""
+"""The digest's chart: monthly spend by latency class, and the three kinds of savings (PNG).
+
+matplotlib (with numpy, pillow and fonttools, about 170 MB) is the optional ``chart`` extra
+(``pip install 'batchscout[chart]'``; the container image has it). Without it the digest is
+posted whole, only without the picture.
+"""
 
 from __future__ import annotations
 
 import io
 
-# A bare Figure renders with the Agg canvas: no pyplot, no display, no global state.
-from matplotlib.figure import Figure
-from matplotlib.ticker import StrMethodFormatter
-
 from batchscout.audit.digest import DigestFacts
 from batchscout.audit.latency import LatencyClass
+
+#: How to get the chart, named in the info log line of a digest posted without it.
+CHART_EXTRA_HINT = "pip install 'batchscout[chart]'"
 
 COLOURS = {"real-time": "#d9534f", "near-real-time": "#f0ad4e", "scheduled": "#5cb85c"}
 
 
-def digest_chart(facts: DigestFacts) -> bytes:
-    """Render the chart as PNG bytes (safe in threads)."""
+def digest_chart(facts: DigestFacts) -> bytes | None:
+    """Render the chart as PNG bytes (safe in threads); ``None`` when matplotlib (the optional
+    ``chart`` extra) is not installed."""
+    try:
+        # A bare Figure renders with the Agg canvas: no pyplot, no display, no global state.
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import StrMethodFormatter
+    except ImportError:
+        return None
     figure = Figure(figsize=(8, 3.2), dpi=100)
     spend_axes, savings_axes = figure.subplots(1, 2)
     classes = [str(c) for c in LatencyClass]

@@ -42,7 +42,7 @@ from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.delivery.blocks import usage as usage_blocks
-from batchscout.delivery.chart import digest_chart
+from batchscout.delivery.chart import CHART_EXTRA_HINT, digest_chart
 from batchscout.delivery.clients import without_connection_retries
 from batchscout.logs import get_logger
 from batchscout.services import batches, usage
@@ -418,13 +418,19 @@ def _post_thread(
                 metadata={"event_type": THREAD_EVENT, "event_payload": payload},
                 **message.as_kwargs(),
             )
-        client.files_upload_v2(
-            channel=channel_id,
-            thread_ts=ts,
-            content=digest_chart(content.facts),
-            filename="batchscout-digest.png",
-            title="Spend by latency class and savings",
-        )
+        chart = digest_chart(content.facts)
+        if chart is None:
+            log.info("digest chart left out", run_id=run.id, reason="matplotlib is not installed",
+                hint=CHART_EXTRA_HINT,
+            )  # fmt: skip
+        else:
+            client.files_upload_v2(
+                channel=channel_id,
+                thread_ts=ts,
+                content=chart,
+                filename="batchscout-digest.png",
+                title="Spend by latency class and savings",
+            )
     except SlackApiError as error:
         log.warning(
             "digest thread incomplete",

@@ -5,6 +5,7 @@ The clock is controlled: each job is called with an explicit ``now``; nothing wa
 
 from __future__ import annotations
 
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -239,3 +240,28 @@ def test_another_workspaces_client_is_used_for_its_digest(
     digests.post_digest(runtime, subscription_id, now=DUE)
 
     assert set(teams) == {"T0TEST"}
+
+
+def test_without_matplotlib_the_digest_is_posted_whole_without_the_chart(
+    runtime: Runtime, slack: FakeSlack, log_lines: LogLines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chart is the optional ``chart`` extra: without it nothing is broken or said in Slack;
+    the log says what was left out and how to get it."""
+    for module in ("matplotlib", "matplotlib.figure", "matplotlib.ticker"):
+        monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+    subscription_id = subscribe(runtime.engine)
+
+    run = digests.post_digest(runtime, subscription_id, now=DUE)
+
+    assert run is not None and run.status == RunStatus.POSTED
+    [top] = top_posts(slack)
+    thread = [
+        c
+        for c in slack.calls("chat.postMessage")
+        if c.params.get("thread_ts") == top.response["ts"]
+    ]
+    assert any("Realised savings" in c.params["text"] for c in thread)
+    assert slack.calls("files.getUploadURLExternal") == [] and slack.uploads == {}
+    [line] = log_lines.named("digest chart left out")
+    assert line["level"] == "info" and "batchscout[chart]" in str(line["hint"])
+    assert not [e for e in log_lines.events() if e["level"] in ("warning", "error")]
