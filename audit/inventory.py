@@ -52,6 +52,10 @@ COLUMNS: tuple[str, ...] = (
 REQUIRED_COLUMNS = ("name", "requests")
 MAX_NAME = 80
 MAX_DESCRIPTION = 500
+#: Problems written out in an error's text (all stay in ``problems``).
+MAX_PROBLEMS_LISTED = 100
+#: Header cells past which a file is not an inventory (a 10 MB header is refused in one line).
+MAX_HEADER_CELLS = 100
 MAX_ROWS = 5000
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 SLACK_TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,20}$")
@@ -104,9 +108,12 @@ class InventoryError(ValueError):
             problems, key=lambda p: (p.line, COLUMNS.index(p.column) if p.column in COLUMNS else -1)
         )
         count = len(self.problems)
+        shown = [f"- {p}" for p in self.problems[:MAX_PROBLEMS_LISTED]]
+        if count > MAX_PROBLEMS_LISTED:
+            shown.append(f"- … and {count - MAX_PROBLEMS_LISTED:,} more")
         super().__init__(
-            f"The file was rejected ({count} problem{'s' if count != 1 else ''}); nothing was stored:\n"
-            + "\n".join(f"- {p}" for p in self.problems)
+            f"The file was rejected ({count:,} problem{'s' if count != 1 else ''}); nothing was "
+            "stored:\n" + "\n".join(shown)
         )
 
 
@@ -363,6 +370,16 @@ def _read_csv(reader: csv.DictReader[str]) -> list[WorkflowSpec]:
         named -= 1
     unnamed = len(header) - named
     header = header[:named]
+    if len(header) > MAX_HEADER_CELLS:
+        raise InventoryError(
+            [
+                Problem(
+                    1,
+                    None,
+                    f"the header has {len(header):,} columns; columns are {', '.join(COLUMNS)}",
+                )
+            ]
+        )
     reader.fieldnames = header
     problems = _header_problems(header)
     if problems:

@@ -372,3 +372,22 @@ def test_any_conversation_keeps_asking_until_it_is_answered(answers: list[str]) 
         if conversation.finished:
             return
         assert step.prompt is not None
+
+
+# --- Sizes: a 10 MB file is refused or read, never a traceback ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{HEADER}\n" + row(description="d" * 10_000_000) + "\n",  # one 10 MB cell
+        f"{HEADER}\n" + (row() + "\n") * 120_000,  # 10 MB of rows with one name
+        "x," * 5_000_000,  # 10 MB of header
+    ],
+    ids=["one-cell", "many-rows", "header"],
+)
+def test_a_10_mb_file_is_answered_with_problems(text: str) -> None:
+    assert len(text) >= 8_000_000
+    with pytest.raises(InventoryError) as caught:
+        parse_csv(text)
+    assert caught.value.problems and len(str(caught.value)) < 2_000_000

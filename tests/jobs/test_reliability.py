@@ -16,9 +16,12 @@ from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
 from batchscout.audit.inventory import parse_csv
+from batchscout.delivery.clients import make_web_client
 from batchscout.jobs.llm_batch import OpenAIBatchProvider
 from batchscout.services import digests
+from batchscout.services.boundary import isolated
 from batchscout.services.runtime import Runtime
+from batchscout.settings import Settings
 from batchscout.storage import digests as store
 from batchscout.storage.db import session_scope
 from batchscout.storage.digest_tables import (
@@ -34,7 +37,16 @@ from batchscout.storage.queries import import_specs
 from tests.conftest import LogLines
 from tests.fakes.openai_batch import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
-from tests.jobs.conftest import CHANNEL, DUE, SAMPLE, SUBSCRIBER, TEAM, subscribe, top_posts
+from tests.jobs.conftest import (
+    CHANNEL,
+    DUE,
+    SAMPLE,
+    SUBSCRIBER,
+    TEAM,
+    slack_client,
+    subscribe,
+    top_posts,
+)
 
 POISONED = "T0POISON"
 POISONED_CHANNEL = "C0POISON"
@@ -258,3 +270,29 @@ def test_every_digest_message_is_delivered_in_order_under_repeated_429s(
     ]
     assert parts == list(range(len(thread))) and len(thread) >= 2  # all of them, in order
     assert len(slack.calls("chat.postMessage")) - len(posted) == 6  # every 429 waited out
+
+
+# --- Slack unreachable for a long window: everything posted on recovery, once ------------------
+
+
+def test_slack_unreachable_for_ten_minutes_then_back_posts_once(
+    runtime: Runtime, clocked: FakeSlack
+) -> None:
+    subscription_id = subscribe(runtime.engine)
+    reachable = slack_client(clocked)
+    unreachable = make_web_client(Settings(slack_api_url="http://127.0.0.1:9/api/"), token="x")
+    outage_until = DUE + timedelta(minutes=10)
+    clock = {"now": DUE}
+    runtime.slack = lambda team_id: unreachable if clock["now"] < outage_until else reachable
+
+    with isolated("test: the scheduled job"):  # the scheduler's own boundary
+        digests.post_digest(runtime, subscription_id, now=DUE)
+    for minute in range(1, 31):  # the worker's catch-up, every minute of a controlled clock
+        clock["now"] = DUE + timedelta(minutes=minute)
+        digests.catch_up(runtime, now=clock["now"])
+
+    [top] = top_level(clocked)
+    with session_scope(runtime.engine) as session:
+        [run] = session.exec(select(DigestRun)).all()
+        assert run.status == RunStatus.POSTED and run.message_ts == top["ts"]
+        assert run.posted_at is not None and run.posted_at - DUE < runtime.misfire_grace
