@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from batchscout.audit.assessment import Assessment, assess, assess_all
@@ -25,12 +27,22 @@ def name_key(name: str) -> str:
 
 
 def ensure_workspace(*, session: Session, team_id: str, name: str | None = None) -> Workspace:
-    """Return the workspace row, creating it on first use."""
+    """Return the workspace row, creating it on first use.
+
+    Safe when two processes create it at once (``serve`` and a CLI import in a new workspace):
+    the insert does nothing if the other one got there first.
+    """
     workspace = session.get(Workspace, team_id)
     if workspace is None:
-        workspace = Workspace(team_id=team_id, name=name)
-        session.add(workspace)
-        session.flush()
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            insert(Workspace)
+            .values(team_id=team_id, name=name, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["team_id"])
+        )
+        workspace = session.get(Workspace, team_id)
+        assert workspace is not None
     elif name and workspace.name != name:
         workspace.name = name
     return workspace
