@@ -161,8 +161,10 @@ class FakeSlack:
         bot_id: str = "BBOT",
         app_id: str = "A0TEST",
         host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
-        """Describe the fake workspace; the server starts with ``start()`` or ``with``."""
+        """Describe the fake workspace; the server starts with ``start()`` or ``with`` (on
+        ``port``, or a free one)."""
         self.team_id = team_id
         self.team_name = team_name
         self.team_domain = team_domain
@@ -182,6 +184,7 @@ class FakeSlack:
         self.history_page_cap = 15
         self.granted_scopes: set[str] | None = None
         self._host = host
+        self._port = port
         # One re-entrant condition guards all mutable state, so responders may call back.
         self._cond = threading.Condition(threading.RLock())
         self._calls: list[Call] = []
@@ -228,7 +231,7 @@ class FakeSlack:
         if self._server is not None:
             raise RuntimeError("FakeSlack is already started")
         self._stopping.clear()
-        server = _Server((self._host, 0), self)
+        server = _Server((self._host, self._port), self)
         self._thread = ServerThread.of(server, "FakeSlack").start()
         self._server = server
         return self
@@ -1019,3 +1022,51 @@ def _http_error_name(status: int) -> str:
     if status >= 500:
         return "internal_error"
     return "invalid_request"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m tests.fakes.slack_api [--port 8900] [--socket-mode]``: the fake Web API on its
+    own, to run Batchscout by hand without a Slack workspace (README, "Run it for your
+    workspace"). Prints the ``SLACK_API_URL`` to use, then each call Batchscout makes (method,
+    channel, text) until Ctrl+C or SIGTERM. ``--socket-mode`` also serves a Socket Mode
+    WebSocket, so ``batchscout serve`` (Socket Mode) connects to it."""
+    import argparse
+    import signal
+
+    from tests.fakes.socket_mode import FakeSocketMode
+
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.fakes.slack_api", description=main.__doc__
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8900)
+    parser.add_argument("--team", default="T0TEST", help="the fake workspace's team id")
+    parser.add_argument("--socket-mode", action="store_true", help="also serve Socket Mode")
+    options = parser.parse_args(argv)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    with FakeSlack(team_id=options.team, host=options.host, port=options.port) as slack:
+        socket_mode = FakeSocketMode(slack).start() if options.socket_mode else None
+        print(f"SLACK_API_URL={slack.api_url}", flush=True)
+        seen = 0
+        try:
+            while True:
+                calls = slack.calls()
+                for call in calls[seen:]:
+                    where = call.params.get("channel") or call.params.get("channel_id") or ""
+                    text = str(call.params.get("text") or "")[:100].replace("\n", " ")
+                    print(f"{call.method} {where} {text}".rstrip(), flush=True)
+                seen = len(calls)
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if socket_mode is not None:
+                socket_mode.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
@@ -292,3 +293,35 @@ def test_downloads_fail_or_stall_on_demand(slack: FakeSlack) -> None:
         _get(url, token="t", timeout=0.2)
     assert slack.calls("file_download")[-1].response == {"ok": False, "error": "stalled"}
     assert _get(url, token="t")[0] == 200  # only the next one stalled
+
+
+def test_the_fake_slack_runs_on_its_own_and_prints_each_call() -> None:
+    """``python -m tests.fakes.slack_api``: what the README's operator path uses by hand."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.slack_api", "--port", str(port)],
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == f"SLACK_API_URL=http://127.0.0.1:{port}/api/"
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/chat.postMessage",
+            data=b"channel=C0HAND&text=hello",
+            headers={"Authorization": "Bearer xoxb-hand"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["ok"] is True
+        assert process.stdout.readline().strip() == "chat.postMessage C0HAND hello"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    assert process.returncode == 0

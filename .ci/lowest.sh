@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test suite at the lowest versions pyproject.toml allows (uv's lowest-direct resolution:
+# our direct dependencies at their floors, the rest at their newest), so every floor is a
+# version that works. Usage: .ci/lowest.sh UV (the uv executable).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+uv="${1:?usage: .ci/lowest.sh UV}"
+
+rm -rf .venv-lowest
+"$uv" venv --quiet --python "$(command -v python3)" .venv-lowest
+VIRTUAL_ENV="$PWD/.venv-lowest" "$uv" pip install --quiet --resolution lowest-direct -e '.[test]'
+echo "Lowest allowed versions:" >&2
+VIRTUAL_ENV="$PWD/.venv-lowest" "$uv" pip freeze 2>/dev/null | grep -iE \
+  '^(slack-bolt|slack-sdk|apscheduler|sqlmodel|sqlalchemy|alembic|anthropic|openai|genai-prices|pydantic|pydantic-settings|typer|rich|pyyaml|tenacity|httpx2|structlog|cryptography|tzdata|waitress|matplotlib|psycopg)==' >&2
+.venv-lowest/bin/pytest -q -p no:cacheprovider
