@@ -56,6 +56,7 @@ REGISTRATION = [
     "a report",
     "within the day",
     "keep",
+    "skip",  # the usage project (asked since issue 14); an extra answer to older versions
 ]
 
 
