@@ -162,3 +162,16 @@ def test_install_script_and_ci_use_the_lock() -> None:
     assert "deploy/requirements.lock" in script and "--constraint" in script
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "deploy/install.sh" in ci and "hadolint" in ci and "lowest" in ci
+
+
+@pytest.mark.parametrize("unit", ["batchscout-serve.service", "batchscout-worker.service"])
+def test_the_systemd_units_run_real_commands_and_stop_with_sigterm(unit: str) -> None:
+    text = (ROOT / "deploy" / "systemd" / unit).read_text(encoding="utf-8")
+    entries = dict(
+        line.split("=", 1) for line in text.splitlines() if "=" in line and line[0].isalpha()
+    )
+    executable, *args = entries["ExecStart"].split()
+    assert executable == "/opt/batchscout/bin/batchscout"
+    check_command(args)
+    assert entries["KillSignal"] == "SIGTERM" and entries["Restart"] == "on-failure"
+    assert int(entries["TimeoutStopSec"]) >= 30
