@@ -50,7 +50,7 @@ class LazyCommand:
 
 
 #: What a value is called in help, by its annotation, when the option does not say.
-_METAVARS = {int: "N", float: "SECONDS", Decimal: "DOLLARS", Path: "FILE"}
+_METAVARS: dict[Any, str] = {int: "N", float: "SECONDS", Decimal: "DOLLARS", Path: "FILE"}
 
 
 def _plain_help(command: Any) -> None:
@@ -90,7 +90,7 @@ def _name_value(param: Any) -> None:
     else:
         long_names = [o for o in param.opts if o.startswith("--")]
         own = long_names[0].removeprefix("--").upper().replace("-", "_") if long_names else ""
-        param.metavar = _METAVARS.get(annotation, own or "VALUE")  # type: ignore[call-overload]
+        param.metavar = _METAVARS.get(annotation) or own or "VALUE"
 
 
 _HelpFormatter: Any = typer.Context.formatter_class
@@ -115,6 +115,7 @@ class WholeWordsFormatter(_HelpFormatter):  # type: ignore[misc]
 
 
 # Set where Typer's click defines it, so every command's context uses it.
+_context_class: Any
 for _context_class in typer.Context.__mro__:
     if "formatter_class" in vars(_context_class):
         _context_class.formatter_class = WholeWordsFormatter

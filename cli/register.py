@@ -26,7 +26,7 @@ from batchscout.audit.registration import (
     summary_lines,
 )
 from batchscout.cli import terminal
-from batchscout.cli.common import TeamOption, check_team, fail, open_database, out
+from batchscout.cli.common import TeamOption, check_team, fail, open_database, out, plain
 from batchscout.storage import queries
 from batchscout.storage.db import session_scope
 
@@ -63,7 +63,7 @@ def _read_answer() -> str | None:
 
 def _show_prompt(prompt: Prompt) -> None:
     if prompt.error:
-        out.print(Text(terminal.plain(prompt.error), style="bold red"))
+        out.print(Text(plain(prompt.error), style="bold red"))
     out.print(Text(prompt.text, style="bold"))
     for number, option in enumerate(prompt.options, start=1):
         line = Text(f"  {number}. {option.label}")
@@ -75,7 +75,7 @@ def _show_prompt(prompt: Prompt) -> None:
     hint = prompt.hint
     if prompt.kind is PromptKind.MODEL:
         hint += f" Type {SEARCH_PREFIX}word to search the price catalog."
-    out.print(Text(terminal.plain(hint), style="dim"))
+    out.print(Text(plain(hint), style="dim"))
 
 
 def _show_summary(step: Step) -> None:
@@ -84,13 +84,13 @@ def _show_summary(step: Step) -> None:
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
     for label, value in summary_lines(step.assessment):
-        grid.add_row(label, Text(terminal.plain(value)))
+        grid.add_row(label, Text(plain(value)))
     out.print(Panel(grid, title="Summary", expand=False))
 
 
 def _show(step: Step) -> None:
     if step.message:
-        out.print(Text(terminal.plain(step.message), style="italic"))
+        out.print(Text(plain(step.message), style="italic"))
     if step.kind is StepKind.SUMMARY:
         _show_summary(step)
     if step.prompt is not None:
@@ -137,7 +137,7 @@ def register(team: TeamOption, user: UserOption = None) -> None:
             continue
         step = conversation.answer(answer)
     if step.kind is StepKind.CANCELLED:
-        out.print(terminal.plain(step.message or "Cancelled."), highlight=False)
+        out.print(plain(step.message or "Cancelled."), highlight=False)
         raise typer.Exit(1 if ended else 0)
     assert step.spec is not None
     with session_scope(engine) as session:
