@@ -38,11 +38,11 @@ from batchscout.audit.digest import (
     template_prose,
 )
 from batchscout.audit.pricing import PricingError
+from batchscout.delivery import chart as charts
 from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.delivery.blocks import usage as usage_blocks
-from batchscout.delivery.chart import CHART_EXTRA_HINT, digest_chart
 from batchscout.delivery.clients import without_connection_retries
 from batchscout.logs import get_logger
 from batchscout.services import batches, usage
@@ -418,10 +418,10 @@ def _post_thread(
                 metadata={"event_type": THREAD_EVENT, "event_payload": payload},
                 **message.as_kwargs(),
             )
-        chart = digest_chart(content.facts)
+        chart = charts.digest_chart(content.facts)
         if chart is None:
             log.info("digest chart left out", run_id=run.id, reason="matplotlib is not installed",
-                hint=CHART_EXTRA_HINT,
+                hint=charts.CHART_EXTRA_HINT,
             )  # fmt: skip
         else:
             client.files_upload_v2(

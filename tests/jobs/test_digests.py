@@ -5,6 +5,7 @@ The clock is controlled: each job is called with an explicit ``now``; nothing wa
 
 from __future__ import annotations
 
+import importlib
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from batchscout.delivery import chart
 from batchscout.services import digests
 from batchscout.services.runtime import Runtime
 from batchscout.services.schedule import Schedule
@@ -243,12 +245,18 @@ def test_another_workspaces_client_is_used_for_its_digest(
 
 
 def test_without_matplotlib_the_digest_is_posted_whole_without_the_chart(
-    runtime: Runtime, slack: FakeSlack, log_lines: LogLines, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime,
+    slack: FakeSlack,
+    log_lines: LogLines,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     """The chart is the optional ``chart`` extra: without it nothing is broken or said in Slack;
     the log says what was left out and how to get it."""
     for module in ("matplotlib", "matplotlib.figure", "matplotlib.ticker"):
         monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+    importlib.reload(chart)  # as the app starts without the extra
+    request.addfinalizer(lambda: importlib.reload(chart))  # after monkeypatch restores it
     subscription_id = subscribe(runtime.engine)
 
     run = digests.post_digest(runtime, subscription_id, now=DUE)
