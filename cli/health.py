@@ -41,7 +41,10 @@ def health_command(
     """Exit 0 when a serve or worker process here beat recently (a probe)."""
     settings = Settings()
     host = None if all_hosts else socket.gethostname()
-    engine = make_engine(settings.database_url)
+    try:
+        engine = make_engine(settings.database_url)
+    except ValueError as error:
+        raise fail(f"cannot open the database ({error}).") from error
     try:
         found = health(
             engine,

@@ -26,8 +26,15 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+class DatabaseDriverMissingError(ValueError):
+    """``DATABASE_URL`` names a database whose Python driver is not installed (PostgreSQL
+    needs the ``postgres`` extra, psycopg)."""
+
+
 def make_engine(url: str = DEFAULT_DATABASE_URL, *, echo: bool = False) -> Engine:
-    """Create an engine. SQLite gets WAL, a busy timeout and cross-thread use."""
+    """Create an engine. SQLite gets WAL, a busy timeout and cross-thread use.
+
+    Raises DatabaseDriverMissingError when the URL's driver is not installed."""
     url = normalise_url(url)
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
@@ -37,7 +44,18 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, *, echo: bool = False) -> Engin
             kwargs["poolclass"] = StaticPool
     else:
         kwargs["pool_pre_ping"] = True
-    engine = create_engine(url, **kwargs)
+    try:
+        engine = create_engine(url, **kwargs)
+    except ModuleNotFoundError as error:
+        backend = parsed.get_backend_name()
+        remedy = (
+            ": pip install 'batchscout[postgres]' (deploy/install.sh installs it)"
+            if backend == "postgresql"
+            else "; Batchscout runs on SQLite or PostgreSQL"
+        )
+        raise DatabaseDriverMissingError(
+            f"DATABASE_URL names {backend}, but its driver ({error.name}) is not installed{remedy}"
+        ) from error
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
