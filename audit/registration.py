@@ -549,6 +549,7 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "google": ("google", "gemini", "vertex", "vertex ai"),
     "bedrock": ("bedrock", "aws", "amazon"),
     "other": ("other", "something else", "none of these", "self hosted"),
+    "save": ("yes", "y", "ok", "okay", "confirm", "save it"),
 }
 _FILLER: Final = frozenset(
     {"a", "an", "the", "it", "is", "its", "by", "per", "on", "of", "i", "we"}
