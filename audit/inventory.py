@@ -175,7 +175,7 @@ class _Row:
         if problem is None and value <= MAX_MONTHLY_REQUESTS and per is not None:
             problem = volume_problem(monthly_requests(value, per))
             if problem is not None:
-                problem = f"{problem}: {self.text('requests')} a {per.value} is too many"
+                problem = f"{problem}: {self.text('requests')} per {per.value} is too many"
         if problem is not None:
             self.fail("requests", problem)
             return None
