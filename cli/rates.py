@@ -37,7 +37,7 @@ def rates_discount(
         reasons = "; ".join(p.message for p in error.problems)
         raise fail(f"Nothing was changed: {reasons}", 2) from error
     except ValueError as error:
-        raise fail(f"“{share}” is not a share between 0 and 1 ({error}).", 2) from error
+        raise fail(f"Nothing was changed: {error}.", 2) from error
     out.print(f"Batch discount for {team}: {'catalog / 50% default' if value is None else share}.")
 
 
