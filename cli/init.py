@@ -30,7 +30,10 @@ YAML_HEADER = """\
 #   trigger           user (a person asks), event (webhook, message, call), schedule (cron)
 #   reader            on-screen, later (notification, email, queue), report, system
 #   freshness         how soon the result must exist: seconds, minutes, hour, day, week
-#   mode              sync (default) or batch (already on a provider batch API)
+#   mode              sync (default), batch (already on a provider batch API) or flex
+#                     (already on the flex service tier)
+#   usage_project     provider project or workspace id (proj_… or wrkspc_…), optional
+#   usage_api_key     provider API key id (key_… or apikey_…, never the key), optional
 # A comma in a number separates thousands only (50,000); use a dot for decimals (0.01).
 """
 
