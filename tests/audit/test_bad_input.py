@@ -151,6 +151,13 @@ def test_a_number_out_of_bounds_is_a_problem_on_its_line_and_column(
     assert [p.split(":")[0] for p in found] == [f"line 2, column {column}"]
 
 
+def test_too_many_requests_names_the_period_in_plain_english() -> None:
+    base = {"provider": "openai", "model": "gpt-4o", "input_tokens": "10", "output_tokens": "10"}
+    found = problems_of(f"{HEADER}\n{row(**(base | {'requests': '2000000000', 'per': 'hour'}))}\n")
+
+    assert found[0].endswith("2000000000 per hour is too many"), found
+
+
 def test_a_yaml_float_out_of_bounds_is_a_problem() -> None:
     for value in ("1e+40", ".inf", ".nan", "-.0", "true"):
         found = problems_of(

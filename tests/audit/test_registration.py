@@ -879,6 +879,9 @@ def test_without_an_invoker_there_is_no_default_owner() -> None:
         ("provider", "aws", "bedrock"),
         ("mode", "synchronous", "sync"),
         ("mode", "batch api", "batch"),
+        ("summary", "yes", "save"),
+        ("summary", "y", "save"),
+        ("summary", "OK", "save"),
     ],
 )
 def test_the_words_people_use_are_accepted(key: str, typed: str, value: str) -> None:

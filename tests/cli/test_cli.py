@@ -273,3 +273,44 @@ def test_db_upgrade_and_demo(tmp_path: Path, db: str) -> None:
     assert "Nightly ticket summaries" in demo and "Top opportunities" in demo
     assert "$48,000" in demo and "$7,500" in demo
     assert not (tmp_path / "unused.db").exists()  # the demo never touches the configured database
+
+
+def test_the_init_sample_explains_every_inventory_column_and_mode() -> None:
+    from batchscout.audit.inventory import COLUMNS
+    from batchscout.audit.latency import Mode
+    from batchscout.cli.init import YAML_HEADER
+
+    explained = {word.strip(",") for line in YAML_HEADER.splitlines() for word in line.split()[1:3]}
+
+    assert set(COLUMNS) <= explained
+    mode_line = next(
+        i for i, line in enumerate(YAML_HEADER.splitlines()) if line.startswith("#   mode ")
+    )
+    mode_text = " ".join(YAML_HEADER.splitlines()[mode_line : mode_line + 2])
+    assert all(mode.value in mode_text for mode in Mode)
+
+
+@pytest.mark.parametrize(("typed", "hint"), [("1.5", "between 0 and 1"), ("0,5", "with a dot")])
+def test_a_bad_batch_discount_changes_nothing_and_says_so_once(
+    tmp_path: Path, db: str, typed: str, hint: str
+) -> None:
+    run_cli("import", write(tmp_path, "ref.csv", REFERENCE), "--team", "T0REF", database_url=db)
+    before = savings_json(db, "T0REF")
+
+    result = run_cli("rates", "discount", typed, "--team", "T0REF", database_url=db)
+
+    assert result.returncode == 2
+    message = " ".join(result.stderr.split())
+    assert message.startswith("Error: Nothing was changed:") and hint in message
+    assert "((" not in message and "))" not in message
+    assert savings_json(db, "T0REF") == before
+
+
+@pytest.mark.parametrize("command", [("list", "--team", "T0REF"), ("db", "upgrade"), ("health",)])
+def test_a_database_driver_that_is_not_installed_is_one_clear_line(command: tuple[str]) -> None:
+    result = run_cli(*command, database_url="postgresql+pg8000://postgres@127.0.0.1:5432/x")
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    message = " ".join(result.stderr.split())
+    assert "driver (pg8000) is not installed" in message and "batchscout[postgres]" in message
