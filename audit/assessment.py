@@ -104,9 +104,14 @@ def assess_all(specs: Iterable[WorkflowSpec], book: PriceBook | None = None) -> 
         try:
             assessments.append(assess(spec, book))
         except PricingError as error:
-            column = "model" if isinstance(error, UnknownModelError) else "cost_per_request"
-            column = error.column if isinstance(error, OutOfBoundsError) else column
-            problems.append(Problem(spec.line or 0, column, str(error)))
+            problems.append(pricing_problem(spec, error))
     if problems:
         raise InventoryError(problems)
     return assessments
+
+
+def pricing_problem(spec: WorkflowSpec, error: PricingError) -> Problem:
+    """Why ``spec`` cannot be priced, as a problem on its line and column."""
+    column = "model" if isinstance(error, UnknownModelError) else "cost_per_request"
+    column = error.column if isinstance(error, OutOfBoundsError) else column
+    return Problem(spec.line or 0, column, str(error))

@@ -9,11 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TextIO, TypeVar
 
 import yaml
 
@@ -56,7 +56,7 @@ MAX_DESCRIPTION = 500
 MAX_PROBLEMS_LISTED = 100
 #: Header cells past which a file is not an inventory (a 10 MB header is refused in one line).
 MAX_HEADER_CELLS = 100
-MAX_ROWS = 5000
+MAX_ROWS = 200_000
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 SLACK_TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,20}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
@@ -299,12 +299,20 @@ def _usage_link(row: _Row) -> tuple[str | None, str | None]:
     return project, key
 
 
-def _validate_rows(
+def _validated(
     rows: Iterable[tuple[int, Mapping[str, Any]]], problems: list[Problem]
-) -> list[WorkflowSpec]:
-    specs: list[WorkflowSpec] = []
+) -> Iterator[WorkflowSpec]:
+    """Each row's spec as it is validated, while ``problems`` is empty (after the first
+    problem the rest are only checked); at the end :class:`InventoryError` when there were
+    any, or when there were no rows."""
     first_line: dict[str, int] = {}
+    count = 0
     for line, cells in rows:
+        count += 1
+        if count > MAX_ROWS:
+            raise InventoryError(
+                [Problem(1, None, f"has more than {MAX_ROWS:,} workflows; split the file")]
+            )
         name = str(cells.get("name") or "").strip()
         key = name.casefold()
         if key and key in first_line:
@@ -314,17 +322,31 @@ def _validate_rows(
         elif key:
             first_line[key] = line
         spec = _spec_from_cells(line, cells, problems)
-        if spec is not None:
-            specs.append(spec)
-    return specs
+        if spec is not None and not problems:
+            yield spec
+    if problems:
+        raise InventoryError(problems)
+    if not count:
+        raise InventoryError([Problem(1, None, "has no workflows")])
 
 
 def parse_csv(text: str) -> list[WorkflowSpec]:
     """Parse and validate an inventory CSV; raise :class:`InventoryError` listing every problem."""
-    text = text.removeprefix("\ufeff")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    return list(read_csv(io.StringIO(text, newline="")))
+
+
+def read_csv(stream: TextIO) -> Iterator[WorkflowSpec]:
+    """Validate an inventory CSV as it is read (``stream`` opened with ``newline=""``),
+    yielding each workflow while no problem has been found.
+
+    At the end, :class:`InventoryError` lists every problem (the header's at once, before
+    any row). Memory stays flat whatever the file's length: a consumer that stores as it
+    reads does so in one transaction and rolls it back on the error, so that nothing is
+    stored unless every row is valid.
+    """
+    reader = csv.DictReader(stream)
     try:
-        return _read_csv(reader)
+        yield from _read_csv(reader)
     except csv.Error as error:  # a cell over the csv module's size limit, say
         line = max(reader.reader.line_num, 1)  # the physical line it failed on
         raise InventoryError([Problem(line, None, f"cannot be read as CSV ({error})")]) from error
@@ -359,9 +381,9 @@ def _header_problems(header: list[str]) -> list[Problem]:
     return problems
 
 
-def _read_csv(reader: csv.DictReader[str]) -> list[WorkflowSpec]:
+def _read_csv(reader: csv.DictReader[str]) -> Iterator[WorkflowSpec]:
     problems: list[Problem] = []
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    header = [h.removeprefix("\ufeff").strip().lower() for h in (reader.fieldnames or [])]
     if not any(header):
         raise InventoryError([Problem(1, None, "the file is empty; it needs a header row")])
     # Spreadsheets write empty trailing header cells (",,"): ignored while no data is under them.
@@ -384,21 +406,23 @@ def _read_csv(reader: csv.DictReader[str]) -> list[WorkflowSpec]:
     problems = _header_problems(header)
     if problems:
         raise InventoryError(problems)
-    rows: list[tuple[int, Mapping[str, Any]]] = []
-    for record in reader:
-        line = reader.line_num
-        extra = record.pop(None, None)
-        if extra is not None and (len(extra) > unnamed or any(v.strip() for v in extra)):
-            if len(extra) > unnamed:
-                message = f"has more cells than the header's {len(header) + unnamed}"
-            else:
-                message = "has a value under a column with no name in the header"
-            problems.append(Problem(line, None, message))
-            continue
-        if all(not (v or "").strip() for v in record.values()):
-            continue  # blank line
-        rows.append((line, record))
-    return _finish(rows, problems)
+
+    def records() -> Iterator[tuple[int, Mapping[str, Any]]]:
+        for record in reader:
+            line = reader.line_num
+            extra = record.pop(None, None)
+            if extra is not None and (len(extra) > unnamed or any(v.strip() for v in extra)):
+                if len(extra) > unnamed:
+                    message = f"has more cells than the header's {len(header) + unnamed}"
+                else:
+                    message = "has a value under a column with no name in the header"
+                problems.append(Problem(line, None, message))
+                continue
+            if all(not (v or "").strip() for v in record.values()):
+                continue  # blank line
+            yield line, record
+
+    yield from _validated(records(), problems)
 
 
 def parse_yaml(text: str) -> list[WorkflowSpec]:
@@ -447,23 +471,20 @@ def parse_yaml(text: str) -> list[WorkflowSpec]:
 def _finish(
     rows: list[tuple[int, Mapping[str, Any]]], problems: list[Problem]
 ) -> list[WorkflowSpec]:
-    if len(rows) > MAX_ROWS:
-        raise InventoryError(
-            [Problem(1, None, f"has more than {MAX_ROWS} workflows; split the file")]
-        )
-    specs = _validate_rows(rows, problems)
-    if problems:
-        raise InventoryError(problems)
-    if not specs:
-        raise InventoryError([Problem(1, None, "has no workflows")])
-    return specs
+    return list(_validated(rows, problems))
 
 
 def parse_inventory(text: str, filename: str) -> list[WorkflowSpec]:
     """Parse a CSV or YAML inventory, chosen by the file name's extension."""
+    return list(read_inventory(io.StringIO(text, newline=""), filename))
+
+
+def read_inventory(stream: TextIO, filename: str) -> Iterator[WorkflowSpec]:
+    """:func:`read_csv`, or :func:`parse_yaml` of the whole stream for a ``.yaml``/``.yml``
+    file name (YAML is read whole; CSV streams)."""
     if filename.lower().endswith((".yaml", ".yml")):
-        return parse_yaml(text)
-    return parse_csv(text)
+        return iter(parse_yaml(stream.read()))
+    return read_csv(stream)
 
 
 def _cell(value: object) -> str:

@@ -36,6 +36,8 @@ PER_MONTH: dict[Per, tuple[int, int]] = {
 DEFAULT_BATCH_RATIO = Decimal("0.5")
 
 T = TypeVar("T")
+_ZERO = Decimal(0)  # Decimals are immutable: one zero serves every workflow
+E = TypeVar("E", bound=StrEnum)
 
 
 class AdviceTier(StrEnum):
@@ -61,9 +63,15 @@ def per_month(amount: Decimal, per: Per) -> Decimal:
     Multiplies before it divides, so the only rounding is the division's last digit
     (54 requests a week × $0.02625 is exactly $6.075 a month, never $6.0749…).
     """
-    numerator, denominator = PER_MONTH[Per(per)]
+    numerator, denominator = PER_MONTH[_member(Per, per)]
     scaled = Decimal(amount) * numerator
     return scaled if denominator == 1 else scaled / denominator
+
+
+def _member(enum: type[E], value: E | str) -> E:
+    """``value`` as a member of ``enum`` (ValueError for a value it does not have); a member
+    is returned as is, without the enum call (these run once per workflow per read)."""
+    return value if type(value) is enum else enum(value)
 
 
 def monthly_requests(requests: Decimal, per: Per) -> Decimal:
@@ -77,7 +85,7 @@ def advice_tier(latency_class: LatencyClass, mode: Mode, *, has_flex_price: bool
 
     A workflow already on a discounted tier keeps it: ``batch`` → batch, ``flex`` → flex.
     """
-    mode, latency_class = Mode(mode), LatencyClass(latency_class)
+    mode, latency_class = _member(Mode, mode), _member(LatencyClass, latency_class)
     if latency_class is LatencyClass.REAL_TIME:
         return AdviceTier.STANDARD
     if mode is Mode.BATCH:
@@ -144,11 +152,11 @@ def workflow_figures(
     sync_monthly = per_month(sync_per_request * requests, per)
     batch_monthly = per_month(batch_per_request * requests, per)
     flex_monthly = None if flex_per_request is None else per_month(flex_per_request * requests, per)
-    mode = Mode(mode)
-    latency_class = LatencyClass(latency_class)
-    flex_saved = Decimal(0)
+    mode = _member(Mode, mode)
+    latency_class = _member(LatencyClass, latency_class)
+    flex_saved = _ZERO
     if flex_monthly is not None and latency_class is not LatencyClass.REAL_TIME:
-        flex_saved = max(sync_monthly - flex_monthly, Decimal(0))
+        flex_saved = max(sync_monthly - flex_monthly, _ZERO)
     if mode is Mode.BATCH:
         cost = batch_monthly
     elif mode is Mode.FLEX and flex_monthly is not None:
@@ -163,13 +171,13 @@ def workflow_figures(
         bucket = Bucket.MIGRATE_NOW
     else:
         bucket = Bucket.TO_CHALLENGE
-    saved = Decimal(0)
+    saved = _ZERO
     if mode is Mode.FLEX:
         saved = flex_saved
     elif bucket is not Bucket.NONE:
         # The formula, (sync − batch) × requests, taken on the monthly totals so that rounding
         # in a week's 30/7 can never make savings exceed the cost they come out of.
-        saved = max(sync_monthly - batch_monthly, Decimal(0))
+        saved = max(sync_monthly - batch_monthly, _ZERO)
     tier = advice_tier(latency_class, mode, has_flex_price=flex_monthly is not None)
     return WorkflowFigures(
         monthly_requests(requests, per),

@@ -177,7 +177,7 @@ def main() -> None:
             llm_provider="none",
         )
         server = HttpServer(
-            build_app(settings, engine=engine, process_before_response=True), engine, port=0
+            build_app(settings, engine=engine, work_before_ack=True), engine, port=0
         ).start()
         try:
             users = SlackUsers(server.url, slack)

@@ -4,7 +4,9 @@ every listener. Nothing here runs at import time and nothing reads the environme
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
@@ -58,11 +60,46 @@ _bolt_logger.addFilter(_NotAWarning())
 
 
 def listener_pool(settings: Settings) -> ThreadPoolExecutor:
-    """The threads that run listeners (``BATCHSCOUT_LISTENER_THREADS``; Bolt's own default
-    is 5)."""
+    """The threads that run listeners' work after the ack (``BATCHSCOUT_LISTENER_THREADS``;
+    Bolt's own default is 5)."""
     return ThreadPoolExecutor(
         max_workers=settings.batchscout_listener_threads, thread_name_prefix="batchscout-listener"
     )
+
+
+class _RunAtOnce(Executor):
+    """Runs each submitted call in the caller's thread: the work finishes before the answer."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
+
+
+def bolt_options(
+    settings: Settings,
+    *,
+    work_before_ack: bool = False,
+    listener_executor: Executor | None = None,
+) -> dict[str, Any]:
+    """The options every Batchscout Bolt app is built with (the ack bench's no-op app too).
+
+    ``process_before_response``: the ack runs in the server's request thread and its return
+    is the HTTP answer; listeners' work is lazy (``batchscout.bot.listeners.acking``) and runs
+    after it in ``listener_executor`` (default: :func:`listener_pool`), or, with
+    ``work_before_ack``, before the answer (tests, so that what Slack receives is there when
+    the request returns).
+    """
+    executor = listener_executor or listener_pool(settings)
+    return {
+        "process_before_response": True,
+        "listener_executor": _RunAtOnce() if work_before_ack else executor,
+        "raise_error_for_unhandled_request": True,
+        "logger": _bolt_logger,
+    }
 
 
 def build_app(
@@ -71,7 +108,7 @@ def build_app(
     client: WebClient | None = None,
     engine: Engine | None = None,
     oauth_enabled: bool | None = None,
-    process_before_response: bool = False,
+    work_before_ack: bool = False,
     provider: BatchProvider | None = None,
     background: Background | None = None,
     listener_executor: ThreadPoolExecutor | None = None,
@@ -81,15 +118,15 @@ def build_app(
     Single-workspace token mode (``SLACK_BOT_TOKEN``) unless ``oauth_enabled`` (by default:
     whenever client id, client secret and state secret are all set), in which case the
     install flow stores installations in the same database and one deployment serves many
-    workspaces (``SLACK_STATE_SECRET`` is then required). ``client`` and ``engine`` default to ones made from ``settings``.
-    ``process_before_response`` finishes each listener before answering Slack (tests use it
-    for determinism; in production listeners ack first and work after the HTTP answer).
+    workspaces (``SLACK_STATE_SECRET`` is then required). ``client`` and ``engine`` default to
+    ones made from ``settings``. Listeners ack first and work after the HTTP answer;
+    ``work_before_ack`` finishes the work before answering (tests, for determinism).
     ``provider`` is the LLM batch provider for digest prose (the process that serves the app
     builds it from the settings; none by default), and ``background`` the executor that runs
     work a request starts, such as ``digest now`` (a new one by default; its owner shuts it
     down).
-    ``listener_executor`` runs the listeners (default: :func:`listener_pool`); ``serve`` passes
-    its own so that a clean stop can wait for work Slack was already answered about.
+    ``listener_executor`` runs the listeners' work (default: :func:`listener_pool`); ``serve``
+    passes its own so that a clean stop can wait for work Slack was already answered about.
     """
     engine = engine or make_engine(settings.database_url)
     signing_secret = (
@@ -97,30 +134,22 @@ def build_app(
     )
     if oauth_enabled is None:
         oauth_enabled = settings.uses_oauth
-    executor = listener_executor or listener_pool(settings)
+    options = bolt_options(
+        settings, work_before_ack=work_before_ack, listener_executor=listener_executor
+    )
     if oauth_enabled:
         client = client or make_web_client(settings)
         app = App(
             client=client,
             signing_secret=signing_secret,
             oauth_settings=oauth.oauth_settings(settings, engine, scopes=BOT_SCOPES),
-            process_before_response=process_before_response,
-            listener_executor=executor,
-            raise_error_for_unhandled_request=True,
             user_facing_authorize_error_message=messages.NOT_INSTALLED,
-            logger=_bolt_logger,
+            **options,
         )
     else:
         if client is None:
             client = make_web_client(settings, token=settings.bot_token())
-        app = App(
-            client=client,
-            signing_secret=signing_secret,
-            process_before_response=process_before_response,
-            listener_executor=executor,
-            raise_error_for_unhandled_request=True,
-            logger=_bolt_logger,
-        )
+        app = App(client=client, signing_secret=signing_secret, **options)
     services = Services(
         engine=engine, settings=settings, provider=provider, background=background or Background()
     )

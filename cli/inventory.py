@@ -13,7 +13,13 @@ import typer
 from rich.text import Text
 
 from batchscout.audit.digest import build_facts, percent, savings_share, template_prose
-from batchscout.audit.inventory import InventoryError, parse_inventory, to_csv, to_yaml
+from batchscout.audit.inventory import (
+    InventoryError,
+    parse_inventory,
+    read_inventory,
+    to_csv,
+    to_yaml,
+)
 from batchscout.audit.money import format_usd
 from batchscout.audit.numbers import MAX_TOKENS
 from batchscout.audit.pricing import PricingError, Provider, find_catalog_price, quote
@@ -47,21 +53,22 @@ def import_inventory(
     """Import workflows from a CSV (or YAML) inventory. Any bad row rejects the whole file."""
     team = check_team(team)
     try:
-        text = file.read_text(encoding="utf-8")
+        # Read as it is stored: the file streams through validation into one transaction.
+        with file.open(encoding="utf-8-sig", newline="") as stream:
+            specs = read_inventory(stream, file.name)
+            with session_scope(open_database()) as session:
+                result = queries.import_specs(session=session, team_id=team, specs=specs)
     except UnicodeDecodeError as error:
         raise fail(f"{file} is not UTF-8 text.") from error
-    try:
-        specs = parse_inventory(text, file.name)
-        with session_scope(open_database()) as session:
-            result = queries.import_specs(session=session, team_id=team, specs=specs)
     except InventoryError as error:
         terminal.print_problems(
             err, f"{file.name} was rejected; nothing was stored.", [str(p) for p in error.problems]
         )
         raise typer.Exit(1) from error
+    count = result.created + result.updated
     out.print(
-        f"Imported {len(specs)} workflow{'s' if len(specs) != 1 else ''} into {team}: "
-        f"{len(result.created)} new, {len(result.updated)} updated."
+        f"Imported {count:,} workflow{'s' if count != 1 else ''} into {team}: "
+        f"{result.created:,} new, {result.updated:,} updated."
     )
 
 

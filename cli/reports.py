@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from batchscout.audit.money import cents_str
-from batchscout.audit.savings import Portfolio, WorkflowFigures
-from batchscout.storage.models import Workflow
+from batchscout.audit.savings import Portfolio
+from batchscout.storage.queries import Row
 
 
-def savings_document(
-    figures: Portfolio, rows: list[tuple[Workflow, WorkflowFigures]]
-) -> dict[str, Any]:
+def savings_document(figures: Portfolio, rows: list[Row]) -> dict[str, Any]:
     """SPEC.md's ``savings --json`` object: money as two-decimal strings.
 
     ``flex_now`` and ``to_challenge`` are two options for the same near-real-time workflows

@@ -29,6 +29,7 @@ from batchscout.audit.usage import link_text
 from batchscout.cli.common import plain
 from batchscout.delivery.messages import PRICES_NO_FLEX
 from batchscout.storage.models import Workflow
+from batchscout.storage.queries import Row, WorkflowRow
 
 CLASS_STYLE = {
     LatencyClass.REAL_TIME: "red",
@@ -37,7 +38,7 @@ CLASS_STYLE = {
 }
 
 
-def class_label(workflow: Workflow, *, compact: bool = False) -> Text:
+def class_label(workflow: Workflow | WorkflowRow, *, compact: bool = False) -> Text:
     """The class, coloured, with the disguised-as-stream flag (``*`` when ``compact``)."""
     label = Text(str(workflow.latency_class), style=CLASS_STYLE[workflow.latency_class])
     if workflow.batch_disguised_as_stream:
@@ -51,9 +52,7 @@ WIDE = 110
 NAME_WIDTH = 16
 
 
-def inventory_table(
-    rows: list[tuple[Workflow, WorkflowFigures]], title: str = "Inventory", *, width: int = WIDE
-) -> Table:
+def inventory_table(rows: list[Row], title: str = "Inventory", *, width: int = WIDE) -> Table:
     """Every workflow with its class, mode, monthly cost and savings; ``width`` is the
     terminal's, so a narrow terminal gets a compact table instead of names wrapped thrice."""
     wide = width >= WIDE
@@ -109,7 +108,7 @@ def portfolio_panel(figures: Portfolio) -> Panel:
     return Panel(grid, title="Portfolio, per 30-day month", expand=False)
 
 
-def opportunities_table(rows: list[tuple[Workflow, WorkflowFigures]], limit: int = 5) -> Table:
+def opportunities_table(rows: list[Row], limit: int = 5) -> Table:
     """The largest savings still to be had, with what to do."""
     table = Table(title="Top opportunities", title_justify="left")
     table.add_column("#", justify="right")

@@ -29,6 +29,11 @@ class Services:
     provider: BatchProvider | None = None
     background: Background = field(default_factory=Background, compare=False, repr=False)
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Services:
+        """The same services: shared, never copied (Bolt deep-copies a request's context for
+        work done after the ack)."""
+        return self
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A database session that commits on success (see ``storage.db.session_scope``)."""

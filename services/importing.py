@@ -1,14 +1,15 @@
 """Importing an inventory file shared with the bot in its DM (SPEC.md, "Inventory CSV").
 
 A person uploads a CSV or YAML file in the DM (the Messages tab). The file is downloaded from
-Slack with the bot token (standard library, a timeout, a size cap), read as UTF-8, parsed and
-validated whole (``audit.inventory.parse_inventory``), then priced and stored in one
-transaction (``storage.queries.import_specs``): every row or none. The reply says how many
+Slack with the bot token (standard library, a timeout, a size cap), read as UTF-8, validated
+row by row (``audit.inventory.read_inventory``) as it is priced and stored in one transaction
+(``storage.queries.import_specs``), rolled back on any problem: every row or none. The reply says how many
 workflows came in, or lists every problem by line and column.
 """
 
 from __future__ import annotations
 
+import io
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from batchscout.audit.inventory import InventoryError, parse_inventory
+from batchscout.audit.inventory import InventoryError, read_inventory
 from batchscout.delivery import messages
 from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import importing as blocks
@@ -245,7 +246,7 @@ def _import_file(
         reply_to.send(blocks.about_file(messages.IMPORT_NOT_UTF8, file.name))
         return False
     try:
-        specs = parse_inventory(text, file.name)
+        specs = read_inventory(io.StringIO(text, newline=""), file.name)
         with services.session() as session:
             result = queries.import_specs(
                 session=session, team_id=team_id, specs=specs, actor=user_id
@@ -255,13 +256,11 @@ def _import_file(
         log.info("import_rejected", problems=len(error.problems), **fields)
         reply_to.send(blocks.rejected(file.name, error.problems))
         return False
-    log.info("inventory_imported", created=len(result.created),
-        updated=len(result.updated), **fields,
+    log.info("inventory_imported", created=result.created,
+        updated=result.updated, **fields,
     )  # fmt: skip
     reply_to.send(
-        blocks.imported(
-            file.name, created=len(result.created), updated=len(result.updated), figures=figures
-        )
+        blocks.imported(file.name, created=result.created, updated=result.updated, figures=figures)
     )
     return True
 

@@ -40,7 +40,7 @@ from batchscout.logs import get_logger
 from batchscout.services.context import Services
 from batchscout.storage import quizzes
 from batchscout.storage.db import session_scope
-from batchscout.storage.queries import list_workflows
+from batchscout.storage.queries import workflow_answers
 from batchscout.storage.quiz_tables import QuestionStatus, QuizAnswer, QuizQuestion
 from batchscout.storage.types import utcnow
 
@@ -81,9 +81,9 @@ def ask_question(
                 session=session, team_id=team_id, channel_id=channel_id
             )
             inventory = [
-                TeamWorkflow.from_answers(w.name, w.trigger, w.reader, w.freshness, w.mode)
-                for w in list_workflows(session=session, team_id=team_id)
-                if w.name not in not_about
+                TeamWorkflow.from_answers(*answers)
+                for answers in workflow_answers(session=session, team_id=team_id)
+                if answers[0] not in not_about
             ]
         # Fresh figures each time: scenario questions draw their numbers from this.
         rng = rng or random.Random(secrets.randbits(32))

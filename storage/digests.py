@@ -21,7 +21,7 @@ from batchscout.storage.digest_tables import (
     SchedulerLease,
     SubscriptionStatus,
 )
-from batchscout.storage.queries import figures_of, list_workflows
+from batchscout.storage.queries import ROW_TIMES, row_of, rows_query
 from batchscout.storage.types import utcnow
 
 
@@ -98,20 +98,24 @@ def active_subscriptions(*, session: Session) -> list[DigestSubscription]:
 
 
 def digest_items(*, session: Session, team_id: str) -> list[DigestItem]:
-    """The workspace's active workflows as the digest sees them."""
-    return [
-        DigestItem(
-            name=w.name,
-            owner=w.owner,
-            latency_class=w.latency_class,
-            disguised=w.batch_disguised_as_stream,
-            mode=w.mode,
-            figures=figures_of(w),
-            created_at=w.created_at,
-            updated_at=w.updated_at,
+    """The workspace's active workflows as the digest sees them (read as plain rows)."""
+    items = []
+    for values in session.execute(rows_query(team_id, *ROW_TIMES)).all():
+        row, figures = row_of(values)
+        created_at, updated_at = values[-2:]
+        items.append(
+            DigestItem(
+                name=row.name,
+                owner=row.owner,
+                latency_class=row.latency_class,
+                disguised=row.batch_disguised_as_stream,
+                mode=row.mode,
+                figures=figures,
+                created_at=created_at,
+                updated_at=updated_at,
+            )
         )
-        for w in list_workflows(session=session, team_id=team_id)
-    ]
+    return items
 
 
 def get_or_create_run(

@@ -3,22 +3,38 @@ workspaces."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    insert,
+    type_coerce,
+    update,
+)
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from batchscout.audit.assessment import Assessment, assess, assess_all
-from batchscout.audit.inventory import WorkflowSpec
-from batchscout.audit.latency import Mode
-from batchscout.audit.pricing import ModelRate, PriceBook, Provider
-from batchscout.audit.savings import Portfolio, WorkflowFigures, portfolio, workflow_figures
+from batchscout.audit.assessment import Assessment, assess, pricing_problem
+from batchscout.audit.inventory import InventoryError, Problem, WorkflowSpec
+from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
+from batchscout.audit.pricing import ModelRate, PriceBook, PricingError, Provider
+from batchscout.audit.savings import Per, Portfolio, WorkflowFigures, portfolio, workflow_figures
 from batchscout.storage.models import PriceOverride, Workflow, WorkflowStatus, Workspace
 from batchscout.storage.types import utcnow
+
+_TABLE = Workflow.__table__  # type: ignore[attr-defined]
+_W = _TABLE.c
 
 
 def name_key(name: str) -> str:
@@ -170,12 +186,82 @@ def save_assessments(
     return SaveResult(created, updated)
 
 
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """How many workflows an import created and how many it updated."""
+
+    created: int
+    updated: int
+
+
+#: Rows written per INSERT or UPDATE round trip (executemany).
+IMPORT_CHUNK = 1000
+
+
 def import_specs(
-    *, session: Session, team_id: str, specs: Sequence[WorkflowSpec], actor: str | None = None
-) -> SaveResult:
-    """Price and store an inventory, or raise ``InventoryError`` and store nothing."""
-    assessments = assess_all(specs, get_price_book(session=session, team_id=team_id))
-    return save_assessments(session=session, team_id=team_id, assessments=assessments, actor=actor)
+    *, session: Session, team_id: str, specs: Iterable[WorkflowSpec], actor: str | None = None
+) -> ImportResult:
+    """Price and store an inventory as it is read: new names inserted, existing ones (active or
+    removed) updated, a chunk at a time (bulk statements, no ORM object per row), in the
+    caller's transaction.
+
+    ``specs`` may be a reader that raises :class:`InventoryError` once it is exhausted
+    (:func:`batchscout.audit.inventory.read_csv`). Raises :class:`InventoryError` listing every
+    problem, the reader's and the rows that cannot be priced, by line; the caller's
+    transaction must then be rolled back (``session_scope`` does), so nothing is stored
+    unless every row is valid. A workflow's move to batch (or flex) is dated the first time it
+    is seen there.
+    """
+    ensure_workspace(session=session, team_id=team_id)
+    book = get_price_book(session=session, team_id=team_id)
+    known = session.execute(
+        core_select(_W.name_key, _W.id, _W.migrated_at).where(_W.team_id == team_id)
+    ).all()
+    existing: dict[str, tuple[int, datetime | None]] = {key: (i, at) for key, i, at in known}
+    problems: list[Problem] = []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    created = updated = 0
+
+    def write() -> None:
+        if inserts:
+            session.execute(insert(_TABLE), inserts)
+            inserts.clear()
+        if updates:
+            session.execute(update(_TABLE).where(_W.id == bindparam("_id")), updates)
+            updates.clear()
+
+    try:
+        for spec in specs:
+            try:
+                assessment = assess(spec, book)
+            except PricingError as error:
+                problems.append(pricing_problem(spec, error))
+            if problems:
+                continue  # nothing more is written: the transaction will be rolled back
+            values = _assessed_values(assessment)
+            moved = values["mode"] is not Mode.SYNC
+            found = existing.get(values["name_key"])
+            if found is None:
+                now = values["updated_at"]
+                values.update(team_id=team_id, created_by=actor, created_at=now)
+                values["migrated_at"] = now if moved else None
+                inserts.append(values)
+                created += 1
+            else:
+                workflow_id, migrated_at = found
+                values["_id"] = workflow_id
+                values["migrated_at"] = (migrated_at or values["updated_at"]) if moved else None
+                updates.append(values)
+                updated += 1
+            if len(inserts) + len(updates) >= IMPORT_CHUNK:
+                write()
+    except InventoryError as error:
+        problems = sorted([*error.problems, *problems], key=lambda p: p.line)
+    if problems:
+        raise InventoryError(problems)
+    write()
+    return ImportResult(created, updated)
 
 
 class NameTakenError(ValueError):
@@ -256,12 +342,118 @@ def mark_migrated(
     return save_spec(session=session, team_id=team_id, spec=spec)
 
 
-def workspace_portfolio(
+class WorkflowRow(NamedTuple):
+    """A stored workflow as the read paths that touch every workflow need it: plain values,
+    read as columns (no ORM object per row). Money is in :class:`WorkflowFigures`."""
+
+    name: str
+    owner: str | None
+    latency_class: LatencyClass
+    batch_disguised_as_stream: bool
+    mode: Mode
+    rationale: str
+
+
+Row = tuple[WorkflowRow, WorkflowFigures]
+"""A workflow with its monthly figures (US dollars a month)."""
+
+# Text columns read as the database returns them: the money is parsed once, into Decimal,
+# below; the column types' per-value conversions are the cost being avoided.
+_ROW_COLUMNS = (
+    _W.name,
+    _W.owner,
+    type_coerce(_W.latency_class, String),
+    _W.batch_disguised_as_stream,
+    type_coerce(_W.mode, String),
+    _W.rationale,
+    type_coerce(_W.requests, String),
+    type_coerce(_W.per, String),
+    type_coerce(_W.sync_per_request, String),
+    type_coerce(_W.batch_per_request, String),
+    type_coerce(_W.flex_per_request, String),
+)
+#: The digest also reads when each workflow was created and last changed.
+ROW_TIMES = (_W.created_at, _W.updated_at)
+_CLASSES = {member.value: member for member in LatencyClass}
+_MODES = {member.value: member for member in Mode}
+_PERIODS = {member.value: member for member in Per}
+
+
+def _active(team_id: str) -> ColumnElement[bool]:
+    return and_(_W.team_id == team_id, _W.status == WorkflowStatus.ACTIVE)
+
+
+def row_of(values: Sequence[Any]) -> Row:
+    """One result of :func:`rows_query` as a row and its figures."""
+    name, owner, latency, disguised, mode, rationale, requests, per, sync, batch, flex = values[:11]
+    latency_class, mode = _CLASSES[latency], _MODES[mode]
+    figures = workflow_figures(
+        sync_per_request=Decimal(sync),
+        batch_per_request=Decimal(batch),
+        requests=Decimal(requests),
+        per=_PERIODS[per],
+        latency_class=latency_class,
+        mode=mode,
+        flex_per_request=None if flex is None else Decimal(flex),
+    )
+    return WorkflowRow(name, owner, latency_class, bool(disguised), mode, rationale), figures
+
+
+def rows_query(team_id: str, *extra: Any) -> Select[Any]:
+    """The SELECT behind :func:`workflow_rows`, with ``extra`` columns after the row's
+    (read them from each result's position 11 on); by name."""
+    return core_select(*_ROW_COLUMNS, *extra).where(_active(team_id)).order_by(_W.name_key)
+
+
+def workflow_rows(*, session: Session, team_id: str) -> list[Row]:
+    """Every active workflow of the workspace with its monthly figures, by name.
+
+    Figures are :func:`~batchscout.audit.savings.workflow_figures` of the prices stored with
+    each workflow, exactly as :func:`figures_of` gives them for one.
+    """
+    return [row_of(values) for values in session.execute(rows_query(team_id)).all()]
+
+
+def workflow_answers(
     *, session: Session, team_id: str
-) -> tuple[Portfolio, list[tuple[Workflow, WorkflowFigures]]]:
+) -> list[tuple[str, Trigger, Reader, Freshness, Mode]]:
+    """Every active workflow's name and its classification answers (trigger, reader,
+    freshness, mode), by name, read as columns."""
+    query = (
+        core_select(_W.name, _W.trigger, _W.reader, _W.freshness, _W.mode)
+        .where(_active(team_id))
+        .order_by(_W.name_key)
+    )
+    return [(n, t, r, f, m) for n, t, r, f, m in session.execute(query)]
+
+
+def workspace_portfolio(*, session: Session, team_id: str) -> tuple[Portfolio, list[Row]]:
     """The workspace's portfolio figures and each active workflow with its figures."""
-    rows = [(w, figures_of(w)) for w in list_workflows(session=session, team_id=team_id)]
+    rows = workflow_rows(session=session, team_id=team_id)
     return portfolio(f for _, f in rows), rows
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a workspace's workflows by name: ``page`` counts from 0."""
+
+    rows: list[Row]
+    page: int
+    pages: int
+    total: int
+    first: int
+
+
+def workflow_page(*, session: Session, team_id: str, page: int, size: int) -> Page:
+    """The ``page``-th ``size`` workflows by name (clamped to the pages there are); only
+    that page's rows are read."""
+    counted = core_select(func.count()).select_from(Workflow).where(_active(team_id))
+    total = int(session.execute(counted).scalar_one())
+    pages = max(1, (total + size - 1) // size)
+    page = min(max(page, 0), pages - 1)
+    query = rows_query(team_id).offset(page * size).limit(size)
+    rows = [row_of(values) for values in session.execute(query).all()]
+    return Page(rows=rows, page=page, pages=pages, total=total, first=page * size)
 
 
 def set_batch_discount(*, session: Session, team_id: str, discount: Decimal | None) -> None:

@@ -8,12 +8,8 @@ from typing import Any
 
 from batchscout.audit.savings import Portfolio
 from batchscout.delivery.blocks import Block, actions, button, context, divider, header, section
-from batchscout.delivery.blocks.workflows import (
-    Row,
-    opportunity_lines,
-    portfolio_fields,
-    workflow_line,
-)
+from batchscout.delivery.blocks.workflows import opportunity_lines, portfolio_fields, workflow_line
+from batchscout.storage.queries import Row
 
 HOME_OPPORTUNITIES = 5
 HOME_OWN_WORKFLOWS = 25  # the tab stays well under its 100 blocks

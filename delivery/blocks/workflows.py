@@ -33,8 +33,7 @@ from batchscout.delivery.blocks import (
 )
 from batchscout.delivery.mrkdwn import escape
 from batchscout.storage.models import Workflow
-
-Row = tuple[Workflow, WorkflowFigures]
+from batchscout.storage.queries import Page, Row, WorkflowRow
 
 #: Workflows per page of ``/batchscout list``: 20 sections plus a few framing blocks.
 PAGE_SIZE = 20
@@ -47,7 +46,7 @@ CLASS_BADGE = {
 }
 
 
-def class_badge(workflow: Workflow) -> str:
+def class_badge(workflow: Workflow | WorkflowRow) -> str:
     """The latency class with its colour, flagged when it is batch disguised as stream."""
     badge = CLASS_BADGE[LatencyClass(workflow.latency_class)]
     if workflow.batch_disguised_as_stream:
@@ -67,7 +66,7 @@ def savings_phrase(item: WorkflowFigures) -> str:
     return f"saves {format_usd(item.monthly_savings)}/mo"
 
 
-def workflow_line(workflow: Workflow, item: WorkflowFigures) -> str:
+def workflow_line(workflow: Workflow | WorkflowRow, item: WorkflowFigures) -> str:
     """One workflow in one mrkdwn line: name, class, mode, cost and savings."""
     return (
         f"*{escape(workflow.name)}*\n{class_badge(workflow)} · {workflow.mode} · "
@@ -116,33 +115,32 @@ def opportunity_lines(rows: Sequence[Row], limit: int) -> list[Block]:
     return blocks
 
 
-def workflow_list(rows: Sequence[Row], *, page: int) -> Message:
+def workflow_list(page: Page) -> Message:
     """One page of the inventory, with Previous/Next buttons when there is more."""
-    if not rows:
+    if not page.total:
         return note(messages.NO_WORKFLOWS_YET)
-    pages = (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE
-    page = min(max(page, 0), pages - 1)
-    first = page * PAGE_SIZE
-    shown = rows[first : first + PAGE_SIZE]
+    shown, total = page.rows, page.total
     blocks: list[Block] = [
-        header(f"Workflows ({len(rows)})"),
+        header(f"Workflows ({total})"),
         context(
-            f"{first + 1}–{first + len(shown)} of {len(rows)}, by name. "
+            f"{page.first + 1}–{page.first + len(shown)} of {total}, by name. "
             "`/batchscout show NAME` for one in full."
         ),
     ]
     blocks += [section(workflow_line(w, item)) for w, item in shown]
-    if pages > 1:
+    if page.pages > 1:
         navigation = []
-        if page > 0:
+        if page.page > 0:
             navigation.append(
-                button("◀ Previous", action_id="list_page:previous", value=str(page - 1))
+                button("◀ Previous", action_id="list_page:previous", value=str(page.page - 1))
             )
-        if page < pages - 1:
-            navigation.append(button("Next ▶", action_id="list_page:next", value=str(page + 1)))
+        if page.page < page.pages - 1:
+            navigation.append(
+                button("Next ▶", action_id="list_page:next", value=str(page.page + 1))
+            )
         blocks.append(divider())
         blocks.append(actions(*navigation))
-    return Message(text=f"{len(rows)} workflows, page {page + 1} of {pages}", blocks=blocks)
+    return Message(text=f"{total} workflows, page {page.page + 1} of {page.pages}", blocks=blocks)
 
 
 def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:

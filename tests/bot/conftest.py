@@ -53,7 +53,7 @@ def serve(settings: Settings, bot_engine: Engine) -> Iterator[BuildServer]:
 
     def start(
         *,
-        process_before_response: bool = True,
+        work_before_ack: bool = True,
         background: Background | None = None,
         **overrides: object,
     ) -> HttpServer:
@@ -62,7 +62,7 @@ def serve(settings: Settings, bot_engine: Engine) -> Iterator[BuildServer]:
         app: App = build_app(
             configured,
             engine=bot_engine,
-            process_before_response=process_before_response,
+            work_before_ack=work_before_ack,
             background=background,
         )
         server = HttpServer(app, bot_engine, port=0).start()

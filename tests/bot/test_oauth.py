@@ -33,7 +33,7 @@ def oauth_server(settings: Settings, bot_engine: Engine) -> Iterator[HttpServer]
             "slack_state_secret": SecretStr("state-secret"),
         }
     )
-    app = build_app(configured, engine=bot_engine, process_before_response=True)
+    app = build_app(configured, engine=bot_engine, work_before_ack=True)
     with HttpServer(app, bot_engine, port=0) as server:
         yield server
 

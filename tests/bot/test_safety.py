@@ -150,7 +150,7 @@ def test_errors_in_a_dm_are_told_in_the_dm(users: SlackUsers, slack: FakeSlack) 
 def test_production_mode_acknowledges_first_and_works_after(
     serve: BuildServer, slack: FakeSlack
 ) -> None:
-    users = SlackUsers(serve(process_before_response=False).url, slack)
+    users = SlackUsers(serve(work_before_ack=False).url, slack)
     started = time.monotonic()
     reply = users.command("register")  # waits for the response_url post
     assert "direct message" in reply.text

@@ -50,7 +50,7 @@ def test_import_stores_exact_money_and_utc_times(engine: Engine) -> None:
         result = queries.import_specs(
             session=session, team_id="T0AAA", specs=parse_csv(INVENTORY), actor="U0ME"
         )
-    assert len(result.created) == 3 and not result.updated
+    assert result == queries.ImportResult(created=3, updated=0)
 
     with session_scope(engine) as session:
         nightly = queries.get_workflow(
@@ -89,7 +89,7 @@ def test_a_row_with_an_existing_name_updates_that_workflow(engine: Engine) -> No
     with session_scope(engine) as session:
         result = queries.import_specs(session=session, team_id="T0AAA", specs=parse_csv(changed))
 
-    assert not result.created and len(result.updated) == 1
+    assert result == queries.ImportResult(created=0, updated=1)
     with session_scope(engine) as session:
         count = session.exec(select(func.count()).select_from(Workflow)).one()
         nightly = queries.get_workflow(

@@ -6,6 +6,7 @@ import re
 
 from slack_bolt import App
 
+from batchscout.bot.listeners.acking import ack_first
 from batchscout.bot.listeners.actions import conversation, home, usage, workflows
 from batchscout.delivery.blocks.registration import ANSWER_ACTION, MODEL_ACTION
 from batchscout.delivery.blocks.usage import REGISTER_SCOPE
@@ -13,15 +14,15 @@ from batchscout.delivery.blocks.usage import REGISTER_SCOPE
 
 def register(app: App) -> None:
     """Wire every button and menu by its action id."""
-    app.action(re.compile(r"^list_page:"))(workflows.turn_list_page)
-    app.action("workflow_edit")(workflows.edit_workflow)
-    app.action("workflow_migrated")(workflows.mark_migrated)
-    app.action("workflow_flex")(workflows.mark_flex)
-    app.action("workflow_remove_ask")(workflows.ask_to_remove)
-    app.action("workflow_remove_confirm")(workflows.confirm_remove)
-    app.action("workflow_remove_cancel")(workflows.keep_workflow)
-    app.action("home_register")(home.register_from_home)
-    app.action(REGISTER_SCOPE)(usage.register_scope)
-    app.action(re.compile(rf"^{ANSWER_ACTION}:"))(conversation.answer_button)
-    app.action(MODEL_ACTION)(conversation.choose_model)
+    app.action(re.compile(r"^list_page:"))(**ack_first(workflows.turn_list_page))
+    app.action("workflow_edit")(**ack_first(workflows.edit_workflow))
+    app.action("workflow_migrated")(**ack_first(workflows.mark_migrated))
+    app.action("workflow_flex")(**ack_first(workflows.mark_flex))
+    app.action("workflow_remove_ask")(**ack_first(workflows.ask_to_remove))
+    app.action("workflow_remove_confirm")(**ack_first(workflows.confirm_remove))
+    app.action("workflow_remove_cancel")(**ack_first(workflows.keep_workflow))
+    app.action("home_register")(**ack_first(home.register_from_home))
+    app.action(REGISTER_SCOPE)(**ack_first(usage.register_scope))
+    app.action(re.compile(rf"^{ANSWER_ACTION}:"))(**ack_first(conversation.answer_button))
+    app.action(MODEL_ACTION)(**ack_first(conversation.choose_model))
     app.options(MODEL_ACTION)(conversation.model_options)

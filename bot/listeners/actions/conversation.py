@@ -35,15 +35,13 @@ def _answer(body: dict[str, Any], client: WebClient, context: BoltContext, value
     )
 
 
-def answer_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def answer_button(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """A choice, Back/Skip/Keep/Cancel, or Save/Edit/Cancel on the summary card."""
-    ack()
     _answer(body, client, context, str(body["actions"][0].get("value") or ""))
 
 
-def choose_model(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def choose_model(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """A model picked from the searchable menu."""
-    ack()
     selected = body["actions"][0].get("selected_option") or {}
     _answer(body, client, context, str(selected.get("value") or ""))
 

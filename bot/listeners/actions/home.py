@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from batchscout.bot.context import services_of, team_of
 from batchscout.services import registration
 
 
-def register_from_home(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
+def register_from_home(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Start a registration in the person's DM with the bot."""
-    ack()
     user_id = str(body["user"]["id"])
     place = registration.open_dm(client, user_id)
     registration.start(

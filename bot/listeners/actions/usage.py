@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from batchscout.audit.usage import UsageProvider
@@ -26,11 +26,10 @@ def _scope(value: str) -> tuple[UsageProvider, str, str] | None:
 
 
 def register_scope(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
     """One click: the unregistered scope becomes a workflow with its observed figures; the
     person who clicked sees its card (only them), to correct the answers with Edit."""
-    ack()
     user_id = str(body["user"]["id"])
     scope = _scope(str(body["actions"][0].get("value") or ""))
     if scope is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from batchscout.audit.latency import Mode
@@ -33,21 +33,21 @@ def _show(respond: Respond, message: Message) -> None:
     respond(replace_original=True, response_type="ephemeral", **message.as_kwargs())
 
 
-def turn_list_page(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def turn_list_page(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     """Previous / Next on the workflow list."""
-    ack()
     value = _value(body)
     if not value.isdigit():
         _show(respond, blocks.note(messages.LIST_PAGE_EXPIRED))
         return
     with services_of(context).session() as session:
-        _, rows = queries.workspace_portfolio(session=session, team_id=team_of(context))
-    _show(respond, blocks.workflow_list(rows, page=int(value)))
+        page = queries.workflow_page(
+            session=session, team_id=team_of(context), page=int(value), size=blocks.PAGE_SIZE
+        )
+    _show(respond, blocks.workflow_list(page))
 
 
-def edit_workflow(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def edit_workflow(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Edit (on a workflow's card or the Home tab): the conversation, in a DM."""
-    ack()
     user_id = _user(body)
     services = services_of(context)
     team_id = team_of(context)
@@ -63,10 +63,9 @@ def edit_workflow(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
 
 
 def mark_migrated(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
     """Mark as moved to batch (on a workflow's card)."""
-    ack()
     services = services_of(context)
     text = mark_as_migrated(services, team_of(context), _value(body))
     _show(respond, blocks.note(text))
@@ -74,19 +73,17 @@ def mark_migrated(
 
 
 def mark_flex(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
     """Mark as moved to flex (on the card of a workflow flex is advised for)."""
-    ack()
     services = services_of(context)
     text = mark_as_migrated(services, team_of(context), _value(body), Mode.FLEX)
     _show(respond, blocks.note(text))
     refresh_home(client=client, services=services, team_id=team_of(context), user_id=_user(body))
 
 
-def ask_to_remove(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def ask_to_remove(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     """Remove (on a workflow's card): ask first."""
-    ack()
     with services_of(context).session() as session:
         workflow = queries.get_workflow(
             session=session, team_id=team_of(context), name=_value(body)
@@ -98,10 +95,9 @@ def ask_to_remove(ack: Ack, body: dict[str, Any], respond: Respond, context: Bol
 
 
 def confirm_remove(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
     """Remove, confirmed."""
-    ack()
     services = services_of(context)
     with services.session() as session:
         removed = queries.remove_workflow(
@@ -116,7 +112,6 @@ def confirm_remove(
         )
 
 
-def keep_workflow(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+def keep_workflow(body: dict[str, Any], respond: Respond) -> None:
     """Keep: nothing removed."""
-    ack()
     _show(respond, blocks.note(messages.REMOVE_KEPT.format(name=escape(_value(body)))))

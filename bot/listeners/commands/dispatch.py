@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from batchscout.bot.context import services_of, team_of
@@ -106,14 +106,12 @@ def _what(entry: Subcommand) -> str:
 
 
 def handle_batchscout(
-    ack: Ack,
     command: dict[str, Any],
     respond: Respond,
     client: WebClient,
     context: BoltContext,
 ) -> None:
-    """Acknowledge at once, then run the subcommand."""
-    ack()
+    """Run the subcommand (acknowledged already: see ``batchscout.bot.listeners.acking``)."""
     line = parse_command_text(str(command.get("text") or ""))
     call = CommandCall(
         team_id=team_of(context),

@@ -15,8 +15,10 @@ from batchscout.storage import queries
 def list_workflows(call: CommandCall) -> None:
     """The first page of the inventory."""
     with call.services.session() as session:
-        _, rows = queries.workspace_portfolio(session=session, team_id=call.team_id)
-    call.reply(blocks.workflow_list(rows, page=0))
+        page = queries.workflow_page(
+            session=session, team_id=call.team_id, page=0, size=blocks.PAGE_SIZE
+        )
+    call.reply(blocks.workflow_list(page))
 
 
 def closest_names(names: list[str], wanted: str) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from batchscout.bot.listeners.acking import ack_first
 from batchscout.bot.listeners.events import home, messages, uninstall
 
 #: The bot events subscribed in manifest.yml, and who handles them.
@@ -23,6 +24,6 @@ SUBSCRIBED_EVENTS = (
 
 def register(app: App) -> None:
     """Wire event listeners."""
-    app.event("app_home_opened")(home.publish_on_open)
-    app.event("message")(messages.on_message)
+    app.event("app_home_opened")(**ack_first(home.publish_on_open))
+    app.event("message")(**ack_first(messages.on_message))
     uninstall.register(app)

@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from batchscout.bot.context import services_of, team_of
+from batchscout.bot.listeners.acking import ack_first
 from batchscout.services.uninstall import stop_workspace
 
 Listener = Callable[..., Any]
@@ -49,8 +50,12 @@ def register(app: App) -> None:
     """Wire both events, with Bolt's built-in listeners where the app stores installations."""
     stored = app.installation_store is not None
     app.event("app_uninstalled")(
-        on_uninstalled(app.default_app_uninstalled_event_listener() if stored else None)
+        **ack_first(
+            on_uninstalled(app.default_app_uninstalled_event_listener() if stored else None)
+        )
     )
     app.event("tokens_revoked")(
-        on_tokens_revoked(app.default_tokens_revoked_event_listener() if stored else None)
+        **ack_first(
+            on_tokens_revoked(app.default_tokens_revoked_event_listener() if stored else None)
+        )
     )
