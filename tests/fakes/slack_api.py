@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import mimetypes
 import threading
 import time
@@ -108,6 +109,32 @@ class _Fault:
     drop: bool = False  # apply the call, then close the connection without an answer
 
 
+@dataclass
+class _RateLimit:
+    """Sliding windows: one channel's last accepted call, the workspace's last minute."""
+
+    per_channel_seconds: float
+    per_minute: int
+    last_by_channel: dict[str, float] = field(default_factory=dict)
+    minute: list[float] = field(default_factory=list)
+
+    def wait(self, channel: str) -> int | None:
+        """``None``: accept the call now (and count it); else the Retry-After in seconds."""
+        now = time.monotonic()
+        self.minute = [t for t in self.minute if now - t < 60.0]
+        waits = []
+        last = self.last_by_channel.get(channel)
+        if last is not None and now - last < self.per_channel_seconds:
+            waits.append(self.per_channel_seconds - (now - last))
+        if len(self.minute) >= self.per_minute:
+            waits.append(60.0 - (now - self.minute[0]))
+        if waits:
+            return max(1, math.ceil(max(waits)))
+        self.last_by_channel[channel] = now
+        self.minute.append(now)
+        return None
+
+
 @dataclass(frozen=True)
 class _Request:
     """What a method handler gets to work from."""
@@ -192,6 +219,7 @@ class FakeSlack:
         self._responders: dict[str, Responder] = {}
         self._files: dict[str, dict[str, Any]] = {}
         self._stalled_downloads = 0
+        self._limits: dict[str, _RateLimit] = {}
         self._stopping = threading.Event()
         self._tokens: dict[str, tuple[str, str]] = {}
         self._ts_counter = 0
@@ -322,6 +350,16 @@ class FakeSlack:
         """
         self._add_fault(method, _Fault(times=times, drop=True))
 
+    def rate_limit(
+        self, method: str, *, per_channel_seconds: float = 1.0, per_minute: int = 300
+    ) -> None:
+        """Limit ``method`` as Slack limits ``chat.postMessage``: one call per channel every
+        ``per_channel_seconds`` and ``per_minute`` calls a minute for the workspace; a call
+        beyond either answers HTTP 429 with ``Retry-After`` (whole seconds, as Slack sends)
+        and ``{"ok": false, "error": "ratelimited"}``. Refused calls are recorded too."""
+        with self._cond:
+            self._limits[method] = _RateLimit(per_channel_seconds, per_minute)
+
     def stall_downloads(self, *, times: int = 1) -> None:
         """Make the next ``times`` file downloads hang without an answer until ``stop()``."""
         if times < 1:
@@ -389,6 +427,11 @@ class FakeSlack:
         with self._cond:
             status, extra_headers = 200, {}
             fault = self._take_fault(method)
+            limit = self._limits.get(method)
+            if fault is None and limit is not None:
+                wait = limit.wait(str(params.get("channel", "")))
+                if wait is not None:
+                    fault = _Fault(times=0, status=429, retry_after=wait)
             probe = Call(method=method, params=params, headers=headers, path=path)
             if fault is None or fault.drop:
                 body = self._answer(_Request(method, params, probe.token))
