@@ -18,5 +18,9 @@ HTTP_BACKLOG = 1024
 """Connections the kernel queues before they are accepted (``listen()``'s backlog): a burst of
 slash commands from a large workspace arrives at once, and a short queue refuses them."""
 
-LISTENER_THREADS = 8
-"""Threads that run listeners' work after the ack (Bolt's listener pool)."""
+LISTENER_THREADS = 2
+"""Threads that run listeners' work after the ack (Bolt's listener pool). Few on purpose: the
+work is mostly Python (figures, Block Kit) and shares one interpreter lock with the request
+threads, so more threads add no throughput and make every ack wait longer for the lock
+(bench/ack_bench.py: p99 1.38x the no-op app with 2, 7.3x with 8). Raise it for work that
+mostly waits on Slack or the network."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from batchscout.audit.money import cents_str
 from batchscout.audit.savings import Portfolio
-from batchscout.storage.queries import Row
+from batchscout.storage.queries import Row, many_objects
 
 
 def savings_document(figures: Portfolio, rows: list[Row]) -> dict[str, Any]:
@@ -15,6 +15,11 @@ def savings_document(figures: Portfolio, rows: list[Row]) -> dict[str, Any]:
     ``flex_now`` and ``to_challenge`` are two options for the same near-real-time workflows
     (SPEC.md, "Service tiers"), never a sum.
     """
+    with many_objects():  # a dict and three strings per workflow
+        return _document(figures, rows)
+
+
+def _document(figures: Portfolio, rows: list[Row]) -> dict[str, Any]:
     return {
         "monthly_spend": cents_str(figures.monthly_spend),
         "migrate_now": cents_str(figures.migrate_now),

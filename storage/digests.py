@@ -21,7 +21,7 @@ from batchscout.storage.digest_tables import (
     SchedulerLease,
     SubscriptionStatus,
 )
-from batchscout.storage.queries import ROW_TIMES, row_of, rows_query
+from batchscout.storage.queries import ROW_TIMES, many_objects, row_of, rows_query
 from batchscout.storage.types import utcnow
 
 
@@ -100,21 +100,22 @@ def active_subscriptions(*, session: Session) -> list[DigestSubscription]:
 def digest_items(*, session: Session, team_id: str) -> list[DigestItem]:
     """The workspace's active workflows as the digest sees them (read as plain rows)."""
     items = []
-    for values in session.execute(rows_query(team_id, *ROW_TIMES)).all():
-        row, figures = row_of(values)
-        created_at, updated_at = values[-2:]
-        items.append(
-            DigestItem(
-                name=row.name,
-                owner=row.owner,
-                latency_class=row.latency_class,
-                disguised=row.batch_disguised_as_stream,
-                mode=row.mode,
-                figures=figures,
-                created_at=created_at,
-                updated_at=updated_at,
+    with many_objects():
+        for values in session.execute(rows_query(team_id, *ROW_TIMES)).all():
+            row, figures = row_of(values)
+            created_at, updated_at = values[-2:]
+            items.append(
+                DigestItem(
+                    name=row.name,
+                    owner=row.owner,
+                    latency_class=row.latency_class,
+                    disguised=row.batch_disguised_as_stream,
+                    mode=row.mode,
+                    figures=figures,
+                    created_at=created_at,
+                    updated_at=updated_at,
+                )
             )
-        )
     return items
 
 
