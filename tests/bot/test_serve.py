@@ -107,7 +107,7 @@ def test_serve_http_answers_healthz_and_slack(slack: FakeSlack, tmp_path: object
         )
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=60)  # a clean stop lets running jobs finish first
 
 
 def test_a_wrong_server_setting_names_the_variable(run) -> None:  # type: ignore[no-untyped-def]
