@@ -126,6 +126,17 @@ NOT_SUBSCRIBED = (
     "This channel has no digest subscription; `/batchscout digest subscribe` starts one."
 )
 DIGEST_POSTING = "Posting the digest here now{wait}."
+DIGEST_WRITING = " (the summary is being written through the batch API; this can take a minute)"
+QUESTION_NOT_SHOWN = (
+    "Sorry, something went wrong on my side: Slack would not take the next question, so I "
+    "could not show it. Please try again in a moment: say `register` (or `edit NAME`) to "
+    "start again."
+)
+DIGEST_PAUSED = (
+    "I could not post the Batchscout digest to {channel} (Slack said `{error}`), so I paused "
+    "that subscription. Invite me back (or pick another channel) and run "
+    "`/batchscout digest subscribe` there to resume."
+)
 DIGEST_FAILED = (
     "Something went wrong on my side while posting the digest here. Please try "
     "`/batchscout digest now` again in a moment; if it keeps happening, tell whoever runs "
@@ -140,6 +151,12 @@ DIGEST_NOT_POSTED = (
 
 QUIZ_IN_A_CHANNEL = "Knowledge checks go to channels: run `/batchscout quiz` in a channel I'm in."
 QUIZ_POSTED = "Posted a knowledge check here. Answers go in its thread; the first answer counts."
+QUIZ_ALREADY_ANSWERED = "Only your first answer counts, and you have answered this one already."
+QUIZ_CLOSED = "This knowledge check has closed: the answer is in the thread."
+QUIZ_NOT_POSTED = (
+    "Slack would not let me post the knowledge check here, so nothing was asked. Please try "
+    "again in a moment."
+)
 
 # -- importing an inventory file -------------------------------------------------------------
 

@@ -10,7 +10,7 @@ its links *before* the provider is called; the create call is never retried blin
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,7 +29,7 @@ from batchscout.services.batch_api import (
 from batchscout.services.runtime import Runtime
 from batchscout.storage import digests as store
 from batchscout.storage.db import session_scope
-from batchscout.storage.digest_tables import BatchJobStatus, LLMBatchJob
+from batchscout.storage.digest_tables import BatchJobStatus
 from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
@@ -39,14 +39,32 @@ log = get_logger(__name__)
 class Purpose:
     """What a batch is for.
 
-    ``link(session, custom_id, job_id)`` records that a request's row waits on a job;
-    ``settle(session, job_id, results, provider)`` stores an ended job's results (possibly
-    none, for a failed batch) on the rows linked to it and returns how many it used.
+    ``name`` is stored on the job row; each request's ``custom_id`` is ``<prefix>-<row id>``
+    (:meth:`custom_id`), the row being the one that waits for the result (a digest run, a
+    free-text answer). ``link(session, row_id, job_id)`` records that the row waits on a job
+    (the row's table owner in ``storage`` does it); ``settle(session, job_id, results,
+    provider)`` stores an ended job's results on its rows, ``results`` keyed by row id (empty
+    for a failed or abandoned batch), and returns how many it used.
     """
 
     name: str
-    link: Callable[[Session, str, int], None]
-    settle: Callable[[Session, int, Sequence[BatchResult], BatchProvider], int]
+    prefix: str
+    link: Callable[[Session, int, int], None]
+    settle: Callable[[Session, int, Mapping[int, BatchResult], BatchProvider], int]
+
+    def custom_id(self, row_id: int) -> str:
+        """A request's custom id: ``digest-12``, ``grade-7``."""
+        return f"{self.prefix}-{row_id}"
+
+    def row_of(self, custom_id: str) -> int | None:
+        """The row id in a custom id made by :meth:`custom_id`, or ``None``."""
+        head, _, number = custom_id.partition("-")
+        return int(number) if head == self.prefix and number.isdigit() else None
+
+    def by_row(self, results: Sequence[BatchResult]) -> dict[int, BatchResult]:
+        """Results keyed by the row each one is for (a foreign custom id is dropped)."""
+        rows = ((self.row_of(r.custom_id), r) for r in results)
+        return {row: result for row, result in rows if row is not None}
 
 
 def submit_requests(
@@ -68,7 +86,9 @@ def submit_requests(
             assert job.id is not None
             job_ids.append(job.id)
             for request in chunk:
-                purpose.link(session, request.custom_id, job.id)
+                row = purpose.row_of(request.custom_id)
+                if row is not None:
+                    purpose.link(session, row, job.id)
         _create(runtime, provider, job.id, key, chunk)
     return job_ids
 
@@ -84,15 +104,14 @@ def _create(
         return
     except BatchError as error:
         with session_scope(runtime.engine) as session:
-            job = session.get(LLMBatchJob, job_id)
-            assert job is not None
-            job.status, job.error, job.ended_at = BatchJobStatus.FAILED, str(error)[:500], utcnow()
+            store.batch_ended(
+                session=session, job_id=job_id, status=BatchJobStatus.FAILED, at=utcnow(),
+                error=str(error),
+            )  # fmt: skip
         log.warning("batch create refused", job_id=job_id, error=str(error))
         return
     with session_scope(runtime.engine) as session:
-        job = session.get(LLMBatchJob, job_id)
-        assert job is not None
-        job.batch_id, job.status, job.submitted_at = batch_id, BatchJobStatus.SUBMITTED, utcnow()
+        store.batch_submitted(session=session, job_id=job_id, batch_id=batch_id, at=utcnow())
     log.info(
         "batch submitted",
         job_id=job_id,
@@ -139,15 +158,15 @@ def _reconcile(
 ) -> str | None:
     batch_id = provider.find_by_key(key)
     with session_scope(runtime.engine) as session:
-        job = session.get(LLMBatchJob, job_id)
-        assert job is not None
         if batch_id is not None:
-            job.batch_id, job.status, job.submitted_at = batch_id, BatchJobStatus.SUBMITTED, now
+            store.batch_submitted(session=session, job_id=job_id, batch_id=batch_id, at=now)
             log.info("batch reconciled", job_id=job_id, batch_id=batch_id)
         elif now - created_at > runtime.abandon_creating:
-            job.status, job.ended_at = BatchJobStatus.ABANDONED, now
-            job.error = "created with an unknown outcome and never found by its key"
-            purpose.settle(session, job_id, [], provider)
+            store.batch_ended(
+                session=session, job_id=job_id, status=BatchJobStatus.ABANDONED, at=now,
+                error="created with an unknown outcome and never found by its key",
+            )  # fmt: skip
+            purpose.settle(session, job_id, {}, provider)
             log.warning("batch abandoned", job_id=job_id)
     return batch_id
 
@@ -174,32 +193,22 @@ def _poll_one(
     results = provider.results(batch_id) if info.results_ready else []
     try:
         with session_scope(runtime.engine) as session:
-            used = purpose.settle(session, job_id, results, provider)
-            job = session.get(LLMBatchJob, job_id)
-            assert job is not None
-            job.status, job.ended_at, job.error = _FINAL_STATUS[info.status], now, info.error
+            used = purpose.settle(session, job_id, purpose.by_row(results), provider)
+            store.batch_ended(
+                session=session, job_id=job_id, status=_FINAL_STATUS[info.status], at=now,
+                error=info.error,
+            )  # fmt: skip
     except Exception as error:  # results that cannot be stored must not keep the job open
         log.exception("batch results not used", job_id=job_id, batch_id=batch_id,
             error=f"{type(error).__name__}: {error}"[:500],
         )  # fmt: skip
         with session_scope(runtime.engine) as session:
-            purpose.settle(session, job_id, [], provider)  # the rows keep their fallback
-            job = session.get(LLMBatchJob, job_id)
-            assert job is not None
-            job.status, job.ended_at = BatchJobStatus.FAILED, now
-            job.error = f"results could not be stored: {type(error).__name__}"
+            purpose.settle(session, job_id, {}, provider)  # the rows keep their fallback
+            store.batch_ended(
+                session=session, job_id=job_id, status=BatchJobStatus.FAILED, at=now,
+                error=f"results could not be stored: {type(error).__name__}",
+            )  # fmt: skip
         return
     log.info("batch ended", job_id=job_id, batch_id=batch_id, purpose=purpose.name,
         status=str(info.status), results=len(results), used=used,
     )  # fmt: skip
-
-
-def numbered_id(prefix: str, number: int) -> str:
-    """A request's custom id: ``digest-12``, ``grade-7``."""
-    return f"{prefix}-{number}"
-
-
-def number_of(custom_id: str, prefix: str) -> int | None:
-    """The row id in a custom id made by :func:`numbered_id`, or ``None``."""
-    head, _, number = custom_id.partition("-")
-    return int(number) if head == prefix and number.isdigit() else None

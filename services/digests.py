@@ -16,9 +16,8 @@ The life of a digest run (one per channel and period, see ``storage.digest_table
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -39,15 +38,17 @@ from batchscout.audit.digest import (
 )
 from batchscout.audit.pricing import PricingError
 from batchscout.delivery import chart as charts
-from batchscout.delivery.blocks import Message
+from batchscout.delivery import messages, posting
+from batchscout.delivery.blocks import Message, note
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.delivery.blocks import usage as usage_blocks
 from batchscout.delivery.clients import without_connection_retries
+from batchscout.delivery.posting import Place
 from batchscout.logs import get_logger
 from batchscout.services import batches, usage
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult, batch_cost
-from batchscout.services.batches import Purpose, number_of, numbered_id
+from batchscout.services.batches import Purpose
 from batchscout.services.boundary import isolated
 from batchscout.services.quizzes import ask_in_digest
 from batchscout.services.runtime import Runtime
@@ -126,44 +127,27 @@ def current_facts(
     )
 
 
-def custom_id(run: DigestRun) -> str:
-    """The id a run's prose request carries through the provider."""
-    assert run.id is not None
-    return numbered_id("digest", run.id)
-
-
-def _link(session: Session, custom: str, job_id: int) -> None:
-    run_id = number_of(custom, "digest")
-    run = session.get(DigestRun, run_id) if run_id is not None else None
-    if run is not None:
-        run.batch_job_id = job_id
-        session.add(run)
-
-
 def _settle(
-    session: Session, job_id: int, results: Sequence[BatchResult], provider: BatchProvider
+    session: Session, job_id: int, results: Mapping[int, BatchResult], provider: BatchProvider
 ) -> int:
     """Store each run's prose and what writing it cost; runs without prose keep the template."""
     stored = 0
-    for result in results:
-        run_id = number_of(result.custom_id, "digest")
-        run = session.get(DigestRun, run_id) if run_id is not None else None
-        if run is None or run.status != RunStatus.PENDING or run.batch_job_id != job_id:
-            continue
+    for run_id, result in results.items():
         try:
-            run.llm_batch_cost, run.llm_sync_cost = batch_cost(
-                provider.name, provider.model, [result]
-            )
+            batch, sync = batch_cost(provider.name, provider.model, [result])
+            costs: tuple[Decimal, Decimal] | None = (batch, sync)
         except PricingError as error:  # the prose is paid for: use it, without its cost line
-            log.warning("digest prose cost unknown", run_id=run.id, error=str(error))
-        if result.ok and result.text:
-            run.prose = clean_prose(result.text)
-            stored += 1
-        session.add(run)
+            log.warning("digest prose cost unknown", run_id=run_id, error=str(error))
+            costs = None
+        prose = clean_prose(result.text) if result.ok and result.text else None
+        kept = store.store_prose(
+            session=session, run_id=run_id, job_id=job_id, prose=prose, costs=costs
+        )
+        stored += bool(kept and prose)
     return stored
 
 
-DIGEST_PROSE = Purpose("digest", _link, _settle)
+DIGEST_PROSE = Purpose("digest", "digest", store.link_run_batch, _settle)
 
 
 # -- 1. prepare ---------------------------------------------------------------------------
@@ -219,11 +203,10 @@ def _prose_request(
         noise_floor=noise_floor,
         now=now,
     )
-    run.facts = json.dumps(facts.to_dict())
-    session.add(run)
-    session.flush()
+    store.set_run_facts(session=session, run=run, facts=facts)
     system, prompt = llm_prompt(facts)
-    return BatchRequest(custom_id(run), system, prompt, DIGEST_MAX_TOKENS)
+    assert run.id is not None
+    return BatchRequest(DIGEST_PROSE.custom_id(run.id), system, prompt, DIGEST_MAX_TOKENS)
 
 
 def poll_batches(runtime: Runtime, *, now: datetime) -> None:
@@ -302,10 +285,8 @@ def post_digest(runtime: Runtime, subscription_id: int, *, now: datetime) -> Dig
         late = now - due
         if late > runtime.misfire_grace:
             if run.status == RunStatus.PENDING:
-                run.status, run.error = (
-                    RunStatus.SKIPPED,
-                    f"missed by {late}; grace is {runtime.misfire_grace}",
-                )
+                reason = f"missed by {late}; grace is {runtime.misfire_grace}"
+                store.skip_run(session=session, run=run, reason=reason)
                 log.warning("digest skipped", run_id=run.id, team_id=run.team_id,
                     channel_id=run.channel_id, period=run.period, late_seconds=int(late.total_seconds()),
                 )  # fmt: skip
@@ -378,16 +359,10 @@ def _record_posted(
 ) -> DigestRun:
     """Record the top message as posted, then post its thread (each part once)."""
     with session_scope(runtime.engine) as session:
-        run = session.get(DigestRun, run_id)
-        assert run is not None
-        run.status, run.message_ts, run.posted_at, run.updated_at = (
-            RunStatus.POSTED,
-            ts,
-            posted_at,
-            utcnow(),
-        )
-        run.facts = json.dumps(content.facts.to_dict())
-        run.prose, run.prose_source, run.error = content.prose, content.source, None
+        store.mark_posted(
+            session=session, run_id=run_id, message_ts=ts, posted_at=posted_at,
+            facts=content.facts, prose=content.prose, prose_source=content.source,
+        )  # fmt: skip
     with session_scope(runtime.engine) as session:
         run = session.get(DigestRun, run_id)
         assert run is not None
@@ -437,17 +412,10 @@ def _post_thread(
             run_id=run.id,
             error=str(error.response.get("error")),
         )
-    try:
-        standings = _leaderboard(runtime, run)
-        if standings is not None:
-            client.chat_postMessage(
-                channel=channel_id, thread_ts=ts, unfurl_links=False, **standings.as_kwargs()
-            )
-        ask_in_digest(runtime, run, ts, shown=content.facts.shown_names())
-    except SlackApiError as error:
-        log.warning("digest knowledge check not posted", run_id=run.id,
-            error=str(error.response.get("error")),
-        )  # fmt: skip
+    standings = _leaderboard(runtime, run)
+    if standings is not None:
+        posting.post(client, Place(channel_id, ts), standings, run_id=run.id)
+    ask_in_digest(runtime, run, ts, shown=content.facts.shown_names())
 
 
 def _leaderboard(runtime: Runtime, run: DigestRun) -> Message | None:
@@ -469,10 +437,7 @@ def _leaderboard(runtime: Runtime, run: DigestRun) -> Message | None:
 def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | None) -> None:
     if error in TOKEN_DEAD:
         with session_scope(runtime.engine) as session:
-            run = session.get(DigestRun, run_id)
-            assert run is not None
-            run.status, run.error = RunStatus.FAILED, error
-            team_id = run.team_id
+            team_id = store.fail_run(session=session, run_id=run_id, error=error).team_id
         stop_workspace(runtime.engine, team_id=team_id, reason=f"Slack answered {error}")
         return
     with session_scope(runtime.engine) as session:
@@ -486,11 +451,7 @@ def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | No
                 error=error,
             )
             return
-        run.status, run.error = RunStatus.FAILED, error
-        if run.subscription_id is not None:
-            store.pause_subscription(
-                session=session, subscription_id=run.subscription_id, reason=error
-            )
+        store.fail_run(session=session, run_id=run_id, error=error, pause=True)
         team_id, channel_id = run.team_id, run.channel_id
     log.warning(
         "digest channel unavailable; subscription paused",
@@ -499,20 +460,8 @@ def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | No
         error=error,
     )
     if subscriber:
-        try:
-            runtime.slack(team_id).chat_postMessage(
-                channel=subscriber,
-                text=(
-                    f"I could not post the Batchscout digest to <#{channel_id}> ({error}), so I paused "
-                    "that subscription. Invite me back (or pick another channel) and run "
-                    "`/batchscout digest subscribe` there to resume."
-                ),
-            )
-        except SlackApiError as dm_error:
-            log.warning(
-                "could not tell the subscriber",
-                error=str(dm_error.response.get("error")),
-            )
+        text = messages.DIGEST_PAUSED.format(channel=f"<#{channel_id}>", error=error)
+        posting.post(runtime.slack(team_id), Place(subscriber), note(text), run_id=run_id)
 
 
 # -- 4. catch up --------------------------------------------------------------------------

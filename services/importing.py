@@ -21,10 +21,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from batchscout.audit.inventory import InventoryError, read_inventory
-from batchscout.delivery import messages
+from batchscout.delivery import messages, posting
 from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import importing as blocks
 from batchscout.delivery.mrkdwn import typed_text
+from batchscout.delivery.posting import Place
 from batchscout.logs import get_logger
 from batchscout.services.context import Services
 from batchscout.services.home import refresh_home
@@ -154,7 +155,7 @@ def handle_message(
     unreadable = len(shared) - len(known)
     if not (wanted or unreadable or (asked and others)):
         return False
-    reply_to = _Reply(client, channel_id, str(event.get("thread_ts") or ""))
+    reply_to = _Reply(client, Place(channel_id, str(event.get("thread_ts") or "")))
     if unreadable:
         reply_to.send(blocks.about_file(messages.IMPORT_DOWNLOAD_FAILED, None))
     if asked and others:
@@ -172,17 +173,10 @@ class _Reply:
     """Where the importer answers: the DM, in the thread the file was shared in if any."""
 
     client: WebClient
-    channel_id: str
-    thread_ts: str
+    place: Place
 
     def send(self, message: Message) -> None:
-        self.client.chat_postMessage(
-            channel=self.channel_id,
-            thread_ts=self.thread_ts or None,
-            unfurl_links=False,
-            unfurl_media=False,
-            **message.as_kwargs(),
-        )
+        posting.post(self.client, self.place, message)
 
 
 def _describe(

@@ -17,7 +17,6 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from batchscout.audit.quiz import (
@@ -33,9 +32,11 @@ from batchscout.audit.quiz import (
     parse_answer,
     pick_question,
 )
-from batchscout.delivery.blocks import Message, section
+from batchscout.delivery import messages, posting
+from batchscout.delivery.blocks import note
 from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.delivery.mrkdwn import typed_text
+from batchscout.delivery.posting import Place
 from batchscout.logs import get_logger
 from batchscout.services.context import Services
 from batchscout.storage import quizzes
@@ -48,8 +49,6 @@ log = get_logger(__name__)
 
 #: The one reaction on an answer before the reveal: received, neither right nor wrong.
 RECEIVED = "inbox_tray"
-ALREADY_ANSWERED = "Only your first answer counts, and you have answered this one already."
-CLOSED = "This knowledge check has closed: the answer is in the thread."
 
 
 def ask_question(
@@ -66,14 +65,15 @@ def ask_question(
     rng: random.Random | None = None,
     instance: QuestionInstance | None = None,
     not_about: Collection[str] = (),
-) -> QuizQuestion:
+) -> QuizQuestion | None:
     """Pick a question for the channel, post it, and store it.
 
     With ``thread_ts`` (a digest) the question is posted in that thread and its answers are
     the thread's replies; otherwise it is a new message whose thread takes the answers.
     Workflows named in ``not_about`` (those the message it is posted with lists) are never
     options of a question about the team's own workflows: that message would answer it.
-    Raises ``SlackApiError`` when Slack refuses the post (the caller explains it).
+    Returns ``None`` (nothing stored, a log line written) when Slack refuses the post; the
+    caller explains it.
     """
     if instance is None:
         with session_scope(engine) as session:
@@ -92,10 +92,12 @@ def ask_question(
     message = quiz_blocks.question_message(
         instance, closes_at=closes_at, in_digest=thread_ts is not None
     )
-    response = client.chat_postMessage(
-        channel=channel_id, thread_ts=thread_ts, unfurl_links=False, **message.as_kwargs()
+    sent = posting.post(
+        client, Place(channel_id, thread_ts or ""), message, team_id=team_id, question=instance.id
     )
-    root = thread_ts or str(response["ts"])
+    if not sent.ts:
+        return None
+    root = thread_ts or sent.ts
     with session_scope(engine) as session:
         question = quizzes.record_question(
             session=session, team_id=team_id, channel_id=channel_id, message_ts=root,
@@ -144,7 +146,7 @@ def handle_reply(
             _tell(client, channel_id, user_id, thread_ts, reply.hint)
             return True
         if question.status != QuestionStatus.OPEN or question.closes_at <= now:
-            _tell(client, channel_id, user_id, thread_ts, CLOSED)
+            _tell(client, channel_id, user_id, thread_ts, messages.QUIZ_CLOSED)
             return True
         free_text = instance.kind is QuestionKind.FREE_TEXT
         given = None
@@ -157,20 +159,20 @@ def handle_reply(
             text=reply.text, grade=given, now=now,
         )  # fmt: skip
         if answer is None:
-            _tell(client, channel_id, user_id, thread_ts, ALREADY_ANSWERED)
+            _tell(client, channel_id, user_id, thread_ts, messages.QUIZ_ALREADY_ANSWERED)
             return True
         # Choice and numeric answers are announced right here, ephemerally.
         answer.announced = not free_text
         answer_id = answer.id
-    _react(client, channel_id, reply_ts)
+    thread = Place(channel_id, thread_ts)
+    # Received, neither right nor wrong: whether it was right waits for the reveal.
+    posting.react(client, thread, reply_ts, RECEIVED, team_id=team_id)
     if given is not None and not free_text:
-        _post_ephemeral(
-            client, channel_id, user_id, thread_ts, quiz_blocks.grade_message(instance, given)
-        )
+        message = quiz_blocks.grade_message(instance, given)
+        posting.post_ephemeral(client, thread, user_id, message, team_id=team_id)
     elif given is None:
-        _post_ephemeral(
-            client, channel_id, user_id, thread_ts, quiz_blocks.pending_message(user_id)
-        )
+        message = quiz_blocks.pending_message(user_id)
+        posting.post_ephemeral(client, thread, user_id, message, team_id=team_id)
     else:
         announce(client, engine, answer_id=answer_id)
     log.info("quiz answer", team_id=team_id, channel_id=channel_id,
@@ -199,35 +201,12 @@ def announce(client: WebClient, engine: Engine, *, answer_id: int | None) -> Non
         )
         channel_id, thread_ts, user_id = answer.channel_id, question.message_ts, answer.user_id
         answer.announced = True
-    _post_ephemeral(
-        client, channel_id, user_id, thread_ts, quiz_blocks.grade_message(instance, given)
-    )
-
-
-def _react(client: WebClient, channel_id: str, ts: str) -> None:
-    """Mark a reply as received; whether it was right waits for the reveal."""
-    try:
-        client.reactions_add(channel=channel_id, timestamp=ts, name=RECEIVED)
-    except SlackApiError as error:
-        if error.response.get("error") != "already_reacted":
-            log.warning("reaction failed", error=str(error.response.get("error")))
+    message = quiz_blocks.grade_message(instance, given)
+    posting.post_ephemeral(client, Place(channel_id, thread_ts), user_id, message)
 
 
 def _tell(client: WebClient, channel_id: str, user_id: str, thread_ts: str, text: str) -> None:
-    _post_ephemeral(
-        client, channel_id, user_id, thread_ts, Message(text=text, blocks=[section(text)])
-    )
-
-
-def _post_ephemeral(
-    client: WebClient, channel_id: str, user_id: str, thread_ts: str, message: Message
-) -> None:
-    try:
-        client.chat_postEphemeral(
-            channel=channel_id, user=user_id, thread_ts=thread_ts, **message.as_kwargs()
-        )
-    except SlackApiError as error:
-        log.warning("ephemeral failed", error=str(error.response.get("error")))
+    posting.post_ephemeral(client, Place(channel_id, thread_ts), user_id, note(text))
 
 
 def handle_thread_reply(

@@ -3,29 +3,30 @@ provider batch API, announce grades, and put a question in each weekly digest.""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from batchscout.audit.quiz import (
     free_text_grading_prompt,
     grade_free_text_keywords,
     parse_llm_grade,
 )
+from batchscout.delivery import posting
 from batchscout.delivery.blocks import quiz as quiz_blocks
+from batchscout.delivery.posting import Place
 from batchscout.logs import get_logger
 from batchscout.services import batches
 from batchscout.services import quiz as slack_quiz
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult
-from batchscout.services.batches import Purpose, number_of, numbered_id
+from batchscout.services.batches import Purpose
 from batchscout.services.boundary import isolated
 from batchscout.services.runtime import Runtime
 from batchscout.storage import quizzes
 from batchscout.storage.db import session_scope
 from batchscout.storage.digest_tables import DigestRun
-from batchscout.storage.quiz_tables import AnswerStatus, QuizAnswer, QuizQuestion
+from batchscout.storage.quiz_tables import AnswerStatus, QuizQuestion
 from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
@@ -61,43 +62,26 @@ def _reveal(runtime: Runtime, question_id: int, team_id: str, *, now: datetime) 
             pending=sum(1 for a in answers if a.status == AnswerStatus.PENDING),
         )
         channel_id, thread_ts = question.channel_id, question.message_ts
-    try:
-        runtime.slack(team_id).chat_postMessage(
-            channel=channel_id, thread_ts=thread_ts, unfurl_links=False, **message.as_kwargs()
-        )
-    except SlackApiError as error:
-        # The question stays closed: answers after the deadline are refused either way.
-        log.warning(
-            "reveal not posted",
-            question_id=question_id,
-            error=str(error.response.get("error")),
-        )
-        return 0
-    return 1
-
-
-def _link(session: Session, custom: str, job_id: int) -> None:
-    answer_id = number_of(custom, "grade")
-    answer = session.get(QuizAnswer, answer_id) if answer_id is not None else None
-    if answer is not None:
-        answer.batch_job_id = job_id
-        session.add(answer)
+    # Refused, the question stays closed: answers after the deadline are refused either way.
+    sent = posting.post(
+        runtime.slack(team_id), Place(channel_id, thread_ts), message, question_id=question_id
+    )
+    return 1 if sent else 0
 
 
 def _settle(
-    session: Session, job_id: int, results: Sequence[BatchResult], provider: BatchProvider
+    session: Session, job_id: int, results: Mapping[int, BatchResult], provider: BatchProvider
 ) -> int:
     """Store LLM grades; an answer the batch could not grade falls back to the keyword rubric."""
-    by_id = {number_of(r.custom_id, "grade"): r for r in results}
     used = 0
     now = utcnow()
-    for answer in _answers_of_job(session, job_id):
+    for answer in quizzes.answers_of_job(session=session, job_id=job_id):
         if answer.status != AnswerStatus.PENDING:
             continue
         question = session.get(QuizQuestion, answer.question_id)
         assert question is not None
         instance = quizzes.instance_of(question)
-        result = by_id.get(answer.id)
+        result = results.get(answer.id) if answer.id is not None else None
         graded = (
             parse_llm_grade(result.text, points=instance.question.points)
             if result and result.ok and result.text
@@ -112,11 +96,7 @@ def _settle(
     return used
 
 
-def _answers_of_job(session: Session, job_id: int) -> list[QuizAnswer]:
-    return list(session.exec(select(QuizAnswer).where(QuizAnswer.batch_job_id == job_id)).all())
-
-
-FREE_TEXT_GRADING = Purpose("grading", _link, _settle)
+FREE_TEXT_GRADING = Purpose("grading", "grade", quizzes.link_answer_batch, _settle)
 
 
 def submit_grading(runtime: Runtime) -> int:
@@ -142,7 +122,9 @@ def submit_grading(runtime: Runtime) -> int:
                 quizzes.instance_of(question).question, answer.text
             )
             requests.append(
-                BatchRequest(numbered_id("grade", answer.id), system, prompt, GRADE_MAX_TOKENS)
+                BatchRequest(
+                    FREE_TEXT_GRADING.custom_id(answer.id), system, prompt, GRADE_MAX_TOKENS
+                )
             )
     if provider is not None and requests:
         batches.submit_requests(runtime, provider, requests, FREE_TEXT_GRADING)

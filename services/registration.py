@@ -17,15 +17,15 @@ from datetime import datetime
 from enum import StrEnum
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from batchscout.audit.registration import Conversation, Prompt, StateError, Step, StepKind
-from batchscout.delivery import messages
-from batchscout.delivery.blocks import Message, option
+from batchscout.delivery import messages, posting
+from batchscout.delivery.blocks import Message, note, option
 from batchscout.delivery.blocks import registration as blocks
 from batchscout.delivery.blocks.registration import ButtonValue
 from batchscout.delivery.mrkdwn import escape, typed_text
+from batchscout.delivery.posting import Place
 from batchscout.logs import get_logger
 from batchscout.services.context import Services
 from batchscout.services.home import refresh_home
@@ -47,14 +47,6 @@ from batchscout.storage.slack_tables import ConversationStatus, RegistrationConv
 log = get_logger(__name__)
 
 _START = re.compile(r"^(?:register|edit\s+(?P<name>.+))$", re.IGNORECASE | re.DOTALL)
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """Where a conversation happens: a channel, and a thread in it (``""``: a DM's top level)."""
-
-    channel_id: str
-    thread_ts: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,32 +82,41 @@ def _render(step: Step, posted: _Posted, *, intro: str | None = None) -> Message
     return blocks.question(step, conversation_id=posted.id, version=posted.version, intro=intro)
 
 
-def _post(client: WebClient, place: Place, message: Message) -> str:
-    response = client.chat_postMessage(
-        channel=place.channel_id,
-        thread_ts=place.thread_ts or None,
-        unfurl_links=False,
-        unfurl_media=False,
-        **message.as_kwargs(),
-    )
-    return str(response["ts"])
+def _post(client: WebClient, place: Place, message: Message) -> None:
+    posting.post(client, place, message)
 
 
 def _replace(client: WebClient, place: Place, ts: str | None, message: Message) -> None:
     """Redraw an earlier message (to retire its buttons); a vanished message is no reason to stop."""
-    if not ts:
-        return
-    try:
-        client.chat_update(channel=place.channel_id, ts=ts, **message.as_kwargs())
-    except SlackApiError as error:
-        log.warning("retire_message_failed", error=error.response.get("error"))
+    if ts:
+        posting.update(client, place, ts, message)
 
 
 def _tell(client: WebClient, place: Place, user_id: str, text: str) -> None:
     """A note only the person sees, where they are."""
-    client.chat_postEphemeral(
-        channel=place.channel_id, user=user_id, text=text, thread_ts=place.thread_ts or None
-    )
+    posting.post_ephemeral(client, place, user_id, note(text))
+
+
+def _ask(
+    client: WebClient,
+    services: Services,
+    *,
+    team_id: str,
+    user_id: str,
+    posted: _Posted,
+    message: Message,
+) -> None:
+    """Post the conversation's next question and remember it (its buttons are retired when
+    it is answered). When Slack refuses it the person hears so, where they are: their
+    answers are stored, but they cannot answer a question they cannot see."""
+    sent = posting.post(client, posted.place, message, conversation_id=posted.id)
+    if not sent.ts:
+        _tell(client, posted.place, user_id, messages.QUESTION_NOT_SHOWN)
+        return
+    with services.session() as session:
+        set_question_message(
+            session=session, team_id=team_id, conversation_id=posted.id, message_ts=sent.ts
+        )
 
 
 def open_dm(client: WebClient, user_id: str) -> Place:
@@ -172,14 +173,11 @@ def start(
             client,
             previous.place,
             previous.message_ts,
-            blocks.closed(messages.REGISTRATION_REPLACED),
+            note(messages.REGISTRATION_REPLACED),
         )
     intro = messages.EDIT_INTRO.format(name=escape(editing)) if editing else messages.REGISTER_INTRO
-    ts = _post(client, place, _render(step, posted, intro=intro))
-    with services.session() as session:
-        set_question_message(
-            session=session, team_id=team_id, conversation_id=posted.id, message_ts=ts
-        )
+    message = _render(step, posted, intro=intro)
+    _ask(client, services, team_id=team_id, user_id=user_id, posted=posted, message=message)
     return True
 
 
@@ -248,19 +246,19 @@ class _Outcome:
         posted = self.posted
         assert posted is not None
         if self.kind in (_Kind.EXPIRED, _Kind.BROKEN):
-            note = (
+            closing = note(
                 messages.REGISTRATION_EXPIRED
                 if self.kind is _Kind.EXPIRED
                 else messages.REGISTRATION_BROKEN
             )
-            _replace(client, posted.place, posted.message_ts, blocks.closed(note))
-            _post(client, posted.place, blocks.closed(note))
+            _replace(client, posted.place, posted.message_ts, closing)
+            _post(client, posted.place, closing)
             return
         step = self.step
         assert step is not None
         if self.kind is _Kind.SAVED:
-            note = messages.REGISTRATION_SAVED.format(name=escape(self.saved_name or ""))
-            _replace(client, posted.place, posted.message_ts, blocks.saved(step, note=note))
+            saved = messages.REGISTRATION_SAVED.format(name=escape(self.saved_name or ""))
+            _replace(client, posted.place, posted.message_ts, blocks.saved(step, note=saved))
             refresh_home(client=client, services=services, team_id=team_id, user_id=user_id)
             return
         prompt = self.before
@@ -268,23 +266,20 @@ class _Outcome:
             _replace(client, posted.place, posted.message_ts, blocks.answered(prompt, self.shown))
         if self.kind is _Kind.CANCELLED:
             # Cancelling an edit changes nothing and starts nothing again: say just that.
-            note = (
+            text = (
                 escape(step.message)
                 if self.editing and step.message
                 else messages.REGISTRATION_CANCELLED
             )
-            _post(client, posted.place, blocks.closed(note))
+            _post(client, posted.place, note(text))
             return
         intro = (
             messages.NAME_CLASH.format(name=escape(self.saved_name or ""))
             if self.kind is _Kind.CLASH
             else None
         )
-        ts = _post(client, posted.place, _render(step, posted, intro=intro))
-        with services.session() as session:
-            set_question_message(
-                session=session, team_id=team_id, conversation_id=posted.id, message_ts=ts
-            )
+        message = _render(step, posted, intro=intro)
+        _ask(client, services, team_id=team_id, user_id=user_id, posted=posted, message=message)
 
 
 def _apply(
@@ -432,9 +427,7 @@ def handle_message(
         editing=name.strip().strip("\"'“”‘’") if name else None,
     )  # fmt: skip
     if not started:
-        _post(
-            client, place, blocks.closed(messages.NO_SUCH_WORKFLOW.format(name=escape(name or "")))
-        )
+        _post(client, place, note(messages.NO_SUCH_WORKFLOW.format(name=escape(name or ""))))
     return True
 
 
@@ -447,7 +440,7 @@ def point_to_commands(
         return
     thread_ts = str(event.get("thread_ts") or "")
     reply = Place(channel_id, thread_ts or ("" if _in_dm(event) else str(event.get("ts") or "")))
-    _post(client, reply, blocks.closed(messages.DM_HINT))
+    _post(client, reply, note(messages.DM_HINT))
 
 
 def _in_dm(event: dict[str, object]) -> bool:
@@ -516,8 +509,6 @@ def expire_idle(
                 posted.append(_posted(row))
         client = client_for_team(team_id)
         for item in posted:
-            _replace(
-                client, item.place, item.message_ts, blocks.closed(messages.REGISTRATION_EXPIRED)
-            )
+            _replace(client, item.place, item.message_ts, note(messages.REGISTRATION_EXPIRED))
             closed += 1
     return closed

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Column, Float, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from batchscout.defaults import NOISE_FLOOR
-from batchscout.storage.types import DecimalText, UTCDateTime, utcnow
+from batchscout.storage.types import DecimalText, EnumText, UTCDateTime, utcnow
 
 
-class SubscriptionStatus:
+class SubscriptionStatus(StrEnum):
     """Values of ``DigestSubscription.status``."""
 
     ACTIVE = "active"
@@ -46,13 +47,17 @@ class DigestSubscription(SQLModel, table=True):
     minute: int = 0
     timezone: str = Field(default="UTC", max_length=64)
     noise_floor: Decimal = Field(default=NOISE_FLOOR, sa_type=DecimalText)
-    status: str = Field(default=SubscriptionStatus.ACTIVE, max_length=16, index=True)
+    status: SubscriptionStatus = Field(
+        default=SubscriptionStatus.ACTIVE,
+        sa_type=EnumText(SubscriptionStatus, length=16),
+        index=True,
+    )
     status_reason: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class RunStatus:
+class RunStatus(StrEnum):
     """Values of ``DigestRun.status``."""
 
     PENDING = "pending"  # facts computed, maybe prose on its way
@@ -77,7 +82,9 @@ class DigestRun(SQLModel, table=True):
     channel_id: str = Field(max_length=32)
     period: str = Field(max_length=32)
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    status: str = Field(default=RunStatus.PENDING, max_length=16, index=True)
+    status: RunStatus = Field(
+        default=RunStatus.PENDING, sa_type=EnumText(RunStatus, length=16), index=True
+    )
     facts: str | None = Field(default=None, sa_type=Text)
     prose: str | None = Field(default=None, sa_type=Text)
     prose_source: str | None = Field(default=None, max_length=16)
@@ -93,7 +100,7 @@ class DigestRun(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class BatchJobStatus:
+class BatchJobStatus(StrEnum):
     """Values of ``LLMBatchJob.status``."""
 
     CREATING = "creating"  # intent stored; the provider may or may not have the batch yet
@@ -116,7 +123,9 @@ class LLMBatchJob(SQLModel, table=True):
     purpose: str = Field(max_length=16)
     idempotency_key: str = Field(max_length=64, unique=True)
     batch_id: str | None = Field(default=None, max_length=128)
-    status: str = Field(default=BatchJobStatus.CREATING, max_length=16, index=True)
+    status: BatchJobStatus = Field(
+        default=BatchJobStatus.CREATING, sa_type=EnumText(BatchJobStatus, length=16), index=True
+    )
     request_count: int = 0
     error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

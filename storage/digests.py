@@ -209,6 +209,88 @@ def release_run(*, session: Session, run_id: int, error: str) -> None:
     )
 
 
+def skip_run(*, session: Session, run: DigestRun, reason: str) -> None:
+    """A pending run missed by more than the misfire grace: it is never posted."""
+    if run.status == RunStatus.PENDING:
+        run.status, run.error, run.updated_at = RunStatus.SKIPPED, reason[:500], utcnow()
+        session.add(run)
+
+
+def mark_posted(
+    *,
+    session: Session,
+    run_id: int,
+    message_ts: str,
+    posted_at: datetime,
+    facts: DigestFacts | None = None,
+    prose: str | None = None,
+    prose_source: str | None = None,
+) -> DigestRun:
+    """A claimed run whose top message Slack took (``message_ts``): posted, with the facts
+    and prose it showed when given (a stale claim settled from history keeps its own)."""
+    run = session.get(DigestRun, run_id)
+    assert run is not None
+    run.status, run.message_ts, run.posted_at = RunStatus.POSTED, message_ts, posted_at
+    run.updated_at, run.error = utcnow(), None
+    if facts is not None:
+        run.facts = json.dumps(facts.to_dict())
+    if prose is not None:
+        run.prose, run.prose_source = prose, prose_source
+    session.add(run)
+    return run
+
+
+def fail_run(*, session: Session, run_id: int, error: str, pause: bool = False) -> DigestRun:
+    """Slack refused a claimed run for good: failed; with ``pause`` (the channel is gone) its
+    subscription is paused with the same reason."""
+    run = session.get(DigestRun, run_id)
+    assert run is not None
+    run.status, run.error, run.updated_at = RunStatus.FAILED, error[:500], utcnow()
+    session.add(run)
+    if pause and run.subscription_id is not None:
+        pause_subscription(session=session, subscription_id=run.subscription_id, reason=error)
+    return run
+
+
+def set_run_facts(*, session: Session, run: DigestRun, facts: DigestFacts) -> None:
+    """The facts a run's prose request was written from (the prose is checked against the
+    facts again at posting time)."""
+    run.facts = json.dumps(facts.to_dict())
+    session.add(run)
+    session.flush()
+
+
+def link_run_batch(session: Session, run_id: int, job_id: int) -> None:
+    """A run's prose is being written by batch job ``job_id``."""
+    run = session.get(DigestRun, run_id)
+    if run is not None:
+        run.batch_job_id = job_id
+        session.add(run)
+
+
+def store_prose(
+    *,
+    session: Session,
+    run_id: int,
+    job_id: int,
+    prose: str | None,
+    costs: tuple[Decimal, Decimal] | None,
+) -> bool:
+    """A pending run's prose from its batch job, and ``costs``, what writing it cost in US
+    dollars on the batch API and on the synchronous one (``None``: unknown, no cost line);
+    ``False`` (nothing stored) for a run no longer waiting on that job. Without ``prose``
+    the run keeps the template."""
+    run = session.get(DigestRun, run_id)
+    if run is None or run.status != RunStatus.PENDING or run.batch_job_id != job_id:
+        return False
+    if costs is not None:
+        run.llm_batch_cost, run.llm_sync_cost = costs
+    if prose:
+        run.prose = prose
+    session.add(run)
+    return True
+
+
 def previous_posted(
     *, session: Session, team_id: str, channel_id: str, before: datetime
 ) -> DigestRun | None:
@@ -246,6 +328,26 @@ def record_batch_intent(
     session.add(job)
     session.flush()
     return job
+
+
+def batch_submitted(*, session: Session, job_id: int, batch_id: str, at: datetime) -> None:
+    """The provider created the job's batch (or it was found again by its key)."""
+    job = session.get(LLMBatchJob, job_id)
+    assert job is not None
+    job.batch_id, job.status, job.submitted_at = batch_id, BatchJobStatus.SUBMITTED, at
+    session.add(job)
+
+
+def batch_ended(
+    *, session: Session, job_id: int, status: BatchJobStatus, at: datetime, error: str | None
+) -> None:
+    """The job is over for good: ``ended``, ``failed``, ``expired``, ``cancelled`` or
+    ``abandoned`` (created with an unknown outcome and never found)."""
+    job = session.get(LLMBatchJob, job_id)
+    assert job is not None
+    job.status, job.ended_at = status, at
+    job.error = error[:500] if error is not None else None
+    session.add(job)
 
 
 def open_batch_jobs(*, session: Session, purpose: str | None = None) -> list[LLMBatchJob]:

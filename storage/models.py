@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -42,7 +43,7 @@ class PriceOverride(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class WorkflowStatus:
+class WorkflowStatus(StrEnum):
     """Values of ``Workflow.status``."""
 
     ACTIVE = "active"
@@ -87,7 +88,9 @@ class Workflow(WorkflowBase, table=True):
     latency_class: LatencyClass = Field(sa_type=EnumText(LatencyClass))
     rationale: str = Field(max_length=1000)
     batch_disguised_as_stream: bool = False
-    status: str = Field(default=WorkflowStatus.ACTIVE, max_length=16, index=True)
+    status: WorkflowStatus = Field(
+        default=WorkflowStatus.ACTIVE, sa_type=EnumText(WorkflowStatus, length=16), index=True
+    )
     created_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -10,14 +10,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from batchscout.storage.types import UTCDateTime, utcnow
+from batchscout.storage.types import EnumText, UTCDateTime, utcnow
 
 
-class QuestionStatus:
+class QuestionStatus(StrEnum):
     """Values of ``QuizQuestion.status``."""
 
     OPEN = "open"
@@ -41,11 +42,13 @@ class QuizQuestion(SQLModel, table=True):
     digest_run_id: int | None = Field(default=None, foreign_key="digest_run.id")
     asked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closes_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    status: str = Field(default=QuestionStatus.OPEN, max_length=16, index=True)
+    status: QuestionStatus = Field(
+        default=QuestionStatus.OPEN, sa_type=EnumText(QuestionStatus, length=16), index=True
+    )
     revealed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class AnswerStatus:
+class AnswerStatus(StrEnum):
     """Values of ``QuizAnswer.status``."""
 
     GRADED = "graded"
@@ -65,7 +68,9 @@ class QuizAnswer(SQLModel, table=True):
     user_id: str = Field(max_length=32)
     reply_ts: str = Field(max_length=32)
     text: str = Field(sa_type=Text)
-    status: str = Field(default=AnswerStatus.GRADED, max_length=16, index=True)
+    status: AnswerStatus = Field(
+        default=AnswerStatus.GRADED, sa_type=EnumText(AnswerStatus, length=16), index=True
+    )
     correct: bool | None = None
     points: int = 0
     method: str | None = Field(default=None, max_length=16)

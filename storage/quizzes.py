@@ -124,6 +124,19 @@ def apply_grade(answer: QuizAnswer, grade: Grade, *, now: datetime) -> None:
     answer.graded_at = now
 
 
+def link_answer_batch(session: Session, answer_id: int, job_id: int) -> None:
+    """A free-text answer is being graded by batch job ``job_id``."""
+    answer = session.get(QuizAnswer, answer_id)
+    if answer is not None:
+        answer.batch_job_id = job_id
+        session.add(answer)
+
+
+def answers_of_job(*, session: Session, job_id: int) -> list[QuizAnswer]:
+    """The answers batch job ``job_id`` was asked to grade."""
+    return list(session.exec(select(QuizAnswer).where(QuizAnswer.batch_job_id == job_id)).all())
+
+
 def answers_of(*, session: Session, question_id: int) -> list[QuizAnswer]:
     """Every answer to a question, oldest first."""
     return list(

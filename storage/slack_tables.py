@@ -13,16 +13,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from batchscout.storage.types import UTCDateTime, utcnow
+from batchscout.storage.types import EnumText, UTCDateTime, utcnow
 
 
-class ConversationStatus:
+class ConversationStatus(StrEnum):
     """Values of ``RegistrationConversation.status``."""
 
     ACTIVE = "active"
@@ -58,7 +59,9 @@ class RegistrationConversation(SQLModel, table=True):
     thread_ts: str = Field(default="", max_length=32)
     user_id: str = Field(max_length=32)
     state: str = Field(sa_type=Text)
-    status: str = Field(default=ConversationStatus.ACTIVE, max_length=16)
+    status: ConversationStatus = Field(
+        default=ConversationStatus.ACTIVE, sa_type=EnumText(ConversationStatus, length=16)
+    )
     editing: str | None = Field(default=None, max_length=80)
     message_ts: str | None = Field(default=None, max_length=32)
     version: int = 0

@@ -55,11 +55,11 @@ def utcnow() -> datetime:
 class EnumText(TypeDecorator[StrEnum]):
     """A ``StrEnum`` stored as its value in a plain string column (no native enum types)."""
 
-    impl = String(24)
+    impl = String
     cache_ok = True
 
-    def __init__(self, enum: type[StrEnum]) -> None:
-        super().__init__()
+    def __init__(self, enum: type[StrEnum], length: int = 24) -> None:
+        super().__init__(length)
         self.enum = enum
 
     def process_bind_param(self, value: StrEnum | str | None, dialect: Dialect) -> str | None:

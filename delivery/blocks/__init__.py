@@ -67,6 +67,12 @@ def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, MAX_HEADER_TEXT)}
 
 
+def note(text: str) -> Message:
+    """A one-sentence answer: ``text`` (mrkdwn, anything typed already escaped) as the
+    notification text and as the message's only section. Every short note is built here."""
+    return Message(text=text, blocks=[section(text)])
+
+
 def section(text: str, *, accessory: Block | None = None, block_id: str | None = None) -> Block:
     """A mrkdwn section."""
     block: Block = {"type": "section", "text": mrkdwn(text)}

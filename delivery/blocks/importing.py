@@ -12,7 +12,15 @@ from batchscout.audit.money import format_usd
 from batchscout.audit.pricing import Provider
 from batchscout.audit.savings import Per, Portfolio
 from batchscout.delivery import messages
-from batchscout.delivery.blocks import MAX_SECTION_TEXT, Block, Message, clip, context, section
+from batchscout.delivery.blocks import (
+    MAX_SECTION_TEXT,
+    Block,
+    Message,
+    clip,
+    context,
+    note,
+    section,
+)
 from batchscout.delivery.mrkdwn import escape
 
 #: Problems listed in a rejection; the rest are counted. 40 clipped lines fit in a few sections.
@@ -110,10 +118,10 @@ def too_large(name: str, size: int | None, *, max_bytes: int) -> Message:
 def about_file(template: str, name: str | None, **values: str) -> Message:
     """A one-section note about a file; ``template`` takes ``{name}`` and ``values``."""
     text = template.format(name=_file(name), **values)
-    return Message(text=text, blocks=[section(text)])
+    return note(text)
 
 
 def not_an_inventory(names: Sequence[str]) -> Message:
     """``import`` said of files that are not CSV or YAML: which names are accepted."""
     text = messages.IMPORT_NOT_AN_INVENTORY.format(names=", ".join(_file(n) for n in names))
-    return Message(text=text, blocks=[section(text)])
+    return note(text)

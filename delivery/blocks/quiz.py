@@ -13,7 +13,7 @@ from batchscout.audit.quiz import (
     reveal_text,
 )
 from batchscout.audit.text import and_list, plural
-from batchscout.delivery.blocks import Message, context, header, section
+from batchscout.delivery.blocks import Message, context, header, note, section
 from batchscout.delivery.mrkdwn import escape
 from batchscout.storage.quizzes import Standing
 
@@ -60,7 +60,7 @@ def pending_message(user_id: str) -> Message:
         "API (near-real-time in practice); your grade will come to you privately, and the "
         "reveal names who was right."
     )
-    return Message(text=text, blocks=[section(text)])
+    return note(text)
 
 
 def reveal_message(

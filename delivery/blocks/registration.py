@@ -224,8 +224,3 @@ def shown_answer(prompt: Prompt, answer: str) -> str:
     return {"back": "← back", "skip": "(skipped)", "keep": "(kept)", "cancel": "(cancelled)"}.get(
         answer.strip().lower(), answer
     )
-
-
-def closed(note: str) -> Message:
-    """A closing note (cancelled, expired, replaced); ``note`` already escaped."""
-    return Message(text=note, blocks=[section(note)])

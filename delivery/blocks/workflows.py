@@ -29,6 +29,7 @@ from batchscout.delivery.blocks import (
     divider,
     fields,
     header,
+    note,
     section,
 )
 from batchscout.delivery.mrkdwn import escape
@@ -303,8 +304,3 @@ def not_found(name: str, suggestions: Sequence[str]) -> Message:
     else:
         text += " " + messages.SEE_THE_LIST
     return note(text)
-
-
-def note(text: str) -> Message:
-    """A one-section message (``text`` already escaped where typed)."""
-    return Message(text=text, blocks=[section(text)])

@@ -9,14 +9,15 @@ from slack_sdk import WebClient
 
 from batchscout.bot.context import services_of, team_of
 from batchscout.delivery.blocks.registration import ButtonValue
+from batchscout.delivery.posting import Place
 from batchscout.services import registration
 
 
-def _where(body: dict[str, Any]) -> registration.Place:
+def _where(body: dict[str, Any]) -> Place:
     container = body.get("container") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
     thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts") or ""
-    return registration.Place(str(channel), str(thread_ts))
+    return Place(str(channel), str(thread_ts))
 
 
 def _answer(body: dict[str, Any], client: WebClient, context: BoltContext, value: str) -> None:

@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from batchscout.audit.latency import Mode
 from batchscout.bot.context import services_of, team_of
 from batchscout.bot.listeners.commands.changes import mark_migrated as mark_as_migrated
-from batchscout.delivery import messages
-from batchscout.delivery.blocks import Message
+from batchscout.delivery import messages, posting
+from batchscout.delivery.blocks import Message, note
 from batchscout.delivery.blocks import workflows as blocks
 from batchscout.delivery.mrkdwn import escape
 from batchscout.services import registration
@@ -37,7 +37,7 @@ def turn_list_page(body: dict[str, Any], respond: Respond, context: BoltContext)
     """Previous / Next on the workflow list."""
     value = _value(body)
     if not value.isdigit():
-        _show(respond, blocks.note(messages.LIST_PAGE_EXPIRED))
+        _show(respond, note(messages.LIST_PAGE_EXPIRED))
         return
     with services_of(context).session() as session:
         page = queries.workflow_page(
@@ -57,9 +57,7 @@ def edit_workflow(body: dict[str, Any], client: WebClient, context: BoltContext)
         editing=_value(body),
     )  # fmt: skip
     if not started:
-        client.chat_postMessage(
-            channel=place.channel_id, text=messages.ALREADY_GONE.format(name=escape(_value(body)))
-        )
+        posting.post(client, place, note(messages.ALREADY_GONE.format(name=escape(_value(body)))))
 
 
 def mark_migrated(
@@ -68,7 +66,7 @@ def mark_migrated(
     """Mark as moved to batch (on a workflow's card)."""
     services = services_of(context)
     text = mark_as_migrated(services, team_of(context), _value(body))
-    _show(respond, blocks.note(text))
+    _show(respond, note(text))
     refresh_home(client=client, services=services, team_id=team_of(context), user_id=_user(body))
 
 
@@ -78,7 +76,7 @@ def mark_flex(
     """Mark as moved to flex (on the card of a workflow flex is advised for)."""
     services = services_of(context)
     text = mark_as_migrated(services, team_of(context), _value(body), Mode.FLEX)
-    _show(respond, blocks.note(text))
+    _show(respond, note(text))
     refresh_home(client=client, services=services, team_id=team_of(context), user_id=_user(body))
 
 
@@ -89,7 +87,7 @@ def ask_to_remove(body: dict[str, Any], respond: Respond, context: BoltContext) 
             session=session, team_id=team_of(context), name=_value(body)
         )
     if workflow is None:
-        _show(respond, blocks.note(messages.ALREADY_GONE.format(name=escape(_value(body)))))
+        _show(respond, note(messages.ALREADY_GONE.format(name=escape(_value(body)))))
         return
     _show(respond, blocks.remove_confirmation(workflow))
 
@@ -105,7 +103,7 @@ def confirm_remove(
         )
     name = escape(removed.name if removed else _value(body))
     text = messages.REMOVED if removed else messages.ALREADY_GONE
-    _show(respond, blocks.note(text.format(name=name)))
+    _show(respond, note(text.format(name=name)))
     if removed:
         refresh_home(
             client=client, services=services, team_id=team_of(context), user_id=_user(body)
@@ -114,4 +112,4 @@ def confirm_remove(
 
 def keep_workflow(body: dict[str, Any], respond: Respond) -> None:
     """Keep: nothing removed."""
-    _show(respond, blocks.note(messages.REMOVE_KEPT.format(name=escape(_value(body)))))
+    _show(respond, note(messages.REMOVE_KEPT.format(name=escape(_value(body)))))

@@ -7,6 +7,7 @@ from batchscout.audit.money import format_usd
 from batchscout.bot.listeners.commands.call import CommandCall
 from batchscout.bot.listeners.commands.inventory import not_found
 from batchscout.delivery import messages
+from batchscout.delivery.blocks import note
 from batchscout.delivery.blocks import workflows as blocks
 from batchscout.delivery.mrkdwn import escape
 from batchscout.services.context import Services
@@ -51,7 +52,7 @@ def mark_migrated(services: Services, team_id: str, name: str, mode: Mode = Mode
 def migrated(call: CommandCall) -> None:
     """Mark a workflow as moved to a batch API, so its savings count as realised."""
     text = mark_migrated(call.services, call.team_id, call.argument)
-    call.reply(blocks.note(text))
+    call.reply(note(text))
     refresh_home(
         client=call.client, services=call.services, team_id=call.team_id, user_id=call.user_id
     )

@@ -8,8 +8,8 @@ from batchscout.audit.money import format_usd, parse_amount
 from batchscout.audit.numbers import MAX_COST_PER_REQUEST, MAX_MONTHLY_REQUESTS, NumberError
 from batchscout.bot.listeners.commands.call import CommandCall
 from batchscout.delivery import messages
-from batchscout.delivery.blocks import Message, section
 from batchscout.delivery.blocks import digest as digest_blocks
+from batchscout.delivery.blocks import note
 from batchscout.delivery.mrkdwn import escape
 from batchscout.logs import get_logger
 from batchscout.services import digests
@@ -23,11 +23,6 @@ log = get_logger(__name__)
 #: How long ``digest now`` waits (in the background) for prose from the batch API before
 #: posting the template.
 NOW_WAIT_SECONDS = 60.0
-
-
-def note(text: str) -> Message:
-    """A one-sentence answer."""
-    return Message(text=text, blocks=[section(text)])
 
 
 def in_channel(call: CommandCall, refusal: str) -> bool:
@@ -148,15 +143,7 @@ def now(call: CommandCall) -> None:
         return
     runtime = call.services.runtime_for(call.client)
     wait = NOW_WAIT_SECONDS if runtime.provider is not None else 0.0
-    call.reply(
-        note(
-            messages.DIGEST_POSTING.format(
-                wait=" (the summary is being written through the batch API; this can take a minute)"
-                if wait
-                else ""
-            )
-        )
-    )
+    call.reply(note(messages.DIGEST_POSTING.format(wait=messages.DIGEST_WRITING if wait else "")))
 
     def post() -> None:
         run = digests.digest_now(

@@ -12,6 +12,7 @@ from batchscout.audit.pricing import (
 )
 from batchscout.bot.listeners.commands.call import CommandCall
 from batchscout.delivery import messages
+from batchscout.delivery.blocks import note
 from batchscout.delivery.blocks import workflows as blocks
 from batchscout.delivery.mrkdwn import escape
 
@@ -40,7 +41,7 @@ def prices(call: CommandCall) -> None:
     try:
         price = find_catalog_price(provider, model)
     except AmbiguousModelError as error:
-        call.reply(blocks.note(escape(str(error))))
+        call.reply(note(escape(str(error))))
         return
     except PricingError:
         candidates = [provider] if provider else [p for p in Provider if p is not Provider.OTHER]
@@ -53,7 +54,7 @@ def prices(call: CommandCall) -> None:
             )
         else:
             text += " " + messages.PRICES_EXAMPLE
-        call.reply(blocks.note(text))
+        call.reply(note(text))
         return
     per_request = quote(
         provider=price.provider,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from batchscout.bot.listeners.commands.call import CommandCall
-from batchscout.bot.listeners.commands.digests import in_channel, note
+from batchscout.bot.listeners.commands.digests import in_channel
 from batchscout.delivery import messages
+from batchscout.delivery.blocks import note
 from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.services import quiz as slack_quiz
 from batchscout.storage import quizzes
@@ -17,12 +18,12 @@ def quiz(call: CommandCall) -> None:
     """Post a knowledge check in this channel."""
     if not in_channel(call, messages.QUIZ_IN_A_CHANNEL):
         return
-    slack_quiz.ask_question(
+    asked = slack_quiz.ask_question(
         call.client, call.services.engine, team_id=call.team_id, channel_id=call.channel_id,
         now=utcnow(), open_for=timedelta(hours=call.services.settings.batchscout_quiz_hours),
         asked_by=call.user_id,
     )  # fmt: skip
-    call.reply(note(messages.QUIZ_POSTED))
+    call.reply(note(messages.QUIZ_POSTED if asked else messages.QUIZ_NOT_POSTED))
 
 
 def leaderboard(call: CommandCall) -> None:

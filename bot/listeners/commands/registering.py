@@ -5,6 +5,7 @@ from __future__ import annotations
 from batchscout.bot.listeners.commands.call import CommandCall
 from batchscout.bot.listeners.commands.inventory import not_found
 from batchscout.delivery import messages
+from batchscout.delivery.blocks import note
 from batchscout.delivery.blocks import workflows as blocks
 from batchscout.services import registration
 from batchscout.storage import queries
@@ -18,7 +19,7 @@ def register(call: CommandCall) -> None:
         user_id=call.user_id, place=place,
     )  # fmt: skip
     if place.channel_id != call.channel_id:  # typed in the DM itself: the question is right there
-        call.reply(blocks.note(messages.DM_STARTED))
+        call.reply(note(messages.DM_STARTED))
 
 
 def edit(call: CommandCall) -> None:
@@ -37,4 +38,4 @@ def edit(call: CommandCall) -> None:
         call.reply(blocks.not_found(call.argument, []))
         return
     if place.channel_id != call.channel_id:
-        call.reply(blocks.note(messages.DM_STARTED))
+        call.reply(note(messages.DM_STARTED))
