@@ -53,7 +53,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 import anthropic
 import openai
@@ -90,6 +90,8 @@ __all__ = [
     "OpenAIBatchProvider",
     "provider_from_settings",
 ]
+
+ClientT = TypeVar("ClientT", openai.OpenAI, anthropic.Anthropic)
 
 log = get_logger(__name__)
 
@@ -209,23 +211,54 @@ def _create_outcome(sdk: _Sdk, exc: Exception) -> BatchSubmitError:
     return SubmitOutcomeUnknown(f"{sdk.label} batch create answered unexpectedly: {exc}")
 
 
-class OpenAIBatchProvider:
-    """OpenAI's Batch API over ``/v1/chat/completions``: a JSONL file in, JSONL files out."""
+class _Provider(Generic[ClientT]):
+    """What the two adapters share: the SDK client, the model, the batch limits and the
+    reconciliation window, and the log lines every provider writes the same way."""
 
-    name: Final = "openai"
+    name: str
+    default_limits: BatchLimits
 
     def __init__(
         self,
-        client: openai.OpenAI,
+        client: ClientT,
         model: str,
         *,
-        limits: BatchLimits = OPENAI_LIMITS,
+        limits: BatchLimits | None = None,
         lookback: timedelta = DEFAULT_LOOKBACK,
     ) -> None:
-        self._client = client
+        self._client: ClientT = client
         self.model = model
-        self.limits = limits
+        self.limits = limits or self.default_limits
         self.lookback = lookback
+
+    def _submitted(self, batch_id: str, key: str, requests: int, **extra: object) -> str:
+        log.info("batch submitted", provider=self.name, model=self.model, batch_id=batch_id,
+            key=key, requests=requests, **extra,
+        )  # fmt: skip
+        return batch_id
+
+    def _polled(self, info: BatchInfo) -> BatchInfo:
+        log.debug("batch polled", provider=self.name, batch_id=info.batch_id,
+            raw_status=info.raw_status, results_ready=info.results_ready,
+        )  # fmt: skip
+        return info
+
+    def _read(self, batch_id: str, found: list[BatchResult]) -> list[BatchResult]:
+        log.info("batch results read", provider=self.name, batch_id=batch_id,
+            succeeded=sum(r.ok for r in found), errored=sum(not r.ok for r in found),
+        )  # fmt: skip
+        return found
+
+    def _reconciled(self, batch_id: str, key: str, **extra: object) -> str:
+        log.info("batch reconciled", provider=self.name, batch_id=batch_id, key=key, **extra)
+        return batch_id
+
+
+class OpenAIBatchProvider(_Provider[openai.OpenAI]):
+    """OpenAI's Batch API over ``/v1/chat/completions``: a JSONL file in, JSONL files out."""
+
+    name: Final = "openai"
+    default_limits = OPENAI_LIMITS
 
     def _line(self, request: BatchRequest) -> bytes:
         messages = [{"role": "user", "content": request.prompt}]
@@ -279,16 +312,7 @@ class OpenAIBatchProvider:
             )
         except openai.APIError as exc:
             raise _submit_error(_OPENAI_SDK, exc, idempotency_key) from exc
-        log.info(
-            "batch submitted",
-            provider=self.name,
-            model=self.model,
-            batch_id=batch.id,
-            key=idempotency_key,
-            requests=len(requests),
-            bytes=len(payload),
-        )
-        return batch.id
+        return self._submitted(batch.id, idempotency_key, len(requests), bytes=len(payload))
 
     def _retrieve(self, batch_id: str) -> OpenAIBatch:
         with _provider_call(_OPENAI_SDK, "batch retrieve", batch_id):
@@ -317,15 +341,7 @@ class OpenAIBatchProvider:
                 for e in (batch.errors and batch.errors.data) or []
             ]
             error = "; ".join(reasons) or "the batch failed"
-        info = BatchInfo(batch.id, status, ready, batch.status, error)
-        log.debug(
-            "batch polled",
-            provider=self.name,
-            batch_id=batch_id,
-            raw_status=batch.status,
-            results_ready=ready,
-        )
-        return info
+        return self._polled(BatchInfo(batch.id, status, ready, batch.status, error))
 
     def results(self, batch_id: str) -> list[BatchResult]:
         """Every line of the output file (texts) and of the error file (errors, including the
@@ -352,14 +368,7 @@ class OpenAIBatchProvider:
                         )
                     else:
                         found.append(result)
-        log.info(
-            "batch results read",
-            provider=self.name,
-            batch_id=batch_id,
-            succeeded=sum(r.ok for r in found),
-            errored=sum(not r.ok for r in found),
-        )
-        return found
+        return self._read(batch_id, found)
 
     def find_by_key(self, idempotency_key: str) -> str | None:
         """The newest batch within ``lookback`` whose metadata carries the key."""
@@ -370,14 +379,7 @@ class OpenAIBatchProvider:
                 if batch.created_at < cutoff:
                     break
                 if (batch.metadata or {}).get(KEY_METADATA_FIELD) == idempotency_key:
-                    log.info(
-                        "batch reconciled",
-                        provider=self.name,
-                        batch_id=batch.id,
-                        key=idempotency_key,
-                        raw_status=batch.status,
-                    )
-                    return batch.id
+                    return self._reconciled(batch.id, idempotency_key, raw_status=batch.status)
         return None
 
 
@@ -431,7 +433,7 @@ def _anthropic_status(batch: MessageBatch) -> BatchStatus:
     return BatchStatus.ENDED
 
 
-class AnthropicBatchProvider:
+class AnthropicBatchProvider(_Provider[anthropic.Anthropic]):
     """Anthropic's Message Batches: requests in the create call, results as JSONL once ended.
 
     ``poll`` maps ``processing_status``: in_progress is in progress; canceling, or ended after
@@ -440,19 +442,17 @@ class AnthropicBatchProvider:
     """
 
     name: Final = "anthropic"
+    default_limits = ANTHROPIC_LIMITS
 
     def __init__(
         self,
         client: anthropic.Anthropic,
         model: str,
         *,
-        limits: BatchLimits = ANTHROPIC_LIMITS,
+        limits: BatchLimits | None = None,
         lookback: timedelta = DEFAULT_LOOKBACK,
     ) -> None:
-        self._client = client
-        self.model = model
-        self.limits = limits
-        self.lookback = lookback
+        super().__init__(client, model, limits=limits, lookback=lookback)
         # Batch id → key token of its requests: an ended batch's results never change.
         self._tokens: dict[str, str | None] = {}
 
@@ -485,15 +485,7 @@ class AnthropicBatchProvider:
             )
         except anthropic.APIError as exc:
             raise _submit_error(_ANTHROPIC_SDK, exc, idempotency_key) from exc
-        log.info(
-            "batch submitted",
-            provider=self.name,
-            model=self.model,
-            batch_id=batch.id,
-            key=idempotency_key,
-            requests=len(requests),
-        )
-        return batch.id
+        return self._submitted(batch.id, idempotency_key, len(requests))
 
     def poll(self, batch_id: str) -> BatchInfo:
         """Where the batch stands (see the class docstring for the mapping)."""
@@ -504,14 +496,7 @@ class AnthropicBatchProvider:
         error = None
         if status is BatchStatus.FAILED:
             error = f"all {batch.request_counts.errored} requests errored"
-        log.debug(
-            "batch polled",
-            provider=self.name,
-            batch_id=batch_id,
-            raw_status=batch.processing_status,
-            results_ready=ready,
-        )
-        return BatchInfo(batch.id, status, ready, batch.processing_status, error)
+        return self._polled(BatchInfo(batch.id, status, ready, batch.processing_status, error))
 
     def _stream(self, batch_id: str) -> Generator[MessageBatchIndividualResponse, None, None]:
         with _provider_call(_ANTHROPIC_SDK, "results download", batch_id):
@@ -528,15 +513,7 @@ class AnthropicBatchProvider:
 
     def results(self, batch_id: str) -> list[BatchResult]:
         """Every request's outcome: succeeded (text), errored, canceled or expired."""
-        found = [_anthropic_result(line) for line in self._stream(batch_id)]
-        log.info(
-            "batch results read",
-            provider=self.name,
-            batch_id=batch_id,
-            succeeded=sum(r.ok for r in found),
-            errored=sum(not r.ok for r in found),
-        )
-        return found
+        return self._read(batch_id, [_anthropic_result(line) for line in self._stream(batch_id)])
 
     def _token_of(self, batch_id: str) -> str | None:
         if batch_id not in self._tokens:
@@ -565,13 +542,7 @@ class AnthropicBatchProvider:
                         unreadable += 1
                     continue
                 if self._token_of(batch.id) == token:
-                    log.info(
-                        "batch reconciled",
-                        provider=self.name,
-                        batch_id=batch.id,
-                        key=idempotency_key,
-                    )
-                    return batch.id
+                    return self._reconciled(batch.id, idempotency_key)
         if unreadable:
             log.warning(
                 "batch not reconciled",

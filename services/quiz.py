@@ -162,7 +162,7 @@ def handle_reply(
             _tell(client, channel_id, user_id, thread_ts, messages.QUIZ_ALREADY_ANSWERED)
             return True
         # Choice and numeric answers are announced right here, ephemerally.
-        answer.announced = not free_text
+        quizzes.set_announced(answer, not free_text)
         answer_id = answer.id
     thread = Place(channel_id, thread_ts)
     # Received, neither right nor wrong: whether it was right waits for the reveal.
@@ -200,7 +200,7 @@ def announce(client: WebClient, engine: Engine, *, answer_id: int | None) -> Non
             GradeMethod(answer.method or "keyword"),
         )
         channel_id, thread_ts, user_id = answer.channel_id, question.message_ts, answer.user_id
-        answer.announced = True
+        quizzes.set_announced(answer)
     message = quiz_blocks.grade_message(instance, given)
     posting.post_ephemeral(client, Place(channel_id, thread_ts), user_id, message)
 

@@ -78,6 +78,17 @@ def unsubscribe(*, session: Session, team_id: str, channel_id: str) -> bool:
     return True
 
 
+def set_noise_floor(*, session: Session, team_id: str, channel_id: str, amount: Decimal) -> bool:
+    """Set an active subscription's noise floor (US dollars a month); ``False`` when the
+    channel has no active subscription (nothing changed)."""
+    subscription = get_subscription(session=session, team_id=team_id, channel_id=channel_id)
+    if subscription is None or subscription.status != SubscriptionStatus.ACTIVE:
+        return False
+    subscription.noise_floor = amount
+    session.add(subscription)
+    return True
+
+
 def pause_subscription(*, session: Session, subscription_id: int, reason: str) -> None:
     """Stop posting to a channel Slack refuses (archived, removed, bot not a member)."""
     subscription = session.get(DigestSubscription, subscription_id)

@@ -137,6 +137,11 @@ def answers_of_job(*, session: Session, job_id: int) -> list[QuizAnswer]:
     return list(session.exec(select(QuizAnswer).where(QuizAnswer.batch_job_id == job_id)).all())
 
 
+def set_announced(answer: QuizAnswer, announced: bool = True) -> None:
+    """Record whether an answer's grade has been told to its author."""
+    answer.announced = announced
+
+
 def answers_of(*, session: Session, question_id: int) -> list[QuizAnswer]:
     """Every answer to a question, oldest first."""
     return list(

@@ -15,7 +15,6 @@ from batchscout.logs import get_logger
 from batchscout.services import digests
 from batchscout.services.schedule import Schedule, check_timezone, parse_time, parse_weekday
 from batchscout.storage import digests as store
-from batchscout.storage.digest_tables import SubscriptionStatus
 from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
@@ -172,14 +171,12 @@ def floor(call: CommandCall, words: list[str]) -> None:
         call.reply(note(messages.FLOOR_USAGE))
         return
     with call.services.session() as session:
-        subscription = store.get_subscription(
-            session=session, team_id=call.team_id, channel_id=call.channel_id
+        done = store.set_noise_floor(
+            session=session, team_id=call.team_id, channel_id=call.channel_id, amount=amount
         )
-        if subscription is None or subscription.status != SubscriptionStatus.ACTIVE:
-            call.reply(note(messages.NOT_SUBSCRIBED))
-            return
-        subscription.noise_floor = amount
-        session.add(subscription)
+    if not done:
+        call.reply(note(messages.NOT_SUBSCRIBED))
+        return
     call.reply(note(messages.FLOOR_SET.format(amount=format_usd(amount))))
 
 
