@@ -21,6 +21,10 @@ from tests.bot.seed import seed, spec
 from tests.bot.slack_user import SlackUsers
 from tests.fakes.slack_api import FakeSlack
 
+#: Seconds to wait for what the app's background executor posts (a whole digest, on a machine
+#: that may be busy): a deadline, not a sleep; the waits return as soon as the post is there.
+BACKGROUND = 30.0
+
 
 def subscriptions(engine: Engine) -> list[DigestSubscription]:
     with session_scope(engine) as session:
@@ -135,7 +139,10 @@ def test_preview_is_only_for_the_asker_and_now_posts_in_the_channel(
     assert users.posts("C0DIGEST") == []
 
     users.command("digest now", channel="C0DIGEST")
-    slack.wait_for("chat.postMessage", lambda c: "knowledge check" in str(c.params).lower())
+    # The digest is posted in the background: wait for its last part, the knowledge check.
+    slack.wait_for(
+        "chat.postMessage", lambda c: "knowledge check" in str(c.params).lower(), timeout=BACKGROUND
+    )
     top = users.posts("C0DIGEST")[0]
     assert "$7,500/month available" in top.mrkdwn
     assert "<!channel>" not in top.formatted
@@ -185,7 +192,9 @@ def test_digest_now_answers_at_once_and_posts_in_the_background(
     assert "Posting the digest here now" in answer.mrkdwn
     assert users.posts("C0DIGEST") == []
     busy.set()
-    slack.wait_for("chat.postMessage", lambda c: c.params.get("channel") == "C0DIGEST")
+    slack.wait_for(
+        "chat.postMessage", lambda c: c.params.get("channel") == "C0DIGEST", timeout=BACKGROUND
+    )
     assert "$7,500/month available" in users.posts("C0DIGEST")[0].mrkdwn
     background.shutdown()
 
@@ -202,6 +211,7 @@ def test_a_digest_now_that_fails_in_the_background_is_told_and_logged(
         slack.wait_for(
             "response_url",
             lambda c: c.path.endswith(f"/{name}") and "went wrong" in str(c.params),
+            timeout=BACKGROUND,
         )
 
     [line] = [
@@ -220,7 +230,9 @@ def test_the_deployments_noise_floor_reaches_preview_and_now_without_a_subscript
 
     preview = users.command("digest preview", channel="C0DIGEST")
     users.command("digest now", channel="C0DIGEST")
-    top = slack.wait_for("chat.postMessage", lambda c: c.params.get("thread_ts") is None)
+    top = slack.wait_for(
+        "chat.postMessage", lambda c: c.params.get("thread_ts") is None, timeout=BACKGROUND
+    )
 
     for shown in (preview.mrkdwn, str(top.params.get("blocks"))):
         assert "1 smaller opportunity under $10,000/month is not listed" in shown
