@@ -151,11 +151,9 @@ def test_production_mode_acknowledges_first_and_works_after(
     serve: BuildServer, slack: FakeSlack
 ) -> None:
     users = SlackUsers(serve(work_before_ack=False).url, slack)
-    started = time.monotonic()
     reply = users.command("register")  # waits for the response_url post
     assert "direct message" in reply.text
     slack.wait_for("chat.postMessage", lambda c: "What is the workflow called?" in str(c.params))
-    assert time.monotonic() - started < 3
     assert users.say("Async name") == 200
     slack.wait_for("chat.postMessage", lambda c: "What does it do?" in str(c.params))
 
