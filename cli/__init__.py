@@ -74,6 +74,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "batchscout.cli.inventory",
         "Load a sample inventory into a temporary database and show the savings report.",
     ),
+    "history": LazyCommand(
+        "batchscout.cli.history",
+        "The weekly ledger: each week's figures, oldest first.",
+        group=True,
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 from batchscout.storage import (
     digest_tables,
     heartbeats,
+    ledger_tables,
     models,
     quiz_tables,
     slack_tables,
@@ -20,6 +21,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "digest_tables",
     "heartbeats",
+    "ledger_tables",
     "metadata",
     "models",
     "quiz_tables",
