@@ -56,21 +56,16 @@ PROVIDER_NAMES: Final = {
     "bedrock": ("AWS", "Amazon Bedrock"),
     "other": ("Other", "Other"),
 }
-#: Who publishes a model, by the start of its name (Bedrock and Vertex AI resell others').
+#: Who publishes a model, by a word in its name (Bedrock and Vertex AI resell others' models:
+#: ``regional.anthropic.claude-3-5-haiku…`` is Anthropic's).
 PUBLISHERS: Final = (
-    ("claude", "Anthropic"),
-    ("anthropic.", "Anthropic"),
-    ("gpt", "OpenAI"),
-    ("o1", "OpenAI"),
-    ("o3", "OpenAI"),
-    ("o4", "OpenAI"),
-    ("text-embedding", "OpenAI"),
-    ("gemini", "Google"),
-    ("meta.", "Meta"),
-    ("llama", "Meta"),
-    ("mistral", "Mistral AI"),
-    ("amazon.", "Amazon"),
-    ("nova", "Amazon"),
+    (("claude", "anthropic"), "Anthropic"),
+    (("gpt", "openai", "text-embedding", "davinci"), "OpenAI"),
+    (("gemini", "gemma"), "Google"),
+    (("llama", "meta."), "Meta"),
+    (("mistral", "mixtral"), "Mistral AI"),
+    (("amazon.", "titan", "nova"), "Amazon"),
+    (("cohere",), "Cohere"),
 )
 #: Cells a spreadsheet would read as a formula: written with a leading ``'``.
 _FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -117,8 +112,8 @@ def focus_datetime(moment: datetime) -> str:
 def publisher_of(provider: str | None, model: str | None) -> str:
     """Who made the model: by its name where Bedrock or Vertex AI resell it, else the provider."""
     lowered = (model or "").lower()
-    for start, publisher in PUBLISHERS:
-        if lowered.startswith(start):
+    for words, publisher in PUBLISHERS:
+        if any(word in lowered for word in words):
             return publisher
     return PROVIDER_NAMES.get(provider or "other", PROVIDER_NAMES["other"])[0]
 

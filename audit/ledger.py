@@ -191,3 +191,14 @@ def benchmarks(figures: Iterable[WorkflowFigures]) -> Benchmarks | None:
         realised=Comparison(realised / total, *TYPICAL_REALISED),
         list_spend=total,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """What the digest and App Home show of the ledger: the last weeks (oldest first), the
+    latest week's movement (``None`` with fewer than two weeks) and the comparison with the
+    typical ranges (``None`` for a workspace that spends nothing)."""
+
+    weeks: list[LedgerWeek]
+    movement: Movement | None
+    benchmarks: Benchmarks | None

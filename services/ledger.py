@@ -9,7 +9,6 @@ report's ``verified`` workflows) and the opportunity totals per status.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,10 +19,9 @@ from sqlmodel import Session
 from batchscout.audit.ledger import (
     DEFAULT_WEEKS,
     OPPORTUNITY_STATUSES,
-    Benchmarks,
     LedgerFigures,
     LedgerWeek,
-    Movement,
+    Trend,
     benchmarks,
     iso_week,
     week_over_week,
@@ -32,7 +30,6 @@ from batchscout.audit.money import cents_str
 from batchscout.audit.savings import Bucket
 from batchscout.audit.usage import UsageStatus
 from batchscout.logs import get_logger
-from batchscout.services.boundary import isolated
 from batchscout.services.usage import usage_report
 from batchscout.storage import ledger as store
 from batchscout.storage import queries
@@ -106,17 +103,11 @@ def snapshot_team(engine: Engine, team_id: str, *, now: datetime) -> LedgerWeek:
         return take_snapshot(session=session, team_id=team_id, as_of=now)
 
 
-def snapshot_every_team(engine: Engine, *, now: datetime) -> int:
-    """The Monday job: every workspace's snapshot, each on its own (one workspace's failure is
-    logged and never stops another's); returns how many were taken."""
+def snapshot_teams(engine: Engine) -> list[str]:
+    """The workspaces the Monday job takes a snapshot of: those with an active workflow or a
+    ledger already."""
     with session_scope(engine) as session:
-        teams = store.snapshot_teams(session=session)
-    taken = 0
-    for team_id in teams:
-        with isolated("ledger snapshot not taken", team_id=team_id):
-            snapshot_team(engine, team_id, now=now)
-            taken += 1
-    return taken
+        return store.snapshot_teams(session=session)
 
 
 def history(*, session: Session, team_id: str, weeks: int = DEFAULT_WEEKS) -> list[LedgerWeek]:
@@ -149,19 +140,16 @@ def history_document(weeks: Sequence[LedgerWeek]) -> dict[str, Any]:
     return {"weeks": [week_document(week) for week in weeks]}
 
 
-@dataclass(frozen=True, slots=True)
-class Trend:
-    """What the digest and App Home show of the ledger: the last weeks (oldest first), the
-    latest week's movement (``None`` with fewer than two weeks) and the comparison with the
-    typical ranges (``None`` for a workspace that spends nothing)."""
-
-    weeks: list[LedgerWeek]
-    movement: Movement | None
-    benchmarks: Benchmarks | None
-
-
-def trend(*, session: Session, team_id: str, weeks: int = DEFAULT_WEEKS) -> Trend:
-    """The team's trend from its stored snapshots and its current workflows."""
+def trend(
+    *,
+    session: Session,
+    team_id: str,
+    weeks: int = DEFAULT_WEEKS,
+    rows: Sequence[Row] | None = None,
+) -> Trend:
+    """The team's trend from its stored snapshots and its current workflows (``rows``, when
+    the caller has read them already)."""
     recent = history(session=session, team_id=team_id, weeks=weeks)
-    rows = queries.workflow_rows(session=session, team_id=team_id)
+    if rows is None:
+        rows = queries.workflow_rows(session=session, team_id=team_id)
     return Trend(recent, week_over_week(recent), benchmarks(item for _, item in rows))
