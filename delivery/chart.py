@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from batchscout.audit.digest import DigestFacts
 from batchscout.audit.latency import LatencyClass
@@ -84,6 +85,17 @@ def trend_chart(weeks: Sequence[LedgerWeek]) -> bytes | None:
     Drawn at 200 dpi (2× a phone's 100-dpi baseline) with large type so it reads on a phone;
     ``None`` when matplotlib (the optional ``chart`` extra) is not installed or there is no week.
     """
+    figure = trend_figure(weeks)
+    if figure is None:
+        return None
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def trend_figure(weeks: Sequence[LedgerWeek]) -> Any:
+    """The trend chart as a matplotlib ``Figure`` (its lines hold the weeks' figures), or
+    ``None`` without matplotlib or weeks."""
     if _MATPLOTLIB is None or not weeks:
         return None
     figure_module, ticker = _MATPLOTLIB
@@ -127,6 +139,4 @@ def trend_chart(weeks: Sequence[LedgerWeek]) -> bytes | None:
     axes.spines[["top", "right"]].set_visible(False)
     axes.legend(fontsize=11, frameon=False, loc="upper left", bbox_to_anchor=(0, -0.22), ncol=3)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
