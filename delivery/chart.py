@@ -15,7 +15,7 @@ from typing import Any
 
 from batchscout.audit.digest import DigestFacts
 from batchscout.audit.latency import LatencyClass
-from batchscout.audit.ledger import LedgerWeek
+from batchscout.audit.ledger import LedgerWeek, week_start
 
 #: How to get the chart, named in the info log line of a digest posted without it.
 CHART_EXTRA_HINT = "pip install 'batchscout[chart]'"
@@ -102,7 +102,9 @@ def trend_figure(weeks: Sequence[LedgerWeek]) -> Any:
     figure = figure_module.Figure(figsize=(8, 4.5), dpi=200)
     axes = figure.subplots()
     labels = [week.week.replace("-W", " W") for week in weeks]
-    positions = list(range(len(weeks)))
+    # A point at its week: a week without a snapshot leaves a gap, never a squeezed axis.
+    first = week_start(weeks[0].week)
+    positions = [(week_start(week.week) - first).days // 7 for week in weeks]
     series = (
         ("Still available", [float(w.figures.available) for w in weeks], "available", "-"),
         ("Realised", [float(w.figures.realised) for w in weeks], "realised", "-"),
@@ -128,13 +130,13 @@ def trend_figure(weeks: Sequence[LedgerWeek]) -> Any:
     axes.set_ylabel("US dollars a month", fontsize=12)
     axes.set_xlabel("ISO week (weeks start Monday, UTC)", fontsize=12)
     axes.set_xticks(positions, labels)
-    step = max(1, len(weeks) // 6)  # at most about six labels: readable at phone width
-    for index, tick in enumerate(axes.get_xticklabels()):
-        tick.set_visible(index % step == (len(weeks) - 1) % step)
+    step = max(1, (positions[-1] + 1) // 6)  # about six labels at most: readable on a phone
+    for position, tick in zip(positions, axes.get_xticklabels(), strict=True):
+        tick.set_visible((positions[-1] - position) % step == 0)
     axes.tick_params(labelsize=11)
     axes.yaxis.set_major_formatter(ticker.FuncFormatter(_dollars))
     axes.set_ylim(bottom=0)
-    axes.set_xlim(-0.4, len(weeks) - 0.4)
+    axes.set_xlim(-0.4, positions[-1] + 0.6)
     axes.grid(axis="y", alpha=0.3)
     axes.spines[["top", "right"]].set_visible(False)
     axes.legend(fontsize=11, frameon=False, loc="upper left", bbox_to_anchor=(0, -0.22), ncol=3)
