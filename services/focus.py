@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from batchscout.audit.focus import FocusLine, month_bounds, to_focus_csv
 from batchscout.audit.latency import Mode
-from batchscout.audit.savings import Bucket, WorkflowFigures
+from batchscout.services.opportunities import opportunities_report
 from batchscout.services.usage import usage_report
 from batchscout.storage import queries
 
@@ -18,25 +18,14 @@ from batchscout.storage import queries
 TIERS = {Mode.SYNC: "standard", Mode.BATCH: "batch", Mode.FLEX: "flex"}
 
 
-def opportunity_of(item: WorkflowFigures) -> tuple[str, str]:
-    """A workflow's opportunity action and status (``("", "")`` without one).
-
-    Until the opportunity lifecycle is stored, an opportunity is the cheapest open action from
-    the figures, ``open``: scheduled on ``sync`` → ``batch``; near-real-time on ``sync`` →
-    ``flex`` where it has a flex price, else ``challenge``.
-    """
-    if item.bucket is Bucket.MIGRATE_NOW:
-        return "batch", "open"
-    if item.bucket is Bucket.TO_CHALLENGE:
-        return ("flex" if item.flex_now > 0 else "challenge"), "open"
-    return "", ""
-
-
 def focus_lines(*, session: Session, team_id: str, now: datetime) -> list[FocusLine]:
     """One line per active workflow, by name. ``cost`` is the observed monthly cost where a
     usage import has it (``billed`` or ``priced``), else the inventory's (``estimate``);
     ``list_cost`` scales it by the standard-to-current price ratio of the workflow's lane."""
     report = usage_report(session=session, team_id=team_id, today=now.date())
+    # Each workflow's opportunity (action, status) as ``opportunities --json`` lists it.
+    listed = opportunities_report(session=session, team_id=team_id, now=now)["opportunities"]
+    opportunity = {o["workflow"]: (o["action"], o["status"]) for o in listed}
     observed = {w.link.name: w for w in report.workflows if w.observed_monthly_cost > 0}
     lines: list[FocusLine] = []
     for workflow in queries.list_workflows(session=session, team_id=team_id):
@@ -47,7 +36,7 @@ def focus_lines(*, session: Session, team_id: str, now: datetime) -> list[FocusL
             cost, source = usage.observed_monthly_cost, usage.cost_source.value
             ratio = item.sync_monthly / item.monthly_cost if item.monthly_cost else Decimal(1)
             list_cost = cost * ratio
-        action, status = opportunity_of(item)
+        action, status = opportunity.get(workflow.name, ("", ""))
         lines.append(
             FocusLine(
                 resource_id=f"batchscout:{team_id}:workflow/{workflow.id}",

@@ -30,6 +30,7 @@ from batchscout.audit.money import cents_str
 from batchscout.audit.savings import Bucket
 from batchscout.audit.usage import UsageStatus
 from batchscout.logs import get_logger
+from batchscout.services.opportunities import status_totals
 from batchscout.services.usage import usage_report
 from batchscout.storage import ledger as store
 from batchscout.storage import queries
@@ -39,23 +40,13 @@ from batchscout.storage.queries import Row
 log = get_logger(__name__)
 
 
-def opportunity_totals(
-    *, session: Session, team_id: str, rows: Sequence[Row]
-) -> dict[str, Decimal]:
-    """Monthly savings per opportunity status (keys ``OPPORTUNITY_STATUSES``, US dollars a month).
-
-    Until the opportunity lifecycle is stored, every opportunity is ``open``: each workflow's
-    cheapest open action from its figures (scheduled on ``sync``: the batch saving;
-    near-real-time on ``sync``: the flex saving where it has a flex price, else the batch
-    saving). The one place to point at the stored statuses.
-    """
-    totals = dict.fromkeys(OPPORTUNITY_STATUSES, Decimal(0))
-    for _, item in rows:
-        if item.bucket is Bucket.MIGRATE_NOW:
-            totals["open"] += item.monthly_savings
-        elif item.bucket is Bucket.TO_CHALLENGE:
-            totals["open"] += item.flex_now if item.flex_now > 0 else item.monthly_savings
-    return totals
+def opportunity_totals(*, session: Session, team_id: str, now: datetime) -> dict[str, Decimal]:
+    """Monthly savings per opportunity status (keys ``OPPORTUNITY_STATUSES``, US dollars a
+    month), as ``opportunities --json``'s ``totals`` (the opportunity lifecycle's
+    :func:`~batchscout.services.opportunities.status_totals`, which first brings the stored
+    opportunities up to date with the workflows)."""
+    totals = status_totals(session=session, team_id=team_id, now=now)
+    return {status: totals.get(status, Decimal(0)) for status in OPPORTUNITY_STATUSES}
 
 
 def verified_savings(*, rows: Sequence[Row], verified: frozenset[str]) -> Decimal:
@@ -79,7 +70,7 @@ def current_figures(*, session: Session, team_id: str, now: datetime) -> LedgerF
         realised=figures.realised,
         spend_after=figures.spend_after,
         verified_savings=verified_savings(rows=rows, verified=verified),
-        opportunities=opportunity_totals(session=session, team_id=team_id, rows=rows),
+        opportunities=opportunity_totals(session=session, team_id=team_id, now=now),
     )
 
 

@@ -74,6 +74,13 @@ def test_two_snapshots_a_week_apart_show_the_migration(tmp_path: Path, db: str) 
         "open", "accepted", "snoozed", "dismissed", "done", "verified", "not_migrated",
     ]  # fmt: skip
     assert w50["verified_savings"] == "0.00"
+    # The opportunity lifecycle's totals: the moved workflow's $7,500 went from open to done.
+    assert (w49["opportunities"]["done"], w50["opportunities"]["done"]) == ("0.00", "7500.00")
+    assert Decimal(w49["opportunities"]["open"]) - Decimal(w50["opportunities"]["open"]) == 7500
+    totals = json.loads(
+        run_cli("opportunities", "--team", TEAM, "--json", database_url=db, check=True).stdout
+    )["totals"]
+    assert w50["opportunities"] == totals  # the snapshot holds opportunities --json's totals
 
     table = run_cli("history", "--team", TEAM, "--weeks", "1", database_url=db, check=True)
     assert "2026-W50" in table.stdout and "2026-W49" not in table.stdout

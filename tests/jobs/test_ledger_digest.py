@@ -62,6 +62,7 @@ def test_a_migration_between_two_weeks_shows_in_the_digest_and_its_trend_chart(
         weeks = ledger.history(session=session, team_id=TEAM)
     assert [w.week for w in weeks] == ["2026-W49", "2026-W50"]
     assert [w.figures.realised for w in weeks] == [Decimal(3060), Decimal(10560)]
+    assert [w.figures.opportunities["done"] for w in weeks] == [Decimal(0), Decimal(7500)]
     # The trend chart is in the thread, drawn from exactly those weeks.
     uploads = [c for c in slack.calls("files.getUploadURLExternal") if c.ok]
     assert [c.params["filename"] for c in uploads] == [
