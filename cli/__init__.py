@@ -74,6 +74,19 @@ COMMANDS: dict[str, LazyCommand] = {
         "batchscout.cli.inventory",
         "Load a sample inventory into a temporary database and show the savings report.",
     ),
+    "opportunities": LazyCommand(
+        "batchscout.cli.opportunities",
+        "Opportunities: each workflow's cheapest open action, its status and history.",
+    ),
+    "opportunity": LazyCommand(
+        "batchscout.cli.opportunities",
+        "Decide about a workflow's opportunity: accept, snooze, dismiss, done, reopen, claim.",
+    ),
+    "history": LazyCommand(
+        "batchscout.cli.history",
+        "The weekly ledger: each week's figures, oldest first.",
+        group=True,
+    ),
 }
 
 

@@ -10,7 +10,9 @@ from sqlmodel import SQLModel
 from batchscout.storage import (
     digest_tables,
     heartbeats,
+    ledger_tables,
     models,
+    opportunity_tables,
     quiz_tables,
     slack_tables,
     usage_tables,
@@ -20,8 +22,10 @@ metadata = SQLModel.metadata
 __all__ = [
     "digest_tables",
     "heartbeats",
+    "ledger_tables",
     "metadata",
     "models",
+    "opportunity_tables",
     "quiz_tables",
     "slack_tables",
     "usage_tables",
