@@ -74,6 +74,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "batchscout.cli.inventory",
         "Load a sample inventory into a temporary database and show the savings report.",
     ),
+    "scan": LazyCommand(
+        "batchscout.cli.scan",
+        "Find the AI calls in code, and which ones a schedule runs (never runs the code).",
+    ),
 }
 
 
