@@ -392,9 +392,12 @@ class _Reader(ast.NodeVisitor):
             if last == "task" and self._airflow():
                 self.airflow_tasks.add(name)
             if call is not None and last == "periodic_task":
-                self._celery_schedule(call, _keyword(call, "run_every"), [name], node.name)
+                self._celery_schedule(
+                    call, _keyword(call, "run_every"), [f"{module.name}.{name}"], node.name
+                )
             if call is not None and last == "scheduled_job":
-                self._apscheduler(call, call.args[0] if call.args else None, [name], node.name)
+                trigger = call.args[0] if call.args else None
+                self._apscheduler(call, trigger, [f"{module.name}.{name}"], node.name)
             if call is not None and last == "dag" and self._airflow():
                 self._dag(call, node.name)
 

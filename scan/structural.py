@@ -219,8 +219,11 @@ class _JsReader:
             binding = self._binding(right)
             if binding is not None:
                 self.bindings[_normalise(left.text())] = binding
-        for field_definition in self.root.find_all(kind="public_field_definition"):
-            name = field_definition.field("name")
+        field_kind = (
+            "field_definition" if self.language == "javascript" else "public_field_definition"
+        )
+        for field_definition in self.root.find_all(kind=field_kind):
+            name = field_definition.field("name") or field_definition.field("property")
             value = field_definition.field("value")
             if name is not None and value is not None:
                 binding = self._binding(value)
