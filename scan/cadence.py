@@ -9,8 +9,8 @@ and moving day-of-week numbers down by one (``#`` kept, as croniter reads ``6#3`
 ``W`` has no translation and gives ``None``. ``rate(5 minutes)`` is an interval.
 
 Counting runs is deterministic: from a fixed Monday, 2025-01-06 00:00 UTC, over seven days
-for anything that runs at least daily (weekday-only schedules average out), else over a
-year, scaled to 30 days.
+for anything that runs at least daily (weekday-only schedules average out), else over 52
+weeks (every weekday and day of the month alike), scaled to 30 days.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def cron_runs(line: str) -> Decimal | None:
         return _quantize(Decimal(_count(line, timedelta(days=1), 100_000)) * 30)
     if week >= 7:
         return _quantize(Decimal(week) * 30 / 7)
-    return _quantize(Decimal(_count(line, timedelta(days=365), 100_000)) * 30 / 365)
+    return _quantize(Decimal(_count(line, timedelta(days=364), 100_000)) * 30 / 364)
 
 
 def runs_per_month(expression: str) -> Decimal | None:

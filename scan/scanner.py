@@ -140,6 +140,7 @@ class Scanner:
         return []
 
     def _python_edges(self) -> None:
+        self.by_path = {m.path: m for m in self.modules}
         for module in self.modules:
             imported = {
                 found[0].path
@@ -148,11 +149,7 @@ class Scanner:
             }
             for path in imported:
                 self.graph.add((module.path, MODULE), (path, MODULE))
-            neighbours = (
-                [module] + [m for m in self.modules if m.path in imported]
-                if any(r.startswith("*.") for refs in module.refs.values() for r in refs)
-                else [module]
-            )
+            neighbours = [module] + [self.by_path[p] for p in sorted(imported)]
             for function in module.functions:
                 for nested in module.functions:
                     if nested.startswith(function + ".") or (
@@ -221,20 +218,20 @@ class Scanner:
     # -- schedules to nodes --------------------------------------------------------------------
 
     def _file_nodes(self, path: str) -> list[Node]:
-        path = path.removeprefix("./")
-        if path in self.files:
-            return [(path, MODULE)]
-        folder = path.rstrip("/")
-        inside = [
-            p for p in self.files if posixpath.dirname(p) == folder and p.endswith(_SCRIPT_SUFFIXES)
-        ]
-        if inside:
-            return [(p, MODULE) for p in inside]
-        parts = path.lstrip("/").split("/")  # /app/scripts/x.py in a container: match the end
-        for cut in range(1, len(parts)):
-            tail = "/".join(parts[cut:])
-            if tail in self.files:
-                return [(tail, MODULE)]
+        """A script, or a folder's scripts (``go run ./cmd/x``); a container's absolute path
+        (``/srv/app/scripts/x.py``) matches the repository's file it ends with."""
+        parts = path.removeprefix("./").strip("/").split("/")
+        for cut in range(len(parts)):
+            candidate = "/".join(parts[cut:])
+            if candidate in self.files:
+                return [(candidate, MODULE)]
+            inside = [
+                p
+                for p in self.files
+                if posixpath.dirname(p) == candidate and p.endswith(_SCRIPT_SUFFIXES)
+            ]
+            if inside and candidate:
+                return [(p, MODULE) for p in inside]
         return []
 
     def _entries(self, target: Target, depth: int = 0) -> list[tuple[Node, bool]]:

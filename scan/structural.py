@@ -458,5 +458,5 @@ def _read_go(path: str, root: SgNode) -> CodeFile:
 
 
 def _max_go(text: str) -> int | None:
-    found = re.search(r"\bMaxTokens\s*:\s*(?:\w+\.F\()?(?:int64\()?(\d+)", text)
+    found = re.search(r"\bMaxTokens\s*:\s*(?:\w+\.(?:F|Int)\()?(?:int64\()?(\d+)", text)
     return int(found.group(1)) if found else None
