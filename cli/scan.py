@@ -71,7 +71,8 @@ def scan_command(
             output.write_text(text, encoding="utf-8")
         except OSError as error:
             raise fail(f"cannot write {output} ({error.strerror or error}).", 2) from error
-        err.print(f"Wrote {len(result.findings)} findings to {output}.", highlight=False)
+        count = len(result.findings)
+        err.print(f"Wrote {count} finding{'s' if count != 1 else ''} to {output}.", highlight=False)
     if output_format is not Format.TEXT and result.skipped:
         err.print(f"Skipped {len(result.skipped)} unreadable files:", highlight=False)
         for skipped in result.skipped:

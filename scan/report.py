@@ -131,7 +131,7 @@ def to_text(result: ScanResult) -> str:
     counts = {c: sum(1 for f in findings if f.context is c) for c in Context}
     lines = [
         f"{len(findings)} AI call{'s' if len(findings) != 1 else ''} in {files} "
-        f"file{'s' if files != 1 else ''} ({result.files_read:,} read): "
+        f"file{'s' if files != 1 else ''} ({result.files_read:,} files read): "
         f"{counts[Context.SCHEDULED]} scheduled, {counts[Context.REQUEST]} in request "
         f"handlers, {counts[Context.UNKNOWN]} unknown."
     ]
