@@ -124,7 +124,9 @@ def _top_level(module: PyModule, statement: ast.stmt) -> None:
                     if binding is not None:
                         module.bindings[target.id] = binding
     elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-        for node in ast.walk(statement):
+        # A factory returns the client it makes (``def get_client(): return OpenAI()``):
+        # its own top-level returns are enough, and cheaper than walking the whole body.
+        for node in statement.body:
             if isinstance(node, ast.Return) and node.value is not None:
                 binding = _ctor_binding(module, node.value, {}, None)
                 if binding is not None:
@@ -318,25 +320,15 @@ class _Reader(ast.NodeVisitor):
         ]
         bases = {(_dotted(b) or "").rsplit(".", 1)[-1] for b in node.bases}
         django_view = any(b.endswith(("View", "ViewSet")) for b in bases)
-        self.class_bindings[name] = self._self_bindings(node)
+        self.class_bindings[name] = {}
         self.scopes.append(_Scope(name, dict(self.scope.local), name))
-        for item in node.body:
+        # __init__ first: the clients it stores on self are known to every other method.
+        body = sorted(node.body, key=lambda item: getattr(item, "name", "") != "__init__")
+        for item in body:
             if django_view and isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
                 self.module.handlers.add(f"{name}.{item.name}")
             self.visit(item)
         self.scopes.pop()
-
-    def _self_bindings(self, node: ast.ClassDef) -> dict[str, Binding]:
-        found: dict[str, Binding] = {}
-        for item in ast.walk(node):
-            if isinstance(item, ast.Assign):
-                for target in item.targets:
-                    dotted = _dotted(target)
-                    if dotted and dotted.startswith("self."):
-                        binding = _expr_binding(self.module, item.value, found, self.repo)
-                        if binding is not None:
-                            found[dotted] = binding
-        return found
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         name = self._qualname(node.name)
@@ -408,11 +400,16 @@ class _Reader(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         binding = _expr_binding(self.module, node.value, self.scope.local, self.repo)
-        if binding is not None:
-            for target in node.targets:
-                dotted = _dotted(target)
-                if dotted:
-                    self.scope.local[dotted] = binding
+        for target in node.targets:
+            dotted = _dotted(target)
+            if not dotted:
+                continue
+            if binding is not None:
+                self.scope.local[dotted] = binding
+                if dotted.startswith("self.") and self.scope.cls is not None:
+                    self.class_bindings.setdefault(self.scope.cls, {})[dotted] = binding
+            if dotted.rsplit(".", 1)[-1] == "beat_schedule":
+                self.beat_schedule(node.value)
         self.generic_visit(node)
 
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
@@ -453,6 +450,11 @@ class _Reader(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self._sdk_call(node)
         self._schedule_call(node)
+        dotted = _dotted(node.func) or ""
+        if dotted.endswith(("conf.update", "config_from_object")):
+            value = _keyword(node, "beat_schedule")
+            if value is not None:
+                self.beat_schedule(value)
         self.generic_visit(node)
 
     def _sdk_call(self, node: ast.Call) -> None:
@@ -797,18 +799,6 @@ def _max_output(call: ast.Call) -> int | None:
 def read(module: PyModule, repo: Repository, text: str) -> None:
     """The second pass over one module (see the module's docstring); fills ``module``."""
     reader = _Reader(module, repo, text.splitlines())
-    for node in ast.walk(module.tree):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                dotted = _dotted(target) or ""
-                if dotted.rsplit(".", 1)[-1] == "beat_schedule":
-                    reader.beat_schedule(node.value)
-        elif isinstance(node, ast.Call):
-            dotted = _dotted(node.func) or ""
-            if dotted.endswith("conf.update") or dotted.endswith("config_from_object"):
-                value = _keyword(node, "beat_schedule")
-                if value is not None:
-                    reader.beat_schedule(value)
     reader.visit(module.tree)
     reader.finish()
     if module.uses_batch:
