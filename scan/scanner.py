@@ -22,7 +22,7 @@ from batchscout.scan.advice import advise
 from batchscout.scan.commands import Target, TargetKind, command_targets
 from batchscout.scan.files import SourceFile, source_files
 from batchscout.scan.model import Call, Context, Finding, ScanResult, Schedule, Skipped
-from batchscout.scan.schedules import config_schedules, package_scripts
+from batchscout.scan.schedules import config_handlers, config_schedules, package_scripts
 
 Node = tuple[str, str]
 MODULE = python.MODULE
@@ -299,6 +299,8 @@ class Scanner:
     def _findings(self) -> list[Finding]:
         self.scripts = package_scripts(self.files)
         handlers = {(m.path, h) for m in self.modules for h in m.handlers}
+        for target in config_handlers(list(self.files.values())):
+            handlers.update(node for node, _ in self._entries(target))
         direct: dict[Node, Schedule] = {}
         reached: dict[Node, Schedule] = {}
         for found, targets in self.found:

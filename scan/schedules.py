@@ -286,6 +286,47 @@ def _sam(file: SourceFile, document: dict[str, Any]) -> Iterator[Found]:
                 )
 
 
+_HTTP_EVENTS = frozenset({"http", "httpApi", "alb", "websocket"})
+_SAM_HTTP_EVENTS = frozenset({"Api", "HttpApi"})
+
+
+def config_handlers(files: list[SourceFile]) -> Iterator[Target]:
+    """Lambda functions that answer HTTP requests (Serverless ``http``/``httpApi`` events,
+    SAM ``Api``/``HttpApi`` events): request handlers, whoever else calls them."""
+    for file in files:
+        if file.suffix not in {".yml", ".yaml"} or "/.github/" in f"/{file.path}":
+            continue
+        base = posixpath.dirname(file.path)
+        for document in _documents(file.text):
+            if not isinstance(document, dict):
+                continue
+            functions = document.get("functions") if "provider" in document else None
+            for function in functions.values() if isinstance(functions, dict) else []:
+                if not isinstance(function, dict) or not isinstance(function.get("handler"), str):
+                    continue
+                events = [e for e in function.get("events") or [] if isinstance(e, dict)]
+                if any(_HTTP_EVENTS & set(event) for event in events):
+                    yield from _handler_target(base, function["handler"])
+            resources = document.get("Resources")
+            for resource in resources.values() if isinstance(resources, dict) else []:
+                properties = resource.get("Properties") if isinstance(resource, dict) else None
+                if not isinstance(properties, dict) or not isinstance(
+                    properties.get("Handler"), str
+                ):
+                    continue
+                sam_events = properties.get("Events")
+                kinds: set[object] = (
+                    {e.get("Type") for e in sam_events.values() if isinstance(e, dict)}
+                    if isinstance(sam_events, dict)
+                    else set()
+                )
+                if kinds & _SAM_HTTP_EVENTS:
+                    code_uri = properties.get("CodeUri")
+                    yield from _handler_target(
+                        base, properties["Handler"], code_uri if isinstance(code_uri, str) else ""
+                    )
+
+
 def package_scripts(files: dict[str, SourceFile]) -> dict[str, dict[str, str]]:
     """Each folder's ``package.json`` scripts (``npm run NAME`` → its command)."""
     found: dict[str, dict[str, str]] = {}

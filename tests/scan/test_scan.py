@@ -238,7 +238,7 @@ SCHEDULES = {
     },
     "serverless": {
         ("handler.py", 7): ("scheduled", "serverless.yml:12", "rate(1 day)", Decimal(30), "batch"),
-        ("handler.py", 11): ("unknown", None, None, None, "review"),
+        ("handler.py", 11): ("request", None, None, None, "none"),  # an httpApi event
     },
     "sam": {
         ("src/app.py", 7): (
