@@ -10,6 +10,7 @@ of the repository, or round in a loop).
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,7 +114,11 @@ def source_files(root: Path, skipped: list[Skipped]) -> Iterator[SourceFile]:
 
 def _read(full: str, relative: str, skipped: list[Skipped]) -> SourceFile | None:
     try:
-        size = os.path.getsize(full)
+        status = os.stat(full)
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or a device would block or never end
+            skipped.append(Skipped(relative, "not a regular file"))
+            return None
+        size = status.st_size
         if size > MAX_BYTES:
             skipped.append(Skipped(relative, f"larger than {MAX_BYTES // 1_000_000} MB"))
             return None

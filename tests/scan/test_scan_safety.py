@@ -80,6 +80,17 @@ def test_an_unreadable_file_is_listed(tmp_path: Path) -> None:
     assert [f.call.path for f in result.findings] == ["app/real.py"]
 
 
+def test_a_fifo_is_listed_never_read(tmp_path: Path) -> None:
+    """Opening a named pipe would wait for a writer forever."""
+    write(tmp_path, "app/real.py", CALL)
+    os.mkfifo(tmp_path / "app" / "pipe.py")
+
+    result = scan(tmp_path)
+
+    assert [(s.path, s.reason) for s in result.skipped] == [("app/pipe.py", "not a regular file")]
+    assert [f.call.path for f in result.findings] == ["app/real.py"]
+
+
 def test_scanned_code_is_never_imported_or_run(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     write(
@@ -112,3 +123,75 @@ def test_a_symbolic_link_out_of_the_repository_is_not_followed(tmp_path: Path) -
     (repo / "loop").symlink_to(repo, target_is_directory=True)
 
     assert [f.call.path for f in scan(repo).findings] == ["app/real.py"]
+
+
+@pytest.mark.parametrize(
+    ("source", "already_batch"),
+    [
+        (  # Bedrock batch inference beside a synchronous call
+            "import boto3\n"
+            "runtime = boto3.client('bedrock-runtime')\n"
+            "control = boto3.client('bedrock')\n"
+            "runtime.converse(modelId='amazon.nova-lite-v1:0', messages=[])\n"
+            "control.create_model_invocation_job(jobName='j', roleArn='r', modelId='m',"
+            " inputDataConfig={}, outputDataConfig={})\n",
+            True,
+        ),
+        (  # Vertex AI batch prediction
+            "from google.cloud.aiplatform import BatchPredictionJob\n"
+            "from vertexai.generative_models import GenerativeModel\n"
+            "GenerativeModel('gemini-1.5-pro').generate_content('hi')\n"
+            "BatchPredictionJob.submit(source_model='gemini-1.5-pro', input_dataset='gs://x')\n",
+            True,
+        ),
+        (  # LiteLLM's batch API
+            "import litellm\n"
+            "litellm.completion(model='gpt-4o-mini', messages=[])\n"
+            "litellm.create_batch(completion_window='24h', endpoint='/v1/chat/completions',"
+            " input_file_id='f')\n",
+            True,
+        ),
+        (  # LangChain's .batch() is not one
+            "from langchain_openai import ChatOpenAI\n"
+            "ChatOpenAI(model='gpt-4o-mini').batch(['a', 'b'])\n",
+            False,
+        ),
+    ],
+)
+def test_each_providers_batch_api_marks_the_module_already_batch(
+    tmp_path: Path, source: str, already_batch: bool
+) -> None:
+    write(tmp_path, "job.py", source)
+
+    (finding,) = scan(tmp_path).findings
+
+    assert finding.call.already_batch is already_batch
+
+
+def test_typescript_langchain_vertex_and_bedrock_shapes(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "src/calls.ts",
+        'import { ChatOpenAI } from "@langchain/openai";\n'
+        'import { VertexAI } from "@google-cloud/vertexai";\n'
+        'import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";\n'
+        'const llm = new ChatOpenAI({ model: "gpt-4o-mini" });\n'
+        'const vertex = new VertexAI({ project: "p", location: "us-central1" });\n'
+        'const gemini = vertex.getGenerativeModel({ model: "gemini-1.5-pro" });\n'
+        "const bedrock = new BedrockRuntimeClient({});\n"
+        "export async function run(): Promise<void> {\n"
+        '  await llm.invoke("hi");\n'
+        '  await gemini.generateContent("hi");\n'
+        '  await bedrock.send(new ConverseCommand({ modelId: "amazon.nova-lite-v1:0", messages: [] }));\n'
+        "}\n",
+    )
+
+    found = [
+        (f.call.line, f.call.provider, f.call.call, f.call.model) for f in scan(tmp_path).findings
+    ]
+
+    assert found == [
+        (9, "langchain", "invoke", "gpt-4o-mini"),
+        (10, "google", "GenerativeModel.generate_content", "gemini-1.5-pro"),
+        (11, "bedrock", "converse", "amazon.nova-lite-v1:0"),
+    ]
