@@ -338,6 +338,10 @@ class _Reader(ast.NodeVisitor):
         cls = self.scope.cls
         if cls is not None:
             local.update(self.class_bindings.get(cls, {}))
+        for argument in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+            binding = _annotation_binding(self.module, argument.annotation)
+            if binding is not None:  # def summarize(client: OpenAI, …)
+                local[argument.arg] = binding
         self.scopes.append(_Scope(name, local, cls))
         for decorator in node.decorator_list:
             self._refs(decorator, into=self.scopes[-2].name)
@@ -692,6 +696,18 @@ class _Reader(ast.NodeVisitor):
                     targets.append(Target(TargetKind.FUNCTION, callable_))
             if targets:
                 self.module.schedules.append((schedule, targets))
+
+
+def _annotation_binding(module: PyModule, annotation: ast.expr | None) -> Binding | None:
+    """The SDK object a parameter's annotation names (``client: OpenAI``, ``"Anthropic"``)."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        dotted: str | None = annotation.value
+    else:
+        dotted = _dotted(annotation) if annotation is not None else None
+    if dotted is None:
+        return None
+    kind = PY_CONSTRUCTORS.get(_qualify(module, dotted))
+    return None if kind is None else Binding(kind)
 
 
 def _ref_name(node: ast.expr) -> str | None:

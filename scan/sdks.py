@@ -36,6 +36,10 @@ KINDS: dict[str, Kind] = {
                 "responses.stream",
                 "embeddings.create",
                 "completions.create",
+                # openai<1.0's module functions, still in older repositories
+                "ChatCompletion.create",
+                "Completion.create",
+                "Embedding.create",
             }
         ),
         streaming=frozenset({"chat.completions.stream", "responses.stream"}),

@@ -195,3 +195,22 @@ def test_typescript_langchain_vertex_and_bedrock_shapes(tmp_path: Path) -> None:
         (10, "google", "GenerativeModel.generate_content", "gemini-1.5-pro"),
         (11, "bedrock", "converse", "amazon.nova-lite-v1:0"),
     ]
+
+
+def test_a_client_passed_as_an_annotated_parameter_and_the_legacy_module_functions(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path,
+        "app/calls.py",
+        "import openai\n"
+        "from anthropic import Anthropic\n"
+        "def summarize(client: Anthropic, text: str) -> str:\n"
+        "    return client.messages.create(model='claude-haiku-4-5', max_tokens=9, messages=[])\n"
+        "def legacy() -> None:\n"
+        "    openai.ChatCompletion.create(model='gpt-3.5-turbo', messages=[])\n",
+    )
+
+    found = [(f.call.line, f.call.provider, f.call.call) for f in scan(tmp_path).findings]
+
+    assert found == [(4, "anthropic", "messages.create"), (6, "openai", "ChatCompletion.create")]
