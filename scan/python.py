@@ -139,10 +139,21 @@ class Repository:
 
     def __init__(self, modules: list[PyModule]) -> None:
         self.by_name: dict[str, PyModule] = {}
+        packages = {m.path.rsplit("/", 1)[0] for m in modules if m.path.endswith("/__init__.py")}
         for module in modules:
             self.by_name.setdefault(module.name, module)
-            if module.name.startswith("src."):
-                self.by_name.setdefault(module.name.removeprefix("src."), module)
+        for module in modules:
+            # Also by the name Python imports it under: from the folder above its top package
+            # (``backend/proj/tasks.py`` is ``proj.tasks``; ``scripts/x.py`` is ``x``).
+            parts = module.path.removesuffix(".py").split("/")
+            folders = parts[:-1]
+            while folders and "/".join(folders) in packages:
+                folders = folders[:-1]
+            rooted = parts[len(folders) :]
+            if rooted[-1] == "__init__":
+                rooted = rooted[:-1]
+            if rooted:
+                self.by_name.setdefault(".".join(rooted), module)
 
     def symbol(self, dotted: str) -> tuple[PyModule, str] | None:
         """The repository module and the name in it that ``dotted`` refers to, if any."""

@@ -214,3 +214,29 @@ def test_a_client_passed_as_an_annotated_parameter_and_the_legacy_module_functio
     found = [(f.call.line, f.call.provider, f.call.call) for f in scan(tmp_path).findings]
 
     assert found == [(4, "anthropic", "messages.create"), (6, "openai", "ChatCompletion.create")]
+
+
+def test_a_project_in_a_subfolder_imports_by_its_own_package_names(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        ".github/workflows/job.yml",
+        "on:\n  schedule:\n    - cron: '0 4 * * *'\njobs:\n  nightly:\n"
+        "    defaults:\n      run:\n        working-directory: backend\n"
+        "    steps:\n      - run: python -m proj.job\n",
+    )
+    write(tmp_path, "backend/proj/__init__.py", "")
+    write(tmp_path, "backend/proj/job.py", "from proj.llm import ask\nask()\n")
+    write(
+        tmp_path,
+        "backend/proj/llm.py",
+        "from openai import OpenAI\nclient = OpenAI()\n"
+        "def ask():\n    return client.responses.create(model='gpt-4o-mini', input='x')\n",
+    )
+
+    (finding,) = scan(tmp_path).findings
+
+    assert (finding.call.path, finding.context.value, finding.advice.value) == (
+        "backend/proj/llm.py",
+        "scheduled",
+        "batch",
+    )
