@@ -26,6 +26,7 @@ from batchscout.scan.sdks import (
     KINDS,
     LANGCHAIN_MODELS,
     LANGCHAIN_WRAPPERS,
+    METHOD_NAMES,
     PY_CONSTRUCTORS,
     PY_MODULES,
 )
@@ -63,6 +64,7 @@ class PyModule:
     constants: dict[str, str] = field(default_factory=dict)
     factories: dict[str, Binding] = field(default_factory=dict)
     functions: set[str] = field(default_factory=lambda: {MODULE})
+    defined: set[str] = field(default_factory=set)
     classes: dict[str, list[str]] = field(default_factory=dict)
     refs: dict[str, set[str]] = field(default_factory=dict)
     handlers: set[str] = field(default_factory=set)
@@ -108,6 +110,8 @@ def parse(path: str, text: str) -> PyModule:
     module.slack_bolt = any(v.startswith("slack_bolt") for v in module.imports.values())
     for statement in tree.body:
         _top_level(module, statement)
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            module.defined.add(statement.name)
     return module
 
 
@@ -275,8 +279,13 @@ def _expr_binding(
     if isinstance(node, ast.Call):
         return _ctor_binding(module, node, local, repo)
     dotted = _dotted(node)
-    if dotted is None:
-        return None
+    return None if dotted is None else _dotted_binding(module, dotted, local, repo)
+
+
+def _dotted_binding(
+    module: PyModule, dotted: str, local: dict[str, Binding], repo: Repository | None
+) -> Binding | None:
+    """What a dotted name holds (see :func:`_expr_binding`)."""
     if dotted in local:
         return local[dotted]
     if dotted in module.bindings:
@@ -353,12 +362,13 @@ class _Reader(ast.NodeVisitor):
             binding = _annotation_binding(self.module, argument.annotation)
             if binding is not None:  # def summarize(client: OpenAI, …)
                 local[argument.arg] = binding
-        self.scopes.append(_Scope(name, local, cls))
+        # Decorators and defaults run where the function is defined, not inside it.
         for decorator in node.decorator_list:
-            self._refs(decorator, into=self.scopes[-2].name)
+            self.visit(decorator)
         for default in [*node.args.defaults, *node.args.kw_defaults]:
             if default is not None:
                 self.visit(default)
+        self.scopes.append(_Scope(name, local, cls))
         for statement in node.body:
             self.visit(statement)
         self.scopes.pop()
@@ -440,61 +450,77 @@ class _Reader(ast.NodeVisitor):
         self._refs(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        self._refs(node)
-        self.generic_visit(node)
+        if _dotted(node) is None:
+            self.generic_visit(node)  # ``f(x).attr``: what is inside is read on its own
+        else:
+            self._refs(node)  # a plain ``a.b.c`` chain holds nothing else to read
 
-    def _refs(self, node: ast.expr, into: str | None = None) -> None:
+    def _refs(self, node: ast.expr) -> None:
         dotted = _dotted(node)
         if dotted is None:
-            if not isinstance(node, ast.Name | ast.Attribute):
-                self.generic_visit(node)
             return
-        if dotted.rsplit(".", 1)[-1] in BATCH_NAMES:
+        if not BATCH_NAMES.isdisjoint(dotted.split(".")):
             self.module.uses_batch = True
-        refs = self.module.refs.setdefault(into or self.scope.name, set())
         head = dotted.split(".")[0]
         if head == "self" and self.scope.cls and dotted.count(".") == 1:
-            refs.add(f"{self.module.name}.{self.scope.cls}.{dotted.split('.')[1]}")
+            ref = f"{self.module.name}.{self.scope.cls}.{dotted.split('.')[1]}"
         elif head in self.module.imports:
-            refs.add(_qualify(self.module, dotted))
+            ref = _qualify(self.module, dotted)
+        elif head in self.module.defined:
+            ref = f"{self.module.name}.{dotted}"
         else:
-            refs.add(f"{self.module.name}.{dotted}")
-            if "." in dotted:
-                refs.add(f"*.{dotted.rsplit('.', 1)[-1]}")  # obj.method(): any such method
+            return  # a local variable, a builtin: nothing of the repository's
+        self.module.refs.setdefault(self.scope.name, set()).add(ref)
 
     def visit_Call(self, node: ast.Call) -> None:
         self._sdk_call(node)
         self._schedule_call(node)
-        dotted = _dotted(node.func) or ""
-        if dotted.endswith(("conf.update", "config_from_object")):
-            value = _keyword(node, "beat_schedule")
-            if value is not None:
-                self.beat_schedule(value)
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            dotted = _dotted(func) or ""
+            if dotted.endswith(("conf.update", "config_from_object")):
+                value = _keyword(node, "beat_schedule")
+                if value is not None:
+                    self.beat_schedule(value)
+            head = dotted.split(".")[0]
+            if head and head not in self.module.imports and head not in self.module.defined:
+                # obj.method(): any method of that name in this module's or its imports' classes
+                refs = self.module.refs.setdefault(self.scope.name, set())
+                refs.add(f"*.{func.attr}")
         self.generic_visit(node)
 
     def _sdk_call(self, node: ast.Call) -> None:
         func = node.func
+        if isinstance(func, ast.Name):
+            qualified = _qualify(self.module, func.id)
+            module_name, _, function = qualified.rpartition(".")
+            kind_name = PY_MODULES.get(module_name)
+            if kind_name is not None:
+                self._match(node, Binding(kind_name), [function])
+            return
+        if not isinstance(func, ast.Attribute) or func.attr not in METHOD_NAMES:
+            return  # the cheap test first: most calls are no SDK method at all
         attrs: list[str] = []
         base: ast.expr = func
         while isinstance(base, ast.Attribute):
             attrs.append(base.attr)
             base = base.value
         attrs.reverse()
-        if isinstance(base, ast.Name) and not attrs:
-            qualified = _qualify(self.module, base.id)
-            module_name, _, function = qualified.rpartition(".")
-            kind_name = PY_MODULES.get(module_name)
-            if kind_name is not None:
-                self._match(node, Binding(kind_name), [function])
-            return
-        # Try each prefix of the chain as the object: ``self.client`` + ``messages.create``.
-        for split in range(len(attrs), -1, -1):
-            prefix = base
-            for attr in attrs[:split]:
-                prefix = ast.Attribute(value=prefix, attr=attr, ctx=ast.Load())
-            binding = _expr_binding(self.module, prefix, self.scope.local, self.repo)
+        if isinstance(base, ast.Call):  # OpenAI().chat.completions.create(…)
+            binding = _ctor_binding(self.module, base, self.scope.local, self.repo)
             if binding is not None:
-                self._match(node, binding, attrs[split:])
+                self._match(node, binding, attrs)
+            return
+        if not isinstance(base, ast.Name):
+            return
+        names = [base.id, *attrs]
+        # Each prefix of the chain as the object: ``self.client`` + ``messages.create``.
+        for split in range(len(names) - 1, 0, -1):
+            binding = _dotted_binding(
+                self.module, ".".join(names[:split]), self.scope.local, self.repo
+            )
+            if binding is not None:
+                self._match(node, binding, names[split:])
                 return
 
     def _match(self, node: ast.Call, binding: Binding, suffix: list[str]) -> None:

@@ -143,3 +143,7 @@ LANGCHAIN_WRAPPERS = frozenset(
 BOTO3_SERVICES = {"bedrock-runtime": "bedrock-runtime", "bedrock": "bedrock"}
 #: Names whose mere use means a provider batch API (Vertex AI batch prediction).
 BATCH_NAMES = frozenset({"BatchPredictionJob"})
+#: The last name of every call and batch entry point: a call ending otherwise is no SDK's.
+METHOD_NAMES = frozenset(
+    path.rsplit(".", 1)[-1] for kind in KINDS.values() for path in kind.calls | kind.batch
+)
