@@ -23,12 +23,14 @@ from batchscout.scan.model import Call, Schedule
 from batchscout.scan.sdks import (
     BATCH_NAMES,
     BOTO3_SERVICES,
+    CLIENT_WRAPPERS,
     KINDS,
     LANGCHAIN_MODELS,
     LANGCHAIN_WRAPPERS,
     METHOD_NAMES,
     PY_CONSTRUCTORS,
     PY_MODULES,
+    RESPONSE_WRAPPERS,
 )
 
 MODULE = "<module>"
@@ -264,9 +266,9 @@ def _ctor_binding(
             factory = repo.factory(qualified)
             if factory is not None:
                 return factory
-    if isinstance(func, ast.Attribute) and func.attr in LANGCHAIN_WRAPPERS:
+    if isinstance(func, ast.Attribute) and func.attr in LANGCHAIN_WRAPPERS | CLIENT_WRAPPERS:
         inner = _expr_binding(module, func.value, local, repo)
-        if inner is not None and inner.kind == "langchain":
+        if inner is not None and (inner.kind == "langchain" or func.attr in CLIENT_WRAPPERS):
             return inner
     return None
 
@@ -513,7 +515,8 @@ class _Reader(ast.NodeVisitor):
             return
         if not isinstance(base, ast.Name):
             return
-        names = [base.id, *attrs]
+        # ``client.with_raw_response.chat.completions.create``: the same call, another return.
+        names = [base.id, *(a for a in attrs if a not in RESPONSE_WRAPPERS)]
         # Each prefix of the chain as the object: ``self.client`` + ``messages.create``.
         for split in range(len(names) - 1, 0, -1):
             binding = _dotted_binding(

@@ -139,6 +139,10 @@ LANGCHAIN_MODELS = frozenset(
 LANGCHAIN_WRAPPERS = frozenset(
     {"with_structured_output", "bind_tools", "bind", "with_retry", "with_config", "with_fallbacks"}
 )
+#: Methods of an OpenAI or Anthropic client that return the same client, reconfigured.
+CLIENT_WRAPPERS = frozenset({"with_options", "copy"})
+#: Attributes in a call's path that change only what it returns (``with_raw_response``).
+RESPONSE_WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})
 #: boto3 service names and the kind of client each makes.
 BOTO3_SERVICES = {"bedrock-runtime": "bedrock-runtime", "bedrock": "bedrock"}
 #: Names whose mere use means a provider batch API (Vertex AI batch prediction).

@@ -240,3 +240,23 @@ def test_a_project_in_a_subfolder_imports_by_its_own_package_names(tmp_path: Pat
         "scheduled",
         "batch",
     )
+
+
+def test_reconfigured_clients_are_the_same_client(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "app/calls.py",
+        "from openai import OpenAI\n"
+        "client = OpenAI()\n"
+        "client.with_options(timeout=900).batches.create(input_file_id='f', endpoint='/v1/x',"
+        " completion_window='24h')\n"
+        "client.with_raw_response.chat.completions.create(model='gpt-4o', messages=[])\n",
+    )
+
+    (finding,) = scan(tmp_path).findings
+
+    assert (finding.call.line, finding.call.call, finding.call.already_batch) == (
+        4,
+        "chat.completions.create",
+        True,
+    )
