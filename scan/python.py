@@ -91,30 +91,53 @@ def parse(path: str, text: str) -> PyModule:
     :class:`SyntaxError` (or :class:`ValueError` for a NUL byte) when it is not Python."""
     tree = ast.parse(text, filename=path)
     module = PyModule(path, module_name(path), tree)
-    package = module.name.split(".")
-    if not path.endswith("__init__.py"):
-        package = package[:-1]
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    module.imports[alias.asname] = alias.name
-                else:
-                    head = alias.name.split(".")[0]
-                    module.imports[head] = head
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package[: len(package) - (node.level - 1)] if node.level > 1 else package
-                base = ".".join([*anchor, *([base] if base else [])])
-            for alias in node.names:
-                module.imports[alias.asname or alias.name] = f"{base}.{alias.name}".lstrip(".")
+    for statement in _top_statements(tree.body):
+        if isinstance(statement, ast.Import | ast.ImportFrom):
+            add_import(module, statement)
     module.slack_bolt = any(v.startswith("slack_bolt") for v in module.imports.values())
     for statement in tree.body:
         _top_level(module, statement)
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             module.defined.add(statement.name)
     return module
+
+
+def _top_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """A module's top-level statements, and those inside its top-level ``if``, ``try`` and
+    ``with`` blocks (``if TYPE_CHECKING:``, ``try: import …``); functions' own imports are
+    added as the second pass meets them."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, ast.If | ast.With):
+            yield from _top_statements(statement.body)
+            if isinstance(statement, ast.If):
+                yield from _top_statements(statement.orelse)
+        elif isinstance(statement, ast.Try):
+            for block in (statement.body, statement.orelse, statement.finalbody):
+                yield from _top_statements(block)
+            for handler in statement.handlers:
+                yield from _top_statements(handler.body)
+
+
+def add_import(module: PyModule, node: ast.Import | ast.ImportFrom) -> None:
+    """Record what an import statement binds: local name → qualified dotted name."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                module.imports[alias.asname] = alias.name
+            else:
+                head = alias.name.split(".")[0]
+                module.imports[head] = head
+        return
+    base = node.module or ""
+    if node.level:
+        package = module.name.split(".")
+        if not module.path.endswith("__init__.py"):
+            package = package[:-1]
+        anchor = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+        base = ".".join([*anchor, *([base] if base else [])])
+    for alias in node.names:
+        module.imports[alias.asname or alias.name] = f"{base}.{alias.name}".lstrip(".")
 
 
 def _top_level(module: PyModule, statement: ast.stmt) -> None:
@@ -424,6 +447,12 @@ class _Reader(ast.NodeVisitor):
         return any(v.startswith("airflow") for v in self.module.imports.values())
 
     # -- calls and references -----------------------------------------------------------------
+
+    def visit_Import(self, node: ast.Import) -> None:
+        add_import(self.module, node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        add_import(self.module, node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         binding = _expr_binding(self.module, node.value, self.scope.local, self.repo)
