@@ -291,7 +291,13 @@ class Scanner:
                 for prefix in ("pages/", "src/pages/", "")
                 for ending in (".ts", ".js", "/index.ts", "/index.js", ".py", ".go")
             ]
-            return [((c, MODULE), True) for c in candidates if c in self.files]
+            routes = [c for c in candidates if c in self.files]
+            # A Python function (Vercel's api/*.py) serves the route from its handler class.
+            return [
+                ((path, function), True)
+                for path in routes
+                for function in (self.by_path[path].functions if path in self.by_path else {MODULE})
+            ]
         return []
 
     # -- findings ------------------------------------------------------------------------------

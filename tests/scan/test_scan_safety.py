@@ -260,3 +260,20 @@ def test_reconfigured_clients_are_the_same_client(tmp_path: Path) -> None:
         "chat.completions.create",
         True,
     )
+
+
+def test_a_vercel_cron_calling_a_python_function(tmp_path: Path) -> None:
+    write(tmp_path, "vercel.json", '{"crons": [{"path": "/api/nightly", "schedule": "0 3 * * *"}]}')
+    write(
+        tmp_path,
+        "api/nightly.py",
+        "from http.server import BaseHTTPRequestHandler\n"
+        "from openai import OpenAI\n"
+        "class handler(BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        OpenAI().responses.create(model='gpt-4o-mini', input='nightly')\n",
+    )
+
+    (finding,) = scan(tmp_path).findings
+
+    assert (finding.context.value, finding.schedule.where) == ("scheduled", "vercel.json:1")  # type: ignore[union-attr]
