@@ -11,6 +11,7 @@ from them is scheduled, with the most frequent schedule reaching it.
 
 from __future__ import annotations
 
+import gc
 import posixpath
 from collections import Counter, deque
 from collections.abc import Iterable
@@ -173,20 +174,23 @@ class Scanner:
                         self.graph.add(source, target)
 
     def _file_edges(self) -> None:
-        paths = set(self.files)
         go_module = self._go_module()
+        go_folders: dict[str, list[str]] = {}
+        for path in self.files:
+            if path.endswith(".go"):
+                go_folders.setdefault(posixpath.dirname(path), []).append(path)
         for file in self.code:
             folder = posixpath.dirname(file.path)
             if file.path.endswith(".go"):
-                for other in paths:  # one package: the files of its folder
-                    if other.endswith(".go") and posixpath.dirname(other) == folder:
+                packages = [folder]  # one package: the files of its folder
+                packages += [
+                    imported[len(go_module) + 1 :]
+                    for imported in file.imports
+                    if go_module and imported.startswith(go_module + "/")
+                ]
+                for package in packages:
+                    for other in go_folders.get(package, []):
                         self.graph.add((file.path, MODULE), (other, MODULE))
-                for imported in file.imports:
-                    if go_module and imported.startswith(go_module + "/"):
-                        package = imported[len(go_module) + 1 :]
-                        for other in paths:
-                            if other.endswith(".go") and posixpath.dirname(other) == package:
-                                self.graph.add((file.path, MODULE), (other, MODULE))
                 continue
             for specifier in file.imports:
                 target = self._js_file(posixpath.normpath(posixpath.join(folder, specifier)))
@@ -363,4 +367,13 @@ def scan(root: Path) -> ScanResult:
     """
     if not root.is_dir():
         raise NotADirectoryError(str(root))
-    return Scanner(root).run()
+    # Every module's syntax tree stays alive until the graph is built: millions of objects
+    # the cyclic garbage collector would walk again and again (a 5,000-file scan took several
+    # times longer with it on). Trees hold no cycles; reference counting frees them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return Scanner(root).run()
+    finally:
+        if collecting:
+            gc.enable()
