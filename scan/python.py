@@ -335,10 +335,9 @@ class _Scope:
 class _Reader(ast.NodeVisitor):
     """The second pass: calls, references, handlers, tasks and Python-written schedules."""
 
-    def __init__(self, module: PyModule, repo: Repository, lines: list[str]) -> None:
+    def __init__(self, module: PyModule, repo: Repository) -> None:
         self.module = module
         self.repo = repo
-        self.lines = lines
         self.scopes: list[_Scope] = [_Scope(MODULE, {}, None)]
         self.class_bindings: dict[str, dict[str, Binding]] = {}
         self.class_stack: list[str] = []
@@ -423,16 +422,12 @@ class _Reader(ast.NodeVisitor):
                 module.handlers.add(name)
             elif last == "command" or qualified in {"click.command", "click.group"}:
                 module.commands.add(name)  # a Typer or Click command: runs with its module
-            if last in {"task", "shared_task"} and (
-                qualified.startswith("celery") or "." in dotted or last == "shared_task"
-            ):
-                if qualified.startswith("airflow") or (dotted in {"task"} and self._airflow()):
-                    self.airflow_tasks.add(name)
-                else:
-                    task_name = _string(module, self.repo, call and _keyword(call, "name"))
-                    module.tasks[task_name or f"{module.name}.{node.name}"] = name
-            if last == "task" and self._airflow():
-                self.airflow_tasks.add(name)
+            if last == "task" and qualified.startswith("airflow"):
+                self.airflow_tasks.add(name)  # @task in a DAG: runs on the DAG's schedule
+            elif last == "shared_task" or (last == "task" and "." in dotted):
+                # A Celery task (@app.task, @shared_task): beat schedules it by its name.
+                task_name = _string(module, self.repo, call and _keyword(call, "name"))
+                module.tasks[task_name or f"{module.name}.{node.name}"] = name
             if call is not None and last == "periodic_task":
                 self._celery_schedule(
                     call, _keyword(call, "run_every"), [f"{module.name}.{name}"], node.name
@@ -881,9 +876,9 @@ def _max_output(call: ast.Call) -> int | None:
     return None
 
 
-def read(module: PyModule, repo: Repository, text: str) -> None:
+def read(module: PyModule, repo: Repository) -> None:
     """The second pass over one module (see the module's docstring); fills ``module``."""
-    reader = _Reader(module, repo, text.splitlines())
+    reader = _Reader(module, repo)
     reader.visit(module.tree)
     reader.finish()
     if module.uses_batch:

@@ -94,7 +94,7 @@ class Scanner:
         self.repo = python.Repository(self.modules)
         for module in self.modules:
             try:
-                python.read(module, self.repo, self.files[module.path].text)
+                python.read(module, self.repo)
             except RecursionError:
                 self.skipped.append(Skipped(module.path, "too deeply nested to read"))
                 continue
