@@ -9,6 +9,7 @@ ours, and every other layer may import it. The layers, top to bottom (arrows poi
 - ``batchscout.services`` — the use cases both of them and the CLI call.
 - ``batchscout.delivery`` (Block Kit, posting, user-facing text) and ``batchscout.storage``.
 - ``batchscout.audit`` — the pure domain.
+- ``batchscout.scan`` — the code scanner (``batchscout scan``): uses only the base and audit.
 """
 
 from __future__ import annotations

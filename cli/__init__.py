@@ -87,6 +87,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "The weekly ledger: each week's figures, oldest first.",
         group=True,
     ),
+    "scan": LazyCommand(
+        "batchscout.cli.scan",
+        "Find the AI calls in code, and which ones a schedule runs (never runs the code).",
+    ),
 }
 
 

@@ -54,12 +54,27 @@ ALLOWED: dict[str, set[str]] = {
         "batchscout.services",
         "batchscout.bot",
         "batchscout.jobs",
+        "batchscout.scan",
     },
+    # The code scanner: no Slack, no database, no services (the inventory format and the
+    # flex prices come from audit).
+    "batchscout.scan": {"batchscout", "batchscout.audit"},
 }
 
 THIRD_PARTY_BANNED = {
     # The domain stays pure: no Slack, no database, no network.
     "batchscout.audit": {
+        "slack_sdk",
+        "slack_bolt",
+        "sqlmodel",
+        "sqlalchemy",
+        "openai",
+        "anthropic",
+        "httpx",
+        "httpx2",
+    },
+    # The scanner reads code; it never talks to Slack, a database or a provider.
+    "batchscout.scan": {
         "slack_sdk",
         "slack_bolt",
         "sqlmodel",
@@ -120,7 +135,17 @@ def test_the_arrows_point_down() -> None:
     for layer, path in layer_files():
         for line, module in imports_of(path):
             head = module.split(".")[0]
-            if head in {"audit", "storage", "bot", "jobs", "cli", "base", "delivery", "services"}:
+            if head in {
+                "audit",
+                "storage",
+                "bot",
+                "jobs",
+                "cli",
+                "base",
+                "delivery",
+                "services",
+                "scan",
+            }:
                 wrong.append(f"{path.relative_to(ROOT)}:{line} imports {module} by its folder name")
                 continue
             target = layer_of(module)
@@ -154,7 +179,7 @@ def test_tests_and_benches_import_the_installed_name() -> None:
         for path in sorted((ROOT / folder).rglob("*.py"))
         for line, module in imports_of(path)
         if module.split(".")[0]
-        in {"audit", "storage", "bot", "jobs", "cli", "base", "delivery", "services"}
+        in {"audit", "storage", "bot", "jobs", "cli", "base", "delivery", "services", "scan"}
     ]
     assert not wrong, "\n".join(wrong)
 
