@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -413,3 +413,25 @@ def clean_prose(text: str, limit: int = 700) -> str | None:
     if not flat:
         return None
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def owners_named(facts: DigestFacts) -> frozenset[str]:
+    """Every owner the digest would @-mention."""
+    lines = (*facts.top, *facts.challenge, *facts.realised_lines)
+    return frozenset(line.owner for line in lines if line.owner)
+
+
+def without_owners(facts: DigestFacts, gone: frozenset[str]) -> DigestFacts:
+    """The facts with the ``gone`` owners (deactivated in Slack) treated as no owner."""
+    if not gone:
+        return facts
+
+    def keep(lines: tuple[Line, ...]) -> tuple[Line, ...]:
+        return tuple(replace(line, owner=None) if line.owner in gone else line for line in lines)
+
+    return replace(
+        facts,
+        top=keep(facts.top),
+        challenge=keep(facts.challenge),
+        realised_lines=keep(facts.realised_lines),
+    )

@@ -50,6 +50,8 @@ class Runtime:
     noise_floor: Decimal = NOISE_FLOOR
     #: The process's settings, for jobs that hand them to the Slack layer.
     settings: Settings | None = None
+    #: Who installed Batchscout in a workspace (user id), told when nobody else can be.
+    installer: Callable[[str], str | None] | None = None
 
     @classmethod
     def from_settings(

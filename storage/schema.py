@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from batchscout.storage import (
+    boundaries,
     digest_tables,
     heartbeats,
     models,
@@ -18,6 +19,7 @@ from batchscout.storage import (
 
 metadata = SQLModel.metadata
 __all__ = [
+    "boundaries",
     "digest_tables",
     "heartbeats",
     "metadata",
