@@ -106,3 +106,23 @@ def tell_shared(
         engine, client, team_id=team_id, channel_id=channel_id, kind=NOTICE_SHARED,
         user_id=user_id, text=text,
     )  # fmt: skip
+
+
+def set_allowed(engine: Engine, *, team_id: str, channel_id: str, allowed: bool) -> bool:
+    """The operator's override (``batchscout digest allow-shared``): allow Batchscout to post in
+    one externally shared channel, or withdraw that. Returns whether anything changed; logged,
+    so who opened which channel stays on record."""
+    with session_scope(engine) as session:
+        if allowed:
+            changed = boundaries.allow_shared(session=session, team_id=team_id, channel_id=channel_id)
+        else:
+            changed = boundaries.revoke_shared(
+                session=session, team_id=team_id, channel_id=channel_id
+            )
+        if changed:
+            boundaries.clear_notices(session=session, team_id=team_id, channel_id=channel_id)
+    log.warning(
+        "shared channel allowed" if allowed else "shared channel allowance revoked",
+        team_id=team_id, channel_id=channel_id, changed=changed,
+    )  # fmt: skip
+    return changed
