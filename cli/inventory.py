@@ -15,6 +15,7 @@ from rich.text import Text
 from batchscout.audit.digest import build_facts, percent, savings_share, template_prose
 from batchscout.audit.inventory import (
     InventoryError,
+    file_kind_problem,
     parse_inventory,
     read_inventory,
     to_csv,
@@ -52,6 +53,10 @@ def import_inventory(
 ) -> None:
     """Import workflows from a CSV (or YAML) inventory. Any bad row rejects the whole file."""
     team = check_team(team)
+    with file.open("rb") as raw:
+        kind = file_kind_problem(raw.read(4096))
+    if kind is not None:
+        raise fail(f"{file.name} {kind}; nothing was stored.")
     try:
         # Read as it is stored: the file streams through validation into one transaction.
         with file.open(encoding="utf-8-sig", newline="") as stream:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from batchscout.audit.inventory import InventoryError, read_inventory
+from batchscout.audit.inventory import InventoryError, Problem, file_kind_problem, read_inventory
 from batchscout.delivery import messages, posting
 from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import importing as blocks
@@ -233,6 +233,11 @@ def _import_file(
             status=error.status, **fields,
         )  # fmt: skip
         reply_to.send(blocks.about_file(messages.IMPORT_DOWNLOAD_FAILED, file.name))
+        return False
+    kind = file_kind_problem(data[:4096])
+    if kind is not None:
+        log.info("import_rejected", reason="not an inventory file", **fields)
+        reply_to.send(blocks.rejected(file.name, [Problem(1, None, kind)]))
         return False
     try:
         text = data.decode("utf-8")

@@ -114,7 +114,9 @@ def set_allowed(engine: Engine, *, team_id: str, channel_id: str, allowed: bool)
     so who opened which channel stays on record."""
     with session_scope(engine) as session:
         if allowed:
-            changed = boundaries.allow_shared(session=session, team_id=team_id, channel_id=channel_id)
+            changed = boundaries.allow_shared(
+                session=session, team_id=team_id, channel_id=channel_id
+            )
         else:
             changed = boundaries.revoke_shared(
                 session=session, team_id=team_id, channel_id=channel_id
