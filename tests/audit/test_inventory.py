@@ -163,7 +163,7 @@ def test_yaml_aliases_are_refused_so_they_cannot_blow_up() -> None:
         parse_yaml(bomb)  # 10**12 names if it were ever written out
 
     problems = caught.value.problems
-    assert [p.line for p in problems] == list(range(2, 14)) + [15]  # one a line, each anchored
+    assert [p.line for p in problems] == [*range(2, 14), 15]  # one a line, each anchored
     assert all("anchor or alias" in p.message for p in problems)
 
 
