@@ -409,7 +409,7 @@ def _post_thread(
             payload: dict[str, Any] = {"run_id": run.id, "part": part}
             post_once(
                 client,
-                find=partial(_find_reply, client, channel_id, ts, payload),
+                find=partial(_find_reply, runtime, client, run.team_id, channel_id, ts, payload),
                 what=payload,
                 channel=channel_id,
                 thread_ts=ts,
@@ -572,18 +572,24 @@ def _find_posted(
 
     Reads only the window since the claim, a page of :data:`HISTORY_PAGE` at a time, following
     the cursor: within Slack's limits for apps outside the Marketplace (15 messages a page, one
-    ``conversations.history`` request a minute — a 429 is waited out by the client).
+    ``conversations.history`` request a minute per workspace, waited for by
+    ``runtime.history`` rather than answered 429).
     """
     client = runtime.slack(team_id)
+
+    def page(cursor: str | None) -> Any:
+        runtime.history.take(team_id, "conversations.history")
+        return client.conversations_history(
+            channel=channel_id,
+            oldest=f"{since.timestamp() - CLOCK_SKEW:.6f}",
+            include_all_metadata=True,
+            limit=HISTORY_PAGE,
+            cursor=cursor,
+        )
+
     try:
         return _find_own(
-            lambda cursor: client.conversations_history(
-                channel=channel_id,
-                oldest=f"{since.timestamp() - CLOCK_SKEW:.6f}",
-                include_all_metadata=True,
-                limit=HISTORY_PAGE,
-                cursor=cursor,
-            ),
+            page,
             METADATA_EVENT,
             {"run_id": run_id},
         )
@@ -597,20 +603,27 @@ def _find_posted(
 
 
 def _find_reply(
-    client: WebClient, channel_id: str, thread_ts: str, payload: dict[str, Any]
+    runtime: Runtime,
+    client: WebClient,
+    team_id: str,
+    channel_id: str,
+    thread_ts: str,
+    payload: dict[str, Any],
 ) -> str | None:
-    """The ts of our thread reply carrying ``payload``, if Slack has it."""
-    return _find_own(
-        lambda cursor: client.conversations_replies(
+    """The ts of our thread reply carrying ``payload``, if Slack has it (one page a minute
+    per workspace: ``runtime.history``)."""
+
+    def page(cursor: str | None) -> Any:
+        runtime.history.take(team_id, "conversations.replies")
+        return client.conversations_replies(
             channel=channel_id,
             ts=thread_ts,
             include_all_metadata=True,
             limit=HISTORY_PAGE,
             cursor=cursor,
-        ),
-        THREAD_EVENT,
-        payload,
-    )
+        )
+
+    return _find_own(page, THREAD_EVENT, payload)
 
 
 def _find_own(

@@ -30,7 +30,15 @@ from batchscout.storage.digest_tables import (
 )
 from tests.conftest import LogLines
 from tests.fakes.slack_api import FakeSlack
-from tests.jobs.conftest import CHANNEL, DUE, SUBSCRIBER, TEAM, subscribe, top_posts
+from tests.jobs.conftest import (
+    CHANNEL,
+    DUE,
+    SUBSCRIBER,
+    TEAM,
+    GateClock,
+    subscribe,
+    top_posts,
+)
 
 
 def dms(slack: FakeSlack) -> list[str]:
@@ -236,3 +244,24 @@ def test_a_digest_without_a_token_is_not_left_posting(
     with session_scope(digest_engine) as session:
         [run] = session.exec(select(DigestRun)).all()
         assert run.status == RunStatus.PENDING
+
+
+# -- reading history sparingly -----------------------------------------------------------------
+
+
+def test_history_is_read_at_most_once_a_minute_per_workspace_and_method(
+    runtime: Runtime, slack: FakeSlack, gate_clock: GateClock
+) -> None:
+    """Two lost answers in one workspace: the second lookup waits for the next minute."""
+    subscription_id = subscribe(runtime.engine)
+    slack.drop_answers("chat.postMessage", times=1)  # the first digest's top message
+    digests.post_digest(runtime, subscription_id, now=DUE)
+    slack.drop_answers("chat.postMessage", times=1)  # the next week's
+
+    run = digests.post_digest(runtime, subscription_id, now=DUE + timedelta(days=7))
+
+    assert run is not None and run.status == RunStatus.POSTED
+    assert len(slack.calls("conversations.history")) == 2
+    assert all(int(c.params["limit"]) <= 15 for c in slack.calls("conversations.history"))
+    assert gate_clock.waits == [60.0]
+    assert len(top_posts(slack)) == 2  # each once
