@@ -703,6 +703,14 @@ def digest_now(
             session=session, team_id=team_id, channel_id=channel_id,
             since=now - runtime.misfire_grace,
         )  # fmt: skip
+        if (
+            run is not None
+            and run.status == RunStatus.POSTING
+            and run.claimed_at is not None
+            and now - run.claimed_at < runtime.stale_claim
+        ):  # another `digest now` is posting it right now: posting too would post it twice
+            log.info("digest now already posting", run_id=run.id, claimed_by=run.claimed_by)
+            return None
         if run is not None:
             log.info("digest now resumed", run_id=run.id, batch_job_id=run.batch_job_id)
             claimed = (run.id, run.claimed_at) if run.status == RunStatus.POSTING else None

@@ -213,3 +213,26 @@ def test_a_paused_digest_resumes_when_the_bot_is_invited_back_or_the_channel_una
 
     [row] = subscriptions(bot_engine)
     assert (row.status == SubscriptionStatus.ACTIVE) is resumes
+
+
+@pytest.mark.parametrize(
+    ("words", "slot"),
+    [("friday 9am", (4, 9, 0)), ("9:30 pm", (0, 21, 30)), ("tuesday 12:15 am", (1, 0, 15))],
+)
+def test_the_12_hour_clock_is_understood(
+    words: str, slot: tuple[int, int, int], users: SlackUsers, bot_engine: Engine
+) -> None:
+    answer = users.command(f"digest subscribe {words}", channel="C0DIGEST")
+
+    assert "Subscribed" in answer.mrkdwn
+    [row] = subscriptions(bot_engine)
+    assert (row.weekday, row.hour, row.minute) == slot
+
+
+@pytest.mark.parametrize(("words", "says"), [("9:3", "two digits"), ("weekdays", "weekly")])
+def test_a_time_or_day_it_cannot_take_gets_a_clear_answer(
+    words: str, says: str, users: SlackUsers, bot_engine: Engine
+) -> None:
+    answer = users.command(f"digest subscribe {words}", channel="C0DIGEST")
+
+    assert says in answer.mrkdwn and subscriptions(bot_engine) == []

@@ -265,3 +265,25 @@ def test_history_is_read_at_most_once_a_minute_per_workspace_and_method(
     assert all(int(c.params["limit"]) <= 15 for c in slack.calls("conversations.history"))
     assert gate_clock.waits == [60.0]
     assert len(top_posts(slack)) == 2  # each once
+
+
+# -- loose ends ------------------------------------------------------------------------------
+
+
+def test_digest_now_racing_one_that_is_posting_posts_nothing(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    now = DUE
+    with session_scope(runtime.engine) as session:
+        session.add(
+            DigestRun(
+                team_id=TEAM, channel_id=CHANNEL, period=f"now-{now:%Y%m%dT%H%M%S.%f}", due_at=now,
+                status=RunStatus.POSTING, claimed_by="the other call", claimed_at=now,
+            )
+        )  # fmt: skip
+
+    run = digests.digest_now(
+        runtime, team_id=TEAM, channel_id=CHANNEL, clock=lambda: now + timedelta(seconds=2)
+    )
+
+    assert run is None and top_posts(slack) == []
