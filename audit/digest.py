@@ -72,6 +72,20 @@ class DigestFacts:
     spend_by_class: dict[str, Decimal] = field(default_factory=dict)
     flex_now: Decimal = Decimal(0)
     """Flex savings of near-real-time workflows on sync: an alternative to ``to_challenge``."""
+    new_count: int = 0
+    """How many workflows are new (``new`` lists at most ``LIST_LIMIT`` of them)."""
+    changed_count: int = 0
+    """How many workflows changed (``changed`` is capped likewise)."""
+
+    @property
+    def new_total(self) -> int:
+        """New workflows, counted (facts stored before the count was kept: the list's length)."""
+        return max(self.new_count, len(self.new))
+
+    @property
+    def changed_total(self) -> int:
+        """Changed workflows, counted like :attr:`new_total`."""
+        return max(self.changed_count, len(self.changed))
 
     @property
     def migrate_now_change(self) -> Decimal | None:
@@ -126,6 +140,8 @@ class DigestFacts:
             previous_migrate_now=None if previous is None else Decimal(previous),
             spend_by_class={k: Decimal(v) for k, v in data.get("spend_by_class", {}).items()},
             flex_now=Decimal(data.get("flex_now", 0)),
+            new_count=int(data.get("new_count", 0)),
+            changed_count=int(data.get("changed_count", 0)),
         )
 
 
@@ -189,6 +205,8 @@ def build_facts(
         realised_lines=tuple(line(i) for i in by_savings(Bucket.REALISED)[:LIST_LIMIT]),
         new=tuple(sorted(new, key=str.casefold)[:LIST_LIMIT]),
         changed=tuple(sorted(changed, key=str.casefold)[:LIST_LIMIT]),
+        new_count=len(new),
+        changed_count=len(changed),
         hidden_below_floor=hidden,
         noise_floor=noise_floor,
         previous_migrate_now=previous.migrate_now if previous else None,
@@ -252,7 +270,7 @@ def change_sentence(facts: DigestFacts) -> str:
     else:
         parts.append("Savings available are unchanged since the last digest.")
     if facts.new or facts.changed:
-        parts.append(workflow_changes(len(facts.new), len(facts.changed)))
+        parts.append(workflow_changes(facts.new_total, facts.changed_total))
     return " ".join(parts)
 
 

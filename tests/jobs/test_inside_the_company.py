@@ -15,6 +15,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from batchscout.audit.inventory import parse_csv
 from batchscout.jobs.wiring import NotInstalledError, slack_clients
 from batchscout.services import digests
 from batchscout.services.lifecycle import channel_back
@@ -28,6 +29,7 @@ from batchscout.storage.digest_tables import (
     RunStatus,
     SubscriptionStatus,
 )
+from batchscout.storage.queries import import_specs
 from tests.conftest import LogLines
 from tests.fakes.slack_api import FakeSlack
 from tests.jobs.conftest import (
@@ -287,3 +289,23 @@ def test_digest_now_racing_one_that_is_posting_posts_nothing(
     )
 
     assert run is None and top_posts(slack) == []
+
+
+def test_the_new_workflows_count_is_what_happened_not_the_capped_list(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    subscription_id = subscribe(runtime.engine)
+    digests.post_digest(runtime, subscription_id, now=DUE)  # the first digest: nothing is new
+    specs = parse_csv(
+        "name,requests,per,cost_per_request,trigger,reader,freshness\n"
+        + "".join(f"Report {n:02d},1000,day,0.01,schedule,report,day\n" for n in range(20))
+    )
+    with session_scope(runtime.engine) as session:
+        import_specs(session=session, team_id=TEAM, specs=specs)
+    slack.reset()
+
+    digests.post_digest(runtime, subscription_id, now=DUE + timedelta(days=7))
+
+    posted = " ".join(str(c.params.get("blocks")) for c in slack.calls("chat.postMessage"))
+    assert "32 new workflows" in posted  # the sample's 12, imported after the last digest, and 20
+    assert "and 17 more" in posted  # the list shows 15
