@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.text import Text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from batchscout.audit.digest import build_facts, percent, savings_share, template_prose
 from batchscout.audit.inventory import (
@@ -65,6 +66,11 @@ def import_inventory(
                 result = queries.import_specs(session=session, team_id=team, specs=specs)
     except UnicodeDecodeError as error:
         raise fail(f"{file} is not UTF-8 text.") from error
+    except (IntegrityError, OperationalError) as error:
+        raise fail(
+            f"another import into {team} was being stored at the same moment; nothing from "
+            f"{file.name} was stored. Run the command again in a minute."
+        ) from error
     except InventoryError as error:
         terminal.print_problems(
             err, f"{file.name} was rejected; nothing was stored.", [str(p) for p in error.problems]

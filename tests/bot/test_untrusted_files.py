@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
 
-from batchscout.audit.inventory import parse_csv, to_csv
-from batchscout.storage.db import make_engine, upgrade
+from batchscout.audit.inventory import WorkflowSpec, parse_csv, to_csv
+from batchscout.storage.db import make_engine, session_scope, upgrade
+from batchscout.storage.queries import import_specs
+from tests.bot.seed import seed, spec
 from tests.bot.slack_user import SlackUsers
 from tests.bot.test_import import HEADER, reply, share
 from tests.bot.test_registration import stored_workflows
@@ -155,3 +158,51 @@ def test_an_export_never_hands_a_spreadsheet_a_formula_and_reads_back_unchanged(
     assert row["description"].startswith("'")  # a spreadsheet shows text, never runs it
     [again] = parse_csv(exported)
     assert again.description == spec.description
+
+
+def test_two_imports_at_once_into_one_workspace_both_land_without_a_traceback(
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    names = [f"Report {n:03d}" for n in range(400)]
+    barrier = threading.Barrier(2)
+
+    def upload(user: str) -> None:
+        barrier.wait()
+        share(users, slack, f"{user}.csv", csv_of(*names), user=user)
+
+    threads = [threading.Thread(target=upload, args=(u,)) for u in ("U0ALICE", "U0BOB")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    texts = sorted(reply(users, f"D{u}").mrkdwn for u in ("U0ALICE", "U0BOB"))
+    assert all("Imported" in t or "Share it again in a minute" in t for t in texts), texts
+    assert any("400 new" in t for t in texts)
+    assert len(stored_workflows(bot_engine)) == 400
+
+
+def test_an_import_colliding_with_another_process_says_try_again_in_one_line(
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process (the CLI, a second server) stores the same new names between this
+    import's read of the workspace and its write: a unique-key violation, told in one line."""
+    import batchscout.services.importing as importing
+
+    real = importing.read_inventory
+
+    def raced(stream: io.StringIO, filename: str) -> Iterator[WorkflowSpec]:
+        specs = list(real(stream, filename))
+        yield specs[0]  # this import has read what the workspace holds...
+        with session_scope(bot_engine) as session:  # ...when the other one commits
+            import_specs(session=session, team_id="T0TEST", specs=specs)
+        yield from specs[1:]
+
+    monkeypatch.setattr(importing, "read_inventory", raced)
+    seed(bot_engine, spec("Nightly ticket summaries"))  # the workspace exists already
+
+    share(users, slack, "mine.csv", csv_of(*[f"Report {n:03d}" for n in range(300)]))
+
+    answer = reply(users)
+    assert "Share it again in a minute" in answer.mrkdwn and "nothing" in answer.mrkdwn
+    assert len(stored_workflows(bot_engine)) == 301  # the other import's, whole
