@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from batchscout.storage.db import make_engine, upgrade
+from tests.bot.conftest import engine_on
 from tests.bot.slack_user import SlackUsers
 from tests.bot.test_quiz_threads import CHANNEL, answers, ask_known
 from tests.fakes.slack_api import FakeSlack
@@ -18,10 +18,8 @@ from tests.fakes.slack_api import FakeSlack
 
 @pytest.fixture
 def bot_engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+    """The app's database: SQLite, and PostgreSQL when TEST_POSTGRES_URL is set."""
+    yield from engine_on(database_url)
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import Engine
 
 from batchscout.audit.inventory import WorkflowSpec, parse_csv, to_csv
-from batchscout.storage.db import make_engine, session_scope, upgrade
+from batchscout.storage.db import session_scope
 from batchscout.storage.queries import import_specs
+from tests.bot.conftest import engine_on
 from tests.bot.seed import seed, spec
 from tests.bot.slack_user import SlackUsers
 from tests.bot.test_import import HEADER, reply, share
@@ -28,10 +29,7 @@ ROW = "50000,day,0.01,schedule,report,day,sync"
 @pytest.fixture
 def bot_engine(database_url: str) -> Iterator[Engine]:
     """The app's database: SQLite, and PostgreSQL when TEST_POSTGRES_URL is set."""
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+    yield from engine_on(database_url)
 
 
 def csv_of(*names: str) -> str:
