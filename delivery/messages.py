@@ -240,3 +240,8 @@ IMPORT_BUSY = (
     "Another import into this workspace was being stored at the same moment, so nothing from "
     "{name} was stored. Share it again in a minute."
 )
+USAGE_SCOPE_UNLINKABLE = (
+    "That traffic carries no project and no API key, so a workflow could not be tied to it (its "
+    "cost would be counted twice): nothing was changed. Give those calls a project or an API key "
+    "of their own, import the usage again, and register it then."
+)
