@@ -18,7 +18,9 @@ from sqlmodel import select
 from batchscout.audit.inventory import parse_csv
 from batchscout.jobs.wiring import NotInstalledError, slack_clients
 from batchscout.services import digests
+from batchscout.services import quizzes as quiz_jobs
 from batchscout.services.lifecycle import channel_back
+from batchscout.services.quiz import ask_question
 from batchscout.services.runtime import Runtime
 from batchscout.settings import Settings
 from batchscout.storage import boundaries
@@ -309,3 +311,20 @@ def test_the_new_workflows_count_is_what_happened_not_the_capped_list(
     posted = " ".join(str(c.params.get("blocks")) for c in slack.calls("chat.postMessage"))
     assert "32 new workflows" in posted  # the sample's 12, imported after the last digest, and 20
     assert "and 17 more" in posted  # the list shows 15
+
+
+def test_a_knowledge_check_is_not_revealed_in_a_channel_that_became_shared(
+    runtime: Runtime, slack: FakeSlack, log_lines: LogLines
+) -> None:
+    client = runtime.slack(TEAM)
+    ask_question(
+        client, runtime.engine, team_id=TEAM, channel_id=CHANNEL, now=DUE,
+        open_for=timedelta(hours=24),
+    )  # fmt: skip
+    slack.channels[CHANNEL] = {"is_ext_shared": True}
+    slack.reset()
+
+    assert quiz_jobs.reveal_due(runtime, now=DUE + timedelta(days=2)) == 0
+
+    assert slack.calls("chat.postMessage") == []
+    assert log_lines.named("channel_shared_externally")
