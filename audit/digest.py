@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -72,6 +72,20 @@ class DigestFacts:
     spend_by_class: dict[str, Decimal] = field(default_factory=dict)
     flex_now: Decimal = Decimal(0)
     """Flex savings of near-real-time workflows on sync: an alternative to ``to_challenge``."""
+    new_count: int = 0
+    """How many workflows are new (``new`` lists at most ``LIST_LIMIT`` of them)."""
+    changed_count: int = 0
+    """How many workflows changed (``changed`` is capped likewise)."""
+
+    @property
+    def new_total(self) -> int:
+        """New workflows, counted (facts stored before the count was kept: the list's length)."""
+        return max(self.new_count, len(self.new))
+
+    @property
+    def changed_total(self) -> int:
+        """Changed workflows, counted like :attr:`new_total`."""
+        return max(self.changed_count, len(self.changed))
 
     @property
     def migrate_now_change(self) -> Decimal | None:
@@ -126,6 +140,8 @@ class DigestFacts:
             previous_migrate_now=None if previous is None else Decimal(previous),
             spend_by_class={k: Decimal(v) for k, v in data.get("spend_by_class", {}).items()},
             flex_now=Decimal(data.get("flex_now", 0)),
+            new_count=int(data.get("new_count", 0)),
+            changed_count=int(data.get("changed_count", 0)),
         )
 
 
@@ -189,6 +205,8 @@ def build_facts(
         realised_lines=tuple(line(i) for i in by_savings(Bucket.REALISED)[:LIST_LIMIT]),
         new=tuple(sorted(new, key=str.casefold)[:LIST_LIMIT]),
         changed=tuple(sorted(changed, key=str.casefold)[:LIST_LIMIT]),
+        new_count=len(new),
+        changed_count=len(changed),
         hidden_below_floor=hidden,
         noise_floor=noise_floor,
         previous_migrate_now=previous.migrate_now if previous else None,
@@ -252,7 +270,7 @@ def change_sentence(facts: DigestFacts) -> str:
     else:
         parts.append("Savings available are unchanged since the last digest.")
     if facts.new or facts.changed:
-        parts.append(workflow_changes(len(facts.new), len(facts.changed)))
+        parts.append(workflow_changes(facts.new_total, facts.changed_total))
     return " ".join(parts)
 
 
@@ -413,3 +431,25 @@ def clean_prose(text: str, limit: int = 700) -> str | None:
     if not flat:
         return None
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def owners_named(facts: DigestFacts) -> frozenset[str]:
+    """Every owner the digest would @-mention."""
+    lines = (*facts.top, *facts.challenge, *facts.realised_lines)
+    return frozenset(line.owner for line in lines if line.owner)
+
+
+def without_owners(facts: DigestFacts, gone: frozenset[str]) -> DigestFacts:
+    """The facts with the ``gone`` owners (deactivated in Slack) treated as no owner."""
+    if not gone:
+        return facts
+
+    def keep(lines: tuple[Line, ...]) -> tuple[Line, ...]:
+        return tuple(replace(line, owner=None) if line.owner in gone else line for line in lines)
+
+    return replace(
+        facts,
+        top=keep(facts.top),
+        challenge=keep(facts.challenge),
+        realised_lines=keep(facts.realised_lines),
+    )

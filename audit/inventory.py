@@ -18,6 +18,7 @@ from typing import Any, Final, TextIO, TypeVar
 import yaml
 
 from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
+from batchscout.audit.names import clean_name, control_problem, name_key
 from batchscout.audit.numbers import (
     ACCEPTED,
     MAX_MONTHLY_REQUESTS,
@@ -131,7 +132,18 @@ class _Row:
 
     def text(self, column: str) -> str:
         value = self.cells.get(column)
-        return "" if value is None else str(value).strip()
+        if value is None:
+            return ""
+        text = str(value)
+        problem = control_problem(text)
+        if problem is not None:
+            self.fail(column, problem)
+            return ""
+        # Export wrote a leading ' before a cell a spreadsheet would run as a formula
+        # (to_csv): that quote is ours, not part of the value.
+        if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
+            text = text[1:]
+        return text.strip()
 
     def fail(self, column: str, message: str) -> None:
         self.problems.append(Problem(self.line, column, message))
@@ -203,10 +215,10 @@ def _spec_from_cells(
 ) -> WorkflowSpec | None:
     row = _Row(line, cells, problems)
     before = len(problems)
-    name = row.text("name")
+    name = clean_name(row.text("name"))
     if not name:
         row.fail("name", "is required")
-    elif len(name) > MAX_NAME:
+    elif len(name_key(name)) > MAX_NAME:
         row.fail("name", f"is longer than {MAX_NAME} characters")
     description = row.text("description")
     if len(description) > MAX_DESCRIPTION:
@@ -425,9 +437,74 @@ def _read_csv(reader: csv.DictReader[str]) -> Iterator[WorkflowSpec]:
     yield from _validated(records(), problems)
 
 
+#: The most characters a YAML inventory may have, and the most YAML events (scalars,
+#: mappings...) parsing may produce: bounds on memory and time whatever the file holds.
+MAX_YAML_CHARS: Final = 5_000_000
+MAX_YAML_EVENTS: Final = 1_000_000
+
+
+def _yaml_problems(text: str) -> list[Problem]:
+    """What an inventory YAML must not contain, each on its line: anchors and aliases (an
+    inventory never needs them; nested aliases make a few bytes a billion values), merge keys
+    and repeated keys. Read as a stream of events, so nothing is expanded or built."""
+    problems: list[Problem] = []
+    keys: list[set[str] | None] = []  # per open collection: the keys seen (None: a sequence)
+    expecting_key: list[bool] = []
+    for count, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        if count > MAX_YAML_EVENTS:
+            return [Problem(line, None, f"has more than {MAX_YAML_EVENTS:,} YAML values")]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            if not problems or problems[-1].line != line:  # one problem a line
+                problems.append(
+                    Problem(
+                        line, None, "uses a YAML anchor or alias (`&` / `*`); write each value out"
+                    )
+                )
+            if isinstance(event, yaml.AliasEvent):
+                if expecting_key and keys[-1] is not None:
+                    expecting_key[-1] = not expecting_key[-1]
+                continue
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            if expecting_key and keys[-1] is not None:
+                expecting_key[-1] = not expecting_key[-1]
+            keys.append(set() if isinstance(event, yaml.MappingStartEvent) else None)
+            expecting_key.append(True)
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            keys.pop()
+            expecting_key.pop()
+        elif isinstance(event, yaml.ScalarEvent) and expecting_key and keys[-1] is not None:
+            seen = keys[-1]
+            if expecting_key[-1]:
+                key = str(event.value)
+                if key == "<<" and event.style is None:
+                    problems.append(
+                        Problem(line, None, "uses a YAML merge key (`<<`); write each field out")
+                    )
+                elif key.lower() in seen:
+                    problems.append(Problem(line, key, "is given twice in one workflow"))
+                seen.add(key.lower())
+            expecting_key[-1] = not expecting_key[-1]
+    return problems
+
+
 def parse_yaml(text: str) -> list[WorkflowSpec]:
-    """Parse and validate a YAML inventory: a list of mappings, or ``{workflows: [...]}``."""
+    """Parse and validate a YAML inventory: a list of mappings, or ``{workflows: [...]}``.
+
+    Untrusted: anchors, aliases, merge keys and repeated keys are problems on their line
+    (:func:`_yaml_problems`), found before anything is built; the text's size is bounded."""
+    if len(text) > MAX_YAML_CHARS:
+        raise InventoryError(
+            [
+                Problem(
+                    1, None, f"is over {MAX_YAML_CHARS:,} characters; split it into smaller files"
+                )
+            ]
+        )
     try:
+        refused = _yaml_problems(text)
+        if refused:
+            raise InventoryError(refused)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -501,13 +578,24 @@ def spec_cells(spec: WorkflowSpec) -> dict[str, str]:
     return {column: _cell(values[column]) for column in COLUMNS}
 
 
+#: First characters that make a spreadsheet read a cell as a formula (CSV injection).
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading ``'``
+    (which :func:`parse_csv` removes again)."""
+    return f"'{cell}" if cell[:1] in FORMULA_STARTS else cell
+
+
 def to_csv(specs: Iterable[WorkflowSpec]) -> str:
-    """Write specs in the inventory CSV format; :func:`parse_csv` reads it back unchanged."""
+    """Write specs in the inventory CSV format; :func:`parse_csv` reads it back unchanged.
+    Cells that would start a formula are written with a leading ``'`` (:func:`inert_cell`)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for spec in specs:
-        writer.writerow(spec_cells(spec))
+        writer.writerow({k: inert_cell(v) for k, v in spec_cells(spec).items()})
     return out.getvalue()
 
 
@@ -532,3 +620,20 @@ def to_yaml(specs: Iterable[WorkflowSpec]) -> str:
         {k: _yaml_value(k, v) for k, v in spec_cells(spec).items() if v != ""} for spec in specs
     ]
     return yaml.safe_dump({"workflows": items}, sort_keys=False, allow_unicode=True)
+
+
+def file_kind_problem(head: bytes) -> str | None:
+    """Why a file whose first bytes are ``head`` is not an inventory, or ``None``: empty, an
+    Excel workbook (XLSX, a zip) or an old XLS, UTF-16, or binary — whatever its name says."""
+    if not head.strip():
+        return "is empty; an inventory needs a header row and one workflow a row"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        return (
+            "is an Excel workbook (or another binary file), not CSV; in your spreadsheet "
+            "choose File → Save As → CSV UTF-8, and share that"
+        )
+    # UTF-16 without a byte-order mark: every other byte of Latin text is a NUL. A stray NUL
+    # in text is a problem on its cell's line instead.
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") * 4 > len(head):
+        return "is UTF-16 text (or binary), not UTF-8; save it as CSV UTF-8 and share it again"
+    return None

@@ -502,9 +502,39 @@ def _looks_like_an_answer(tokens: Sequence[str]) -> bool:
     return any(t in _ANSWER_WORDS or t[0].isdigit() for t in content)
 
 
+#: Groups of three digits after a space, a no-break space (a space once read) or an
+#: apostrophe are thousands: ``7 500``, ``7'500``, ``1 250 000``.
+_THOUSANDS_GAP: Final = re.compile(r"(?<![\d.,'])\d{1,3}(?:[ ']\d{3})+(?![\d'])(?![.,]\d)")
+#: Readings that could be wrong, so they are never graded: an exponent (``7.5e3``), a dot
+#: before exactly three digits (``7.500`` is 7,500 in much of Europe), number words split by
+#: a comma (``seven thousand, five hundred``).
+_EXPONENT: Final = re.compile(r"(?<![a-z])\d+(?:\.\d+)?e[+-]?\d+\b")
+_DOT_THOUSANDS: Final = re.compile(r"(?<![\d.,])[1-9]\d{0,2}\.\d{3}(?![\d.,])")
+_WORDS_COMMA: Final = re.compile(
+    rf"\b(?:{_ANY_NUMBER_WORD}),\s*(?:an?\s+)?(?:{_ANY_NUMBER_WORD})\b"
+)
+_AMBIGUOUS: Final = (
+    "I could read “{seen}” more than one way, so I have not graded it. This one wants "
+    "{example}: write it plainly, and your answer still counts."
+)
+
+
+def _ambiguous(cleaned: str, answer: NumericAnswer) -> WrongKind | None:
+    """A hint instead of a grade when the reply's number could be read two ways."""
+    for pattern in (_EXPONENT, _DOT_THOUSANDS, _WORDS_COMMA):
+        found = pattern.search(cleaned)
+        if found is not None:
+            return WrongKind(_AMBIGUOUS.format(seen=found.group(0), example=_format_hint(answer)))
+    return None
+
+
 def _parse_numeric(question: Question, cleaned: str, words: Sequence[str]) -> Reply:
     answer = question.numeric
     assert answer is not None
+    cleaned = _THOUSANDS_GAP.sub(lambda m: re.sub("[ ']", "", m.group(0)), cleaned)
+    unsure = _ambiguous(cleaned, answer)
+    if unsure is not None:
+        return unsure
     in_words = not any(c.isdigit() for c in cleaned)
     cleaned = words_to_digits(cleaned)
     tokens = _TOKEN.findall(cleaned)

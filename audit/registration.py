@@ -40,6 +40,7 @@ from batchscout.audit.latency import (
     Trigger,
 )
 from batchscout.audit.money import format_count, format_unit_price, format_usd, parse_amount
+from batchscout.audit.names import clean_name, control_problem, name_key
 from batchscout.audit.numbers import (
     MAX_COST_PER_REQUEST,
     MAX_MONTHLY_REQUESTS,
@@ -893,18 +894,24 @@ class Conversation:
         return None
 
     def _accept_name(self, text: str) -> None:
-        name = " ".join(text.split())
-        if len(name) > MAX_NAME:
-            raise _Rejected(TEXTS["name_too_long"].format(max=MAX_NAME, length=len(name)))
+        problem = control_problem(text)
+        if problem is not None:
+            raise _Rejected(f"That name {problem}; please type it again.")
+        name = clean_name(text)
+        if len(name_key(name)) > MAX_NAME:
+            raise _Rejected(TEXTS["name_too_long"].format(max=MAX_NAME, length=len(name_key(name))))
         self._check_name_free(name)
         self.answers["name"] = name
 
     def _check_name_free(self, name: str) -> None:
-        own = self.editing is not None and name.casefold() == self.editing.strip().casefold()
+        own = self.editing is not None and name_key(name) == name_key(self.editing)
         if not own and self.name_taken is not None and self.name_taken(name):
             raise _Rejected(TEXTS["name_taken"].format(name=name))
 
     def _accept_description(self, text: str) -> None:
+        problem = control_problem(text)
+        if problem is not None:
+            raise _Rejected(f"That description {problem}; please type it again.")
         description = text.strip()
         if len(description) > MAX_DESCRIPTION:
             raise _Rejected(

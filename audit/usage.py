@@ -655,10 +655,12 @@ def build_report(
         span = days.get(linked, 0)
         shared = sorted({o.name for s in scopes for o in scope_claims[s] if o.name != link.name})
         if not records or not span:
+            # No traffic is still a figure from the bill where the cost report splits by the
+            # link's scope: projects and workspaces always, API keys only on OpenAI.
+            splits = link.usage_api_key is None or linked is UsageProvider.OPENAI
+            source = CostSource.BILLED if splits else CostSource.PRICED
             workflows.append(
-                WorkflowUsage(
-                    link, Decimal(0), Decimal(0), CostSource.PRICED, UsageStatus.NO_TRAFFIC, None
-                )
+                WorkflowUsage(link, Decimal(0), Decimal(0), source, UsageStatus.NO_TRAFFIC, None)
             )
             continue
         link_billed = billed_for(linked, scopes)

@@ -22,7 +22,7 @@ from batchscout.cli.common import (
 )
 from batchscout.cli.terminal import digest_text, ledger_text
 from batchscout.cli.worker import runtime_or_exit
-from batchscout.services import digests
+from batchscout.services import digests, sharing
 from batchscout.services.runtime import Runtime
 from batchscout.settings import Mode, Settings
 from batchscout.storage.types import utcnow
@@ -86,3 +86,31 @@ def digest_preview(
 
 def _no_slack(team_id: str) -> WebClient:
     raise AssertionError("a preview never talks to Slack")
+
+
+@app.command("allow-shared")
+def digest_allow_shared(
+    team: TeamOption,
+    channel: ChannelOption,
+    revoke: Annotated[
+        bool, typer.Option("--revoke", help="Withdraw the allowance: the channel is refused again.")
+    ] = False,
+) -> None:
+    """Allow Batchscout to post in one channel shared with another organisation (Slack
+    Connect), on purpose; every other shared channel stays refused."""
+    team, channel = check_team(team), check_channel(channel)
+    engine = open_database(load_settings())
+    changed = sharing.set_allowed(engine, team_id=team, channel_id=channel, allowed=not revoke)
+    if revoke:
+        out.print(
+            f"{channel} is refused again while it is shared externally."
+            if changed
+            else f"{channel} had no allowance; nothing was changed."
+        )
+        return
+    out.print(
+        f"Allowed: Batchscout may post its digest, knowledge checks and figures in {channel} "
+        "although it is shared with another organisation."
+        if changed
+        else f"{channel} was already allowed; nothing was changed."
+    )

@@ -11,10 +11,12 @@ from typing import Annotated
 
 import typer
 from rich.text import Text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from batchscout.audit.digest import build_facts, percent, savings_share, template_prose
 from batchscout.audit.inventory import (
     InventoryError,
+    file_kind_problem,
     parse_inventory,
     read_inventory,
     to_csv,
@@ -52,6 +54,10 @@ def import_inventory(
 ) -> None:
     """Import workflows from a CSV (or YAML) inventory. Any bad row rejects the whole file."""
     team = check_team(team)
+    with file.open("rb") as raw:
+        kind = file_kind_problem(raw.read(4096))
+    if kind is not None:
+        raise fail(f"{file.name} {kind}; nothing was stored.")
     try:
         # Read as it is stored: the file streams through validation into one transaction.
         with file.open(encoding="utf-8-sig", newline="") as stream:
@@ -60,6 +66,11 @@ def import_inventory(
                 result = queries.import_specs(session=session, team_id=team, specs=specs)
     except UnicodeDecodeError as error:
         raise fail(f"{file} is not UTF-8 text.") from error
+    except (IntegrityError, OperationalError) as error:
+        raise fail(
+            f"another import into {team} was being stored at the same moment; nothing from "
+            f"{file.name} was stored. Run the command again in a minute."
+        ) from error
     except InventoryError as error:
         terminal.print_problems(
             err, f"{file.name} was rejected; nothing was stored.", [str(p) for p in error.problems]

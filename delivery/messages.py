@@ -214,3 +214,34 @@ USAGE_SCOPE_REGISTERED = (
     "Check its answers with Edit: I guessed them from when its traffic arrives."
 )
 USAGE_SCOPE_UNKNOWN = "I could not read which traffic that button was for; nothing was changed."
+
+# Slack that stays inside the company
+SHARED_CHANNEL_REFUSED = (
+    "This channel is shared with another organisation (Slack Connect), so I post nothing here: "
+    "Batchscout's figures, owners and plans stay inside the company. Use a channel only your "
+    "workspace can read (or ask whoever runs Batchscout to allow this one on purpose with "
+    "`batchscout digest allow-shared`)."
+)
+SHARED_CHANNEL_SKIPPED = (
+    "{channel} is now shared with another organisation (Slack Connect), so I did not post the "
+    "Batchscout digest there and will not while it stays shared. Subscribe a channel only your "
+    "workspace can read, or ask whoever runs Batchscout to allow this one on purpose."
+)
+DIGEST_IS_PAUSED = (
+    "The digest in this channel is paused (Slack said `{error}` when I last posted), so I "
+    "posted nothing. Once I can post here again (invite me back or unarchive the channel) it "
+    "resumes by itself; `/batchscout digest subscribe` here resumes it now."
+)
+SUBSCRIPTION_CHANGED = (
+    "This channel already had a digest, subscribed by <@{subscriber}>: {changes}."
+)
+SUBSCRIPTION_UNCHANGED = "This channel already gets the digest on {schedule}; nothing was changed."
+IMPORT_BUSY = (
+    "Another import into this workspace was being stored at the same moment, so nothing from "
+    "{name} was stored. Share it again in a minute."
+)
+USAGE_SCOPE_UNLINKABLE = (
+    "That traffic carries no project and no API key, so a workflow could not be tied to it (its "
+    "cost would be counted twice): nothing was changed. Give those calls a project or an API key "
+    "of their own, import the usage again, and register it then."
+)

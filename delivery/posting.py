@@ -115,3 +115,26 @@ def react(client: WebClient, place: Place, ts: str, name: str, **fields: Any) ->
         _refused("reactions.add", place, error, fields)
         return False
     return True
+
+
+#: Slack errors that may go away by themselves: trying again later can succeed. Every other
+#: refusal (``not_in_channel``, ``channel_not_found``, ``is_archived``, a read-only channel's
+#: ``restricted_action…``, ``msg_too_long``, ``invalid_blocks``...) is permanent: retrying the
+#: same message cannot change the answer, so the caller stops and tells a person.
+TRANSIENT_ERRORS = frozenset(
+    {
+        "ratelimited",
+        "rate_limited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "timeout",
+        "unknown",
+    }
+)
+
+
+def is_permanent(error: str) -> bool:
+    """Whether a Slack error code (from :func:`slack_error`) is a refusal retrying cannot change."""
+    return error not in TRANSIENT_ERRORS

@@ -6,7 +6,10 @@ installation stored by the OAuth flow when one deployment serves many workspaces
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine
 
@@ -15,6 +18,8 @@ from batchscout.jobs.llm_batch import provider_from_settings
 from batchscout.services.batch_api import BatchProvider
 from batchscout.services.runtime import Runtime, SlackClients
 from batchscout.settings import Settings
+from batchscout.storage import boundaries
+from batchscout.storage.db import session_scope
 
 
 class NotInstalledError(LookupError):
@@ -32,7 +37,7 @@ def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
         store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
 
         def installed(team_id: str) -> WebClient:
-            bot = store.find_bot(enterprise_id=None, team_id=team_id)
+            bot = find_bot(store, engine, team_id)
             if bot is None or not bot.bot_token:
                 raise NotInstalledError(f"Batchscout is not installed in workspace {team_id}")
             return make_web_client(settings, token=bot.bot_token)
@@ -42,6 +47,45 @@ def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
     return lambda team_id: client
 
 
+def find_bot(store: SQLAlchemyInstallationStore, engine: Engine, team_id: str) -> Bot | None:
+    """The bot that acts in workspace ``team_id``: its own install (also in a workspace of an
+    Enterprise Grid organisation, stored with the organisation's id), else the org-wide install
+    of the organisation the workspace was last seen in."""
+    with session_scope(engine) as session:
+        enterprises = boundaries.installed_enterprises(
+            session=session, client_id=store.client_id, team_id=team_id
+        )
+        organisation = boundaries.enterprise_of(session=session, team_id=team_id)
+    for enterprise_id in enterprises:
+        bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        if bot is not None:
+            return bot
+    if organisation is None:
+        return None
+    return store.find_bot(enterprise_id=organisation, team_id=None, is_enterprise_install=True)
+
+
+def installers(settings: Settings, engine: Engine) -> Callable[[str], str | None] | None:
+    """Who installed Batchscout in a workspace (OAuth installs record it); ``None`` in
+    single-workspace token mode, where nobody is recorded."""
+    if not settings.uses_oauth:
+        return None
+    assert settings.slack_client_id is not None
+    store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
+
+    def installer(team_id: str) -> str | None:
+        bot = find_bot(store, engine, team_id)
+        if bot is None:
+            return None
+        installation = store.find_installation(
+            enterprise_id=bot.enterprise_id, team_id=bot.team_id,
+            is_enterprise_install=bot.is_enterprise_install,
+        )  # fmt: skip
+        return installation.user_id if installation else None
+
+    return installer
+
+
 def batch_provider(settings: Settings) -> BatchProvider | None:
     """The LLM batch provider the settings choose, or ``None`` (no provider, or no key)."""
     return provider_from_settings(settings)
@@ -49,7 +93,9 @@ def batch_provider(settings: Settings) -> BatchProvider | None:
 
 def build_runtime(settings: Settings, engine: Engine, slack: SlackClients) -> Runtime:
     """The jobs' runtime: the engine, ``slack``, the LLM provider and the configured timings."""
-    return Runtime.from_settings(settings, engine, slack, provider=batch_provider(settings))
+    runtime = Runtime.from_settings(settings, engine, slack, provider=batch_provider(settings))
+    runtime.installer = installers(settings, engine)
+    return runtime
 
 
 def runtime_from_settings(settings: Settings, engine: Engine) -> Runtime:

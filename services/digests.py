@@ -33,14 +33,16 @@ from batchscout.audit.digest import (
     build_facts,
     clean_prose,
     llm_prompt,
+    owners_named,
     prose_matches_facts,
     template_prose,
+    without_owners,
 )
 from batchscout.audit.ledger import Trend
 from batchscout.audit.pricing import PricingError
 from batchscout.delivery import chart as charts
 from batchscout.delivery import messages, posting
-from batchscout.delivery.blocks import Message, note
+from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import ledger as ledger_blocks
 from batchscout.delivery.blocks import quiz as quiz_blocks
@@ -48,7 +50,7 @@ from batchscout.delivery.blocks import usage as usage_blocks
 from batchscout.delivery.clients import without_connection_retries
 from batchscout.delivery.posting import Place
 from batchscout.logs import get_logger
-from batchscout.services import batches, ledger, usage
+from batchscout.services import batches, ledger, people, sharing, usage
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult, batch_cost
 from batchscout.services.batches import Purpose
 from batchscout.services.boundary import isolated
@@ -71,16 +73,6 @@ from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
 
-#: Slack errors meaning the channel will not take posts until someone acts.
-CHANNEL_GONE = frozenset(
-    {
-        "channel_not_found",
-        "is_archived",
-        "not_in_channel",
-        "restricted_action",
-        "team_access_not_granted",
-    }
-)
 DIGEST_MAX_TOKENS = 300
 METADATA_EVENT = "batchscout_digest"
 THREAD_EVENT = "batchscout_digest_thread"
@@ -241,8 +233,10 @@ def compose(
     schedule: str | None,
     provider: str | None,
     now: datetime,
+    gone: Callable[[frozenset[str]], frozenset[str]] | None = None,
 ) -> DigestContent:
-    """Facts as they are now, the prose if it still agrees with them, and the messages."""
+    """Facts as they are now, the prose if it still agrees with them, and the messages.
+    ``gone`` picks, of the owners the digest names, those who left (treated as no owner)."""
     facts = current_facts(
         session=session,
         team_id=run.team_id,
@@ -250,6 +244,8 @@ def compose(
         noise_floor=noise_floor,
         now=now,
     )
+    if gone is not None:
+        facts = without_owners(facts, gone(owners_named(facts)))
     prose, source = template_prose(facts), "template"
     if run.prose and prose_matches_facts(run.prose, facts):
         prose, source = run.prose, "llm"
@@ -306,17 +302,20 @@ def post_digest(runtime: Runtime, subscription_id: int, *, now: datetime) -> Dig
 
 
 def deliver(runtime: Runtime, run_id: int, *, now: datetime) -> DigestRun | None:
-    """Claim a run and post it; ``None`` when another worker has it (or had it)."""
+    """Claim a run and post it; ``None`` when another worker has it (or had it), when the
+    channel is shared externally (skipped, see ``services.sharing``), or when Slack refused."""
+    with session_scope(runtime.engine) as session:
+        pending = session.get(DigestRun, run_id)
+        assert pending is not None
+        team_id, channel_id = pending.team_id, pending.channel_id
+    client = runtime.slack(team_id)  # no token: raises before anything is claimed
+    if _skipped_as_shared(runtime, client, run_id, team_id, channel_id):
+        return None
     with session_scope(runtime.engine) as session:
         if not store.claim_run(session=session, run_id=run_id, worker=runtime.worker_id, now=now):
             log.info("digest already claimed", run_id=run_id)
             return None
     content, subscriber = _content_of(runtime, run_id, now=now)
-    with session_scope(runtime.engine) as session:
-        run = session.get(DigestRun, run_id)
-        assert run is not None
-        team_id, channel_id = run.team_id, run.channel_id
-    client = runtime.slack(team_id)
     try:
         ts = post_once(
             client,
@@ -343,6 +342,29 @@ def _take_snapshot(runtime: Runtime, team_id: str, *, now: datetime) -> None:
         ledger.snapshot_team(runtime.engine, team_id, now=now)
 
 
+def _skipped_as_shared(
+    runtime: Runtime, client: WebClient, run_id: int, team_id: str, channel_id: str
+) -> bool:
+    """A channel shared with another organisation gets no digest: the run is skipped, and the
+    subscriber told once by DM."""
+    if not sharing.refused_as_shared(
+        runtime.engine, client, team_id=team_id, channel_id=channel_id, run_id=run_id
+    ):
+        return False
+    with session_scope(runtime.engine) as session:
+        run = session.get(DigestRun, run_id)
+        assert run is not None
+        store.skip_run(session=session, run=run, reason=sharing.SHARED_EVENT)
+        subscription = (
+            session.get(DigestSubscription, run.subscription_id) if run.subscription_id else None
+        )
+        subscriber = subscription.subscriber_id if subscription else None
+    sharing.tell_shared(
+        runtime.engine, client, team_id=team_id, channel_id=channel_id, user_id=subscriber
+    )
+    return True
+
+
 def _content_of(
     runtime: Runtime, run_id: int, *, now: datetime
 ) -> tuple[DigestContent, str | None]:
@@ -362,9 +384,11 @@ def _content_of(
         noise_floor = subscription.noise_floor if subscription else runtime.noise_floor
         schedule = schedule_of(subscription).describe() if subscription else None
         job = session.get(LLMBatchJob, run.batch_job_id) if run.batch_job_id else None
+        client = runtime.slack(run.team_id)
         content = compose(
             session, run, noise_floor=noise_floor, schedule=schedule,
             provider=job.provider if job else None, now=now,
+            gone=lambda owners: people.deactivated(client, owners),
         )  # fmt: skip
         return content, subscription.subscriber_id if subscription else None
 
@@ -406,7 +430,7 @@ def _post_thread(
             payload: dict[str, Any] = {"run_id": run.id, "part": part}
             post_once(
                 client,
-                find=partial(_find_reply, client, channel_id, ts, payload),
+                find=partial(_find_reply, runtime, client, run.team_id, channel_id, ts, payload),
                 what=payload,
                 channel=channel_id,
                 thread_ts=ts,
@@ -485,7 +509,7 @@ def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | No
     with session_scope(runtime.engine) as session:
         run = session.get(DigestRun, run_id)
         assert run is not None
-        if error not in CHANNEL_GONE:
+        if not posting.is_permanent(error):
             store.release_run(session=session, run_id=run_id, error=error)
             log.warning(
                 "digest post failed; will retry",
@@ -501,9 +525,19 @@ def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | No
         channel_id=channel_id,
         error=error,
     )
-    if subscriber:
-        text = messages.DIGEST_PAUSED.format(channel=f"<#{channel_id}>", error=error)
-        posting.post(runtime.slack(team_id), Place(subscriber), note(text), run_id=run_id)
+    client = runtime.slack(team_id)
+    text = messages.DIGEST_PAUSED.format(channel=f"<#{channel_id}>", error=error)
+    sharing.tell_once(
+        runtime.engine, client, team_id=team_id, channel_id=channel_id,
+        kind=sharing.NOTICE_PAUSED, user_id=subscriber or installer_of(runtime, team_id),
+        text=text,
+    )  # fmt: skip
+
+
+def installer_of(runtime: Runtime, team_id: str) -> str | None:
+    """Who installed Batchscout in the workspace (told when a paused digest has no
+    subscriber), when the runtime knows."""
+    return runtime.installer(team_id) if runtime.installer else None
 
 
 # -- 4. catch up --------------------------------------------------------------------------
@@ -580,18 +614,24 @@ def _find_posted(
 
     Reads only the window since the claim, a page of :data:`HISTORY_PAGE` at a time, following
     the cursor: within Slack's limits for apps outside the Marketplace (15 messages a page, one
-    ``conversations.history`` request a minute — a 429 is waited out by the client).
+    ``conversations.history`` request a minute per workspace, waited for by
+    ``runtime.history`` rather than answered 429).
     """
     client = runtime.slack(team_id)
+
+    def page(cursor: str | None) -> Any:
+        runtime.history.take(team_id, "conversations.history")
+        return client.conversations_history(
+            channel=channel_id,
+            oldest=f"{since.timestamp() - CLOCK_SKEW:.6f}",
+            include_all_metadata=True,
+            limit=HISTORY_PAGE,
+            cursor=cursor,
+        )
+
     try:
         return _find_own(
-            lambda cursor: client.conversations_history(
-                channel=channel_id,
-                oldest=f"{since.timestamp() - CLOCK_SKEW:.6f}",
-                include_all_metadata=True,
-                limit=HISTORY_PAGE,
-                cursor=cursor,
-            ),
+            page,
             METADATA_EVENT,
             {"run_id": run_id},
         )
@@ -605,20 +645,27 @@ def _find_posted(
 
 
 def _find_reply(
-    client: WebClient, channel_id: str, thread_ts: str, payload: dict[str, Any]
+    runtime: Runtime,
+    client: WebClient,
+    team_id: str,
+    channel_id: str,
+    thread_ts: str,
+    payload: dict[str, Any],
 ) -> str | None:
-    """The ts of our thread reply carrying ``payload``, if Slack has it."""
-    return _find_own(
-        lambda cursor: client.conversations_replies(
+    """The ts of our thread reply carrying ``payload``, if Slack has it (one page a minute
+    per workspace: ``runtime.history``)."""
+
+    def page(cursor: str | None) -> Any:
+        runtime.history.take(team_id, "conversations.replies")
+        return client.conversations_replies(
             channel=channel_id,
             ts=thread_ts,
             include_all_metadata=True,
             limit=HISTORY_PAGE,
             cursor=cursor,
-        ),
-        THREAD_EVENT,
-        payload,
-    )
+        )
+
+    return _find_own(page, THREAD_EVENT, payload)
 
 
 def _find_own(
@@ -698,6 +745,14 @@ def digest_now(
             session=session, team_id=team_id, channel_id=channel_id,
             since=now - runtime.misfire_grace,
         )  # fmt: skip
+        if (
+            run is not None
+            and run.status == RunStatus.POSTING
+            and run.claimed_at is not None
+            and now - run.claimed_at < runtime.stale_claim
+        ):  # another `digest now` is posting it right now: posting too would post it twice
+            log.info("digest now already posting", run_id=run.id, claimed_by=run.claimed_by)
+            return None
         if run is not None:
             log.info("digest now resumed", run_id=run.id, batch_job_id=run.batch_job_id)
             claimed = (run.id, run.claimed_at) if run.status == RunStatus.POSTING else None

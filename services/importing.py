@@ -10,6 +10,7 @@ workflows came in, or lists every problem by line and column.
 from __future__ import annotations
 
 import io
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,8 +20,9 @@ from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from batchscout.audit.inventory import InventoryError, read_inventory
+from batchscout.audit.inventory import InventoryError, Problem, file_kind_problem, read_inventory
 from batchscout.delivery import messages, posting
 from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import importing as blocks
@@ -234,6 +236,11 @@ def _import_file(
         )  # fmt: skip
         reply_to.send(blocks.about_file(messages.IMPORT_DOWNLOAD_FAILED, file.name))
         return False
+    kind = file_kind_problem(data[:4096])
+    if kind is not None:
+        log.info("import_rejected", reason="not an inventory file", **fields)
+        reply_to.send(blocks.rejected(file.name, [Problem(1, None, kind)]))
+        return False
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -241,11 +248,15 @@ def _import_file(
         return False
     try:
         specs = read_inventory(io.StringIO(text, newline=""), file.name)
-        with services.session() as session:
+        with _import_turn(team_id), services.session() as session:
             result = queries.import_specs(
                 session=session, team_id=team_id, specs=specs, actor=user_id
             )
             figures, _ = queries.workspace_portfolio(session=session, team_id=team_id)
+    except (IntegrityError, OperationalError) as error:  # another process imported at once
+        log.warning("import_collided", error=type(error).__name__, **fields)
+        reply_to.send(blocks.about_file(messages.IMPORT_BUSY, file.name))
+        return False
     except InventoryError as error:
         log.info("import_rejected", problems=len(error.problems), **fields)
         reply_to.send(blocks.rejected(file.name, error.problems))
@@ -257,6 +268,17 @@ def _import_file(
         blocks.imported(file.name, created=result.created, updated=result.updated, figures=figures)
     )
     return True
+
+
+_turns: dict[str, threading.Lock] = {}
+_turns_guard = threading.Lock()
+
+
+def _import_turn(team_id: str) -> threading.Lock:
+    """The workspace's import lock in this process: a second import waits its turn instead of
+    colliding with the first (a unique-key violation, or SQLite's "database is locked")."""
+    with _turns_guard:
+        return _turns.setdefault(team_id, threading.Lock())
 
 
 def _fetch(services: Services, client: WebClient, file: SharedFile) -> bytes:

@@ -17,7 +17,7 @@ from batchscout.delivery import posting
 from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.delivery.posting import Place
 from batchscout.logs import get_logger
-from batchscout.services import batches
+from batchscout.services import batches, sharing
 from batchscout.services import quiz as slack_quiz
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult
 from batchscout.services.batches import Purpose
@@ -62,10 +62,13 @@ def _reveal(runtime: Runtime, question_id: int, team_id: str, *, now: datetime) 
             pending=sum(1 for a in answers if a.status == AnswerStatus.PENDING),
         )
         channel_id, thread_ts = question.channel_id, question.message_ts
+    client = runtime.slack(team_id)
+    if sharing.refused_as_shared(
+        runtime.engine, client, team_id=team_id, channel_id=channel_id, question_id=question_id
+    ):  # the channel became shared with another organisation: the answer stays inside
+        return 0
     # Refused, the question stays closed: answers after the deadline are refused either way.
-    sent = posting.post(
-        runtime.slack(team_id), Place(channel_id, thread_ts), message, question_id=question_id
-    )
+    sent = posting.post(client, Place(channel_id, thread_ts), message, question_id=question_id)
     return 1 if sent else 0
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from batchscout.defaults import NOISE_FLOOR
 from batchscout.services.batch_api import BatchProvider
+from batchscout.services.history import PROCESS_GATE, HistoryGate
 from batchscout.settings import Settings
 
 SlackClients = Callable[[str], WebClient]
@@ -50,6 +51,11 @@ class Runtime:
     noise_floor: Decimal = NOISE_FLOOR
     #: The process's settings, for jobs that hand them to the Slack layer.
     settings: Settings | None = None
+    #: Who installed Batchscout in a workspace (user id), told when nobody else can be.
+    installer: Callable[[str], str | None] | None = None
+    #: Slack's history read at most once a minute per workspace and method (the process's
+    #: gate when built from settings).
+    history: HistoryGate = field(default_factory=HistoryGate)
 
     @classmethod
     def from_settings(
@@ -72,6 +78,7 @@ class Runtime:
             quiz_open_for=timedelta(hours=settings.batchscout_quiz_hours),
             noise_floor=settings.batchscout_noise_floor,
             settings=settings,
+            history=PROCESS_GATE,
         )
 
 

@@ -72,6 +72,8 @@ def parse_time(text: str) -> tuple[int, int]:
         if cleaned.endswith(marker):
             suffix, cleaned = marker, cleaned[: -len(marker)].strip()
     hour_text, _, minute_text = cleaned.partition(":")
+    if minute_text and len(minute_text) != 2:  # "9:3" is not 09:03: say so
+        raise ValueError(f"“{text}” is not a time; write minutes with two digits, like 09:30")
     try:
         hour, minute = int(hour_text), int(minute_text or 0)
     except ValueError:
@@ -88,6 +90,10 @@ def parse_time(text: str) -> tuple[int, int]:
 def parse_weekday(text: str) -> int:
     """``mon``, ``Monday``, ``tuesdays`` → 0..6; ``ValueError`` with a hint otherwise."""
     cleaned = text.strip().lower().rstrip("s")
+    if cleaned in ("weekday", "daily", "everyday", "day", "workday"):
+        raise ValueError(
+            f"the digest is weekly, so “{text}” does not fit: pick one day, like `subscribe monday 9am`"
+        )
     for index, name in enumerate(WEEKDAY_NAMES):
         if len(cleaned) >= 3 and name.lower().startswith(cleaned):
             return index

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import col
 
 from batchscout.logs import get_logger
+from batchscout.storage import quizzes
 from batchscout.storage.db import session_scope
 from batchscout.storage.digest_tables import DigestSubscription, SubscriptionStatus
 from batchscout.storage.types import utcnow
@@ -40,7 +41,9 @@ def stop_workspace(engine: Engine, *, team_id: str, reason: str) -> int:
             .execution_options(synchronize_session=False)
         )
         paused = int(getattr(result, "rowcount", 0) or 0)
+        # Knowledge checks still open would try to post their reveal with a dead token.
+        closed = quizzes.close_open_questions(session=session, team_id=team_id, now=utcnow())
     log.warning("workspace stopped; its data is kept", team_id=team_id, reason=reason,
-        subscriptions_paused=paused,
+        subscriptions_paused=paused, questions_closed=closed,
     )  # fmt: skip
     return paused

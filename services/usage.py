@@ -34,6 +34,7 @@ from batchscout.audit.usage import (
     describe_project,
     share_str,
 )
+from batchscout.delivery import messages
 from batchscout.logs import get_logger
 from batchscout.settings import Settings
 from batchscout.storage import queries
@@ -366,6 +367,9 @@ def register_scope(
         )
         if scope is None:
             return Registered(None, "That traffic is no longer unregistered: nothing was changed.")
+        if not scope.usage_project and not scope.usage_api_key:
+            # A workflow with no usage link would never match this traffic: counted twice.
+            return Registered(None, messages.USAGE_SCOPE_UNLINKABLE)
         spec = spec_for_scope(scope)
         if queries.get_workflow(session=session, team_id=team_id, name=spec.name) is not None:
             return Registered(

@@ -412,3 +412,19 @@ def stale_claims(*, session: Session, older_than: datetime) -> list[DigestRun]:
             )
         ).all()
     )
+
+
+def resume_channel(
+    *, session: Session, team_id: str, channel_id: str, reasons: frozenset[str] | None = None
+) -> int:
+    """Make a channel's paused subscription active again (the bot is back in it, or it was
+    unarchived); with ``reasons``, only a pause for one of them. Returns how many resumed."""
+    subscription = get_subscription(session=session, team_id=team_id, channel_id=channel_id)
+    if subscription is None or subscription.status != SubscriptionStatus.PAUSED:
+        return 0
+    if reasons is not None and (subscription.status_reason or "") not in reasons:
+        return 0
+    subscription.status, subscription.status_reason = SubscriptionStatus.ACTIVE, None
+    subscription.updated_at = utcnow()
+    session.add(subscription)
+    return 1

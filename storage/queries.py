@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from batchscout.audit import names
 from batchscout.audit.assessment import Assessment, assess, pricing_problem
 from batchscout.audit.inventory import InventoryError, Problem, WorkflowSpec
 from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
@@ -40,8 +41,9 @@ _W = _TABLE.c
 
 
 def name_key(name: str) -> str:
-    """Workflow names are unique per workspace regardless of case and surrounding spaces."""
-    return name.strip().casefold()
+    """Workflow names are unique per workspace as a person reads them (``audit.names``):
+    regardless of case, spacing, invisible characters and Unicode forms."""
+    return names.name_key(name)
 
 
 def ensure_workspace(*, session: Session, team_id: str, name: str | None = None) -> Workspace:

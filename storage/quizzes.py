@@ -240,3 +240,17 @@ def leaderboard(
     ]
     standings.sort(key=lambda s: (-s.points, -s.correct, s.user_id))
     return standings[:limit]
+
+
+def close_open_questions(*, session: Session, team_id: str, now: datetime) -> int:
+    """A workspace that removed Batchscout: its open questions close without a reveal (nothing
+    would be allowed to post it). Returns how many closed."""
+    result = session.execute(
+        update(QuizQuestion)
+        .where(
+            col(QuizQuestion.team_id) == team_id, col(QuizQuestion.status) == QuestionStatus.OPEN
+        )
+        .values(status=QuestionStatus.REVEALED, revealed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from batchscout.storage import (
+    boundaries,
     digest_tables,
     heartbeats,
     ledger_tables,
@@ -20,6 +21,7 @@ from batchscout.storage import (
 
 metadata = SQLModel.metadata
 __all__ = [
+    "boundaries",
     "digest_tables",
     "heartbeats",
     "ledger_tables",

@@ -136,9 +136,19 @@ def thread_messages(facts: DigestFacts) -> list[Message]:
     if facts.new or facts.changed:
         parts = []
         if facts.new:
-            parts.append("*New:* " + ", ".join(escape(name) for name in facts.new))
+            more = facts.new_total - len(facts.new)
+            parts.append(
+                "*New:* "
+                + ", ".join(escape(name) for name in facts.new)
+                + (f" and {more:,} more" if more else "")
+            )
         if facts.changed:
-            parts.append("*Changed:* " + ", ".join(escape(name) for name in facts.changed))
+            more = facts.changed_total - len(facts.changed)
+            parts.append(
+                "*Changed:* "
+                + ", ".join(escape(name) for name in facts.changed)
+                + (f" and {more:,} more" if more else "")
+            )
         messages.append(
             Message(text="New and changed workflows", blocks=[section("\n".join(parts))])
         )

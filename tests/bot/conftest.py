@@ -78,3 +78,12 @@ def serve(settings: Settings, bot_engine: Engine) -> Iterator[BuildServer]:
 def users(serve: BuildServer, slack: FakeSlack) -> SlackUsers:
     """People in Slack, talking to a freshly started bot."""
     return SlackUsers(serve().url, slack)
+
+
+def engine_on(database_url: str) -> Iterator[Engine]:
+    """The app's database at ``database_url``, upgraded; for modules whose bad-input scenarios
+    run on PostgreSQL as well as SQLite (they override ``bot_engine`` with ``database_url``)."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()

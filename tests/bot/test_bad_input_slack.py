@@ -9,6 +9,7 @@ injection, are among the examples every run.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -19,6 +20,7 @@ from sqlmodel import select
 from batchscout.delivery import messages
 from batchscout.storage.db import session_scope
 from batchscout.storage.models import Workflow
+from tests.bot.conftest import engine_on
 from tests.bot.seed import seed, spec
 from tests.bot.slack_user import SlackUsers
 from tests.fakes.slack_api import FakeSlack
@@ -89,3 +91,9 @@ def test_any_typed_answer_in_a_registration_gets_a_plain_answer(
             assert_answered_plainly(slack)
 
     run()
+
+
+@pytest.fixture
+def bot_engine(database_url: str) -> Iterator[Engine]:
+    """Bad input on SQLite and on PostgreSQL (some inputs crash only there)."""
+    yield from engine_on(database_url)

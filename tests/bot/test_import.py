@@ -4,6 +4,7 @@ shared in the bot's DM is stored whole or not at all, in the sharer's workspace 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from batchscout.services.importing import (
     download,
     is_slack_file_url,
 )
+from tests.bot.conftest import engine_on
 from tests.bot.limits import assert_within_limits
 from tests.bot.seed import seed, spec
 from tests.bot.slack_user import TEAM, Posted, SlackUsers
@@ -380,3 +382,9 @@ def test_download_bounds_time_and_size_and_refuses_the_sign_in_page(slack: FakeS
 )
 def test_only_slack_file_urls_get_the_token(url: str, api_url: str, trusted: bool) -> None:
     assert is_slack_file_url(url, api_url=api_url) is trusted
+
+
+@pytest.fixture
+def bot_engine(database_url: str) -> Iterator[Engine]:
+    """Bad input on SQLite and on PostgreSQL (some inputs crash only there)."""
+    yield from engine_on(database_url)

@@ -43,6 +43,9 @@ EVENT_SCOPES = {
     "app_home_opened": None,
     "app_uninstalled": None,
     "tokens_revoked": None,
+    "member_joined_channel": "channels:read",
+    "channel_unarchive": "channels:read",
+    "group_unarchive": "groups:read",
 }
 
 

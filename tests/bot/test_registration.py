@@ -4,9 +4,11 @@ time, answered by buttons or typed text, that survives a restart and saves only 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -17,7 +19,7 @@ from batchscout.storage.db import session_scope
 from batchscout.storage.models import Workflow
 from batchscout.storage.slack_tables import ConversationStatus, RegistrationConversation
 from batchscout.storage.types import utcnow
-from tests.bot.conftest import BuildServer
+from tests.bot.conftest import BuildServer, engine_on
 from tests.bot.limits import assert_within_limits
 from tests.bot.slack_user import Posted, SlackUsers
 from tests.fakes.slack_api import FakeSlack
@@ -416,3 +418,9 @@ def test_many_people_answering_at_the_same_moment(users: SlackUsers, bot_engine:
         rows = session.exec(select(RegistrationConversation)).all()
         names = {r.user_id: json.loads(r.state)["answers"]["name"] for r in rows}
     assert names == {person: f"Workflow of {person}" for person in people}
+
+
+@pytest.fixture
+def bot_engine(database_url: str) -> Iterator[Engine]:
+    """Bad input on SQLite and on PostgreSQL (some inputs crash only there)."""
+    yield from engine_on(database_url)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from batchscout.services import quizzes as quiz_jobs
+from batchscout.services.runtime import Runtime
 from batchscout.storage.db import session_scope
 from batchscout.storage.digest_tables import DigestSubscription, SubscriptionStatus
+from batchscout.storage.types import utcnow
 from tests.bot.seed import seed, spec
 from tests.bot.slack_user import SlackUsers
+from tests.fakes.slack_api import FakeSlack
+from tests.jobs.conftest import slack_client
 
 
 def statuses(engine: Engine) -> dict[str, tuple[str, str | None]]:
@@ -46,3 +53,16 @@ def test_revoking_only_user_tokens_keeps_the_digests(users: SlackUsers, bot_engi
     assert users.event({"type": "tokens_revoked", "tokens": {"oauth": ["U0SUB"]}}) == 200
 
     assert statuses(bot_engine)["T0TEST"][0] == SubscriptionStatus.ACTIVE
+
+
+def test_after_an_uninstall_an_open_knowledge_check_is_never_revealed(
+    users: SlackUsers, slack: FakeSlack, bot_engine: Engine
+) -> None:
+    users.command("quiz", channel="C0QUIZ")
+    assert users.event({"type": "app_uninstalled"}) == 200
+    slack.reset()
+    runtime = Runtime(engine=bot_engine, slack=lambda team_id: slack_client(slack))
+
+    revealed = quiz_jobs.reveal_due(runtime, now=utcnow() + timedelta(days=2))
+
+    assert revealed == 0 and slack.calls("chat.postMessage") == []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import Engine
 
 from batchscout.audit.latency import Freshness, Trigger
+from batchscout.audit.usage import UsageProvider, UsageRecord, UsageWindow
 from batchscout.storage import queries
+from batchscout.storage import usage as usage_store
 from batchscout.storage.db import session_scope
 from tests.bot.limits import assert_within_limits
 from tests.bot.slack_user import TEAM, SlackUsers
@@ -61,3 +63,27 @@ def test_one_click_registers_the_scope_with_observed_figures(
     users.click(report, "Register")  # the same button again
     again = users.slack.last("response_url").params
     assert "no longer unregistered" in again["text"] and "nothing was changed" in again["text"]
+
+
+def test_traffic_with_no_project_and_no_key_is_not_registered_and_says_why(
+    users: SlackUsers, bot_engine: Engine
+) -> None:
+    end = datetime.combine(datetime.now(UTC).date(), time(0), tzinfo=UTC)
+    start = end - timedelta(days=14)
+    usage = [
+        UsageRecord(UsageProvider.OPENAI, start + timedelta(days=n, hours=3), "", "",
+                    "gpt-4o-mini", "standard", 2000, 10_000_000, 0, 0, 5_000_000)
+        for n in range(14)
+    ]  # fmt: skip
+    with session_scope(bot_engine) as session:
+        usage_store.store_window(
+            session=session, team_id=TEAM, window=UsageWindow(UsageProvider.OPENAI, start, end, usage, [])
+        )  # fmt: skip
+    report = users.command("usage")
+
+    users.click(report, "Register")
+
+    answer = users.slack.last("response_url").params
+    assert "no project and no API key" in answer["text"] and "nothing was changed" in answer["text"]
+    with session_scope(bot_engine) as session:
+        assert queries.list_workflows(session=session, team_id=TEAM) == []

@@ -628,6 +628,8 @@ class FakeSlack:
     def _conversations_info(self, request: _Request) -> dict[str, Any]:
         channel_id = _require(request, "channel", error="channel_not_found")
         channel = self._channel(channel_id)
+        if channel.get("deleted"):
+            raise _SlackError("channel_not_found")
         if channel["is_mpim"]:
             needed = "mpim:read"
         elif channel["is_im"]:
@@ -669,6 +671,11 @@ class FakeSlack:
             "created": _FIRST_TS_SECONDS,
             "creator": "U0CREATOR",
             "context_team_id": self.team_id,
+            # Slack Connect: shared with another organisation, or an invitation out.
+            "is_ext_shared": False,
+            "is_pending_ext_shared": False,
+            "is_org_shared": False,
+            "is_read_only": False,
         }
         if kind == "D":
             channel["user"] = channel_id[1:]
@@ -679,6 +686,7 @@ class FakeSlack:
     def _chat_post_message(self, request: _Request) -> dict[str, Any]:
         channel = _dm_channel(_require(request, "channel", error="channel_not_found"))
         _require_content(request)
+        self._refuse_lifecycle(channel, thread=bool(request.params.get("thread_ts")))
         ts = self._next_ts()
         return {
             "ok": True,
@@ -686,6 +694,21 @@ class FakeSlack:
             "ts": ts,
             "message": self._message(request.params, ts),
         }
+
+    def _refuse_lifecycle(self, channel_id: str, *, thread: bool) -> None:
+        """Slack's answers for a channel configured as archived, deleted (``"deleted": True``),
+        read-only, or without the bot (``is_member`` false, configured for that channel)."""
+        configured = self.channels.get(channel_id)
+        if not configured or channel_id.startswith("D"):
+            return
+        if configured.get("deleted"):
+            raise _SlackError("channel_not_found")
+        if configured.get("is_archived"):
+            raise _SlackError("is_archived")
+        if configured.get("is_member") is False:
+            raise _SlackError("not_in_channel")
+        if configured.get("is_read_only") and not thread:
+            raise _SlackError("restricted_action_read_only_channel")
 
     def _chat_post_ephemeral(self, request: _Request) -> dict[str, Any]:
         _require(request, "channel", error="channel_not_found")

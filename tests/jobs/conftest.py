@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from batchscout.audit.inventory import parse_csv
 from batchscout.bot.app import make_web_client
+from batchscout.services.history import HistoryGate
 from batchscout.services.runtime import Runtime
 from batchscout.settings import Settings
 from batchscout.storage import digests as store
@@ -47,10 +48,30 @@ def slack_client(slack: FakeSlack) -> WebClient:
     return make_web_client(Settings(slack_api_url=slack.api_url), token="xoxb-test")
 
 
+class GateClock:
+    """The history gate's clock: waiting advances it (and is recorded), nothing sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
 @pytest.fixture
-def runtime(digest_engine: Engine, slack: FakeSlack) -> Runtime:
+def gate_clock() -> GateClock:
+    return GateClock()
+
+
+@pytest.fixture
+def runtime(digest_engine: Engine, slack: FakeSlack, gate_clock: GateClock) -> Runtime:
     client = slack_client(slack)
-    return Runtime(engine=digest_engine, slack=lambda team_id: client, worker_id="worker-a")
+    gate = HistoryGate(clock=lambda: gate_clock.now, sleep=gate_clock.sleep)
+    return Runtime(
+        engine=digest_engine, slack=lambda team_id: client, worker_id="worker-a", history=gate
+    )
 
 
 def subscribe(

@@ -43,6 +43,7 @@ from tests.jobs.conftest import (
     SAMPLE,
     SUBSCRIBER,
     TEAM,
+    GateClock,
     slack_client,
     subscribe,
     top_posts,
@@ -175,7 +176,7 @@ def test_digest_now_killed_after_its_batch_was_created_resumes_that_batch(
 
 
 def test_a_posted_digest_under_many_newer_messages_is_found(
-    runtime: Runtime, clocked: FakeSlack
+    runtime: Runtime, clocked: FakeSlack, gate_clock: GateClock
 ) -> None:
     subscription_id = subscribe(runtime.engine)
     client = runtime.slack(TEAM)
@@ -203,6 +204,7 @@ def test_a_posted_digest_under_many_newer_messages_is_found(
     assert len(top_level(clocked)) == 21  # nothing posted again
     reads = clocked.calls("conversations.history")
     assert len(reads) == 2  # two pages of 15: the window since the claim, cursor followed
+    assert gate_clock.waits == [60.0]  # one history call a minute per workspace
     assert all(int(r.params["limit"]) <= 15 for r in reads)
     assert all(float(r.params["oldest"]) >= DUE.timestamp() - 60 for r in reads)
 

@@ -107,7 +107,7 @@ EXPECTED = {
             "estimated_monthly_cost": "3.00",
             "observed_monthly_cost": "0.00",
             "observed_batch_share": "0.0000",
-            "cost_source": "priced",
+            "cost_source": "billed",  # a project: the cost report splits by it (SPEC)
             "status": "no_traffic",
         },
         # 600/day × $0.001 (batch price) × 30 = $18; billed 28 × $1 → $30.00; 500 of 600 on batch.

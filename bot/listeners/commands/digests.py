@@ -13,9 +13,11 @@ from batchscout.delivery.blocks import ledger as ledger_blocks
 from batchscout.delivery.blocks import note
 from batchscout.delivery.mrkdwn import escape
 from batchscout.logs import get_logger
-from batchscout.services import digests
+from batchscout.services import digests, sharing
 from batchscout.services.schedule import Schedule, check_timezone, parse_time, parse_weekday
+from batchscout.storage import boundaries
 from batchscout.storage import digests as store
+from batchscout.storage.digest_tables import SubscriptionStatus
 from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
@@ -52,20 +54,37 @@ def in_channel(call: CommandCall, refusal: str) -> bool:
     if not channel.get("is_member", False):
         call.reply(note(messages.INVITE_ME))
         return False
+    channel.setdefault("id", call.channel_id)
+    if not sharing.may_speak_in(call.services.engine, team_id=call.team_id, channel=channel):
+        log.info(
+            "channel answer refused", reason=sharing.SHARED_EVENT,
+            team_id=call.team_id, channel_id=call.channel_id,
+        )  # fmt: skip
+        call.reply(note(messages.SHARED_CHANNEL_REFUSED))
+        return False
     return True
 
 
-def parse_slot(words: list[str]) -> tuple[int, int, int]:
-    """``[DAY] [HH:MM]`` in either order → (weekday, hour, minute); ``ValueError`` explains."""
-    weekday, (hour, minute) = 0, (9, 0)
-    if len(words) > 2:
+def parse_slot(words: list[str]) -> tuple[int | None, tuple[int, int] | None]:
+    """``[DAY] [TIME]`` in either order → (weekday, (hour, minute)), ``None`` for what was not
+    given; the time as ``HH:MM`` or on the 12-hour clock (``9am``, ``9:30 pm``). ``ValueError``
+    explains."""
+    joined: list[str] = []
+    for word in words:  # "9:30 pm": the marker belongs to the time before it
+        if word.lower() in ("am", "pm", "a.m.", "p.m.") and joined:
+            joined[-1] += word.lower().replace(".", "")
+        else:
+            joined.append(word)
+    weekday: int | None = None
+    slot: tuple[int, int] | None = None
+    if len(joined) > 2:
         raise ValueError("give at most a day and a time, like `subscribe friday 16:30`")
-    for word in words:
+    for word in joined:
         if any(ch.isdigit() for ch in word):
-            hour, minute = parse_time(word)
+            slot = parse_time(word)
         else:
             weekday = parse_weekday(word)
-    return weekday, hour, minute
+    return weekday, slot
 
 
 def user_timezone(call: CommandCall) -> str | None:
@@ -90,25 +109,69 @@ def digest_usage(call: CommandCall) -> str:
 
 
 def subscribe(call: CommandCall, words: list[str]) -> None:
-    """Subscribe the channel (or move its slot)."""
+    """Subscribe the channel, or change its slot: what was not asked to change is kept (a
+    second person's ``subscribe`` is told what changes; the floor and subscriber stay)."""
     try:
-        weekday, hour, minute = parse_slot(words)
+        weekday, slot = parse_slot(words)
     except ValueError as error:
-        call.reply(note(f"{error}. {digest_usage(call)}"))
+        call.reply(note(f"{escape(str(error))}. {digest_usage(call)}"))
         return
     if not in_channel(call, messages.DIGEST_IN_A_CHANNEL):
         return
+    with call.services.session() as session:
+        current = store.get_subscription(
+            session=session, team_id=call.team_id, channel_id=call.channel_id
+        )
+        before = (
+            (current.weekday, current.hour, current.minute, current.timezone, current.subscriber_id)
+            if current is not None and current.status == SubscriptionStatus.ACTIVE
+            else None
+        )
+        existed = current is not None
+    if before is not None:
+        _change_subscription(call, before, weekday, slot)
+        return
+    hour, minute = slot or (9, 0)
+    weekday = 0 if weekday is None else weekday
     zone = user_timezone(call)
     with call.services.session() as session:
         store.subscribe(
             session=session, team_id=call.team_id, channel_id=call.channel_id,
             subscriber_id=call.user_id, weekday=weekday, hour=hour, minute=minute,
-            timezone=zone or "UTC", noise_floor=call.services.settings.batchscout_noise_floor,
+            timezone=zone or "UTC",
+            noise_floor=None if existed else call.services.settings.batchscout_noise_floor,
         )  # fmt: skip
+        boundaries.clear_notices(session=session, team_id=call.team_id, channel_id=call.channel_id)
     text = messages.SUBSCRIBED.format(
         schedule=Schedule(weekday, hour, minute, zone or "UTC").describe()
     )
     call.reply(note(text + ("" if zone else messages.SUBSCRIBED_ZONE_UNKNOWN)))
+
+
+def _change_subscription(
+    call: CommandCall,
+    before: tuple[int, int, int, str, str],
+    weekday: int | None,
+    slot: tuple[int, int] | None,
+) -> None:
+    """An active subscription: change only the day or time given; say what changed."""
+    old_day, old_hour, old_minute, zone, subscriber = before
+    day = old_day if weekday is None else weekday
+    hour, minute = slot or (old_hour, old_minute)
+    old = Schedule(old_day, old_hour, old_minute, zone).describe()
+    new = Schedule(day, hour, minute, zone).describe()
+    if new == old:
+        call.reply(note(messages.SUBSCRIPTION_UNCHANGED.format(schedule=old)))
+        return
+    with call.services.session() as session:
+        store.subscribe(
+            session=session, team_id=call.team_id, channel_id=call.channel_id,
+            subscriber_id=subscriber, weekday=day, hour=hour, minute=minute, timezone=zone,
+        )  # fmt: skip
+    changes = f"from {old} to {new}; its noise floor and subscriber stay as they were"
+    call.reply(
+        note(messages.SUBSCRIPTION_CHANGED.format(subscriber=escape(subscriber), changes=changes))
+    )
 
 
 def unsubscribe(call: CommandCall) -> None:
@@ -142,6 +205,15 @@ def now(call: CommandCall) -> None:
     up to :data:`NOW_WAIT_SECONDS` for the prose batch when a provider is configured).
     """
     if not in_channel(call, messages.DIGEST_IN_A_CHANNEL):
+        return
+    with call.services.session() as session:
+        subscription = store.get_subscription(
+            session=session, team_id=call.team_id, channel_id=call.channel_id
+        )
+        paused = subscription is not None and subscription.status == SubscriptionStatus.PAUSED
+        reason = subscription.status_reason if subscription else None
+    if paused:
+        call.reply(note(messages.DIGEST_IS_PAUSED.format(error=escape(reason or "unknown"))))
         return
     runtime = call.services.runtime_for(call.client)
     wait = NOW_WAIT_SECONDS if runtime.provider is not None else 0.0

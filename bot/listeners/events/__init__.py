@@ -9,7 +9,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from batchscout.bot.listeners.acking import ack_first
-from batchscout.bot.listeners.events import home, messages, uninstall
+from batchscout.bot.listeners.events import home, lifecycle, messages, uninstall
 
 #: The bot events subscribed in manifest.yml, and who handles them.
 SUBSCRIBED_EVENTS = (
@@ -19,6 +19,9 @@ SUBSCRIBED_EVENTS = (
     "message.groups",
     "app_uninstalled",
     "tokens_revoked",
+    "member_joined_channel",
+    "channel_unarchive",
+    "group_unarchive",
 )
 
 
@@ -27,3 +30,4 @@ def register(app: App) -> None:
     app.event("app_home_opened")(**ack_first(home.publish_on_open))
     app.event("message")(**ack_first(messages.on_message))
     uninstall.register(app)
+    lifecycle.register(app)
