@@ -26,7 +26,7 @@ from decimal import Decimal
 from workspace import TEAM, median, seed
 
 from batchscout.audit.digest import build_facts, template_prose
-from batchscout.cli.reports import savings_document
+from batchscout.services.reports import savings_document
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import workflows as blocks
 from batchscout.delivery.blocks.home import home_view
