@@ -130,7 +130,9 @@ def require_bearer(app: AsgiApp, token: str) -> AsgiApp:
 def http_app(engine: Engine, team_id: str, *, token: str, host: str = "127.0.0.1") -> AsgiApp:
     """The streamable HTTP app: ``POST/GET/DELETE /mcp`` behind the bearer token."""
     server = build_server(engine, team_id)
-    return require_bearer(server.streamable_http_app(streamable_http_path=MCP_PATH, host=host), token)
+    return require_bearer(
+        server.streamable_http_app(streamable_http_path=MCP_PATH, host=host), token
+    )
 
 
 def serve_http(

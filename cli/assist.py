@@ -24,7 +24,9 @@ def mcp(
     team: TeamOption,
     http: Annotated[
         bool,
-        typer.Option("--http", help="Serve streamable HTTP at /mcp instead of standard input/output."),
+        typer.Option(
+            "--http", help="Serve streamable HTTP at /mcp instead of standard input/output."
+        ),
     ] = False,
     port: Annotated[
         int, typer.Option("--port", "-p", min=0, max=65535, help="HTTP port (with --http).")
@@ -36,7 +38,9 @@ def mcp(
     """Serve the read-only tools over the Model Context Protocol (stdio, or HTTP with --http)."""
     team = check_team(team)
     settings = load_settings()
-    token = settings.batchscout_mcp_token.get_secret_value() if settings.batchscout_mcp_token else ""
+    token = (
+        settings.batchscout_mcp_token.get_secret_value() if settings.batchscout_mcp_token else ""
+    )
     if http and not token.strip():
         raise fail(TOKEN_NEEDED, 2)
     # Standard output is the protocol's in stdio mode: every log line goes to standard error.

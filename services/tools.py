@@ -35,6 +35,7 @@ from batchscout.audit.pricing import (
     search_models,
 )
 from batchscout.audit.pricing import Provider as PriceProvider
+from batchscout.audit.savings import portfolio
 from batchscout.services.reports import savings_document
 from batchscout.services.usage import usage_document, usage_report
 from batchscout.storage import queries
@@ -67,7 +68,9 @@ class AssistantTool:
     run: ToolFunction
 
 
-def _schema(properties: dict[str, Any] | None = None, required: tuple[str, ...] = ()) -> dict[str, Any]:
+def _schema(
+    properties: dict[str, Any] | None = None, required: tuple[str, ...] = ()
+) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "type": "object",
         "properties": properties or {},
@@ -111,8 +114,9 @@ def _show_workflow(session: Session, team_id: str, arguments: Arguments) -> dict
         workflow.mode,
         workflow.rationale,
     )
-    (document,) = savings_document(queries.workspace_portfolio(session=session, team_id=team_id)[0],
-                                   [(row, figures)])["workflows"]  # fmt: skip
+    document: dict[str, Any] = savings_document(portfolio([figures]), [(row, figures)])[
+        "workflows"
+    ][0]
     return document | {
         "trigger": str(workflow.trigger),
         "reader": str(workflow.reader),
@@ -241,7 +245,10 @@ TOOLS: dict[str, AssistantTool] = {
             "input_tokens in and output_tokens out (default 1,000 and 500), in US dollars.",
             _schema(
                 {
-                    "model": {"type": "string", "description": "Model name as the provider spells it."},
+                    "model": {
+                        "type": "string",
+                        "description": "Model name as the provider spells it.",
+                    },
                     "input_tokens": _TOKENS | {"description": "Input tokens per request."},
                     "output_tokens": _TOKENS | {"description": "Output tokens per request."},
                 },

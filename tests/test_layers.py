@@ -130,7 +130,17 @@ def test_the_arrows_point_down() -> None:
     for layer, path in layer_files():
         for line, module in imports_of(path):
             head = module.split(".")[0]
-            if head in {"audit", "storage", "bot", "jobs", "cli", "base", "delivery", "services", "assist"}:
+            if head in {
+                "audit",
+                "storage",
+                "bot",
+                "jobs",
+                "cli",
+                "base",
+                "delivery",
+                "services",
+                "assist",
+            }:
                 wrong.append(f"{path.relative_to(ROOT)}:{line} imports {module} by its folder name")
                 continue
             target = layer_of(module)
