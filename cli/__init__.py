@@ -78,6 +78,14 @@ COMMANDS: dict[str, LazyCommand] = {
         "batchscout.cli.assist",
         "Serve the read-only tools over the Model Context Protocol (stdio, or HTTP with --http).",
     ),
+    "opportunities": LazyCommand(
+        "batchscout.cli.opportunities",
+        "Opportunities: each workflow's cheapest open action, its status and history.",
+    ),
+    "opportunity": LazyCommand(
+        "batchscout.cli.opportunities",
+        "Decide about a workflow's opportunity: accept, snooze, dismiss, done, reopen, claim.",
+    ),
 }
 
 
