@@ -86,6 +86,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "batchscout.cli.opportunities",
         "Decide about a workflow's opportunity: accept, snooze, dismiss, done, reopen, claim.",
     ),
+    "history": LazyCommand(
+        "batchscout.cli.history",
+        "The weekly ledger: each week's figures, oldest first.",
+        group=True,
+    ),
 }
 
 

@@ -20,7 +20,7 @@ from batchscout.cli.common import (
     open_database,
     out,
 )
-from batchscout.cli.terminal import digest_text
+from batchscout.cli.terminal import digest_text, ledger_text
 from batchscout.cli.worker import runtime_or_exit
 from batchscout.services import digests
 from batchscout.services.runtime import Runtime
@@ -80,6 +80,8 @@ def digest_preview(
         runtime, team_id=team, channel_id=check_channel(channel) if channel else None, now=utcnow()
     )
     out.print(Text(digest_text(content.facts, content.prose)))
+    if content.trend is not None:
+        out.print(Text(ledger_text(content.trend)))
 
 
 def _no_slack(team_id: str) -> WebClient:

@@ -82,7 +82,11 @@ def export_inventory(
         ),
     ] = None,
     format: Annotated[
-        str | None, typer.Option("--format", help="csv or yaml (default: from --output, else csv).")
+        str | None,
+        typer.Option(
+            "--format",
+            help="csv or yaml (default: from --output, else csv), or focus (FOCUS cost rows, CSV).",
+        ),
     ] = None,
 ) -> None:
     """Write the workspace's inventory in the import format."""
@@ -90,8 +94,11 @@ def export_inventory(
     chosen = (
         format or ("yaml" if output and output.suffix.lower() in (".yaml", ".yml") else "csv")
     ).lower()
-    if chosen not in ("csv", "yaml"):
-        raise fail(f"unknown format “{chosen}”; use csv or yaml.", 2)
+    if chosen not in ("csv", "yaml", "focus"):
+        raise fail(f"unknown format “{chosen}”; use csv, yaml or focus.", 2)
+    if chosen == "focus":
+        _export_focus(team, output)
+        return
     with session_scope(open_database()) as session:
         specs = [queries.spec_of(w) for w in queries.list_workflows(session=session, team_id=team)]
     text = to_yaml(specs) if chosen == "yaml" else to_csv(specs)
@@ -100,6 +107,21 @@ def export_inventory(
     else:
         output.write_text(text, encoding="utf-8")
         err.print(f"Wrote {len(specs)} workflows to {output}.")
+
+
+def _export_focus(team: str, output: Path | None) -> None:
+    """One FOCUS row per workflow for this calendar month (UTC), as ``savings --json``."""
+    from datetime import UTC, datetime
+
+    from batchscout.services.focus import focus_csv
+
+    with session_scope(open_database()) as session:
+        text, count = focus_csv(session=session, team_id=team, now=datetime.now(UTC))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"Wrote {count} FOCUS rows to {output}.")
 
 
 @app.command("list")
@@ -164,6 +186,7 @@ def savings(
     if rows:
         out.print(terminal.portfolio_panel(figures))
         out.print(terminal.opportunities_table(rows))
+        out.print(terminal.benchmark_text(rows))
 
 
 @app.command("prices")

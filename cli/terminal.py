@@ -17,6 +17,7 @@ from batchscout.audit.advice import (
 )
 from batchscout.audit.digest import DigestFacts, change_sentence, headline
 from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass
+from batchscout.audit.ledger import Trend, benchmarks
 from batchscout.audit.money import (
     format_count,
     format_unit_price,
@@ -27,6 +28,7 @@ from batchscout.audit.pricing import MILLION, CatalogPrice, PriceQuote, ServiceT
 from batchscout.audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
 from batchscout.audit.usage import link_text
 from batchscout.cli.common import plain
+from batchscout.delivery.blocks.ledger import benchmark_sentences, ledger_line, trend_words
 from batchscout.delivery.messages import PRICES_NO_FLEX
 from batchscout.storage.models import Workflow
 from batchscout.storage.queries import Row, WorkflowRow
@@ -106,6 +108,27 @@ def portfolio_panel(figures: Portfolio) -> Panel:
     grid.add_row("Realised (already on batch or flex)", format_usd(figures.realised))
     grid.add_row("Spend after migrating", format_usd(figures.spend_after))
     return Panel(grid, title="Portfolio, per 30-day month", expand=False)
+
+
+def benchmark_text(rows: list[Row]) -> Text:
+    """ "Is your number good?": the workspace's shares beside the typical ranges (a comparison,
+    never a grade), in the sentences Slack shows."""
+    found = benchmarks(item for _, item in rows)
+    lines = [f"  • {sentence}" for sentence in benchmark_sentences(found)]
+    return Text("\n".join(["Is your number good?", *lines]))
+
+
+def ledger_text(trend: Trend) -> str:
+    """The digest's week-over-week line, the trend in words and the comparison, for a terminal."""
+    lines = [
+        ledger_line(trend.weeks, trend.movement),
+        "",
+        trend_words(trend.weeks),
+        "",
+        "Is your number good?",
+        *(f"  • {sentence}" for sentence in benchmark_sentences(trend.benchmarks)),
+    ]
+    return "\n".join(plain(line) for line in lines)
 
 
 def opportunities_table(rows: list[Row], limit: int = 5) -> Table:

@@ -2,8 +2,9 @@
 whichever worker holds the lease; the others wait as standbys.
 
 Jobs: one cron job per active subscription (``digest-<id>``, in the subscriber's time zone),
-plus interval jobs that prepare prose batches, poll them and catch up on missed digests, and
-the daily usage re-import (``usage-reimport``).
+plus interval jobs that prepare prose batches, poll them and catch up on missed digests, the
+daily usage re-import (``usage-reimport``) and the weekly ledger snapshots (``ledger-snapshots``,
+Mondays 00:05 UTC).
 Every job has a stable id and is added with ``replace_existing=True``, ``coalesce`` and
 ``max_instances=1``; a digest missed by more than the misfire grace is skipped with a log line.
 """
@@ -35,6 +36,8 @@ POLL_EVERY = timedelta(minutes=1)
 EXPIRE_EVERY = timedelta(minutes=15)
 USAGE_HOUR = 4
 """The UTC hour of the daily usage re-import."""
+LEDGER_MINUTE = 5
+"""Minutes past Monday 00:00 UTC when the weekly ledger snapshots are taken."""
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
@@ -101,6 +104,11 @@ def add_periodic_jobs(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
     scheduler.add_job(
         tasks.reimport_usage_job, "cron", hour=USAGE_HOUR, minute=20, id="usage-reimport",
         replace_existing=True,
+    )  # fmt: skip
+    # Each Monday just after 00:00 UTC, when the ISO week turns: every workspace's snapshot.
+    scheduler.add_job(
+        tasks.ledger_snapshots_job, "cron", day_of_week="mon", hour=0, minute=LEDGER_MINUTE,
+        id="ledger-snapshots", replace_existing=True,
     )  # fmt: skip
 
 

@@ -58,3 +58,21 @@ def expire_registrations_job() -> None:
         client_for_team=runtime.slack,
         now=utcnow(),
     )
+
+
+def ledger_snapshots_job() -> None:
+    """Monday, just after 00:00 UTC: take every workspace's weekly ledger snapshot, each on its
+    own (one workspace's failure is logged and never stops another's)."""
+    from batchscout.services import ledger
+
+    runtime = current()
+    for team_id in ledger.snapshot_teams(runtime.engine):
+        with isolated("ledger snapshot not taken", team_id=team_id):
+            snapshot_team_job(team_id)
+
+
+def snapshot_team_job(team_id: str) -> None:
+    """One workspace's ledger snapshot for the week containing now."""
+    from batchscout.services import ledger
+
+    ledger.snapshot_team(current().engine, team_id, now=utcnow())

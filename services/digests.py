@@ -36,17 +36,19 @@ from batchscout.audit.digest import (
     prose_matches_facts,
     template_prose,
 )
+from batchscout.audit.ledger import Trend
 from batchscout.audit.pricing import PricingError
 from batchscout.delivery import chart as charts
 from batchscout.delivery import messages, posting
 from batchscout.delivery.blocks import Message, note
 from batchscout.delivery.blocks import digest as digest_blocks
+from batchscout.delivery.blocks import ledger as ledger_blocks
 from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.delivery.blocks import usage as usage_blocks
 from batchscout.delivery.clients import without_connection_retries
 from batchscout.delivery.posting import Place
 from batchscout.logs import get_logger
-from batchscout.services import batches, usage
+from batchscout.services import batches, ledger, usage
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult, batch_cost
 from batchscout.services.batches import Purpose
 from batchscout.services.boundary import isolated
@@ -172,6 +174,7 @@ def prepare_due_digests(runtime: Runtime, *, now: datetime) -> int:
             request = _prepare_one(runtime, subscription_id, now=now)
             if request is not None:
                 requests.append(request)
+                _take_snapshot(runtime, team_id, now=now)
     if requests:
         batches.submit_requests(runtime, provider, requests, DIGEST_PROSE)
     return len(requests)
@@ -227,6 +230,7 @@ class DigestContent:
     top: Message
     thread: list[Message]
     cost: digest_blocks.WritingCost | None
+    trend: Trend | None = None
 
 
 def compose(
@@ -265,7 +269,12 @@ def compose(
     )
     if seen is not None:
         thread.append(seen)
-    return DigestContent(facts, prose, source, top, thread, cost)
+    trend = ledger.trend(session=session, team_id=run.team_id)
+    top = ledger_blocks.with_ledger_line(
+        top, ledger_blocks.ledger_line(trend.weeks, trend.movement)
+    )
+    thread.append(ledger_blocks.progress_message(trend.weeks, trend.benchmarks))
+    return DigestContent(facts, prose, source, top, thread, cost, trend)
 
 
 def post_digest(runtime: Runtime, subscription_id: int, *, now: datetime) -> DigestRun | None:
@@ -328,10 +337,22 @@ def deliver(runtime: Runtime, run_id: int, *, now: datetime) -> DigestRun | None
     return _record_posted(runtime, client, run_id, ts, content, posted_at=now)
 
 
+def _take_snapshot(runtime: Runtime, team_id: str, *, now: datetime) -> None:
+    """Preparing a digest takes the week's ledger snapshot; a failure costs the snapshot only."""
+    with isolated("ledger snapshot not taken", team_id=team_id):
+        ledger.snapshot_team(runtime.engine, team_id, now=now)
+
+
 def _content_of(
     runtime: Runtime, run_id: int, *, now: datetime
 ) -> tuple[DigestContent, str | None]:
-    """A run's digest as it is posted ``now``, and who subscribed the channel."""
+    """A run's digest as it is posted ``now`` (after taking this week's ledger snapshot), and
+    who subscribed the channel."""
+    with session_scope(runtime.engine) as session:
+        team_of_run = session.get(DigestRun, run_id)
+        assert team_of_run is not None
+        team_id = team_of_run.team_id
+    _take_snapshot(runtime, team_id, now=now)
     with session_scope(runtime.engine) as session:
         run = session.get(DigestRun, run_id)
         assert run is not None
@@ -406,6 +427,7 @@ def _post_thread(
                 filename="batchscout-digest.png",
                 title="Spend by latency class and savings",
             )
+        _upload_trend(client, channel_id, ts, content, run_id=run.id)
     except SlackApiError as error:
         log.warning(
             "digest thread incomplete",
@@ -416,6 +438,26 @@ def _post_thread(
     if standings is not None:
         posting.post(client, Place(channel_id, ts), standings, run_id=run.id)
     ask_in_digest(runtime, run, ts, shown=content.facts.shown_names())
+
+
+def _upload_trend(
+    client: WebClient, channel_id: str, ts: str, content: DigestContent, *, run_id: int | None
+) -> None:
+    """The ledger's trend chart in the thread, uploaded like the digest's chart."""
+    weeks = content.trend.weeks if content.trend else []
+    trend_png = charts.trend_chart(weeks)
+    if trend_png is None:
+        log.info("digest trend chart left out", run_id=run_id, weeks=len(weeks),
+            reason="no history yet" if not weeks else "matplotlib is not installed",
+        )  # fmt: skip
+        return
+    client.files_upload_v2(
+        channel=channel_id,
+        thread_ts=ts,
+        content=trend_png,
+        filename=ledger_blocks.TREND_CHART_FILENAME,
+        title=ledger_blocks.TREND_CHART_TITLE,
+    )
 
 
 def _leaderboard(runtime: Runtime, run: DigestRun) -> Message | None:

@@ -7,6 +7,7 @@ from slack_sdk.errors import SlackClientError
 
 from batchscout.delivery.blocks.home import home_view
 from batchscout.logs import get_logger
+from batchscout.services import ledger
 from batchscout.services.context import Services
 from batchscout.storage import queries
 
@@ -21,8 +22,9 @@ def publish_home(*, client: WebClient, services: Services, team_id: str, user_id
     """
     with services.session() as session:
         figures, rows = queries.workspace_portfolio(session=session, team_id=team_id)
+        trend = ledger.trend(session=session, team_id=team_id, rows=rows)
     own = [(w, item) for w, item in rows if w.owner == user_id]
-    client.views_publish(user_id=user_id, view=home_view(figures, rows, own))
+    client.views_publish(user_id=user_id, view=home_view(figures, rows, own, trend))
 
 
 def refresh_home(*, client: WebClient, services: Services, team_id: str, user_id: str) -> bool:

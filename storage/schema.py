@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 from batchscout.storage import (
     digest_tables,
     heartbeats,
+    ledger_tables,
     models,
     opportunity_tables,
     quiz_tables,
@@ -21,6 +22,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "digest_tables",
     "heartbeats",
+    "ledger_tables",
     "metadata",
     "models",
     "opportunity_tables",

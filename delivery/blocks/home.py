@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from batchscout.audit.ledger import Trend
 from batchscout.audit.savings import Portfolio
 from batchscout.delivery.blocks import Block, actions, button, context, divider, header, section
+from batchscout.delivery.blocks import ledger as ledger_blocks
 from batchscout.delivery.blocks.workflows import opportunity_lines, portfolio_fields, workflow_line
 from batchscout.storage.queries import Row
 
@@ -15,8 +17,14 @@ HOME_OPPORTUNITIES = 5
 HOME_OWN_WORKFLOWS = 25  # the tab stays well under its 100 blocks
 
 
-def home_view(figures: Portfolio, rows: Sequence[Row], own: Sequence[Row]) -> dict[str, Any]:
-    """The Home tab view for one person (``own``: the workflows they own)."""
+def home_view(
+    figures: Portfolio,
+    rows: Sequence[Row],
+    own: Sequence[Row],
+    trend: Trend | None = None,
+) -> dict[str, Any]:
+    """The Home tab view for one person (``own``: the workflows they own; ``trend``: the
+    ledger's weeks and the comparison with the typical ranges)."""
     blocks: list[Block] = [
         header("Batchscout"),
         section(
@@ -33,6 +41,8 @@ def home_view(figures: Portfolio, rows: Sequence[Row], own: Sequence[Row]) -> di
         top = opportunity_lines(rows, HOME_OPPORTUNITIES)
         if top:
             blocks += [divider(), section("*Top opportunities*"), *top]
+        if trend is not None:
+            blocks += [divider(), *ledger_blocks.home_blocks(trend.weeks, trend.benchmarks)]
     else:
         blocks.append(section("No workflows are registered in this workspace yet."))
     blocks += [divider(), section(f"*Your workflows* ({len(own)})")]

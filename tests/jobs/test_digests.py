@@ -55,8 +55,9 @@ def test_a_digest_is_posted_at_its_time_with_its_thread(runtime: Runtime, slack:
     assert (
         upload.params["thread_ts"] == top.response["ts"] and upload.params["channel_id"] == CHANNEL
     )
-    [png] = slack.uploads.values()
-    assert png.startswith(b"\x89PNG")
+    # The digest's chart, then the ledger's trend chart (this week's snapshot was just taken).
+    pngs = list(slack.uploads.values())
+    assert len(pngs) == 2 and all(png.startswith(b"\x89PNG") for png in pngs)
 
 
 def test_posting_is_idempotent_for_a_period(runtime: Runtime, slack: FakeSlack) -> None:

@@ -77,7 +77,12 @@ def test_jobs_have_stable_ids_and_follow_the_subscriptions(runtime: Runtime) -> 
             "prepare-digests",
             "poll-batches",
             "usage-reimport",
+            "ledger-snapshots",
         }
+        snapshots = worker.scheduler.get_job("ledger-snapshots")
+        assert snapshots.func is tasks.ledger_snapshots_job
+        assert str(snapshots.trigger) == "cron[day_of_week='mon', hour='0', minute='5']"
+        assert str(snapshots.trigger.timezone) == "UTC"
 
         worker.tick()  # ticking again replaces nothing and duplicates nothing
         assert len([j for j in worker.scheduler.get_jobs() if j.id.startswith("digest-")]) == 1

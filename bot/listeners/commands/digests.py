@@ -9,6 +9,7 @@ from batchscout.audit.numbers import MAX_COST_PER_REQUEST, MAX_MONTHLY_REQUESTS,
 from batchscout.bot.listeners.commands.call import CommandCall
 from batchscout.delivery import messages
 from batchscout.delivery.blocks import digest as digest_blocks
+from batchscout.delivery.blocks import ledger as ledger_blocks
 from batchscout.delivery.blocks import note
 from batchscout.delivery.mrkdwn import escape
 from batchscout.logs import get_logger
@@ -125,11 +126,13 @@ def preview(call: CommandCall) -> None:
         channel_id=call.channel_id or None,
         now=utcnow(),
     )
-    call.reply(
-        digest_blocks.preview(
-            content.facts, prose=content.prose, source=content.source, schedule=None, cost=None
-        )
+    whole = digest_blocks.preview(
+        content.facts, prose=content.prose, source=content.source, schedule=None, cost=None
     )
+    if content.trend is not None:
+        line = ledger_blocks.ledger_line(content.trend.weeks, content.trend.movement)
+        whole = ledger_blocks.with_ledger_line(whole, line)
+    call.reply(whole)
 
 
 def now(call: CommandCall) -> None:

@@ -1,0 +1,134 @@
+"""The weekly ledger in Slack: the digest's week-over-week line, its thread's progress message,
+App Home's trend in words, and "Is your number good?" (a comparison, never a grade).
+
+Every figure comes from ``audit.ledger``; these are only the sentences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from batchscout.audit.digest import percent
+from batchscout.audit.ledger import (
+    Benchmarks,
+    Comparison,
+    LedgerWeek,
+    Movement,
+    Position,
+    previous_week,
+)
+from batchscout.audit.money import format_usd
+from batchscout.delivery.blocks import Block, Message, context, section
+
+#: Said wherever the ledger is shown and there is no snapshot yet: never a row of zeros.
+NO_HISTORY = "No history yet: the first weekly snapshot is taken on Monday (00:00 UTC) or with the next digest."
+TREND_CHART_TITLE = "Savings per month, week by week"
+TREND_CHART_FILENAME = "batchscout-trend.png"
+
+
+def signed_usd(amount: Decimal) -> str:
+    """A change in money with its sign: ``+$7,500``, ``-$1,200``, ``+$0``."""
+    return ("-" if amount < 0 else "+") + format_usd(abs(amount))
+
+
+def _when(movement: Movement) -> str:
+    return (
+        "this week" if previous_week(movement.week) == movement.since else f"since {movement.since}"
+    )
+
+
+def movement_line(movement: Movement) -> str:
+    """The digest's one line on what moved: ``Realised +$7,500 this week, now $10,560/month;
+    still available -$7,500, now $51,165/month.``"""
+    return (
+        f"Realised {signed_usd(movement.realised_change)} {_when(movement)}, now "
+        f"{format_usd(movement.realised)}/month; still available "
+        f"{signed_usd(movement.available_change)}, now {format_usd(movement.available)}/month."
+    )
+
+
+def first_week_line(week: LedgerWeek) -> str:
+    """The line before there is a week to compare with."""
+    return (
+        f"First week in the ledger ({week.week}): realised {format_usd(week.figures.realised)}/month, "
+        f"{format_usd(week.figures.available)}/month still available. Next week's digest shows what moved."
+    )
+
+
+def ledger_line(weeks: Sequence[LedgerWeek], movement: Movement | None) -> str:
+    """The week-over-week line for the digest's top message."""
+    if movement is not None:
+        return movement_line(movement)
+    return first_week_line(weeks[-1]) if weeks else NO_HISTORY
+
+
+def with_ledger_line(top: Message, line: str) -> Message:
+    """The digest's top message with the week-over-week line after its headline."""
+    blocks = list(top.blocks)
+    blocks.insert(min(2, len(blocks)), section(line))
+    return Message(text=top.text, blocks=blocks)
+
+
+_POSITION = {
+    Position.BELOW: "below the typical {low}–{high}",
+    Position.WITHIN: "within the typical {low}–{high}",
+    Position.ABOVE: "above the typical {low}–{high}",
+}
+
+
+def _against(comparison: Comparison) -> str:
+    return _POSITION[comparison.position].format(
+        low=percent(comparison.low).rstrip("%"), high=percent(comparison.high)
+    )
+
+
+def benchmark_sentences(found: Benchmarks | None) -> list[str]:
+    """ "Is your number good?": each share beside the seed's typical range, stated as a
+    comparison (plain text: Slack and the terminal both use these)."""
+    if found is None:
+        return ["Nothing to compare yet: no spend is registered."]
+    return [
+        f"Batch-eligible work is {percent(found.eligible.share)} of your spend at standard "
+        f"prices, {_against(found.eligible)} for AI workloads.",
+        f"Realised savings are {percent(found.realised.share)} of your inference spend at "
+        f"standard prices, {_against(found.realised)} once eligible work has moved.",
+    ]
+
+
+def trend_words(weeks: Sequence[LedgerWeek]) -> str:
+    """The trend in words, first week against last: ``Over 12 weeks (2026-W39 to 2026-W50),
+    realised savings went from $3,060 to $10,560/month (+$7,500) …``."""
+    if not weeks:
+        return NO_HISTORY
+    first, last = weeks[0].figures, weeks[-1].figures
+    if len(weeks) == 1:
+        return first_week_line(weeks[0])
+    return (
+        f"Over {len(weeks)} weeks ({weeks[0].week} to {weeks[-1].week}), realised savings went "
+        f"from {format_usd(first.realised)} to {format_usd(last.realised)}/month "
+        f"({signed_usd(last.realised - first.realised)}); verified on the bill "
+        f"{format_usd(last.verified_savings)}/month; still available went from "
+        f"{format_usd(first.available)} to {format_usd(last.available)}/month "
+        f"({signed_usd(last.available - first.available)})."
+    )
+
+
+def progress_message(weeks: Sequence[LedgerWeek], found: Benchmarks | None) -> Message:
+    """The digest thread's progress: the trend in words and how the numbers compare (the
+    trend chart is uploaded after it)."""
+    blocks: list[Block] = [
+        section(f"*Progress over time* — {trend_words(weeks)}"),
+        section(
+            "*Is your number good?*\n" + "\n".join(f"• {s}" for s in benchmark_sentences(found))
+        ),
+    ]
+    return Message(text="Progress over time", blocks=blocks)
+
+
+def home_blocks(weeks: Sequence[LedgerWeek], found: Benchmarks | None) -> list[Block]:
+    """App Home's trend in words and the comparison with the typical ranges."""
+    return [
+        section(f"*Progress over time*\n{trend_words(weeks)}"),
+        context(*benchmark_sentences(found)),
+    ]
