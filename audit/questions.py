@@ -81,7 +81,8 @@ _TOKENS = re.compile(
 
 _PRICE_WORDS = ("cost", "price", "prices", "priced", "pricing", "per request", "per token")
 _OWNER_WORDS = ("own", "owns", "owner", "owned", "workflows", "responsible")
-_OPPORTUNITY_WORDS = ("opportunit", "quick win", "what should we move", "what to move", "to move")
+_OPPORTUNITY_WORDS = ("opportunit", "quick win", "should we move", "to move", "move first",
+                      "move to batch")  # fmt: skip
 _USAGE_WORDS = ("usage", "billed", "the bill", "invoice", "verified", "not migrated", "drift")
 _HISTORY_WORDS = ("history", "trend", "last week", "this week", "week over week", "progress",
                   "ledger", "over time")  # fmt: skip

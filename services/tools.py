@@ -24,7 +24,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from batchscout.audit.ledger import DEFAULT_WEEKS, MAX_WEEKS
 from batchscout.audit.numbers import MAX_TOKENS
+from batchscout.audit.opportunities import OpportunityStatus
 from batchscout.audit.pricing import (
     MILLION,
     AmbiguousModelError,
@@ -36,6 +38,8 @@ from batchscout.audit.pricing import (
 )
 from batchscout.audit.pricing import Provider as PriceProvider
 from batchscout.audit.savings import portfolio
+from batchscout.services import ledger
+from batchscout.services.opportunities import opportunities_report
 from batchscout.services.reports import savings_document
 from batchscout.services.usage import usage_document, usage_report
 from batchscout.storage import queries
@@ -193,6 +197,20 @@ def prices_document(model: str, *, input_tokens: int, output_tokens: int) -> dic
     }
 
 
+def _opportunities(session: Session, team_id: str, arguments: Arguments) -> dict[str, Any]:
+    status = arguments.get("status")
+    return opportunities_report(
+        session=session,
+        team_id=team_id,
+        status=None if status is None else OpportunityStatus(status),
+    )
+
+
+def _history(session: Session, team_id: str, arguments: Arguments) -> dict[str, Any]:
+    weeks = int(arguments.get("weeks", DEFAULT_WEEKS))
+    return ledger.history_document(ledger.history(session=session, team_id=team_id, weeks=weeks))
+
+
 _TOKENS = {"type": "integer", "minimum": 0, "maximum": MAX_TOKENS}
 
 TOOLS: dict[str, AssistantTool] = {
@@ -255,6 +273,41 @@ TOOLS: dict[str, AssistantTool] = {
                 ("model",),
             ),
             _prices,
+        ),
+        AssistantTool(
+            "opportunities",
+            "Each workflow's cheapest open action (batch: move to the batch API; flex: add the "
+            "flex tier; challenge: question the latency requirement) with its owner, monthly "
+            "savings, status (open, accepted, snoozed, dismissed, done, verified, not_migrated), "
+            "due date and history; and the monthly savings per status. The same JSON as "
+            "`batchscout opportunities --json`. Give `status` for one status only.",
+            _schema(
+                {
+                    "status": {
+                        "type": "string",
+                        "enum": [str(s) for s in OpportunityStatus],
+                        "description": "Only opportunities with this status.",
+                    }
+                }
+            ),
+            _opportunities,
+        ),
+        AssistantTool(
+            "history",
+            "The weekly ledger, oldest first: per ISO week the portfolio figures (monthly_spend, "
+            "migrate_now, to_challenge, flex_now, realised, spend_after), verified_savings and "
+            "the opportunity totals per status. The same JSON as `batchscout history --json`.",
+            _schema(
+                {
+                    "weeks": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_WEEKS,
+                        "description": f"How many weeks (default {DEFAULT_WEEKS}).",
+                    }
+                }
+            ),
+            _history,
         ),
     )
 }

@@ -28,7 +28,10 @@ from batchscout.storage.db import make_engine, session_scope, upgrade
 
 TEAM = "T0TEST"
 OTHER_TEAM = "T0OTHER"
-TOOLS = {"savings", "list_workflows", "show_workflow", "usage_report", "prices"}
+TOOLS = {
+    "savings", "list_workflows", "show_workflow", "usage_report", "prices", "opportunities",
+    "history",
+}  # fmt: skip
 BATCHSCOUT = str(Path(sys.executable).with_name("batchscout"))
 
 
@@ -117,6 +120,16 @@ def test_in_process_tools_shapes_and_errors(database: tuple[str, Engine]) -> Non
 
             usage = json.loads(text_of(await client.call_tool("usage_report", {})))
             assert set(usage) == {"days", "providers", "workflows", "unregistered"}
+
+            found = json.loads(text_of(await client.call_tool("opportunities", {"status": "open"})))
+            assert {o["workflow"] for o in found["opportunities"]} >= {"Nightly ticket summaries"}
+            assert all(o["status"] == "open" for o in found["opportunities"])
+            assert set(found["totals"]) >= {"open", "accepted", "dismissed", "verified"}
+            refused = await client.call_tool("opportunities", {"status": "maybe"})
+            assert refused.is_error and "must be one of open" in text_of(refused)
+            assert json.loads(text_of(await client.call_tool("history", {"weeks": 4}))) == {
+                "weeks": []
+            }
 
     anyio.run(session)
 

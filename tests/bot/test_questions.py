@@ -119,6 +119,16 @@ def test_prices_and_show_and_the_list(start: Start, inventory: Decimal) -> None:
     assert "Traceback" not in unknown.mrkdwn
 
 
+def test_opportunities_and_history(start: Start, inventory: Decimal) -> None:
+    users = start()
+    found = ask(users, "Which workflows should we move to batch first?")
+    assert "*Opportunities*" in found.mrkdwn
+    assert "*Nightly ticket summaries*: batch, $7,500/month, open, owner <@U0DEMO0001>" in (
+        found.mrkdwn
+    )
+    assert "No weekly history yet" in ask(users, "how did our savings trend week over week?").mrkdwn
+
+
 def test_anything_else_gets_what_can_be_asked_and_a_greeting_the_usual_hint(
     start: Start, inventory: Decimal
 ) -> None:
