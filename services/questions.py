@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from batchscout.audit.digest import clean_prose, figure_pools, stated_figures, states_only
 from batchscout.audit.pricing import PricingError, find_catalog_price
@@ -29,7 +30,7 @@ from batchscout.audit.questions import Intent, IntentKind, looks_like_question, 
 from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import answers as blocks
 from batchscout.delivery.mrkdwn import typed_text
-from batchscout.delivery.posting import Place, post
+from batchscout.delivery.posting import Place, post, slack_error
 from batchscout.logs import get_logger
 from batchscout.services.chat_api import ChatError, ChatModel, ChatTurn
 from batchscout.services.context import Services
@@ -305,3 +306,17 @@ def handle_message(
     log.info("question answered", source=answer.source, **fields)
     post(client, place, answer.message, **fields)
     return True
+
+
+def greet(*, client: WebClient, team_id: str, user_id: str, channel_id: str) -> bool:
+    """The Messages tab was opened: a DM with no message yet gets the suggested questions
+    (``True`` when posted). A DM with any message gets nothing, so the greeting comes once."""
+    fields: dict[str, Any] = {"team_id": team_id, "user_id": user_id}
+    try:
+        history = client.conversations_history(channel=channel_id, limit=1)
+    except SlackApiError as error:
+        log.info("messages tab greeting skipped", reason=slack_error(error), **fields)
+        return False
+    if history.get("messages"):
+        return False
+    return bool(post(client, Place(channel_id), blocks.greeting(), **fields))

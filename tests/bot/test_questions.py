@@ -236,3 +236,14 @@ def test_a_provider_that_fails_gets_the_keyword_answer(start: Start, inventory: 
         users = start(OpenAIChat(fake.client(max_retries=0), "gpt-4.1-mini"))
         answer = ask(users, "how much could we save per month?")
     assert f"You could save *{format_usd(inventory)} a month*" in answer.mrkdwn
+
+
+def test_the_messages_tab_suggests_questions_once(start: Start, inventory: Decimal) -> None:
+    users = start()
+    opened = {"type": "app_home_opened", "user": USER, "channel": DM, "tab": "messages"}
+    assert users.event(opened) == 200
+    (greeting,) = users.posts(DM)
+    assert "How much could we save per month?" in greeting.mrkdwn
+    assert users.event(opened) == 200
+    assert len(users.posts(DM)) == 1, "greeted once"
+    assert users.slack.calls("views.publish") == [], "the Home tab is drawn only for its tab"
