@@ -101,15 +101,7 @@ def _intent_call(intent: Intent) -> tuple[str, dict[str, Any]]:
             if intent.output_tokens is not None:
                 arguments["output_tokens"] = intent.output_tokens
             return "prices", arguments
-        case IntentKind.OPPORTUNITIES if "opportunities" in TOOLS:
-            return "opportunities", {}
-        case IntentKind.OPPORTUNITIES:
-            return "savings", {}
-        case IntentKind.HISTORY if "history" in TOOLS:
-            return "history", {}
-        case IntentKind.HISTORY:
-            return "savings", {}
-        case _:
+        case _:  # the other kinds are named after their tools
             return str(intent.kind), {}
 
 
@@ -143,8 +135,6 @@ def plain_answer(services: Services, team_id: str, intent: Intent) -> Message:
             usage = _tool(services, team_id, "usage_report", {})
     except ToolError as error:
         return blocks.tool_error(str(error))
-    if intent.kind is IntentKind.OPPORTUNITIES and name == "savings":
-        return blocks.opportunities_answer(document)
     return render(name, arguments, document, usage=usage)
 
 

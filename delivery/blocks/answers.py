@@ -113,21 +113,20 @@ def opportunity_lines(workflows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def opportunities_answer(document: Mapping[str, Any]) -> Message:
-    """``opportunities`` (or the savings' open opportunities when that tool is not there)."""
-    if "opportunities" in document:
-        items = document["opportunities"]
-        if not items:
-            return note("No opportunities are open: nothing left to move, or nothing registered.")
-        lines = [
-            f"• *{escape(o['workflow'])}*: {o['action']}, {_usd(o['monthly_savings'])}/month, "
-            f"{o['status']}" + (f", owner <@{o['owner']}>" if o.get("owner") else "")
-            for o in items[:TOP_SHOWN]
-        ]
-        if len(items) > TOP_SHOWN:
-            lines.append(f"…and {len(items) - TOP_SHOWN} more.")
-        return note("*Opportunities*\n" + "\n".join(lines))
-    top = opportunity_lines(document["workflows"])
-    return note(top or "No open opportunities: every workflow is real-time or already moved.")
+    """``opportunities``: the largest few."""
+    items = sorted(
+        document["opportunities"], key=lambda o: Decimal(o["monthly_savings"]), reverse=True
+    )
+    if not items:
+        return note("No opportunities yet: nothing left to move, or nothing registered.")
+    lines = [
+        f"• *{escape(o['workflow'])}*: {o['action']}, {_usd(o['monthly_savings'])}/month, "
+        f"{o['status']}" + (f", owner <@{o['owner']}>" if o.get("owner") else "")
+        for o in items[:TOP_SHOWN]
+    ]
+    if len(items) > TOP_SHOWN:
+        lines.append(f"…and {len(items) - TOP_SHOWN} more.")
+    return note("*Opportunities*\n" + "\n".join(lines))
 
 
 def workflows_answer(
