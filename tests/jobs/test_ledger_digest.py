@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from batchscout.audit.ledger import iso_week
 from batchscout.delivery import chart
 from batchscout.jobs import tasks
+from batchscout.jobs.llm_batch import OpenAIBatchProvider
 from batchscout.services import digests, ledger
 from batchscout.services.context import Services
 from batchscout.services.home import publish_home
@@ -23,6 +24,7 @@ from batchscout.settings import Settings
 from batchscout.storage.db import session_scope
 from batchscout.storage.queries import mark_migrated
 from batchscout.storage.types import utcnow
+from tests.fakes.openai_batch import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.jobs.conftest import DUE, TEAM, slack_client, subscribe, top_posts
 
@@ -124,3 +126,15 @@ def test_the_monday_job_takes_every_workspace_s_week(runtime: Runtime) -> None:
     with session_scope(runtime.engine) as session:
         [week] = ledger.history(session=session, team_id=TEAM)
     assert week.week == iso_week(utcnow())
+
+
+def test_preparing_a_digest_takes_the_week_s_snapshot(runtime: Runtime) -> None:
+    with FakeOpenAI(polls_to_complete=1, reply=lambda body: "Prose.") as fake:
+        runtime.provider = OpenAIBatchProvider(fake.client(max_retries=0), "gpt-4.1-mini")
+        subscribe(runtime.engine)
+        # Sunday 12:00 UTC, 20 hours before Monday's digest: still 2026-W48.
+        assert digests.prepare_due_digests(runtime, now=DUE - timedelta(hours=20)) == 1
+
+    with session_scope(runtime.engine) as session:
+        [week] = ledger.history(session=session, team_id=TEAM)
+    assert week.week == "2026-W48" and week.taken_at == DUE - timedelta(hours=20)
