@@ -52,13 +52,23 @@ def _usd(value: str | None) -> str:
     return "—" if value is None else format_usd(Decimal(value))
 
 
+def _saving(workflow: Mapping[str, Any]) -> str:
+    """What moving a workflow saves, in the words of its latency class and advice tier."""
+    saving = _usd(workflow["monthly_savings"])
+    if workflow["mode"] != "sync":
+        return f"already on {workflow['mode']}, saving {saving}/month"
+    if Decimal(workflow["monthly_savings"]) <= 0:
+        return "nothing to save"
+    if workflow["latency_class"] == "scheduled":
+        return f"saves {saving}/month on batch"
+    relaxed = f"up to {saving}/month on batch if the latency requirement is relaxed"
+    if workflow["advice_tier"] == "flex":
+        return f"saves {_usd(workflow['flex_monthly_savings'])}/month on flex now, {relaxed}"
+    return relaxed
+
+
 def _line(workflow: Mapping[str, Any]) -> str:
-    saving = Decimal(workflow["monthly_savings"])
-    what = (
-        f"saves {format_usd(saving)}/month on {workflow['advice_tier']}"
-        if saving > 0 and workflow["mode"] == "sync"
-        else (f"already on {workflow['mode']}" if workflow["mode"] != "sync" else "nothing to save")
-    )
+    what = _saving(workflow)
     return (
         f"• *{escape(workflow['name'])}*: {workflow['latency_class']}, "
         f"{_usd(workflow['monthly_cost'])}/month, {what}"
@@ -153,11 +163,7 @@ def workflow_answer(workflow: Mapping[str, Any], usage: Mapping[str, Any] | None
         f"*{escape(workflow['name'])}* is {workflow['latency_class']} ({owner}"
         + (f", {model}" if model else "")
         + f"): {_usd(workflow['monthly_cost'])}/month on {workflow['mode']}, "
-        + (
-            f"saves {_usd(workflow['monthly_savings'])}/month on {workflow['advice_tier']}."
-            if workflow["mode"] == "sync"
-            else f"saving {_usd(workflow['monthly_savings'])}/month already."
-        )
+        + f"{_saving(workflow)}."
         + f"\n{escape(workflow['rationale'])}"
     )
     if usage is not None:
