@@ -374,6 +374,40 @@ def stated_figures(text: str) -> list[tuple[Decimal, bool]]:
     return found
 
 
+def figure_pools(
+    money: Iterable[Decimal], *, counts: Iterable[Decimal | int], shares: Iterable[Decimal]
+) -> tuple[set[Decimal], set[Decimal]]:
+    """The figures a text may state, as ``(amounts, percents)``: each amount of ``money`` as
+    shown (to the cent, to the dollar, and "$7.5k" roundings), each of ``counts`` exactly, and
+    each share (0–1) of ``shares`` as a percentage to the unit or the tenth."""
+    amounts: set[Decimal] = set()
+    for value in money:
+        amounts.add(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        amounts.add(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        # "$7.5k" style roundings of the same figure.
+        amounts.add((value / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) * 1000)
+        amounts.add((value / 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP) * 1000)
+    amounts.update(Decimal(n) for n in counts)
+    percents = {
+        (share * 100).quantize(places, rounding=ROUND_HALF_UP)
+        for share in shares
+        for places in (Decimal(1), Decimal("0.1"))
+    }
+    return amounts, percents
+
+
+def states_only(text: str, amounts: set[Decimal], percents: set[Decimal]) -> bool:
+    """True when every figure ``text`` states (:func:`stated_figures`) is in ``amounts``, or in
+    ``percents`` for a percentage: the check LLM-written text must pass before it is shown."""
+    normal_amounts = {a.normalize() for a in amounts}
+    normal_percents = {p.normalize() for p in percents}
+    for value, is_percent in stated_figures(text):
+        pool, normal = (percents, normal_percents) if is_percent else (amounts, normal_amounts)
+        if value not in pool and value.normalize() not in normal:
+            return False
+    return True
+
+
 def _allowed(facts: DigestFacts) -> tuple[set[Decimal], set[Decimal]]:
     money = [
         facts.monthly_spend,
@@ -387,20 +421,11 @@ def _allowed(facts: DigestFacts) -> tuple[set[Decimal], set[Decimal]]:
         *(line.monthly_savings for line in facts.challenge),
         *(line.monthly_savings for line in facts.realised_lines),
     ]
-    amounts: set[Decimal] = set()
-    for value in money:
-        amounts.add(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-        amounts.add(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        # "$7.5k" style roundings of the same figure.
-        amounts.add((value / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) * 1000)
-        amounts.add((value / 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP) * 1000)
-    amounts.update(Decimal(n) for n in (facts.workflow_count, len(facts.top), len(facts.challenge)))
-    percents = {
-        (share * 100).quantize(places, rounding=ROUND_HALF_UP)
-        for share in (facts.eligible_share, savings_share(facts))
-        for places in (Decimal(1), Decimal("0.1"))
-    }
-    return amounts, percents
+    return figure_pools(
+        money,
+        counts=(facts.workflow_count, len(facts.top), len(facts.challenge)),
+        shares=(facts.eligible_share, savings_share(facts)),
+    )
 
 
 def prose_matches_facts(text: str, facts: DigestFacts) -> bool:
@@ -408,12 +433,7 @@ def prose_matches_facts(text: str, facts: DigestFacts) -> bool:
 
     LLM prose that states anything else is discarded in favour of the template.
     """
-    amounts, percents = _allowed(facts)
-    for value, is_percent in stated_figures(text):
-        pool = percents if is_percent else amounts
-        if value not in pool and value.normalize() not in {p.normalize() for p in pool}:
-            return False
-    return True
+    return states_only(text, *_allowed(facts))
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")

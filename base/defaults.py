@@ -24,3 +24,7 @@ work is mostly Python (figures, Block Kit) and shares one interpreter lock with 
 threads, so more threads add no throughput and make every ack wait longer for the lock
 (bench/ack_bench.py: p99 1.38x the no-op app with 2, 7.3x with 8). Raise it for work that
 mostly waits on Slack or the network."""
+
+LLM_MODELS = {"openai": "gpt-4.1-mini", "anthropic": "claude-haiku-4-5"}
+"""Each provider's default model when ``BATCHSCOUT_DIGEST_MODEL`` is unset: cheap models that
+write a good digest paragraph and call tools well; both are in the `genai-prices` catalog."""

@@ -140,6 +140,14 @@ class Settings(BaseSettings):
     batchscout_http_backlog: int = Field(default=HTTP_BACKLOG, ge=1, le=65535)
     batchscout_listener_threads: int = Field(default=LISTENER_THREADS, ge=1, le=256)
 
+    # `mcp --http`: the bearer token every MCP request must carry (Authorization: Bearer …).
+    batchscout_mcp_token: SecretStr | None = None
+    # Questions asked in the bot's DM: the model answering them synchronously with tools
+    # (default: BATCHSCOUT_DIGEST_MODEL, else the provider's default), and how many questions
+    # one person may ask a minute.
+    batchscout_assistant_model: str | None = None
+    batchscout_questions_per_minute: int = Field(default=5, ge=1, le=600)
+
     @property
     def uses_oauth(self) -> bool:
         """Whether the install flow is configured: a client id and a client secret are set.

@@ -26,10 +26,10 @@ from decimal import Decimal
 from workspace import TEAM, median, seed
 
 from batchscout.audit.digest import build_facts, template_prose
-from batchscout.cli.reports import savings_document
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import workflows as blocks
 from batchscout.delivery.blocks.home import home_view
+from batchscout.services.reports import savings_document
 from batchscout.storage import queries
 from batchscout.storage.db import make_engine, session_scope
 from batchscout.storage.digests import digest_items

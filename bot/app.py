@@ -20,6 +20,7 @@ from batchscout.delivery import messages
 from batchscout.delivery.clients import make_web_client
 from batchscout.services.background import Background
 from batchscout.services.batch_api import BatchProvider
+from batchscout.services.chat_api import ChatModel
 from batchscout.services.context import Services
 from batchscout.settings import Settings
 from batchscout.storage.db import make_engine
@@ -112,6 +113,7 @@ def build_app(
     provider: BatchProvider | None = None,
     background: Background | None = None,
     listener_executor: ThreadPoolExecutor | None = None,
+    chat: ChatModel | None = None,
 ) -> App:
     """Build the Batchscout Bolt app.
 
@@ -127,6 +129,8 @@ def build_app(
     down).
     ``listener_executor`` runs the listeners' work (default: :func:`listener_pool`); ``serve``
     passes its own so that a clean stop can wait for work Slack was already answered about.
+    ``chat`` is the synchronous chat model that answers questions asked in the DM (built by
+    ``serve`` from the settings in ``batchscout.assist``; none: keyword answers).
     """
     engine = engine or make_engine(settings.database_url)
     signing_secret = (
@@ -151,7 +155,11 @@ def build_app(
             client = make_web_client(settings, token=settings.bot_token())
         app = App(client=client, signing_secret=signing_secret, **options)
     services = Services(
-        engine=engine, settings=settings, provider=provider, background=background or Background()
+        engine=engine,
+        settings=settings,
+        provider=provider,
+        background=background or Background(),
+        chat=chat,
     )
     app.use(provide(services))
     app.use(safety.skip_retried_events)

@@ -74,6 +74,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "batchscout.cli.inventory",
         "Load a sample inventory into a temporary database and show the savings report.",
     ),
+    "mcp": LazyCommand(
+        "batchscout.cli.assist",
+        "Serve the read-only tools over the Model Context Protocol (stdio, or HTTP with --http).",
+    ),
     "opportunities": LazyCommand(
         "batchscout.cli.opportunities",
         "Opportunities: each workflow's cheapest open action, its status and history.",

@@ -36,7 +36,7 @@ from batchscout.cli.common import (
     open_database,
     out,
 )
-from batchscout.cli.reports import savings_document
+from batchscout.services.reports import savings_document
 from batchscout.storage import queries
 from batchscout.storage.db import make_engine, session_scope, upgrade
 from batchscout.storage.digests import digest_items

@@ -12,6 +12,7 @@ import typer
 from slack_bolt.error import BoltError
 from sqlalchemy import Engine
 
+from batchscout.assist.chat import chat_model_from_settings
 from batchscout.bot.app import build_app, listener_pool
 from batchscout.bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer, connect_socket_mode
 from batchscout.cli.common import exit_on_problems, fail, load_settings, open_database, out
@@ -78,6 +79,7 @@ def serve(
             provider=batch_provider(settings),
             background=background,
             listener_executor=listeners,
+            chat=chat_model_from_settings(settings),
         )
     except (BoltError, ValueError, OSError) as error:  # a token Slack refuses, Slack unreachable
         raise fail(f"cannot start the Slack app ({type(error).__name__}: {error}).") from error

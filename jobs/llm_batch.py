@@ -63,6 +63,7 @@ from anthropic.types.messages import MessageBatch, MessageBatchIndividualRespons
 from anthropic.types.messages.batch_create_params import Request as AnthropicRequest
 from openai.types import Batch as OpenAIBatch
 
+from batchscout.defaults import LLM_MODELS
 from batchscout.logs import get_logger
 from batchscout.services.batch_api import (
     WIRE_PREFIX_LENGTH,
@@ -95,11 +96,8 @@ ClientT = TypeVar("ClientT", openai.OpenAI, anthropic.Anthropic)
 
 log = get_logger(__name__)
 
-#: Cheap models that write a good digest paragraph; both are in the `genai-prices` catalog.
-DEFAULT_MODELS: Final[Mapping[str, str]] = {
-    "openai": "gpt-4.1-mini",
-    "anthropic": "claude-haiku-4-5",
-}
+#: Cheap models that write a good digest paragraph (written once, in the base's defaults).
+DEFAULT_MODELS: Final[Mapping[str, str]] = LLM_MODELS
 
 #: The OpenAI batch metadata field that carries the idempotency key.
 KEY_METADATA_FIELD: Final = "batchscout_key"

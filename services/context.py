@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from batchscout.services.background import Background
 from batchscout.services.batch_api import BatchProvider
+from batchscout.services.chat_api import ChatModel, QuestionLimit
 from batchscout.services.runtime import Runtime
 from batchscout.settings import Settings
 from batchscout.storage.db import session_scope
@@ -28,6 +29,9 @@ class Services:
     settings: Settings
     provider: BatchProvider | None = None
     background: Background = field(default_factory=Background, compare=False, repr=False)
+    #: The synchronous chat model that answers questions in the DM (``None``: keywords only).
+    chat: ChatModel | None = None
+    question_limit: QuestionLimit = field(default_factory=QuestionLimit, compare=False, repr=False)
 
     def __deepcopy__(self, memo: dict[int, object]) -> Services:
         """The same services: shared, never copied (Bolt deep-copies a request's context for

@@ -55,6 +55,16 @@ ALLOWED: dict[str, set[str]] = {
         "batchscout.bot",
         "batchscout.jobs",
         "batchscout.scan",
+        "batchscout.assist",
+    },
+    # The assistants' entry point (MCP server, synchronous chat adapters): beside bot and jobs,
+    # never importing them; only the command line imports it.
+    "batchscout.assist": {
+        "batchscout",
+        "batchscout.audit",
+        "batchscout.storage",
+        "batchscout.delivery",
+        "batchscout.services",
     },
     # The code scanner: no Slack, no database, no services (the inventory format and the
     # flex prices come from audit).
@@ -145,6 +155,7 @@ def test_the_arrows_point_down() -> None:
                 "delivery",
                 "services",
                 "scan",
+                "assist",
             }:
                 wrong.append(f"{path.relative_to(ROOT)}:{line} imports {module} by its folder name")
                 continue
@@ -179,7 +190,18 @@ def test_tests_and_benches_import_the_installed_name() -> None:
         for path in sorted((ROOT / folder).rglob("*.py"))
         for line, module in imports_of(path)
         if module.split(".")[0]
-        in {"audit", "storage", "bot", "jobs", "cli", "base", "delivery", "services", "scan"}
+        in {
+            "audit",
+            "storage",
+            "bot",
+            "jobs",
+            "cli",
+            "base",
+            "delivery",
+            "services",
+            "scan",
+            "assist",
+        }
     ]
     assert not wrong, "\n".join(wrong)
 

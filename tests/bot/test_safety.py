@@ -76,7 +76,7 @@ def test_bots_and_the_bot_itself_are_ignored(
 @pytest.mark.parametrize(
     "event",
     [
-        {"type": "app_home_opened", "user": "U0TEST", "channel": "DU0TEST", "tab": "messages"},
+        # The Messages tab's first opening now greets (tests/bot/test_questions.py).
         {
             "type": "message",
             "channel": "C0TEST",

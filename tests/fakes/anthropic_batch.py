@@ -76,6 +76,7 @@ class FakeAnthropic(FakeBatchServer):
         self._route("GET", prefix + r"/([^/]+)", "messages.batches.retrieve", self._retrieve)
         self._route("GET", prefix + r"/([^/]+)/results", "messages.batches.results", self._results)
         self._route("POST", prefix + r"/([^/]+)/cancel", "messages.batches.cancel", self._cancel)
+        self._route("POST", r"/v1/messages", "messages.create", self._message)
 
     @property
     def sdk_base_url(self) -> str:
@@ -147,6 +148,21 @@ class FakeAnthropic(FakeBatchServer):
             items.append((custom_id, params))
         batch = self._add_batch(items)
         return Answer.of_json(200, self._batch_json(batch))
+
+    def _message(self, call: Recorded, _match: re.Match[str]) -> Answer:
+        body = call.json or {}
+        step = self._next_chat_step()
+        number = next(self._ids)
+        content: list[dict[str, Any]] = [
+            {"type": "tool_use", "id": f"toolu_{number}_{index}", "name": name, "input": arguments}
+            for index, (name, arguments) in enumerate(step.tool_calls)
+        ] or [{"type": "text", "text": step.text}]
+        return Answer.of_json(200, {
+            "id": f"msg_{number}", "type": "message", "role": "assistant",
+            "model": body.get("model", "fake"), "content": content,
+            "stop_reason": "tool_use" if step.tool_calls else "end_turn", "stop_sequence": None,
+            "usage": {"input_tokens": 10, "output_tokens": 5},
+        })  # fmt: skip
 
     def _retrieve(self, _call: Recorded, match: re.Match[str]) -> Answer:
         batch = self._batches.get(match.group(1))

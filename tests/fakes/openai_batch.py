@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DROP",
     "Answer",
+    "ChatStep",
     "Failing",
     "FakeBatchServer",
     "FakeOpenAI",
@@ -46,6 +47,7 @@ __all__ = [
     "Outcome",
     "Recorded",
     "Reply",
+    "chat_prompt_and_results",
     "default_reply",
     "fake_tokens",
     "to_jsonl",
@@ -140,6 +142,30 @@ class Answer:
 DROP: Final = Answer(0, b"")
 
 
+@dataclass(frozen=True)
+class ChatStep:
+    """One scripted reply of the synchronous chat endpoint (``/v1/chat/completions``,
+    ``/v1/messages``): tool calls ``(name, arguments)`` to make, or, with none, the final
+    ``text``. Tests script a conversation as a list of steps (``fake.chat_steps``)."""
+
+    text: str = ""
+    tool_calls: tuple[tuple[str, dict[str, Any]], ...] = ()
+
+
+def chat_prompt_and_results(body: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """A chat request's first user text and every tool result it carries (either API)."""
+    question, results = "", []
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        if message.get("role") == "tool":
+            results.append(str(content))
+        elif message.get("role") == "user" and isinstance(content, str) and not question:
+            question = content
+        elif message.get("role") == "user" and isinstance(content, list):
+            results += [str(p.get("content")) for p in content if p.get("type") == "tool_result"]
+    return question, results
+
+
 @dataclass
 class ItemResult:
     """The outcome of one request of a finished batch."""
@@ -213,6 +239,9 @@ class FakeBatchServer:
         self._server: _Server | None = None
         self._thread: ServerThread | None = None
         self._routes: list[_Route] = []
+        #: The chat endpoint's scripted replies, taken in order; when none is left it answers
+        #: "Fake answer." (no tool call).
+        self.chat_steps: list[ChatStep] = []
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -279,6 +308,10 @@ class FakeBatchServer:
         """Create the batch on the next ``times`` create calls, then close the connection
         without answering: the client never learns the id (a crash after creation)."""
         self.fail(self.create_operation, status=0, times=times)
+
+    def _next_chat_step(self) -> ChatStep:
+        with self._lock:
+            return self.chat_steps.pop(0) if self.chat_steps else ChatStep("Fake answer.")
 
     # -- queries -----------------------------------------------------------------------
 
@@ -531,6 +564,7 @@ class FakeOpenAI(FakeBatchServer):
         self._route("GET", r"/v1/batches", "batches.list", self._batches_list)
         self._route("GET", r"/v1/batches/([^/]+)", "batches.retrieve", self._batches_retrieve)
         self._route("POST", r"/v1/batches/([^/]+)/cancel", "batches.cancel", self._batches_cancel)
+        self._route("POST", r"/v1/chat/completions", "chat.completions.create", self._chat)
 
     @property
     def sdk_base_url(self) -> str:
@@ -649,6 +683,27 @@ class FakeOpenAI(FakeBatchServer):
             validation_errors=errors,
         )
         return Answer.of_json(200, self._batch_json(batch))
+
+    def _chat(self, call: Recorded, _match: re.Match[str]) -> Answer:
+        body = call.json or {}
+        step = self._next_chat_step()
+        number = next(self._ids)
+        calls = [
+            {"id": f"call_{number}_{index}", "type": "function",
+             "function": {"name": name, "arguments": json.dumps(arguments)}}
+            for index, (name, arguments) in enumerate(step.tool_calls)
+        ]  # fmt: skip
+        message: dict[str, Any] = {"role": "assistant", "content": None if calls else step.text,
+                                   "refusal": None}  # fmt: skip
+        if calls:
+            message["tool_calls"] = calls
+        return Answer.of_json(200, {
+            "id": f"chatcmpl-{number}", "object": "chat.completion", "created": 1_700_000_000,
+            "model": body.get("model", "fake"),
+            "choices": [{"index": 0, "message": message, "logprobs": None,
+                         "finish_reason": "tool_calls" if calls else "stop"}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+        })  # fmt: skip
 
     def _batches_retrieve(self, _call: Recorded, match: re.Match[str]) -> Answer:
         batch = self._batches.get(match.group(1))

@@ -1,5 +1,6 @@
 """``message`` events: inventory files sent to the DM, typed registration answers (and
-``register`` typed to the bot), and knowledge-check answers in question threads.
+``register`` typed to the bot), knowledge-check answers in question threads, and questions
+asked in the DM.
 
 Bolt runs only the first listener that matches an event, so this is the one ``message``
 listener: each feature that reads messages adds its handler to ``MESSAGE_HANDLERS`` (in
@@ -15,7 +16,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from batchscout.bot.context import services_of, team_of
-from batchscout.services import importing, quiz, registration
+from batchscout.services import importing, questions, quiz, registration
 from batchscout.services.context import Services
 
 #: Message subtypes a person produces by writing; edits, joins and bot posts are not answers.
@@ -42,6 +43,7 @@ MESSAGE_HANDLERS: tuple[MessageHandler, ...] = (
     importing.handle_message,
     registration.handle_message,
     quiz.handle_thread_reply,
+    questions.handle_message,  # a DM that asks something, after everything above declined it
 )
 
 
