@@ -23,7 +23,12 @@ from batchscout.audit.pricing import (
     UnknownModelError,
     quote,
 )
-from batchscout.audit.savings import WorkflowFigures, monthly_requests, workflow_figures
+from batchscout.audit.savings import (
+    LANE_OF_MODE,
+    WorkflowFigures,
+    monthly_requests,
+    workflow_figures,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +61,7 @@ class NoLanePriceError(OutOfBoundsError):
 
 #: The lane each mode runs on (SPEC.md, "Every lane").
 MODE_LANES: dict[Mode, ServiceTier] = {
-    Mode.SYNC: ServiceTier.STANDARD,
-    Mode.BATCH: ServiceTier.BATCH,
-    Mode.FLEX: ServiceTier.FLEX,
-    Mode.PRIORITY: ServiceTier.PRIORITY,
+    mode: ServiceTier(lane) for mode, lane in LANE_OF_MODE.items()
 }
 
 QuoteMemo = dict[tuple[object, ...], PriceQuote]

@@ -38,6 +38,17 @@ PER_MONTH: dict[Per, tuple[int, int]] = {
 
 DEFAULT_BATCH_RATIO = Decimal("0.5")
 
+#: The lanes a request can run on, cheapest-first apart from standard (SPEC.md, "Every lane"):
+#: the catalog's service tiers by name.
+LANES = ("standard", "batch", "flex", "priority")
+#: The lane each mode runs on.
+LANE_OF_MODE: dict[Mode, str] = {
+    Mode.SYNC: "standard",
+    Mode.BATCH: "batch",
+    Mode.FLEX: "flex",
+    Mode.PRIORITY: "priority",
+}
+
 T = TypeVar("T")
 _ZERO = Decimal(0)  # Decimals are immutable: one zero serves every workflow
 E = TypeVar("E", bound=StrEnum)
@@ -140,12 +151,8 @@ class WorkflowFigures:
     def lanes(self) -> dict[str, Decimal | None]:
         """The monthly cost on each lane (``standard``, ``batch``, ``flex``, ``priority``),
         ``None`` where the lane has no price."""
-        return {
-            "standard": self.sync_monthly,
-            "batch": self.batch_monthly,
-            "flex": self.flex_monthly,
-            "priority": self.priority_monthly,
-        }
+        costs = (self.sync_monthly, self.batch_monthly, self.flex_monthly, self.priority_monthly)
+        return dict(zip(LANES, costs, strict=True))
 
     @property
     def cache_now(self) -> Decimal:

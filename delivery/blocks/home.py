@@ -8,7 +8,12 @@ from typing import Any
 
 from batchscout.audit.savings import Portfolio
 from batchscout.delivery.blocks import Block, actions, button, context, divider, header, section
-from batchscout.delivery.blocks.workflows import opportunity_lines, portfolio_fields, workflow_line
+from batchscout.delivery.blocks.workflows import (
+    lane_summary,
+    opportunity_lines,
+    portfolio_fields,
+    workflow_line,
+)
 from batchscout.storage.queries import Row
 
 HOME_OPPORTUNITIES = 5
@@ -40,7 +45,7 @@ def home_view(figures: Portfolio, rows: Sequence[Row], own: Sequence[Row]) -> di
         for workflow, item in own[:HOME_OWN_WORKFLOWS]:
             blocks.append(
                 section(
-                    workflow_line(workflow, item),
+                    f"{workflow_line(workflow, item)}\n{lane_summary(workflow, item)}",
                     accessory=button("Edit", action_id="workflow_edit", value=workflow.name),
                 )
             )
