@@ -18,11 +18,6 @@ WASTE_LABEL = "Priority waste"
 CACHE_LABEL = "Prompt caching"
 #: Said wherever a cache saving is shown: how it was priced.
 WARM_CACHE_NOTE = "warm cache assumed, cache writes not counted"
-CACHED_SHARE_HINT = (
-    "A repeated prefix is the part of every request's input that is the same each time — a "
-    "system prompt, instructions, shared documents — which a prompt cache serves at the "
-    "cache-read price."
-)
 
 
 def lanes_text(lanes: Mapping[str, Decimal | None], mode: Mode | str | None = None) -> str:

@@ -273,3 +273,62 @@ def test_priority_where_the_catalog_has_no_priority_price_is_refused_on_mode() -
     (problem,) = error.value.problems
     assert (problem.line, problem.column) == (7, "mode")
     assert "no priority price" in problem.message
+
+
+# --- The registration conversation ---------------------------------------------------------
+
+from batchscout.audit.registration import Conversation, StepKind, summary_lines  # noqa: E402
+
+ASK_UNTIL_MODE = [
+    "Chat panel",  # name
+    "skip",  # description
+    "",  # owner: the invoker
+    "anthropic",
+    "claude-sonnet-4-5",
+    "100k/day",
+    "4000",
+    "300",
+    "user",
+    "on screen",
+    "seconds",
+]
+
+
+def converse(*answers: str) -> tuple[Conversation, list[object]]:
+    conversation = Conversation.start(invoker="U0ME0001")
+    steps = [conversation.answer(text) for text in answers]
+    return conversation, steps
+
+
+def test_the_conversation_asks_for_the_cached_share_explaining_a_repeated_prefix() -> None:
+    conversation, _ = converse(*ASK_UNTIL_MODE, "sync")
+    prompt = conversation.current_step().prompt
+    assert prompt is not None and prompt.key == "cached_share"
+    help_text = conversation.answer("help").message or ""
+    assert "repeated prefix" in help_text and "system prompt" in help_text
+
+    for typed in ("80", "1.5", "lots"):
+        step = conversation.answer(typed)
+        assert step.prompt is not None and step.prompt.key == "cached_share"
+        assert step.prompt.error is not None and "80%" in step.prompt.error
+    step = conversation.answer("80%")
+    assert step.prompt is not None and step.prompt.key == "usage_project"
+    step = conversation.answer("skip")
+    assert step.kind is StepKind.SUMMARY and step.assessment is not None
+    assert step.assessment.spec.cached_share == Decimal("0.8")
+    p = mtok("anthropic", "claude-sonnet-4-5", "standard")
+    assert p["input"] is not None and p["cache_read"] is not None
+    hand = Decimal("0.8") * 4000 * (p["input"] - p["cache_read"]) / MILLION * 100_000 * 30
+    assert step.assessment.figures.cache_monthly_savings == hand
+    assert summary_lines(step.assessment)  # the card renders
+
+
+def test_priority_on_a_model_without_a_priority_price_goes_back_to_the_mode() -> None:
+    conversation, steps = converse(*ASK_UNTIL_MODE, "priority", "skip", "skip")
+    step = steps[-1]  # instead of the summary: the mode again, with the reason
+    assert isinstance(step, type(conversation.current_step()))
+    assert step.kind is not StepKind.SUMMARY
+    assert step.prompt is not None and step.prompt.key == "mode"
+    assert step.prompt.error is not None and "no priority price" in step.prompt.error
+    step = conversation.answer("sync")
+    assert step.kind is StepKind.SUMMARY
