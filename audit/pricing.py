@@ -185,6 +185,9 @@ class CatalogPrice:
     batch_basis: BatchBasis
     tiers: Mapping[ServiceTier, tuple[Decimal, Decimal]] = field(default_factory=dict)
     """Flex and priority (input, output) prices per million tokens, where the catalog has them."""
+    cache_read: Mapping[ServiceTier, Decimal] = field(default_factory=dict)
+    """The cache-read price per million input tokens on each lane whose catalog price has one
+    (batch only where the catalog prices batch itself)."""
 
     def by_tier(self) -> list[tuple[ServiceTier, Decimal, Decimal]]:
         """(tier, input, output) per million tokens: standard, batch, then flex and priority
@@ -243,11 +246,40 @@ def _calc(
 @cache
 def flex_models(provider: Provider) -> tuple[str, ...]:
     """The catalog's models of a provider that have a flex price today, sorted."""
-    priced: list[str] = []
+    return tuple(m.model for m in _priced_models(provider) if ServiceTier.FLEX in m.tiers)
+
+
+@cache
+def priority_models(provider: Provider) -> tuple[str, ...]:
+    """The catalog's models of a provider that have a priority price today, sorted."""
+    return tuple(m.model for m in _priced_models(provider) if ServiceTier.PRIORITY in m.tiers)
+
+
+@cache
+def cache_models(provider: Provider) -> tuple[str, ...]:
+    """The catalog's models of a provider that price a cache read below a plain input token
+    today, on standard and on the batch API alike (both from the catalog), sorted."""
+    return tuple(
+        m.model
+        for m in _priced_models(provider)
+        if m.batch_basis is BatchBasis.CATALOG
+        and all(
+            lane in m.cache_read and m.cache_read[lane] < price
+            for lane, price in (
+                (ServiceTier.STANDARD, m.input_per_mtok),
+                (ServiceTier.BATCH, m.batch_input_per_mtok),
+            )
+        )
+    )
+
+
+@cache
+def _priced_models(provider: Provider) -> tuple[CatalogPrice, ...]:
+    """Every catalog model of a provider that prices tokens today (read once per process)."""
+    priced: list[CatalogPrice] = []
     for model in catalog_models(provider):
         try:
-            if ServiceTier.FLEX in catalog_price(provider, model).tiers:
-                priced.append(model)
+            priced.append(catalog_price(provider, model))
         except PricingError:
             continue
     return tuple(priced)
@@ -307,10 +339,19 @@ def catalog_price(provider: Provider, model: str) -> CatalogPrice:
     else:
         batch_in, batch_out = _rates(batch.model_price)
         basis = BatchBasis.CATALOG
-    tiers = {
-        tier: _rates(calc.model_price)
+    calcs = {
+        tier: calc
         for tier in (ServiceTier.FLEX, ServiceTier.PRIORITY)
         if (calc := _tier_calc(provider, sync, _ONE_TOKEN_EACH, now, tier)) is not None
+    }
+    tiers = {tier: _rates(calc.model_price) for tier, calc in calcs.items()}
+    calcs[ServiceTier.STANDARD] = sync
+    if batch is not None:
+        calcs[ServiceTier.BATCH] = batch
+    cache_read = {
+        tier: _base(calc.model_price.cache_read_mtok)
+        for tier, calc in calcs.items()
+        if calc.model_price.cache_read_mtok is not None
     }
     return CatalogPrice(
         Provider(provider),
@@ -322,6 +363,7 @@ def catalog_price(provider: Provider, model: str) -> CatalogPrice:
         batch_out,
         basis,
         tiers,
+        cache_read,
     )
 
 

@@ -332,3 +332,58 @@ def test_priority_on_a_model_without_a_priority_price_goes_back_to_the_mode() ->
     assert step.prompt.error is not None and "no priority price" in step.prompt.error
     step = conversation.answer("sync")
     assert step.kind is StepKind.SUMMARY
+
+
+# --- Knowledge checks on the new lanes ---------------------------------------------------------
+
+from batchscout.audit.quiz import scenario_question  # noqa: E402
+
+
+def test_priority_waste_checks_use_the_catalogs_priority_and_batch_prices() -> None:
+    for seed in range(30):
+        instance = scenario_question("scenario-priority-waste", seed)
+        params = instance.params
+        model = str(params["model"])
+        tin, tout = int(str(params["input_tokens"])), int(str(params["output_tokens"]))
+        priority = by_hand("openai", model, "priority", tin, tout)
+        standard = by_hand("openai", model, "standard", tin, tout)
+        batch = by_hand("openai", model, "batch", tin, tout)
+        if mtok("openai", model, "batch") == mtok("openai", model, "standard"):
+            batch = standard / 2  # no catalog batch price: SPEC.md's 50% fallback
+        assert priority > standard  # a real premium
+        assert instance.question.numeric is not None
+        hand = (priority - batch) * Decimal(str(params["requests"])) * 30
+        assert instance.question.numeric.value == hand
+        assert 'service_tier="priority"' in instance.question.prompt
+
+
+def test_cache_checks_use_the_catalogs_cache_read_price_on_each_lane() -> None:
+    stacking = set()
+    for template, lane in (
+        ("scenario-cache-savings", "standard"),
+        ("scenario-batch-cache-stack", "batch"),
+    ):
+        for seed in range(40):
+            instance = scenario_question(template, seed)
+            params = instance.params
+            provider = "aws" if params["provider"] == "bedrock" else str(params["provider"])
+            prices = mtok(provider, str(params["model"]), lane)
+            assert prices["input"] is not None and prices["cache_read"] is not None
+            assert Decimal(str(params["input_per_mtok"])) == prices["input"]
+            assert Decimal(str(params["cache_read_per_mtok"])) == prices["cache_read"]
+            hand = (
+                Decimal(str(params["cached_tokens"]))
+                * (prices["input"] - prices["cache_read"])
+                / MILLION
+                * Decimal(str(params["requests"]))
+                * 30
+            )
+            assert instance.question.numeric is not None
+            assert instance.question.numeric.value == hand
+            if lane == "batch":
+                standard = mtok(provider, str(params["model"]), "standard")["cache_read"]
+                stacking.add("stack" if prices["cache_read"] < standard else "overlap")
+                assert ("stack" in instance.question.explanation) == (
+                    prices["cache_read"] < (standard or 0)
+                )
+    assert stacking == {"stack", "overlap"}  # providers and models differ, from the catalog
