@@ -464,3 +464,66 @@ def next_followup_at(after: datetime, tz: tzinfo, day: FollowupDay) -> datetime:
         if moment.weekday() == day and moment > local:
             return moment.astimezone(ZoneInfo("UTC"))
     raise AssertionError("a weekday comes within 8 days")  # pragma: no cover
+
+
+@dataclass(frozen=True, slots=True)
+class FollowupItem:
+    """One opportunity a follow-up asks its owner to decide (monthly savings in US dollars;
+    ``due`` set when it is accepted and overdue)."""
+
+    opportunity_id: int
+    workflow: str
+    action: OpportunityAction
+    monthly_savings: Decimal
+    status: OpportunityStatus
+    due: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditItem:
+    """One near-real-time workflow the monthly audit asks about (``monthly_savings``: what
+    batch would save, US dollars a month, if the result could wait)."""
+
+    workflow_id: int
+    workflow: str
+    monthly_savings: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Followup:
+    """What one owner's follow-up lists: at most five items (largest first), how many more,
+    and the workflows to audit (only on the month's first follow-up; at most five, the rest
+    asked on a later month's)."""
+
+    owner: str
+    items: list[FollowupItem]
+    more: int
+    audits: list[AuditItem]
+    audits_more: int = 0
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to decide and nothing to audit: no follow-up is sent."""
+        return not self.items and not self.audits
+
+
+def followup_for(
+    owner: str,
+    items: Sequence[FollowupItem],
+    audits: Sequence[AuditItem],
+    *,
+    with_audit: bool,
+) -> Followup:
+    """An owner's follow-up: ``items`` largest first, five shown and the rest counted; the
+    audit's workflows only when ``with_audit`` (the month's first follow-up). A workflow the
+    audit asks about is not also listed to ``challenge``: the audit is that question."""
+    if not with_audit:
+        shown = largest_first(items, lambda i: i.monthly_savings, lambda i: i.workflow)
+        return Followup(owner, shown.items, shown.more, [])
+    asked = {a.workflow for a in audits}
+    items = [
+        i for i in items if not (i.action is OpportunityAction.CHALLENGE and i.workflow in asked)
+    ]
+    shown = largest_first(items, lambda i: i.monthly_savings, lambda i: i.workflow)
+    audited = largest_first(audits, lambda a: a.monthly_savings, lambda a: a.workflow)
+    return Followup(owner, shown.items, shown.more, audited.items, audited.more)

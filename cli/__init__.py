@@ -82,6 +82,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "batchscout.cli.opportunities",
         "Decide about a workflow's opportunity: accept, snooze, dismiss, done, reopen, claim.",
     ),
+    "followups": LazyCommand(
+        "batchscout.cli.followups",
+        "Follow-ups: each owner's DM of savings to decide.",
+        group=True,
+    ),
 }
 
 

@@ -78,9 +78,10 @@ def sync_opportunities(*, session: Session, team_id: str, now: datetime) -> int:
     date has come (UTC) → ``open``; a dismissal whose answers changed or whose savings
     doubled → ``open``. A workflow that first arrives on ``batch``/``flex`` gets none.
     """
-    existing = {o.workflow_id: o for o in store.opportunities_of(
-        session=session, team_id=team_id, active_only=False
-    )}  # fmt: skip
+    existing = {
+        o.workflow_id: o
+        for o in store.opportunities_of(session=session, team_id=team_id, active_only=False)
+    }
     changed = 0
     for workflow in list_workflows(session=session, team_id=team_id):
         assert workflow.id is not None
@@ -211,8 +212,13 @@ def _reset(
     note: str,
     by: str = SYSTEM,
 ) -> bool:
-    values = {**_CLEARED, "status": S.OPEN, "active": True, "action": action,
-              "monthly_savings": savings}  # fmt: skip
+    values = {
+        **_CLEARED,
+        "status": S.OPEN,
+        "active": True,
+        "action": action,
+        "monthly_savings": savings,
+    }
     event = Transition(by, now, row.status, S.OPEN, note)
     return store.change_opportunity(session=session, opportunity=row, values=values, event=event)
 

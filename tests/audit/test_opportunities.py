@@ -166,8 +166,14 @@ def test_claim_changes_no_status() -> None:
 
 
 def test_dismissal_keeps_reason_and_note() -> None:
-    change = plan("N", State(S.OPEN), Decision.DISMISS, today=TODAY, reason=" Blocked ",
-                  note="  waiting on the vendor ")  # fmt: skip
+    change = plan(
+        "N",
+        State(S.OPEN),
+        Decision.DISMISS,
+        today=TODAY,
+        reason=" Blocked ",
+        note="  waiting on the vendor ",
+    )
     assert change is not None
     assert change.after.reason is DismissReason.BLOCKED
     assert change.after.note == "waiting on the vendor"

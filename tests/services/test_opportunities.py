@@ -36,8 +36,15 @@ def report(engine: Engine, now: datetime = NOW) -> dict[str, dict]:  # type: ign
 
 def act(engine: Engine, name: str, decision: Decision, now: datetime = NOW, **options: object):  # type: ignore[no-untyped-def]
     with session_scope(engine) as session:
-        return decide(session=session, team_id=TEAM, workflow_name=name, decision=decision,
-                      by="U0OWNER", now=now, **options)  # type: ignore[arg-type]  # fmt: skip
+        return decide(
+            session=session,
+            team_id=TEAM,
+            workflow_name=name,
+            decision=decision,
+            by="U0OWNER",
+            now=now,
+            **options,
+        )  # type: ignore[arg-type]
 
 
 def test_opportunities_are_derived_from_the_figures(engine: Engine) -> None:
@@ -54,12 +61,23 @@ def test_opportunities_are_derived_from_the_figures(engine: Engine) -> None:
     assert (found["Nightly"]["action"], found["Nightly"]["monthly_savings"]) == ("batch", "7500.00")
     assert found["Triage"]["action"] == "challenge"
     assert found["Nightly"]["history"] == [
-        {"at": "2026-12-08T09:00:00Z", "by": "system", "from": None, "to": "open",
-         "note": "batch: saves $7,500/month"},
-    ]  # fmt: skip
-    assert found[""] == {"open": "15000.00", "accepted": "0.00", "snoozed": "0.00",
-                         "dismissed": "0.00", "done": "0.00", "verified": "0.00",
-                         "not_migrated": "0.00"}  # fmt: skip
+        {
+            "at": "2026-12-08T09:00:00Z",
+            "by": "system",
+            "from": None,
+            "to": "open",
+            "note": "batch: saves $7,500/month",
+        },
+    ]
+    assert found[""] == {
+        "open": "15000.00",
+        "accepted": "0.00",
+        "snoozed": "0.00",
+        "dismissed": "0.00",
+        "done": "0.00",
+        "verified": "0.00",
+        "not_migrated": "0.00",
+    }
     # Reading again changes nothing.
     assert report(engine, NOW + timedelta(hours=1)) == report(engine)
 
@@ -111,7 +129,10 @@ def test_dismissing_because_someone_waits_reclassifies_the_workflow(engine: Engi
         workflow = queries.get_workflow(session=session, team_id=TEAM, name="Nightly")
         assert workflow is not None
         assert (workflow.trigger, workflow.reader, workflow.freshness) == (
-            Trigger.USER, Reader.ON_SCREEN, Freshness.SECONDS)  # fmt: skip
+            Trigger.USER,
+            Reader.ON_SCREEN,
+            Freshness.SECONDS,
+        )
         assert workflow.latency_class is LatencyClass.REAL_TIME
         notes = [e.note or "" for e in session.exec(select(OpportunityEvent))]
     assert any("schedule/report/day → user/on-screen/seconds" in n for n in notes)
@@ -145,9 +166,12 @@ def test_done_moves_the_workflow_and_reopen_moves_it_back(engine: Engine) -> Non
 def test_refusals_change_nothing(
     engine: Engine, name: str, decision: Decision, options: dict[str, object], words: str
 ) -> None:
-    seed(engine, spec("Nightly"),
-         spec("Assist", trigger=Trigger.USER, reader=Reader.ON_SCREEN, freshness=Freshness.SECONDS),
-         team=TEAM)  # fmt: skip
+    seed(
+        engine,
+        spec("Nightly"),
+        spec("Assist", trigger=Trigger.USER, reader=Reader.ON_SCREEN, freshness=Freshness.SECONDS),
+        team=TEAM,
+    )
     before = report(engine)
     with pytest.raises(OpportunityRefused, match=words):
         act(engine, name, decision, **options)
@@ -174,8 +198,15 @@ def _race(url: str, decisions: list[tuple[Decision, dict[str, object]]]) -> list
         try:
             start.wait()
             with session_scope(engine) as session:
-                outcome = decide(session=session, team_id=TEAM, workflow_name="Nightly",
-                                 decision=decision, by=f"U0PERSON{index}", now=NOW, **options)  # type: ignore[arg-type]  # fmt: skip
+                outcome = decide(
+                    session=session,
+                    team_id=TEAM,
+                    workflow_name="Nightly",
+                    decision=decision,
+                    by=f"U0PERSON{index}",
+                    now=NOW,
+                    **options,
+                )  # type: ignore[arg-type]
             results[index] = outcome.changed
         except BaseException as error:  # reported below
             errors.append(error)
@@ -250,5 +281,11 @@ def test_other_workspaces_never_see_them(engine: Engine) -> None:
         other = opportunities_report(session=session, team_id="T0OTHER", now=NOW)
     assert [o["owner"] for o in other["opportunities"]] == ["U0ELSE"]
     with pytest.raises(OpportunityRefused), session_scope(engine) as session:
-        decide(session=session, team_id="T0NONE", workflow_name="Nightly",
-               decision=Decision.ACCEPT, by="U0X", now=NOW)  # fmt: skip
+        decide(
+            session=session,
+            team_id="T0NONE",
+            workflow_name="Nightly",
+            decision=Decision.ACCEPT,
+            by="U0X",
+            now=NOW,
+        )
