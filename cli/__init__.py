@@ -74,6 +74,19 @@ COMMANDS: dict[str, LazyCommand] = {
         "batchscout.cli.inventory",
         "Load a sample inventory into a temporary database and show the savings report.",
     ),
+    "opportunities": LazyCommand(
+        "batchscout.cli.opportunities",
+        "Opportunities: each workflow's cheapest open action, its status and history.",
+    ),
+    "opportunity": LazyCommand(
+        "batchscout.cli.opportunities",
+        "Decide about a workflow's opportunity: accept, snooze, dismiss, done, reopen, claim.",
+    ),
+    "followups": LazyCommand(
+        "batchscout.cli.followups",
+        "Follow-ups: each owner's DM of savings to decide.",
+        group=True,
+    ),
 }
 
 

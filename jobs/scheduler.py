@@ -33,6 +33,8 @@ LEASE_NAME = "scheduler"
 PREPARE_EVERY = timedelta(minutes=5)
 POLL_EVERY = timedelta(minutes=1)
 EXPIRE_EVERY = timedelta(minutes=15)
+FOLLOWUPS_EVERY = timedelta(minutes=15)
+"""How often the worker checks which owners' follow-ups are due (their day, 10:00 local)."""
 USAGE_HOUR = 4
 """The UTC hour of the daily usage re-import."""
 
@@ -92,6 +94,7 @@ def add_periodic_jobs(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
         (tasks.poll_batches_job, POLL_EVERY, "poll-batches"),
         (tasks.quiz_tick_job, POLL_EVERY, "quiz-tick"),
         (tasks.expire_registrations_job, EXPIRE_EVERY, "expire-registrations"),
+        (tasks.followups_tick_job, FOLLOWUPS_EVERY, "followups-tick"),
     ):
         scheduler.add_job(
             func, "interval", seconds=int(every.total_seconds()), id=job_id, replace_existing=True,

@@ -58,3 +58,11 @@ def expire_registrations_job() -> None:
         client_for_team=runtime.slack,
         now=utcnow(),
     )
+
+
+def followups_tick_job() -> None:
+    """Every workspace's follow-ups due now (each owner's day at 10:00 in their own time zone),
+    each workspace inside its own error boundary."""
+    from batchscout.services.followups import each_workspace, followups_job
+
+    each_workspace(current().engine, followups_job)

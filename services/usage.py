@@ -35,11 +35,13 @@ from batchscout.audit.usage import (
     share_str,
 )
 from batchscout.logs import get_logger
+from batchscout.services.followups import apply_usage
 from batchscout.settings import Settings
 from batchscout.storage import queries
 from batchscout.storage import usage as store
 from batchscout.storage.db import session_scope
 from batchscout.storage.models import Workflow
+from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
 
@@ -60,6 +62,11 @@ def import_window(*, engine: Engine, team_id: str, window: UsageWindow) -> Impor
     with session_scope(engine) as session:
         queries.ensure_workspace(session=session, team_id=team_id)
         store.store_window(session=session, team_id=team_id, window=window)
+        # Work marked as moved is verified (or not) by what the provider saw.
+        statuses = {
+            u.link.name: u.status for u in usage_report(session=session, team_id=team_id).workflows
+        }
+        apply_usage(session=session, team_id=team_id, statuses=statuses, now=utcnow())
     summary = ImportSummary(
         window.provider,
         len(window.days),

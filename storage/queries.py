@@ -353,6 +353,22 @@ def mark_migrated(
     return save_spec(session=session, team_id=team_id, spec=spec)
 
 
+def set_owner(
+    *, session: Session, team_id: str, workflow_id: int, owner: str, expected: str | None
+) -> bool:
+    """Make ``owner`` the workflow's owner if it still has the ``expected`` one (a claim):
+    of two people claiming at once, one wins; False (nothing written) for the other."""
+    current = _W.owner.is_(None) if expected is None else _W.owner == expected
+    statement = (
+        update(_TABLE)
+        .where(_W.team_id == team_id, _W.id == workflow_id, current)
+        .values(owner=owner, updated_at=utcnow())
+    )
+    changed: bool = session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    session.expire_all()
+    return changed
+
+
 class WorkflowRow(NamedTuple):
     """A stored workflow as the read paths that touch every workflow need it: plain values,
     read as columns (no ORM object per row). Money is in :class:`WorkflowFigures`."""

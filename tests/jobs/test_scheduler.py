@@ -77,6 +77,7 @@ def test_jobs_have_stable_ids_and_follow_the_subscriptions(runtime: Runtime) -> 
             "prepare-digests",
             "poll-batches",
             "usage-reimport",
+            "followups-tick",
         }
 
         worker.tick()  # ticking again replaces nothing and duplicates nothing
