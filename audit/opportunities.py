@@ -19,15 +19,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
 from batchscout.audit.savings import Bucket, WorkflowFigures
+from batchscout.defaults import NOISE_FLOOR
 
 
 class OpportunityAction(StrEnum):
     """What a workflow's owner could do to save: move to the batch API, add the flex service
-    tier, or challenge the latency requirement."""
+    tier, challenge the latency requirement, drop a premium tier nobody waits for
+    (``standard``), or turn on prompt caching for real-time work (``cache``)."""
 
     BATCH = "batch"
     FLEX = "flex"
     CHALLENGE = "challenge"
+    STANDARD = "standard"
+    CACHE = "cache"
 
 
 class OpportunityStatus(StrEnum):
@@ -90,6 +94,14 @@ MAX_DUE_DAYS = 3650
 Derivation = Callable[[WorkflowFigures], tuple[OpportunityAction, Decimal] | None]
 
 
+def _standard(figures: WorkflowFigures) -> tuple[OpportunityAction, Decimal] | None:
+    # A non-real-time workflow on priority: drop the premium tier, saving what it pays above
+    # the cheapest lane its class allows (SPEC.md, "Every lane").
+    if figures.priority_waste > 0:
+        return OpportunityAction.STANDARD, figures.priority_waste
+    return None
+
+
 def _batch(figures: WorkflowFigures) -> tuple[OpportunityAction, Decimal] | None:
     if figures.bucket is Bucket.MIGRATE_NOW:
         return OpportunityAction.BATCH, figures.monthly_savings
@@ -108,18 +120,28 @@ def _challenge(figures: WorkflowFigures) -> tuple[OpportunityAction, Decimal] | 
     return None
 
 
+def _cache(figures: WorkflowFigures) -> tuple[OpportunityAction, Decimal] | None:
+    # A real-time workflow not caching yet whose warm-cache saving reaches the noise floor.
+    if figures.cache_now >= NOISE_FLOOR:
+        return OpportunityAction.CACHE, figures.cache_now
+    return None
+
+
 #: Tried in order; the first that applies is the workflow's opportunity. A new action (another
 #: service tier, prompt caching) is one more function here.
-DERIVATIONS: list[Derivation] = [_batch, _flex, _challenge]
+DERIVATIONS: list[Derivation] = [_standard, _batch, _flex, _challenge, _cache]
 
 
 def derive(figures: WorkflowFigures) -> tuple[OpportunityAction, Decimal] | None:
     """A workflow's cheapest open action and its saving in US dollars a month, or ``None``.
 
-    From :func:`batchscout.audit.savings.workflow_figures`: scheduled on ``sync`` → ``batch``
+    From :func:`batchscout.audit.savings.workflow_figures`: a non-real-time workflow on
+    ``priority`` → ``standard`` (its ``priority_waste``); scheduled on ``sync`` → ``batch``
     (the batch saving); near-real-time on ``sync`` with a flex price → ``flex`` (the flex
-    saving), without one → ``challenge`` (the batch saving). Real-time work and workflows
-    already on ``batch`` or ``flex`` have none, nor does an action that saves nothing.
+    saving), without one → ``challenge`` (the batch saving); real-time with a cache saving
+    at or above the noise floor (``BATCHSCOUT_NOISE_FLOOR``'s default) and caching not on yet →
+    ``cache``. Other real-time work and workflows already on ``batch`` or ``flex`` have none,
+    nor does an action that saves nothing.
     """
     for rule in DERIVATIONS:
         found = rule(figures)

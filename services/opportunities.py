@@ -45,6 +45,7 @@ from batchscout.storage.queries import (
     list_workflows,
     mark_migrated,
     save_spec,
+    set_caching,
     set_owner,
     spec_of,
 )
@@ -54,6 +55,10 @@ S = OpportunityStatus
 
 
 # --- Keeping opportunities in step with the inventory ---------------------------------------
+
+
+#: Modes that are a move to a discounted lane (``priority`` is the premium one, not a move).
+_MOVED_MODES = (Mode.BATCH, Mode.FLEX)
 
 
 def _moved_action(mode: Mode) -> OpportunityAction:
@@ -103,7 +108,9 @@ def _sync_one(
     now: datetime,
 ) -> bool:
     derived = derive(figures)
-    moved = workflow.mode is not Mode.SYNC
+    # Moved: onto a discounted lane, or caching turned on while a `cache` opportunity stood.
+    cached = workflow.caching and row is not None and row.action is OpportunityAction.CACHE
+    moved = workflow.mode in _MOVED_MODES or cached
     if row is None:
         if derived is None:
             return False
@@ -130,13 +137,14 @@ def _sync_one(
         )
     if moved:
         values: dict[str, Any] = {}
-        if not _same_money(row.monthly_savings, figures.monthly_savings):
-            values["monthly_savings"] = figures.monthly_savings
+        realised = figures.cache_realised if cached else figures.monthly_savings
+        if not _same_money(row.monthly_savings, realised):
+            values["monthly_savings"] = realised
         if row.status not in MOVED:
-            values.update(status=S.DONE, action=_moved_action(workflow.mode), snoozed_until=None)
-            note = (
-                f"moved to {workflow.mode.value}: saves {format_usd(figures.monthly_savings)}/month"
-            )
+            action = OpportunityAction.CACHE if cached else _moved_action(workflow.mode)
+            values.update(status=S.DONE, action=action, snoozed_until=None)
+            where = "prompt caching on" if cached else f"moved to {workflow.mode.value}"
+            note = f"{where}: saves {format_usd(realised)}/month"
             event = Transition(SYSTEM, now, row.status, S.DONE, note)
             return store.change_opportunity(
                 session=session, opportunity=row, values=values, event=event
@@ -411,7 +419,7 @@ def _as_it_stands(session: Session, team_id: str, workflow: Workflow) -> Opportu
 
 
 def _no_opportunity(workflow: Workflow) -> OpportunityRefused:
-    if workflow.mode is not Mode.SYNC:
+    if workflow.mode in _MOVED_MODES:
         why = f"it is already on {workflow.mode.value} (its savings are realised)"
     elif workflow.latency_class is LatencyClass.REAL_TIME:
         why = "it is real-time: a person waits on screen, so it stays on the standard tier"
@@ -469,7 +477,8 @@ def decide(
     if row is None or view is None:
         raise _no_opportunity(workflow)
     moved_to: Mode | None = None
-    if decision is Decision.DONE:
+    caching = decision is Decision.DONE and row.action is OpportunityAction.CACHE
+    if decision is Decision.DONE and not caching:
         moved_to = _moved_mode(mode)
     before = State(view.status, view.due, view.snoozed_until, view.reason, view.note)
     change = plan(
@@ -483,7 +492,12 @@ def decide(
         reason=reason,
         note=note,
     )
-    if change is None and decision is Decision.DONE and workflow.mode is not moved_to:
+    if (
+        change is None
+        and decision is Decision.DONE
+        and moved_to is not None
+        and workflow.mode is not moved_to
+    ):
         change = Change(before, State(S.DONE), None)  # done, now on the other discounted tier
     if change is None:
         return Decided(workflow.name, view, False)
@@ -505,9 +519,11 @@ def decide(
     if decision is Decision.REOPEN:
         values.update(dismissed_answers=None, dismissed_savings=None)
     if decision is Decision.DONE:
-        assert moved_to is not None
-        values["action"] = _moved_action(moved_to)
-        event_note = f"moved to {moved_to.value}" + (f": {change.note}" if change.note else "")
+        values["action"] = (
+            OpportunityAction.CACHE if caching else _moved_action(moved_to or Mode.BATCH)
+        )
+        where = "prompt caching on" if moved_to is None else f"moved to {moved_to.value}"
+        event_note = where + (f": {change.note}" if change.note else "")
     if realtime:
         trigger, reader, freshness = realtime_answers(
             workflow.trigger, workflow.reader, workflow.freshness
@@ -523,10 +539,14 @@ def decide(
     if not store.change_opportunity(session=session, opportunity=row, values=values, event=event):
         return Decided(workflow.name, _as_it_stands(session, team_id, workflow), False)
     # The opportunity changed once, for this caller: now the workflow follows.
-    if decision is Decision.DONE:
+    if decision is Decision.DONE and moved_to is None:
+        set_caching(session=session, team_id=team_id, name=workflow.name, on=True)
+    elif decision is Decision.DONE:
         assert moved_to is not None
         mark_migrated(session=session, team_id=team_id, name=workflow.name, mode=moved_to)
-    elif decision is Decision.REOPEN and workflow.mode is not Mode.SYNC:
+    elif decision is Decision.REOPEN and row.action is OpportunityAction.CACHE and workflow.caching:
+        set_caching(session=session, team_id=team_id, name=workflow.name, on=False)
+    elif decision is Decision.REOPEN and workflow.mode in _MOVED_MODES:
         save_spec(session=session, team_id=team_id, spec=replace(spec_of(workflow), mode=Mode.SYNC))
     elif realtime:
         spec = replace(spec_of(workflow), trigger=trigger, reader=reader, freshness=freshness)

@@ -369,6 +369,19 @@ def set_owner(
     return changed
 
 
+def set_caching(*, session: Session, team_id: str, name: str, on: bool) -> Workflow | None:
+    """Record whether prompt caching is on for a workflow (SPEC.md, "Every lane": "Already
+    moved" on a ``cache`` opportunity): its cache saving then counts as realised. ``None``
+    when there is no such active workflow."""
+    workflow = get_workflow(session=session, team_id=team_id, name=name)
+    if workflow is not None and workflow.caching is not on:
+        workflow.caching = on
+        workflow.updated_at = utcnow()
+        session.add(workflow)
+        session.flush()
+    return workflow
+
+
 class WorkflowRow(NamedTuple):
     """A stored workflow as the read paths that touch every workflow need it: plain values,
     read as columns (no ORM object per row). Money is in :class:`WorkflowFigures`."""

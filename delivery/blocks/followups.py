@@ -50,6 +50,8 @@ ACTION_WORDS: dict[OpportunityAction, str] = {
     OpportunityAction.BATCH: "move it to the provider's batch API",
     OpportunityAction.FLEX: "add the flex service tier (batch price, answers in minutes)",
     OpportunityAction.CHALLENGE: "challenge the latency requirement: if it can wait, batch it",
+    OpportunityAction.STANDARD: "drop the priority tier: nobody waits for this work",
+    OpportunityAction.CACHE: "turn on prompt caching for its repeated prefix (warm cache assumed)",
 }
 SNOOZE_LABELS = {14: "2 weeks", 30: "1 month", 90: "3 months"}
 
@@ -87,6 +89,8 @@ def item_blocks(item: FollowupItem) -> list[Block]:
         ("Moved to batch", value(**ids, mode="batch")),
         ("Moved to flex", value(**ids, mode="flex")),
     ]
+    if item.action is OpportunityAction.CACHE:  # already moved = caching is on
+        moves = [("Caching is on", value(**ids, mode="cache"))]
     return [
         section(item_line(item)),
         actions(
