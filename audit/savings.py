@@ -240,7 +240,11 @@ def workflow_figures(
         # in a week's 30/7 can never make savings exceed the cost they come out of.
         saved = max(synchronous - batch_monthly, _ZERO)
     waste = _ZERO
-    if mode is Mode.PRIORITY and latency_class is not LatencyClass.REAL_TIME:
+    if (
+        mode is Mode.PRIORITY
+        and priority_monthly is not None
+        and latency_class is not LatencyClass.REAL_TIME
+    ):
         cheapest = batch_monthly if latency_class is LatencyClass.SCHEDULED else sync_monthly
         if latency_class is LatencyClass.NEAR_REAL_TIME and flex_monthly is not None:
             cheapest = flex_monthly
