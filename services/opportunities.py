@@ -571,3 +571,26 @@ def _claim(session: Session, team_id: str, workflow: Workflow, by: str, now: dat
         event = Transition(by, now, row.status, row.status, note)
         store.change_opportunity(session=session, opportunity=row, values={}, event=event)
     return Decided(workflow.name, _as_it_stands(session, team_id, workflow), True)
+
+
+def decide_by_id(
+    *,
+    session: Session,
+    team_id: str,
+    opportunity_id: int,
+    decision: Decision | str,
+    by: str,
+    now: datetime,
+    **options: Any,
+) -> Decided:
+    """:func:`decide` for a button's value (an opportunity id of ``team_id``). Raises
+    :class:`OpportunityRefused` when the opportunity is not there (another workspace's, or
+    its workflow gone)."""
+    row = store.get_opportunity_by_id(
+        session=session, team_id=team_id, opportunity_id=opportunity_id
+    )
+    workflow = None if row is None else session.get(Workflow, row.workflow_id)
+    if row is None or workflow is None or not row.active:
+        raise OpportunityRefused("That opportunity is no longer open to decide in this workspace.")
+    return decide(session=session, team_id=team_id, workflow_name=workflow.name,
+                  decision=decision, by=by, now=now, **options)  # fmt: skip

@@ -134,8 +134,12 @@ def test_the_worker_sends_on_the_day_at_ten_in_the_owners_zone_never_at_weekends
 ) -> None:
     seed(engine, spec("Nightly", owner="U0ALICE"), spec("Weekly", owner="U0TOKYO"), team=TEAM)
     slack.users["U0TOKYO"] = {"tz": "Asia/Tokyo"}
-    # Monday 09:00 UTC: the wrong day for both.
+    # Monday 09:00 UTC: the wrong day for both. Slack is asked for their zones once; the
+    # next ticks answer "not now" from the zones it gave.
     assert not send(engine, slack, TUESDAY - timedelta(days=1), scheduled=True).sent
+    assert len(slack.calls("users.info")) == 2
+    assert not send(engine, slack, TUESDAY - timedelta(hours=23), scheduled=True).sent
+    assert len(slack.calls("users.info")) == 2
     # Tuesday 00:59 UTC is 09:59 in Tokyo: not yet; 01:00 UTC is 10:00 there.
     assert not send(engine, slack, TUESDAY.replace(hour=0, minute=59), scheduled=True).sent
     assert [
