@@ -4,6 +4,7 @@ the monthly audit's answers; unowned work; the usage import's verdict."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -28,7 +29,7 @@ from batchscout.services.followups import (
 from batchscout.services.opportunities import decide, opportunities_report
 from batchscout.settings import Settings
 from batchscout.storage import queries
-from batchscout.storage.db import session_scope
+from batchscout.storage.db import make_engine, session_scope
 from tests.bot.seed import seed, spec
 from tests.fakes.slack_api import FakeSlack
 
@@ -387,3 +388,29 @@ def test_usage_turns_done_into_verified_or_not_migrated(engine: Engine) -> None:
         "note": "provider usage: verified",
     }
     assert document["totals"]["verified"] == "7500.00"
+
+
+def test_a_worker_and_an_operator_sending_at_once_send_one_dm(
+    engine: Engine, database_url: str, slack: FakeSlack
+) -> None:
+    seed(engine, spec("Nightly", owner="U0ALICE"), team=TEAM)
+    start = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        own = make_engine(database_url)
+        try:
+            start.wait()
+            send(own, slack, TUESDAY)
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            own.dispose()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert len(dms(slack)["DU0ALICE"]) == 1
