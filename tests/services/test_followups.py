@@ -414,3 +414,28 @@ def test_a_worker_and_an_operator_sending_at_once_send_one_dm(
         thread.join(timeout=120)
     assert not errors, errors
     assert len(dms(slack)["DU0ALICE"]) == 1
+
+
+def test_a_usage_import_says_whether_work_marked_as_moved_really_moved(engine: Engine) -> None:
+    from batchscout.audit.inventory import parse_csv
+    from batchscout.jobs.usage import read_openai
+    from batchscout.services.usage import import_window
+    from tests.fakes.usage_api import OPENAI_ADMIN_KEY, FakeOpenAIUsage
+    from tests.services import usage_scenario as scenario
+
+    with session_scope(engine) as session:
+        queries.import_specs(session=session, team_id=TEAM, specs=parse_csv(scenario.INVENTORY))
+        # Marked as moved, but its traffic (the scenario's) is all on the standard tier.
+        decide(session=session, team_id=TEAM, workflow_name="nightly-summaries",
+               decision=Decision.DONE, by="U0ALICE", now=datetime.now(UTC) - timedelta(minutes=1),
+               mode="batch")  # fmt: skip
+    with FakeOpenAIUsage() as fake:
+        scenario.load_openai(fake)
+        window = read_openai(admin_key=OPENAI_ADMIN_KEY, base_url=fake.sdk_base_url,
+                             start=scenario.START, end=scenario.END)  # fmt: skip
+    import_window(engine=engine, team_id=TEAM, window=window)
+    with session_scope(engine) as session:
+        document = opportunities_report(session=session, team_id=TEAM)
+    nightly = {o["workflow"]: o for o in document["opportunities"]}["nightly-summaries"]
+    assert nightly["status"] == "not_migrated"
+    assert nightly["history"][-1]["note"] == "provider usage: not migrated"
