@@ -35,7 +35,7 @@ from batchscout.audit.opportunities import (
     realtime_answers,
     snooze_over,
 )
-from batchscout.audit.savings import WorkflowFigures, workflow_figures
+from batchscout.audit.savings import WorkflowFigures
 from batchscout.storage import opportunities as store
 from batchscout.storage.models import Workflow
 from batchscout.storage.opportunities import Opportunity, OpportunityEvent, Transition
@@ -199,15 +199,7 @@ def _moved_after_arriving(workflow: Workflow) -> bool:
     """Whether a workflow on batch or flex was on sync first, with something to save there."""
     if workflow.migrated_at is None or workflow.migrated_at - workflow.created_at <= _ARRIVED_MOVED:
         return False
-    on_sync = workflow_figures(
-        sync_per_request=workflow.sync_per_request,
-        batch_per_request=workflow.batch_per_request,
-        requests=workflow.requests,
-        per=workflow.per,
-        latency_class=workflow.latency_class,
-        mode=Mode.SYNC,
-        flex_per_request=workflow.flex_per_request,
-    )
+    on_sync = figures_of(workflow, mode=Mode.SYNC)
     return derive(on_sync) is not None
 
 
