@@ -13,7 +13,13 @@ import pytest
 from sqlalchemy import Engine
 
 from batchscout.audit.latency import Freshness, LatencyClass, Reader, Trigger
-from batchscout.audit.opportunities import AuditAnswer, Decision, FollowupDay, OpportunityRefused
+from batchscout.audit.opportunities import (
+    AuditAnswer,
+    Decision,
+    FollowupDay,
+    OpportunityRefused,
+    OpportunityStatus,
+)
 from batchscout.audit.usage import UsageStatus
 from batchscout.delivery.clients import make_web_client
 from batchscout.services.followups import (
@@ -439,3 +445,22 @@ def test_a_usage_import_says_whether_work_marked_as_moved_really_moved(engine: E
     nightly = {o["workflow"]: o for o in document["opportunities"]}["nightly-summaries"]
     assert nightly["status"] == "not_migrated"
     assert nightly["history"][-1]["note"] == "provider usage: not migrated"
+
+
+def test_follow_through_for_the_digest(engine: Engine) -> None:
+    from batchscout.services.followups import follow_through
+
+    seed(engine, spec("Nightly", owner="U0ALICE"), spec("Weekly", owner="U0ALICE"),
+         spec("Hourly", owner=None, requests="1000"), team=TEAM)  # fmt: skip
+    with session_scope(engine) as session:
+        decide(session=session, team_id=TEAM, workflow_name="Nightly", decision=Decision.ACCEPT,
+               by="U0ALICE", now=TUESDAY, due=TUESDAY.date() + timedelta(days=1))  # fmt: skip
+        decide(session=session, team_id=TEAM, workflow_name="Weekly", decision=Decision.DONE,
+               by="U0ALICE", now=TUESDAY, mode="batch")  # fmt: skip
+        section = follow_through(session=session, team_id=TEAM, since=TUESDAY - timedelta(days=7),
+                                 now=TUESDAY + timedelta(days=3))  # fmt: skip
+    assert section.moved[OpportunityStatus.ACCEPTED] == (1, Decimal(7500))
+    assert section.moved[OpportunityStatus.DONE] == (1, Decimal(7500))
+    assert section.moved[OpportunityStatus.DISMISSED] == (0, Decimal(0))
+    assert [(v.workflow, v.owner) for v in section.overdue] == [("Nightly", "U0ALICE")]
+    assert [u.workflow for u in section.unowned] == ["Hourly"]
