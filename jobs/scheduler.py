@@ -94,12 +94,17 @@ def add_periodic_jobs(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
         (tasks.poll_batches_job, POLL_EVERY, "poll-batches"),
         (tasks.quiz_tick_job, POLL_EVERY, "quiz-tick"),
         (tasks.expire_registrations_job, EXPIRE_EVERY, "expire-registrations"),
-        (tasks.followups_tick_job, FOLLOWUPS_EVERY, "followups-tick"),
     ):
         scheduler.add_job(
             func, "interval", seconds=int(every.total_seconds()), id=job_id, replace_existing=True,
             next_run_time=utcnow(),
         )  # fmt: skip
+    # Follow-ups are due at 10:00 in each owner's zone: a quarter-hour tick finds them, starting
+    # a quarter-hour after the scheduler does (a restart never sends at once).
+    scheduler.add_job(
+        tasks.followups_tick_job, "interval", seconds=int(FOLLOWUPS_EVERY.total_seconds()),
+        id="followups-tick", replace_existing=True,
+    )  # fmt: skip
     # Daily, once the providers have closed yesterday's buckets (they keep revising them).
     scheduler.add_job(
         tasks.reimport_usage_job, "cron", hour=USAGE_HOUR, minute=20, id="usage-reimport",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -181,19 +181,16 @@ def send_followups(
         pending, last = pending_followups(
             session=session, team_id=team_id, now=now, noise_floor=noise_floor
         )
+        zones = {
+            o: r.tz for o, r in store.followup_owners(session=session, team_id=team_id).items()
+        }
     run = FollowupRun(team_id)
     for followup in pending:
         with isolated("followup_failed", team_id=team_id, owner=followup.owner):
             _send_one(
-                engine,
-                client,
-                team_id,
-                followup,
-                last.get(followup.owner),
-                now,
-                day if scheduled else None,
-                run,
-            )
+                engine, client, team_id, followup, last.get(followup.owner), now,
+                day if scheduled else None, zones.get(followup.owner), run,
+            )  # fmt: skip
     return run
 
 
@@ -205,19 +202,24 @@ def _send_one(
     previous: datetime | None,
     now: datetime,
     day: FollowupDay | None,
+    stored_tz: str | None,
     run: FollowupRun,
 ) -> None:
     owner = followup.owner
+    # The zone Slack gave last time answers "not now" without asking Slack on every tick.
+    if stored_tz is not None and not _may_send(now, zone(stored_tz), day, previous):
+        return
     info = user_info(client, owner, team_id=team_id)
     if isinstance(info, str) or info.get("deleted"):
         error = info if isinstance(info, str) else "deleted"
         if error in UNREACHABLE:
             _unreachable(engine, team_id, owner, error, now, run)
         return
-    where = zone(info.get("tz"))
-    if day is not None and not is_followup_time(now, where, day):
-        return
-    if not followup_allowed(previous, now, where):
+    tz = str(info.get("tz") or "UTC")
+    if tz != stored_tz:
+        with session_scope(engine) as session:
+            store.record_owner_zone(session=session, team_id=team_id, owner=owner, tz=tz)
+    if not _may_send(now, zone(tz), day, previous):
         return
     with session_scope(engine) as session:
         if not store.claim_followup(
@@ -254,6 +256,15 @@ def _send_one(
     )
     assert run.sent is not None
     run.sent.append(FollowupSent(owner, dm.ts, sent.ts, followup))
+
+
+def _may_send(
+    now: datetime, where: tzinfo, day: FollowupDay | None, previous: datetime | None
+) -> bool:
+    """The day and hour (the worker's send only: ``day`` set) and the 7-day rule."""
+    if day is not None and not is_followup_time(now, where, day):
+        return False
+    return followup_allowed(previous, now, where)
 
 
 def _release(
@@ -500,3 +511,59 @@ def apply_usage(
         ):
             changed += 1
     return changed
+
+
+# --- The digest's Follow-through ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowThrough:
+    """What moved since the last digest and what waits: ``moved[status]`` = (how many
+    opportunities reached ``accepted``, ``done``, ``verified`` or ``dismissed`` since then, their
+    monthly savings in US dollars); ``overdue``: accepted opportunities past due (with their
+    owners); ``unowned``: workflows nobody can be asked about."""
+
+    moved: dict[OpportunityStatus, tuple[int, Decimal]]
+    overdue: list[OpportunityView]
+    unowned: list[UnownedWorkflow]
+
+
+#: The transitions the digest counts.
+COUNTED = (
+    OpportunityStatus.ACCEPTED,
+    OpportunityStatus.DONE,
+    OpportunityStatus.VERIFIED,
+    OpportunityStatus.DISMISSED,
+)
+
+
+def follow_through(
+    *, session: Session, team_id: str, since: datetime | None, now: datetime
+) -> FollowThrough:
+    """The digest's Follow-through section as data: transitions after ``since`` (all when
+    ``None``; each opportunity counted once per status it reached), overdue acceptances
+    (largest first) and unowned work."""
+    views = list_opportunities(session=session, team_id=team_id, now=now)
+    by_id = {v.id: v for v in views}
+    reached: dict[OpportunityStatus, set[int]] = {status: set() for status in COUNTED}
+    for event in store.events_since(session=session, team_id=team_id, since=since):
+        if event.to_status in reached and event.from_status is not event.to_status:
+            reached[event.to_status].add(event.opportunity_id)
+    moved = {
+        status: (
+            len(ids),
+            sum((by_id[i].monthly_savings for i in ids if i in by_id), Decimal(0)),
+        )
+        for status, ids in reached.items()
+    }
+    overdue = sorted(
+        (
+            v
+            for v in views
+            if v.status is OpportunityStatus.ACCEPTED and v.due and v.due < now.date()
+        ),
+        key=lambda v: (-v.monthly_savings, v.workflow.casefold()),
+    )
+    return FollowThrough(
+        moved, overdue, unowned_workflows(session=session, team_id=team_id, now=now)
+    )

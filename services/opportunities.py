@@ -9,7 +9,7 @@ whichever front end changed it (import, register, edit, remove, migrated, rates)
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -112,11 +112,16 @@ def _sync_one(
     cached = workflow.caching and row is not None and row.action is OpportunityAction.CACHE
     moved = workflow.mode in _MOVED_MODES or cached
     if row is None:
+        status = S.OPEN
+        if moved and _moved_after_arriving(workflow):
+            # It moved before anyone read its opportunity (two imports in a row): still done.
+            status, derived = S.DONE, (_moved_action(workflow.mode), figures.monthly_savings)
         if derived is None:
             return False
         action, savings = derived
         assert workflow.id is not None
-        event = Transition(SYSTEM, now, None, S.OPEN, _saves(action, savings))
+        note = _saves(action, savings) if status is S.OPEN else f"moved to {workflow.mode.value}"
+        event = Transition(SYSTEM, now, None, status, note)
         return (
             store.create_opportunity(
                 session=session,
@@ -191,6 +196,19 @@ def _sync_one(
     if not _same_money(row.monthly_savings, savings):
         return _savings_changed(session, row, now, savings)
     return False
+
+
+#: A workflow first seen on batch has ``migrated_at`` equal to ``created_at`` (give or take the
+#: microseconds of one save); one that moved later was first on sync.
+_ARRIVED_MOVED = timedelta(seconds=1)
+
+
+def _moved_after_arriving(workflow: Workflow) -> bool:
+    """Whether a workflow on batch or flex was on sync first, with something to save there."""
+    if workflow.migrated_at is None or workflow.migrated_at - workflow.created_at <= _ARRIVED_MOVED:
+        return False
+    on_sync = figures_of(workflow, mode=Mode.SYNC)
+    return derive(on_sync) is not None
 
 
 def _savings_changed(session: Session, row: Opportunity, now: datetime, savings: Decimal) -> bool:
@@ -591,3 +609,26 @@ def _claim(session: Session, team_id: str, workflow: Workflow, by: str, now: dat
         event = Transition(by, now, row.status, row.status, note)
         store.change_opportunity(session=session, opportunity=row, values={}, event=event)
     return Decided(workflow.name, _as_it_stands(session, team_id, workflow), True)
+
+
+def decide_by_id(
+    *,
+    session: Session,
+    team_id: str,
+    opportunity_id: int,
+    decision: Decision | str,
+    by: str,
+    now: datetime,
+    **options: Any,
+) -> Decided:
+    """:func:`decide` for a button's value (an opportunity id of ``team_id``). Raises
+    :class:`OpportunityRefused` when the opportunity is not there (another workspace's, or
+    its workflow gone)."""
+    row = store.get_opportunity_by_id(
+        session=session, team_id=team_id, opportunity_id=opportunity_id
+    )
+    workflow = None if row is None else session.get(Workflow, row.workflow_id)
+    if row is None or workflow is None or not row.active:
+        raise OpportunityRefused("That opportunity is no longer open to decide in this workspace.")
+    return decide(session=session, team_id=team_id, workflow_name=workflow.name,
+                  decision=decision, by=by, now=now, **options)  # fmt: skip

@@ -273,6 +273,11 @@ def record_followup_sent(*, session: Session, team_id: str, owner: str, at: date
     _upsert_owner(session, team_id, owner, {"last_sent_at": at})
 
 
+def record_owner_zone(*, session: Session, team_id: str, owner: str, tz: str) -> None:
+    """Remember the owner's time zone (Slack's ``tz``), so the worker's tick need not ask."""
+    _upsert_owner(session, team_id, owner, {"tz": tz[:64]})
+
+
 def record_dm_refused(
     *, session: Session, team_id: str, owner: str, error: str, at: datetime
 ) -> None:

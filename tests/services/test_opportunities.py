@@ -15,6 +15,8 @@ from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trig
 from batchscout.audit.opportunities import Decision, OpportunityRefused
 from batchscout.services.opportunities import (
     decide,
+    decide_by_id,
+    list_opportunities,
     opportunities_report,
     status_totals,
     sync_opportunities,
@@ -289,3 +291,33 @@ def test_other_workspaces_never_see_them(engine: Engine) -> None:
             by="U0X",
             now=NOW,
         )
+
+
+def test_a_buttons_id_decides_only_in_its_own_workspace(engine: Engine) -> None:
+    seed(engine, spec("Nightly"), team=TEAM)
+    seed(engine, spec("Nightly"), team="T0OTHER")
+    with session_scope(engine) as session:
+        mine = opportunities_report(session=session, team_id=TEAM, now=NOW)
+        other = opportunities_report(session=session, team_id="T0OTHER", now=NOW)
+        assert mine and other
+        (view,) = list_opportunities(session=session, team_id="T0OTHER", now=NOW)
+        with pytest.raises(OpportunityRefused, match="no longer open"):
+            decide_by_id(session=session, team_id=TEAM, opportunity_id=view.id,
+                         decision=Decision.ACCEPT, by="U0X", now=NOW)  # fmt: skip
+        outcome = decide_by_id(session=session, team_id="T0OTHER", opportunity_id=view.id,
+                               decision=Decision.ACCEPT, by="U0X", now=NOW)  # fmt: skip
+    assert outcome.changed and outcome.opportunity is not None
+    assert outcome.opportunity.status.value == "accepted"
+    assert report(engine)["Nightly"]["status"] == "open"
+
+
+def test_a_move_made_before_anyone_looked_is_still_done(engine: Engine) -> None:
+    seed(engine, spec("Nightly"), spec("Born on batch", mode=Mode.BATCH), team=TEAM)
+    with session_scope(engine) as session:  # moved a little later, before any read
+        workflow = queries.get_workflow(session=session, team_id=TEAM, name="Nightly")
+        assert workflow is not None
+        workflow.created_at -= timedelta(days=2)  # registered two days ago
+    seed(engine, spec("Nightly", mode=Mode.BATCH), team=TEAM)
+    found = report(engine)
+    assert found["Nightly"]["status"] == "done" and found["Nightly"]["monthly_savings"] == "7500.00"
+    assert "Born on batch" not in found
