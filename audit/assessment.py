@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from batchscout.audit.advice import Advice, advice_for
 from batchscout.audit.inventory import InventoryError, Problem, WorkflowSpec
-from batchscout.audit.latency import Classification, classify
+from batchscout.audit.latency import Classification, Mode, classify
 from batchscout.audit.money import format_unit_price
 from batchscout.audit.numbers import (
     MAX_COST_PER_REQUEST,
@@ -15,8 +15,20 @@ from batchscout.audit.numbers import (
     tokens_problem,
     volume_problem,
 )
-from batchscout.audit.pricing import PriceBook, PriceQuote, PricingError, UnknownModelError, quote
-from batchscout.audit.savings import WorkflowFigures, monthly_requests, workflow_figures
+from batchscout.audit.pricing import (
+    PriceBook,
+    PriceQuote,
+    PricingError,
+    ServiceTier,
+    UnknownModelError,
+    quote,
+)
+from batchscout.audit.savings import (
+    LANE_OF_MODE,
+    WorkflowFigures,
+    monthly_requests,
+    workflow_figures,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +54,21 @@ class OutOfBoundsError(PricingError):
         self.column = column
 
 
+class NoLanePriceError(OutOfBoundsError):
+    """A workflow's mode names a lane that has no price for its model (mode ``priority`` where
+    neither the catalog nor the workspace's negotiated rate prices it): a problem on ``mode``."""
+
+
+#: The lane each mode runs on (SPEC.md, "Every lane").
+MODE_LANES: dict[Mode, ServiceTier] = {
+    mode: ServiceTier(lane) for mode, lane in LANE_OF_MODE.items()
+}
+
+QuoteMemo = dict[tuple[object, ...], PriceQuote]
+"""Quotes already priced, by what priced them: one per call site (an import, a re-price), so
+rows that repeat a provider, model, tokens and lane are priced by the catalog once."""
+
+
 def _check_bounds(spec: WorkflowSpec) -> None:
     """Raise :class:`OutOfBoundsError` for a spec that no input path should have let through."""
     # The count alone first: a poisoned 1E+999999 would overflow when converted to a month.
@@ -61,15 +88,20 @@ def _check_bounds(spec: WorkflowSpec) -> None:
             raise OutOfBoundsError("cost_per_request", f"The cost per request {problem}.")
 
 
-def assess(spec: WorkflowSpec, book: PriceBook | None = None) -> Assessment:
-    """Classify and price a workflow.
-
-    Raises :class:`PricingError` when it cannot be priced, and :class:`OutOfBoundsError` (a
-    ``PricingError``) when its volume, tokens or price per request are outside SPEC.md's bounds
-    — whatever path the spec came in by, nothing out of bounds is ever assessed or stored.
-    """
-    _check_bounds(spec)
-    classification = classify(spec.trigger, spec.reader, spec.freshness)
+def _quote(spec: WorkflowSpec, book: PriceBook | None, memo: QuoteMemo | None) -> PriceQuote:
+    lane = MODE_LANES[Mode(spec.mode)]
+    key = (
+        spec.provider,
+        spec.model,
+        spec.input_tokens,
+        spec.output_tokens,
+        spec.cost_per_request,
+        spec.cached_share,
+        lane,
+    )
+    found = None if memo is None else memo.get(key)
+    if found is not None:
+        return found
     price = quote(
         provider=spec.provider,
         model=spec.model,
@@ -77,7 +109,50 @@ def assess(spec: WorkflowSpec, book: PriceBook | None = None) -> Assessment:
         output_tokens=spec.output_tokens,
         cost_per_request=spec.cost_per_request,
         book=book,
+        cached_share=spec.cached_share,
+        lane=lane,
     )
+    if memo is not None:
+        memo[key] = price
+    return price
+
+
+def _check_lane(spec: WorkflowSpec, price: PriceQuote, book: PriceBook | None) -> None:
+    """Refuse mode ``priority`` where the workflow has no priority price, saying why."""
+    if spec.mode is not Mode.PRIORITY or price.priority_per_request is not None:
+        return
+    if spec.cost_per_request is not None:
+        reason = "a workflow given as a cost per request has no priority price"
+        advice = "give provider, model and tokens instead, or use `sync`"
+    elif (
+        book is not None
+        and spec.provider
+        and spec.model
+        and book.rate_for(spec.provider, spec.model)
+    ):
+        reason = f"this workspace's negotiated rate for {spec.model} has no priority price"
+        advice = "use `sync`"
+    else:
+        reason = f"the price catalog has no priority price for {spec.provider} {price.priced_model}"
+        advice = "use `sync` (priority is sold by OpenAI and Google for some models)"
+    raise NoLanePriceError("mode", f"Mode `priority` is refused: {reason}; {advice}.")
+
+
+def assess(
+    spec: WorkflowSpec, book: PriceBook | None = None, *, memo: QuoteMemo | None = None
+) -> Assessment:
+    """Classify and price a workflow.
+
+    Raises :class:`PricingError` when it cannot be priced, :class:`OutOfBoundsError` (a
+    ``PricingError``) when its volume, tokens or price per request are outside SPEC.md's bounds
+    — whatever path the spec came in by, nothing out of bounds is ever assessed or stored —
+    and :class:`NoLanePriceError` for mode ``priority`` without a priority price. ``memo``
+    (one per call site) reuses quotes already priced for the same inputs.
+    """
+    _check_bounds(spec)
+    classification = classify(spec.trigger, spec.reader, spec.freshness)
+    price = _quote(spec, book, memo)
+    _check_lane(spec, price, book)
     if cost_problem(price.sync_per_request) is not None:
         raise OutOfBoundsError(
             "cost_per_request",
@@ -92,6 +167,8 @@ def assess(spec: WorkflowSpec, book: PriceBook | None = None) -> Assessment:
         latency_class=classification.latency_class,
         mode=spec.mode,
         flex_per_request=price.flex_per_request,
+        priority_per_request=price.priority_per_request,
+        cache_saving_per_request=price.cache_saving_per_request,
     )
     return Assessment(spec, classification, price, figures)
 
@@ -100,9 +177,10 @@ def assess_all(specs: Iterable[WorkflowSpec], book: PriceBook | None = None) -> 
     """Assess every spec, or raise :class:`InventoryError` listing each one that cannot be priced."""
     assessments: list[Assessment] = []
     problems: list[Problem] = []
+    memo: QuoteMemo = {}
     for spec in specs:
         try:
-            assessments.append(assess(spec, book))
+            assessments.append(assess(spec, book, memo=memo))
         except PricingError as error:
             problems.append(pricing_problem(spec, error))
     if problems:

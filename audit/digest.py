@@ -16,7 +16,7 @@ from typing import Any
 
 from batchscout.audit.latency import LatencyClass, Mode
 from batchscout.audit.money import format_usd
-from batchscout.audit.savings import Bucket, WorkflowFigures, portfolio
+from batchscout.audit.savings import LANE_OF_MODE, LANES, Bucket, WorkflowFigures, portfolio
 from batchscout.audit.text import plural
 from batchscout.defaults import NOISE_FLOOR
 
@@ -87,6 +87,14 @@ class DigestFacts:
         """Changed workflows, counted like :attr:`new_total`."""
         return max(self.changed_count, len(self.changed))
 
+    priority_waste: Decimal = Decimal(0)
+    """The premium paid for priority on work nobody waits for (SPEC.md, "Every lane")."""
+    cache_now: Decimal = Decimal(0)
+    """What a warm prompt cache would save the real-time workflows not caching yet."""
+    spend_by_lane: dict[str, Decimal] = field(default_factory=dict)
+    """Monthly spend by the lane workflows run on today (``standard``, ``batch``, ``flex``,
+    ``priority``)."""
+
     @property
     def migrate_now_change(self) -> Decimal | None:
         """How much the migrate-now figure moved since the last digest."""
@@ -142,6 +150,9 @@ class DigestFacts:
             flex_now=Decimal(data.get("flex_now", 0)),
             new_count=int(data.get("new_count", 0)),
             changed_count=int(data.get("changed_count", 0)),
+            priority_waste=Decimal(data.get("priority_waste", 0)),
+            cache_now=Decimal(data.get("cache_now", 0)),
+            spend_by_lane={k: Decimal(v) for k, v in data.get("spend_by_lane", {}).items()},
         )
 
 
@@ -218,7 +229,17 @@ def build_facts(
             for latency_class in LatencyClass
         },
         flex_now=totals.flex_now,
+        priority_waste=totals.priority_waste,
+        cache_now=totals.cache_now,
+        spend_by_lane=_spend_by_lane(rows),
     )
+
+
+def _spend_by_lane(rows: Iterable[DigestItem]) -> dict[str, Decimal]:
+    spend = dict.fromkeys(LANES, Decimal(0))
+    for item in rows:
+        spend[LANE_OF_MODE[Mode(item.mode)]] += item.figures.monthly_cost
+    return spend
 
 
 def percent(share: Decimal) -> str:
@@ -416,6 +437,9 @@ def _allowed(facts: DigestFacts) -> tuple[set[Decimal], set[Decimal]]:
         facts.realised,
         facts.spend_after,
         facts.flex_now,
+        facts.priority_waste,
+        facts.cache_now,
+        *facts.spend_by_lane.values(),
         *(line.flex_now for line in facts.challenge),
         *(line.monthly_savings for line in facts.top),
         *(line.monthly_savings for line in facts.challenge),

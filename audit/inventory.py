@@ -22,9 +22,11 @@ from batchscout.audit.names import clean_name, control_problem, name_key
 from batchscout.audit.numbers import (
     ACCEPTED,
     MAX_MONTHLY_REQUESTS,
+    SHARE_ACCEPTED,
     NumberError,
     cost_problem,
     read_number,
+    read_share,
     tokens_problem,
     volume_problem,
 )
@@ -49,6 +51,7 @@ COLUMNS: tuple[str, ...] = (
     "mode",
     "usage_project",
     "usage_api_key",
+    "cached_share",
 )
 REQUIRED_COLUMNS = ("name", "requests")
 MAX_NAME = 80
@@ -85,6 +88,9 @@ class WorkflowSpec:
     cost_per_request: Decimal | None = None
     usage_project: str | None = None
     usage_api_key: str | None = None
+    cached_share: Decimal | None = None
+    """The share (0 to 1) of each request's input tokens that is a prefix repeated across
+    requests (a system prompt, shared context): what a prompt cache can serve."""
     line: int | None = None
 
 
@@ -201,6 +207,21 @@ class _Row:
             return None
         return value
 
+    def share(self, column: str) -> Decimal | None:
+        """The cell as a share of 0 to 1 (``80%`` is 0.8), or ``None`` when empty."""
+        value = self.cells.get(column)
+        if isinstance(value, bool):
+            self.fail(column, f"“{self.text(column)}” is not a share; use {SHARE_ACCEPTED}")
+            return None
+        typed = (repr(value) if isinstance(value, float) else self.text(column)).strip()
+        if not typed:
+            return None
+        try:
+            return read_share(typed)
+        except NumberError as error:
+            self.fail(column, str(error))
+            return None
+
     def tokens(self, column: str) -> int | None:
         value = self.number(column)
         problem = None if value is None else tokens_problem(value)
@@ -253,6 +274,9 @@ def _spec_from_cells(
     reader = row.choice("reader", Reader)
     freshness = row.choice("freshness", Freshness)
     mode = row.choice("mode", Mode, Mode.SYNC)
+    if mode is Mode.PRIORITY and row.text("cost_per_request"):
+        row.fail("mode", PRIORITY_NEEDS_TOKENS)
+    cached_share = row.share("cached_share")
     usage_project, usage_api_key = _usage_link(row)
     if len(problems) > before:
         return None
@@ -274,8 +298,16 @@ def _spec_from_cells(
         mode=mode,
         usage_project=usage_project,
         usage_api_key=usage_api_key,
+        cached_share=cached_share,
         line=line,
     )
+
+
+#: Why mode ``priority`` is refused on a workflow given as a cost per request.
+PRIORITY_NEEDS_TOKENS: Final = (
+    "`priority` is priced from the catalog's priority price for a model and its tokens: "
+    "give provider, model and tokens instead of a cost_per_request, or use `sync`"
+)
 
 
 def usage_link_problem(column: str, value: str) -> str | None:
@@ -600,7 +632,13 @@ def to_csv(specs: Iterable[WorkflowSpec]) -> str:
 
 
 #: Columns holding numbers: YAML writes them as numbers (``requests: 100000``), not strings.
-NUMBER_COLUMNS: Final = ("requests", "input_tokens", "output_tokens", "cost_per_request")
+NUMBER_COLUMNS: Final = (
+    "requests",
+    "input_tokens",
+    "output_tokens",
+    "cost_per_request",
+    "cached_share",
+)
 
 
 def _yaml_value(column: str, cell: str) -> str | int | float:

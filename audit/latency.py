@@ -50,11 +50,15 @@ class Mode(StrEnum):
 
     ``flex`` is the synchronous endpoint on the flex service tier (SPEC.md, "Service tiers"):
     like ``batch`` it already pays the discounted price, so its savings are realised.
+    ``priority`` is the synchronous endpoint on a premium tier (OpenAI or Google
+    ``service_tier="priority"``, SPEC.md "Every lane"): synchronous for the portfolio, at the
+    priority price.
     """
 
     SYNC = "sync"
     BATCH = "batch"
     FLEX = "flex"
+    PRIORITY = "priority"
 
 
 #: Short descriptions used in rationales, questions and help texts.

@@ -120,3 +120,32 @@ def cost_problem(cost_per_request: Decimal) -> str | None:
     if cost_per_request > MAX_COST_PER_REQUEST:
         return f"is more than ${MAX_COST_PER_REQUEST:,} a request (the most Batchscout takes)"
     return None
+
+
+SHARE_ACCEPTED: Final = "a share between 0 and 1 such as 0.8, or a percentage such as 80%"
+
+
+def read_share(text: str) -> Decimal:
+    """Read a share of 0 to 1 (``cached_share``): ``0.8``, ``.8``, ``1``, or a percentage
+    ``80%`` (read as 0.8). Raises :class:`NumberError` whose message says what is accepted; a
+    bare number above 1 such as ``80`` gets the hint to write ``0.8`` or ``80%``, never read as
+    a percentage silently.
+    """
+    cleaned = text.strip()
+    percent = cleaned.endswith("%")
+    try:
+        value = read_number(cleaned.removesuffix("%").strip())
+    except NumberError as error:
+        if decimal_comma_hint(cleaned.removesuffix("%").strip()) is not None:
+            raise
+        raise NumberError(f"“{_short(cleaned)}” is not a share; use {SHARE_ACCEPTED}") from error
+    if percent:
+        value = value / 100
+        if value > 1:
+            raise NumberError(f"“{_short(cleaned)}” is more than 100%; use {SHARE_ACCEPTED}")
+        return value
+    if value > 1:
+        whole = value == value.to_integral_value() and value <= 100
+        hint = f" (for {value.normalize():f}% write {value / 100:f} or {cleaned}%)" if whole else ""
+        raise NumberError(f"“{_short(cleaned)}” is more than 1{hint}; use {SHARE_ACCEPTED}")
+    return value

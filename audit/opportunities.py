@@ -19,15 +19,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
 from batchscout.audit.savings import Bucket, WorkflowFigures
+from batchscout.defaults import NOISE_FLOOR
 
 
 class OpportunityAction(StrEnum):
     """What a workflow's owner could do to save: move to the batch API, add the flex service
-    tier, or challenge the latency requirement."""
+    tier, challenge the latency requirement, drop a premium tier nobody waits for
+    (``standard``), or turn on prompt caching for real-time work (``cache``)."""
 
     BATCH = "batch"
     FLEX = "flex"
     CHALLENGE = "challenge"
+    STANDARD = "standard"
+    CACHE = "cache"
 
 
 class OpportunityStatus(StrEnum):
@@ -90,6 +94,14 @@ MAX_DUE_DAYS = 3650
 Derivation = Callable[[WorkflowFigures], tuple[OpportunityAction, Decimal] | None]
 
 
+def _standard(figures: WorkflowFigures) -> tuple[OpportunityAction, Decimal] | None:
+    # A non-real-time workflow on priority: drop the premium tier, saving what it pays above
+    # the cheapest lane its class allows (SPEC.md, "Every lane").
+    if figures.priority_waste > 0:
+        return OpportunityAction.STANDARD, figures.priority_waste
+    return None
+
+
 def _batch(figures: WorkflowFigures) -> tuple[OpportunityAction, Decimal] | None:
     if figures.bucket is Bucket.MIGRATE_NOW:
         return OpportunityAction.BATCH, figures.monthly_savings
@@ -108,18 +120,28 @@ def _challenge(figures: WorkflowFigures) -> tuple[OpportunityAction, Decimal] | 
     return None
 
 
+def _cache(figures: WorkflowFigures) -> tuple[OpportunityAction, Decimal] | None:
+    # A real-time workflow not caching yet whose warm-cache saving reaches the noise floor.
+    if figures.cache_now >= NOISE_FLOOR:
+        return OpportunityAction.CACHE, figures.cache_now
+    return None
+
+
 #: Tried in order; the first that applies is the workflow's opportunity. A new action (another
 #: service tier, prompt caching) is one more function here.
-DERIVATIONS: list[Derivation] = [_batch, _flex, _challenge]
+DERIVATIONS: list[Derivation] = [_standard, _batch, _flex, _challenge, _cache]
 
 
 def derive(figures: WorkflowFigures) -> tuple[OpportunityAction, Decimal] | None:
     """A workflow's cheapest open action and its saving in US dollars a month, or ``None``.
 
-    From :func:`batchscout.audit.savings.workflow_figures`: scheduled on ``sync`` → ``batch``
+    From :func:`batchscout.audit.savings.workflow_figures`: a non-real-time workflow on
+    ``priority`` → ``standard`` (its ``priority_waste``); scheduled on ``sync`` → ``batch``
     (the batch saving); near-real-time on ``sync`` with a flex price → ``flex`` (the flex
-    saving), without one → ``challenge`` (the batch saving). Real-time work and workflows
-    already on ``batch`` or ``flex`` have none, nor does an action that saves nothing.
+    saving), without one → ``challenge`` (the batch saving); real-time with a cache saving
+    at or above the noise floor (``BATCHSCOUT_NOISE_FLOOR``'s default) and caching not on yet →
+    ``cache``. Other real-time work and workflows already on ``batch`` or ``flex`` have none,
+    nor does an action that saves nothing.
     """
     for rule in DERIVATIONS:
         found = rule(figures)
@@ -464,3 +486,66 @@ def next_followup_at(after: datetime, tz: tzinfo, day: FollowupDay) -> datetime:
         if moment.weekday() == day and moment > local:
             return moment.astimezone(ZoneInfo("UTC"))
     raise AssertionError("a weekday comes within 8 days")  # pragma: no cover
+
+
+@dataclass(frozen=True, slots=True)
+class FollowupItem:
+    """One opportunity a follow-up asks its owner to decide (monthly savings in US dollars;
+    ``due`` set when it is accepted and overdue)."""
+
+    opportunity_id: int
+    workflow: str
+    action: OpportunityAction
+    monthly_savings: Decimal
+    status: OpportunityStatus
+    due: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditItem:
+    """One near-real-time workflow the monthly audit asks about (``monthly_savings``: what
+    batch would save, US dollars a month, if the result could wait)."""
+
+    workflow_id: int
+    workflow: str
+    monthly_savings: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Followup:
+    """What one owner's follow-up lists: at most five items (largest first), how many more,
+    and the workflows to audit (only on the month's first follow-up; at most five, the rest
+    asked on a later month's)."""
+
+    owner: str
+    items: list[FollowupItem]
+    more: int
+    audits: list[AuditItem]
+    audits_more: int = 0
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to decide and nothing to audit: no follow-up is sent."""
+        return not self.items and not self.audits
+
+
+def followup_for(
+    owner: str,
+    items: Sequence[FollowupItem],
+    audits: Sequence[AuditItem],
+    *,
+    with_audit: bool,
+) -> Followup:
+    """An owner's follow-up: ``items`` largest first, five shown and the rest counted; the
+    audit's workflows only when ``with_audit`` (the month's first follow-up). A workflow the
+    audit asks about is not also listed to ``challenge``: the audit is that question."""
+    if not with_audit:
+        shown = largest_first(items, lambda i: i.monthly_savings, lambda i: i.workflow)
+        return Followup(owner, shown.items, shown.more, [])
+    asked = {a.workflow for a in audits}
+    items = [
+        i for i in items if not (i.action is OpportunityAction.CHALLENGE and i.workflow in asked)
+    ]
+    shown = largest_first(items, lambda i: i.monthly_savings, lambda i: i.workflow)
+    audited = largest_first(audits, lambda a: a.monthly_savings, lambda a: a.workflow)
+    return Followup(owner, shown.items, shown.more, audited.items, audited.more)

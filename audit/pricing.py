@@ -151,6 +151,14 @@ class PriceQuote:
     priced_model: str | None
     batch_basis: BatchBasis
     flex_per_request: Decimal | None = None
+    priority_per_request: Decimal | None = None
+    """The premium tier's price per request (OpenAI, Google ``service_tier="priority"``);
+    ``None`` where the catalog has none for the model, under a negotiated rate, or for a cost
+    given per request."""
+    cache_saving_per_request: Decimal | None = None
+    """What reading the cached share of the input from a warm prompt cache saves on one request
+    at the lane asked for (:func:`quote`'s ``lane``), in US dollars; ``None`` where no cached
+    share was given or the catalog has no cache-read price (cache writes not counted)."""
 
     @property
     def basis_note(self) -> str:
@@ -177,6 +185,9 @@ class CatalogPrice:
     batch_basis: BatchBasis
     tiers: Mapping[ServiceTier, tuple[Decimal, Decimal]] = field(default_factory=dict)
     """Flex and priority (input, output) prices per million tokens, where the catalog has them."""
+    cache_read: Mapping[ServiceTier, Decimal] = field(default_factory=dict)
+    """The cache-read price per million input tokens on each lane whose catalog price has one
+    (batch only where the catalog prices batch itself)."""
 
     def by_tier(self) -> list[tuple[ServiceTier, Decimal, Decimal]]:
         """(tier, input, output) per million tokens: standard, batch, then flex and priority
@@ -235,11 +246,40 @@ def _calc(
 @cache
 def flex_models(provider: Provider) -> tuple[str, ...]:
     """The catalog's models of a provider that have a flex price today, sorted."""
-    priced: list[str] = []
+    return tuple(m.model for m in _priced_models(provider) if ServiceTier.FLEX in m.tiers)
+
+
+@cache
+def priority_models(provider: Provider) -> tuple[str, ...]:
+    """The catalog's models of a provider that have a priority price today, sorted."""
+    return tuple(m.model for m in _priced_models(provider) if ServiceTier.PRIORITY in m.tiers)
+
+
+@cache
+def cache_models(provider: Provider) -> tuple[str, ...]:
+    """The catalog's models of a provider that price a cache read below a plain input token
+    today, on standard and on the batch API alike (both from the catalog), sorted."""
+    return tuple(
+        m.model
+        for m in _priced_models(provider)
+        if m.batch_basis is BatchBasis.CATALOG
+        and all(
+            lane in m.cache_read and m.cache_read[lane] < price
+            for lane, price in (
+                (ServiceTier.STANDARD, m.input_per_mtok),
+                (ServiceTier.BATCH, m.batch_input_per_mtok),
+            )
+        )
+    )
+
+
+@cache
+def _priced_models(provider: Provider) -> tuple[CatalogPrice, ...]:
+    """Every catalog model of a provider that prices tokens today (read once per process)."""
+    priced: list[CatalogPrice] = []
     for model in catalog_models(provider):
         try:
-            if ServiceTier.FLEX in catalog_price(provider, model).tiers:
-                priced.append(model)
+            priced.append(catalog_price(provider, model))
         except PricingError:
             continue
     return tuple(priced)
@@ -299,10 +339,19 @@ def catalog_price(provider: Provider, model: str) -> CatalogPrice:
     else:
         batch_in, batch_out = _rates(batch.model_price)
         basis = BatchBasis.CATALOG
-    tiers = {
-        tier: _rates(calc.model_price)
+    calcs = {
+        tier: calc
         for tier in (ServiceTier.FLEX, ServiceTier.PRIORITY)
         if (calc := _tier_calc(provider, sync, _ONE_TOKEN_EACH, now, tier)) is not None
+    }
+    tiers = {tier: _rates(calc.model_price) for tier, calc in calcs.items()}
+    calcs[ServiceTier.STANDARD] = sync
+    if batch is not None:
+        calcs[ServiceTier.BATCH] = batch
+    cache_read = {
+        tier: _base(calc.model_price.cache_read_mtok)
+        for tier, calc in calcs.items()
+        if calc.model_price.cache_read_mtok is not None
     }
     return CatalogPrice(
         Provider(provider),
@@ -314,6 +363,7 @@ def catalog_price(provider: Provider, model: str) -> CatalogPrice:
         batch_out,
         basis,
         tiers,
+        cache_read,
     )
 
 
@@ -402,8 +452,18 @@ def quote(
     output_tokens: int | None,
     cost_per_request: Decimal | None,
     book: PriceBook | None = None,
+    cached_share: Decimal | None = None,
+    lane: ServiceTier = ServiceTier.STANDARD,
 ) -> PriceQuote:
-    """Price one request of a workflow, synchronously and on the batch API.
+    """Price one request of a workflow, synchronously and on the batch API, flex and priority
+    where the catalog prices them (SPEC.md, "Every lane").
+
+    With ``cached_share`` (0 to 1: the share of the input tokens that is a repeated prefix) the
+    quote also says what a warm prompt cache saves per request on ``lane`` (the lane the
+    workflow runs on), priced with the catalog's cache-read price there: (price of the request
+    − price with that share of its input read from cache). Linear in the share, it is priced
+    once with every input token cached and scaled, so no token count is ever rounded. No
+    cache-read price in the catalog, a negotiated rate or a cost per request: ``None``.
 
     With ``cost_per_request`` given it is the synchronous price and batch takes the
     workspace's discount, or 50%. Otherwise provider, model and token counts are priced with
@@ -449,17 +509,68 @@ def quote(
     now = datetime.now(UTC)
     sync_calc = _calc(provider, model, usage, at=now)
     sync, priced = sync_calc.total_price, sync_calc.model.id
-    flex_calc = _tier_calc(provider, sync_calc, usage, now, ServiceTier.FLEX)
-    flex = None if flex_calc is None else flex_calc.total_price
+    tiers = {
+        tier: calc
+        for tier in (ServiceTier.BATCH, ServiceTier.FLEX, ServiceTier.PRIORITY)
+        if (calc := _tier_calc(provider, sync_calc, usage, now, tier)) is not None
+    }
+    flex, priority = (
+        None if tier not in tiers else tiers[tier].total_price
+        for tier in (ServiceTier.FLEX, ServiceTier.PRIORITY)
+    )
     if book.batch_discount is not None:
         ratio, basis = _ratio(book)
-        return PriceQuote(sync, sync * ratio, priced, basis, flex)
-    batch_calc = _tier_calc(provider, sync_calc, usage, now, ServiceTier.BATCH)
-    if batch_calc is None:
-        return PriceQuote(
-            sync, sync * DEFAULT_BATCH_RATIO, priced, BatchBasis.DEFAULT_DISCOUNT, flex
-        )
-    return PriceQuote(sync, batch_calc.total_price, priced, BatchBasis.CATALOG, flex)
+        batch = sync * ratio
+    elif ServiceTier.BATCH not in tiers:
+        ratio, basis = DEFAULT_BATCH_RATIO, BatchBasis.DEFAULT_DISCOUNT
+        batch = sync * ratio
+    else:
+        ratio, basis = Decimal(1), BatchBasis.CATALOG
+        batch = tiers[ServiceTier.BATCH].total_price
+    cache = None
+    if cached_share is not None:
+        priced_tiers = {t: c for t, c in tiers.items() if t is not ServiceTier.BATCH or ratio == 1}
+        cache = _cache_saving(provider, sync_calc, usage, now, lane, priced_tiers, ratio)
+        cache = None if cache is None else cache * cached_share
+    return PriceQuote(sync, batch, priced, basis, flex, priority, cache)
+
+
+def _cache_saving(
+    provider: Provider,
+    standard: PriceCalculation,
+    usage: genai_prices.Usage,
+    when: datetime,
+    lane: ServiceTier,
+    tiers: Mapping[ServiceTier, PriceCalculation],
+    batch_ratio: Decimal,
+) -> Decimal | None:
+    """What a warm cache saves on one request at ``lane`` when every input token is read from
+    it (US dollars), or ``None`` where the lane's catalog price has no cache-read price.
+
+    Batch without a catalog batch price (the 50% fallback, or a workspace discount) saves the
+    standard lane's cache saving times the same ratio as its price.
+    """
+    lane = ServiceTier(lane)
+    priced = tiers.get(lane, standard) if lane is not ServiceTier.BATCH else tiers.get(lane)
+    scale = Decimal(1)
+    if priced is None:  # batch priced by a ratio of standard
+        priced, scale = standard, batch_ratio
+    if priced.model_price.cache_read_mtok is None:
+        return None
+    cached = genai_prices.Usage(
+        input_tokens=usage.input_tokens,
+        cache_read_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+    )
+    context = TIER_CONTEXTS.get(lane) if lane in tiers else None
+    with_cache = genai_prices.calc_price(
+        cached,
+        priced.model.id,
+        provider_id=_catalog_id(provider),
+        genai_request_timestamp=when,
+        price_context=context,
+    )
+    return (priced.total_price - with_cache.total_price) * scale
 
 
 def price_tokens(

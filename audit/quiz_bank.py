@@ -42,7 +42,15 @@ import yaml
 
 from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger, classify
 from batchscout.audit.money import format_count, format_unit_price, format_usd
-from batchscout.audit.pricing import Provider, flex_models, quote
+from batchscout.audit.pricing import (
+    Provider,
+    ServiceTier,
+    cache_models,
+    catalog_price,
+    flex_models,
+    priority_models,
+    quote,
+)
 from batchscout.audit.savings import (
     DEFAULT_BATCH_RATIO,
     Per,
@@ -913,6 +921,229 @@ def _flex_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
     return question, params
 
 
+_NIGHTLY_JOBS: Final = (
+    "enriches every new CRM record",
+    "summarises the day's closed support tickets for a morning report",
+    "classifies the day's uploaded documents",
+    "writes product descriptions for tomorrow's catalogue",
+)
+
+
+def _priority_waste(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
+    """Priority on scheduled work (SPEC.md, "Every lane"): the premium over the batch API,
+    priced from the catalog; only models the catalog prices on priority are drawn."""
+    model = rng.choice(priority_models(Provider.OPENAI))
+    tokens_in, tokens_out = rng.choice(_TOKEN_SHAPES)
+    job = rng.choice(_NIGHTLY_JOBS)
+    price = quote(
+        provider=Provider.OPENAI,
+        model=model,
+        input_tokens=tokens_in,
+        output_tokens=tokens_out,
+        cost_per_request=None,
+    )
+    assert price.priority_per_request is not None  # priority_models lists priority-priced ones
+    priority, batch = price.priority_per_request, price.batch_per_request
+    while True:
+        volume = Decimal(rng.randrange(2, 41) * 2_500)
+        figures = workflow_figures(
+            sync_per_request=price.sync_per_request,
+            batch_per_request=batch,
+            requests=volume,
+            per=Per.DAY,
+            latency_class=LatencyClass.SCHEDULED,
+            mode=Mode.PRIORITY,
+            priority_per_request=priority,
+        )
+        answer = NumericAnswer(figures.priority_waste, Unit.USD, SCENARIO_TOLERANCE, True)
+        if not any(answer.accepts(Decimal(n)) for n in (volume, tokens_in, tokens_out)):
+            break
+    prompt = (
+        f"A nightly job {job}: {format_count(volume)} requests a night on OpenAI {model}, each "
+        f"{format_count(tokens_in)} input and {format_count(tokens_out)} output tokens, read "
+        f'the next morning. Its client sends `service_tier="priority"` on every call. The '
+        f"price catalog gives {format_unit_price(priority)} per request on priority, "
+        f"{format_unit_price(price.sync_per_request)} on standard and "
+        f"{format_unit_price(batch)} on the batch API. What does it pay each month above the "
+        "cheapest lane this work allows? (A month is 30 days.)"
+    )
+    explanation = (
+        f"Scheduled work can wait for the batch API, so the waste is (priority − batch cost "
+        f"per request) × monthly requests: ({format_unit_price(priority)} − "
+        f"{format_unit_price(batch)}) × {format_count(volume)} × 30 = "
+        f"{format_usd(figures.priority_waste)} a month. Priority buys a faster answer, and "
+        "nobody is waiting for this one: drop the premium tier first, then move to batch."
+    )
+    params: dict[str, JSONValue] = {
+        "model": model,
+        "requests": str(volume),
+        "input_tokens": tokens_in,
+        "output_tokens": tokens_out,
+        "priority_cost_per_request": str(priority),
+        "batch_cost_per_request": str(batch),
+    }
+    question = _scenario_question(
+        "scenario-priority-waste",
+        prompt,
+        figures.priority_waste,
+        Unit.USD,
+        explanation,
+        ("service-tiers", "priority", "money"),
+    )
+    return question, params
+
+
+_CACHED_SHARES: Final = (Decimal("0.5"), Decimal("0.6"), Decimal("0.7"), Decimal("0.8"))
+_CHAT_JOBS: Final = (
+    "answers customers in the product's chat panel",
+    "suggests replies while a support agent types",
+    "answers questions in an internal help desk bot",
+)
+
+
+_PROVIDER_NAMES: Final = {Provider.OPENAI: "OpenAI", Provider.ANTHROPIC: "Anthropic"}
+
+
+def _cache_model(rng: random.Random) -> tuple[Provider, str]:
+    """A chat model whose catalog entry prices cache reads on standard and batch."""
+    chat = set(priority_models(Provider.OPENAI)) | set(flex_models(Provider.OPENAI))
+    choices = [(Provider.OPENAI, m) for m in cache_models(Provider.OPENAI) if m in chat]
+    choices += [(Provider.ANTHROPIC, m) for m in cache_models(Provider.ANTHROPIC)]
+    return rng.choice(choices)
+
+
+def _cache_figures(
+    rng: random.Random, mode: Mode
+) -> tuple[Provider, str, int, int, Decimal, Decimal, Decimal, str]:
+    """A drawn cached workflow: provider, model, tokens, share, volume, saving, job."""
+    provider, model = _cache_model(rng)
+    tokens_in, tokens_out = rng.choice(_TOKEN_SHAPES)
+    share = rng.choice(_CACHED_SHARES)
+    job = rng.choice(_CHAT_JOBS)
+    lane = ServiceTier.BATCH if mode is Mode.BATCH else ServiceTier.STANDARD
+    price = quote(
+        provider=provider,
+        model=model,
+        input_tokens=tokens_in,
+        output_tokens=tokens_out,
+        cost_per_request=None,
+        cached_share=share,
+        lane=lane,
+    )
+    assert price.cache_saving_per_request is not None  # cache_models price cache reads
+    while True:
+        volume = Decimal(rng.randrange(2, 41) * 5_000)
+        saving = price.cache_saving_per_request * volume * 30
+        answer = NumericAnswer(saving, Unit.USD, SCENARIO_TOLERANCE, True)
+        stated = (volume, tokens_in, tokens_out, int(share * tokens_in))
+        if not any(answer.accepts(Decimal(n)) for n in stated):
+            return provider, model, tokens_in, tokens_out, share, volume, saving, job
+
+
+def _cache_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
+    """What prompt caching saves a real-time workflow, priced with the catalog's cache-read
+    price (warm cache assumed, cache writes not counted)."""
+    provider, model, tokens_in, tokens_out, share, volume, saving, job = _cache_figures(
+        rng, Mode.SYNC
+    )
+    prices = catalog_price(provider, model)
+    full, read = prices.input_per_mtok, prices.cache_read[ServiceTier.STANDARD]
+    cached = int(share * tokens_in)
+    prompt = (
+        f"A chat feature {job}: {format_count(volume)} requests a day on "
+        f"{_PROVIDER_NAMES[provider]} {model}, "
+        f"each {format_count(tokens_in)} input tokens (of which the same {format_count(cached)}-"
+        f"token system prompt and instructions start every request) and "
+        f"{format_count(tokens_out)} output tokens. The catalog prices input at "
+        f"{format_unit_price(full)} and a cache read at {format_unit_price(read)} per million "
+        "tokens. With a warm prompt cache (ignore cache writes), what does caching save per "
+        "month? (A month is 30 days.)"
+    )
+    explanation = (
+        f"Each cached token costs the cache-read price instead of the input price: "
+        f"{format_count(cached)} × ({format_unit_price(full)} − {format_unit_price(read)}) ÷ "
+        f"1,000,000 × {format_count(volume)} × 30 = {format_usd(saving)} a month. A person is "
+        "waiting, so batch is out, but the repeated prefix need not be paid in full each time."
+    )
+    params: dict[str, JSONValue] = {
+        "provider": str(provider),
+        "model": model,
+        "requests": str(volume),
+        "input_tokens": tokens_in,
+        "output_tokens": tokens_out,
+        "cached_tokens": cached,
+        "input_per_mtok": str(full),
+        "cache_read_per_mtok": str(read),
+    }
+    question = _scenario_question(
+        "scenario-cache-savings",
+        prompt,
+        saving,
+        Unit.USD,
+        explanation,
+        ("prompt-caching", "money"),
+    )
+    return question, params
+
+
+def _batch_cache_stack(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
+    """Batch and caching stack differently by provider: what caching saves on the batch API,
+    with the catalog's batch cache-read price (halved with input on some providers and
+    models, left at the standard cache-read price on others)."""
+    provider, model, tokens_in, tokens_out, share, volume, saving, _job = _cache_figures(
+        rng, Mode.BATCH
+    )
+    prices = catalog_price(provider, model)
+    batch_in, batch_read = prices.batch_input_per_mtok, prices.cache_read[ServiceTier.BATCH]
+    standard_read = prices.cache_read[ServiceTier.STANDARD]
+    cached = int(share * tokens_in)
+    stacks = batch_read < standard_read
+    prompt = (
+        f"A nightly job on {_PROVIDER_NAMES[provider]} {model} sends {format_count(volume)} "
+        "requests a night "
+        f"through the batch API, each {format_count(tokens_in)} input tokens (the first "
+        f"{format_count(cached)} the same on every request) and {format_count(tokens_out)} "
+        f"output tokens. On the batch API the catalog prices input at "
+        f"{format_unit_price(batch_in)} and a cache read at {format_unit_price(batch_read)} per "
+        f"million tokens (standard cache read: {format_unit_price(standard_read)}). With a warm "
+        "cache (ignore cache writes), what does caching add to the batch saving per month? "
+        "(A month is 30 days.)"
+    )
+    how = (
+        "the batch discount applies to cache reads too, so the two discounts stack"
+        if stacks
+        else "the batch price halves input but not cache reads, so caching saves less on "
+        "batch than on standard: the two discounts overlap"
+    )
+    explanation = (
+        f"On the batch API each cached token costs the batch cache-read price instead of the "
+        f"batch input price: {format_count(cached)} × ({format_unit_price(batch_in)} − "
+        f"{format_unit_price(batch_read)}) ÷ 1,000,000 × {format_count(volume)} × 30 = "
+        f"{format_usd(saving)} a month. For {_PROVIDER_NAMES[provider]} {model} {how}; "
+        "providers differ, so "
+        "price both lanes from the catalog."
+    )
+    params: dict[str, JSONValue] = {
+        "provider": str(provider),
+        "model": model,
+        "requests": str(volume),
+        "input_tokens": tokens_in,
+        "output_tokens": tokens_out,
+        "cached_tokens": cached,
+        "input_per_mtok": str(batch_in),
+        "cache_read_per_mtok": str(batch_read),
+    }
+    question = _scenario_question(
+        "scenario-batch-cache-stack",
+        prompt,
+        saving,
+        Unit.USD,
+        explanation,
+        ("prompt-caching", "service-tiers", "money"),
+    )
+    return question, params
+
+
 _TEMPLATES: Final = {
     "scenario-cadence-savings": _cadence_savings,
     "scenario-negotiated-rate": _negotiated_rate,
@@ -920,6 +1151,9 @@ _TEMPLATES: Final = {
     "scenario-total-cut": _total_cut,
     "scenario-monthly-volume": _monthly_volume,
     "scenario-flex-savings": _flex_savings,
+    "scenario-priority-waste": _priority_waste,
+    "scenario-cache-savings": _cache_savings,
+    "scenario-batch-cache-stack": _batch_cache_stack,
 }
 #: Ids of the scenario templates; an asked scenario's id is its template's.
 SCENARIO_TEMPLATES: Final = tuple(_TEMPLATES)

@@ -47,6 +47,7 @@ from batchscout.audit.numbers import (
     MAX_TOKENS,
     NumberError,
     cost_problem,
+    read_share,
     volume_problem,
 )
 from batchscout.audit.pricing import (
@@ -280,8 +281,21 @@ QUESTIONS: Final[dict[str, _Question]] = {
             "Mode",
             "Which API does it call today?",
             "`batch` if it already uses a provider batch API, `flex` if its requests already "
-            'send `service_tier="flex"`; its savings then count as realised.',
+            'send `service_tier="flex"`; its savings then count as realised. `priority` if '
+            'they send `service_tier="priority"` (OpenAI, Google): the premium tier, priced '
+            "from the catalog.",
             PromptKind.CHOICE,
+        ),
+        _Question(
+            "cached_share",
+            "Cached share",
+            "What share of each request's input is a repeated prefix? (optional)",
+            "A repeated prefix is the start of the input that is the same on every request — "
+            "a system prompt, instructions, shared documents — which a prompt cache serves at "
+            "the cheaper cache-read price. A share from 0 to 1 (0.8) or a percentage (80%). "
+            "Send `skip` if you don't know.",
+            PromptKind.TEXT,
+            optional=True,
         ),
         _Question(
             "usage_project",
@@ -314,6 +328,7 @@ MODE_LABELS: Final[dict[Mode, str]] = {
     Mode.SYNC: "the synchronous API",
     Mode.BATCH: "a provider batch API already",
     Mode.FLEX: "the flex service tier already",
+    Mode.PRIORITY: "the priority (premium) tier",
 }
 
 #: Every other user-facing string of the conversation.
@@ -383,6 +398,7 @@ TEXTS: Final[dict[str, str]] = {
     "cost_invalid": "“{text}” is not a dollar amount. Try $0.01 or 0.0045.",
     "cost_range": "A cost per request can be at most ${max}.",
     "cost_pricing": "a cost per request",
+    "cached_share_value": "{percent}% of the input",
     "cost_pricing_model": "a cost per request (model {model})",
     # Summary card
     "card_workflow": "Workflow",
@@ -880,6 +896,8 @@ class Conversation:
                 self.answers[key] = str(parse_tokens(text))
             elif key == "cost_per_request":
                 self.answers[key] = _decimal_text(parse_cost(text))
+            elif key == "cached_share":
+                self.answers[key] = _decimal_text(read_share(text))
             elif key == "per":
                 per = Per(self._choose(key, text).value)
                 if "requests" in self.answers:
@@ -1105,10 +1123,13 @@ class Conversation:
         return self._step()
 
     def _reprice(self, error: PricingError) -> Step:
-        """The summary could not be priced: go to the answer that prices it, with the reason."""
+        """The summary could not be priced: go to the answer that prices it (or to the mode,
+        when the mode's lane has no price for the model), with the reason."""
         self.current = (
             "model" if self._applies("model") and self._pricing() == "model" else "cost_per_request"
         )
+        if getattr(error, "column", None) == "mode":
+            self.current = "mode"
         self.returning = True
         self.error = str(error)
         return self._step()
@@ -1125,7 +1146,7 @@ class Conversation:
             return self.answers.get("provider") != Provider.OTHER.value
         if key == "per":
             return "per" not in self.implied
-        if key in ("input_tokens", "output_tokens"):
+        if key in ("input_tokens", "output_tokens", "cached_share"):
             return self._pricing() == "model"
         if key == "cost_per_request":
             return self._pricing() == COST_CHOICE
@@ -1164,6 +1185,7 @@ class Conversation:
             mode=Mode(a.get("mode", Mode.SYNC.value)),
             usage_project=a.get("usage_project") or None,
             usage_api_key=a.get("usage_api_key") or None,
+            cached_share=Decimal(a["cached_share"]) if by_model and a.get("cached_share") else None,
         )
 
     def _display(self, key: str) -> str | None:
@@ -1187,6 +1209,10 @@ class Conversation:
             return format_count(int(value))
         if key == "cost_per_request":
             return format_unit_price(Decimal(value))
+        if key == "cached_share":
+            return TEXTS["cached_share_value"].format(
+                percent=f"{Decimal(value) * 100:f}".rstrip("0").rstrip(".")
+            )
         if key == "usage_project":
             return link_text(self.answers.get(key), self.answers.get("usage_api_key"))
         labels = {option.value: option.label for option in self._options(key)}
@@ -1328,6 +1354,7 @@ def _answers_of(spec: WorkflowSpec) -> dict[str, str]:
         "mode": Mode(spec.mode).value,
         "usage_project": spec.usage_project or "",
         "usage_api_key": spec.usage_api_key or "",
+        "cached_share": "" if spec.cached_share is None else _decimal_text(spec.cached_share),
     }
     if spec.provider is not None:
         answers["provider"] = Provider(spec.provider).value
@@ -1356,6 +1383,7 @@ _ANSWER_TYPES: Final[dict[str, Callable[[str], object]]] = {
     "cost_per_request": Decimal,
     "input_tokens": int,
     "output_tokens": int,
+    "cached_share": lambda value: value and Decimal(value),
 }
 
 

@@ -1,7 +1,10 @@
 """Savings: per workflow and per portfolio, in ``Decimal``, on a 30-day month.
 
 Two discounted tiers (SPEC.md, "Money" and "Service tiers"): the batch API, and flex (the batch
-price on the synchronous endpoint, only where the price catalog has a flex price).
+price on the synchronous endpoint, only where the price catalog has a flex price). Every lane
+(SPEC.md, "Every lane"): the monthly cost on standard, batch, flex and priority; the premium
+paid for priority on work nobody waits for (``priority_waste``); and what a warm prompt cache
+saves (``cache_monthly_savings``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,17 @@ PER_MONTH: dict[Per, tuple[int, int]] = {
 }
 
 DEFAULT_BATCH_RATIO = Decimal("0.5")
+
+#: The lanes a request can run on, cheapest-first apart from standard (SPEC.md, "Every lane"):
+#: the catalog's service tiers by name.
+LANES = ("standard", "batch", "flex", "priority")
+#: The lane each mode runs on.
+LANE_OF_MODE: dict[Mode, str] = {
+    Mode.SYNC: "standard",
+    Mode.BATCH: "batch",
+    Mode.FLEX: "flex",
+    Mode.PRIORITY: "priority",
+}
 
 T = TypeVar("T")
 _ZERO = Decimal(0)  # Decimals are immutable: one zero serves every workflow
@@ -83,7 +97,8 @@ def advice_tier(latency_class: LatencyClass, mode: Mode, *, has_flex_price: bool
     """The tier to be on: scheduled → batch; near-real-time → flex where it is priced, else
     standard (challenge the requirement); real-time → standard, never flex or batch.
 
-    A workflow already on a discounted tier keeps it: ``batch`` → batch, ``flex`` → flex.
+    A workflow already on a discounted tier keeps it: ``batch`` → batch, ``flex`` → flex; a
+    ``priority`` one is advised like ``sync``.
     """
     mode, latency_class = _member(Mode, mode), _member(LatencyClass, latency_class)
     if latency_class is LatencyClass.REAL_TIME:
@@ -122,6 +137,37 @@ class WorkflowFigures:
     advice_tier: AdviceTier = AdviceTier.STANDARD
     flex_monthly: Decimal | None = None
     flex_monthly_savings: Decimal = Decimal(0)
+    priority_monthly: Decimal | None = None
+    priority_waste: Decimal = Decimal(0)
+    """What a non-real-time ``priority`` workflow pays above the cheapest lane its class allows
+    (scheduled: batch; near-real-time: flex where priced, else standard); 0 otherwise."""
+    cache_monthly_savings: Decimal | None = None
+    """What a warm prompt cache saves a month at the lane the workflow runs on; ``None`` with
+    no cached share or no cache-read price. Cache writes are not counted."""
+    caching: bool = False
+    """Prompt caching is already on: the cache saving is realised, not an opportunity."""
+
+    @property
+    def lanes(self) -> dict[str, Decimal | None]:
+        """The monthly cost on each lane (``standard``, ``batch``, ``flex``, ``priority``),
+        ``None`` where the lane has no price."""
+        costs = (self.sync_monthly, self.batch_monthly, self.flex_monthly, self.priority_monthly)
+        return dict(zip(LANES, costs, strict=True))
+
+    @property
+    def cache_now(self) -> Decimal:
+        """The cache saving still to be had in the real-time bucket: a real-time workflow's
+        cache saving while caching is not on yet (the portfolio's ``cache_now``)."""
+        if self.caching or self.cache_monthly_savings is None or self.bucket is not Bucket.NONE:
+            return _ZERO
+        return self.cache_monthly_savings
+
+    @property
+    def cache_realised(self) -> Decimal:
+        """The cache saving of a workflow whose caching is already on (counted as realised)."""
+        if not self.caching or self.cache_monthly_savings is None:
+            return _ZERO
+        return self.cache_monthly_savings
 
     @property
     def flex_now(self) -> Decimal:
@@ -139,6 +185,9 @@ def workflow_figures(
     latency_class: LatencyClass,
     mode: Mode,
     flex_per_request: Decimal | None = None,
+    priority_per_request: Decimal | None = None,
+    cache_saving_per_request: Decimal | None = None,
+    caching: bool = False,
 ) -> WorkflowFigures:
     """Price a workflow for a month.
 
@@ -148,21 +197,33 @@ def workflow_figures(
     a ``flex`` one at the flex price (at the synchronous price, saving nothing, when there is
     no flex price to know it by). Flex savings = (standard − flex cost per request) × monthly
     requests. Real-time workflows save nothing: batching them would break the product.
+
+    A ``priority`` workflow costs the priority price and is synchronous for the portfolio: its
+    batch (and flex) savings are measured from that cost, and ``priority_waste`` is the premium
+    part (cost − the cheapest lane its class allows), none for real-time work. The cache saving
+    is monthly requests × ``cache_saving_per_request`` (priced at the lane it runs on).
     """
     sync_monthly = per_month(sync_per_request * requests, per)
     batch_monthly = per_month(batch_per_request * requests, per)
     flex_monthly = None if flex_per_request is None else per_month(flex_per_request * requests, per)
+    priority_monthly = (
+        None if priority_per_request is None else per_month(priority_per_request * requests, per)
+    )
     mode = _member(Mode, mode)
     latency_class = _member(LatencyClass, latency_class)
-    flex_saved = _ZERO
-    if flex_monthly is not None and latency_class is not LatencyClass.REAL_TIME:
-        flex_saved = max(sync_monthly - flex_monthly, _ZERO)
     if mode is Mode.BATCH:
         cost = batch_monthly
     elif mode is Mode.FLEX and flex_monthly is not None:
         cost = flex_monthly
+    elif mode is Mode.PRIORITY and priority_monthly is not None:
+        cost = priority_monthly
     else:
         cost = sync_monthly
+    # What the workflow pays on a synchronous lane today: the flex and batch savings start there.
+    synchronous = cost if mode is Mode.PRIORITY else sync_monthly
+    flex_saved = _ZERO
+    if flex_monthly is not None and latency_class is not LatencyClass.REAL_TIME:
+        flex_saved = max(synchronous - flex_monthly, _ZERO)
     if latency_class is LatencyClass.REAL_TIME:
         bucket = Bucket.NONE
     elif mode in (Mode.BATCH, Mode.FLEX):
@@ -177,7 +238,20 @@ def workflow_figures(
     elif bucket is not Bucket.NONE:
         # The formula, (sync − batch) × requests, taken on the monthly totals so that rounding
         # in a week's 30/7 can never make savings exceed the cost they come out of.
-        saved = max(sync_monthly - batch_monthly, _ZERO)
+        saved = max(synchronous - batch_monthly, _ZERO)
+    waste = _ZERO
+    if (
+        mode is Mode.PRIORITY
+        and priority_monthly is not None
+        and latency_class is not LatencyClass.REAL_TIME
+    ):
+        cheapest = batch_monthly if latency_class is LatencyClass.SCHEDULED else sync_monthly
+        if latency_class is LatencyClass.NEAR_REAL_TIME and flex_monthly is not None:
+            cheapest = flex_monthly
+        waste = max(cost - cheapest, _ZERO)
+    cache_saved = None
+    if cache_saving_per_request is not None:
+        cache_saved = per_month(cache_saving_per_request * requests, per)
     tier = advice_tier(latency_class, mode, has_flex_price=flex_monthly is not None)
     return WorkflowFigures(
         monthly_requests(requests, per),
@@ -189,6 +263,10 @@ def workflow_figures(
         tier,
         flex_monthly,
         flex_saved,
+        priority_monthly,
+        waste,
+        cache_saved,
+        caching,
     )
 
 
@@ -206,6 +284,11 @@ class Portfolio:
     """Flex savings of the near-real-time workflows still on ``sync``: an alternative to
     ``to_challenge`` for the same workflows (flex now, or batch if the requirement is relaxed),
     never to be added to it."""
+    priority_waste: Decimal = Decimal(0)
+    """The premium paid for priority on work nobody waits for: part of ``migrate_now`` and
+    ``to_challenge``, a view of them like ``flex_now``, never added to them."""
+    cache_now: Decimal = Decimal(0)
+    """What a warm prompt cache would save the real-time workflows not caching yet."""
 
     @property
     def spend_after(self) -> Decimal:
@@ -224,11 +307,14 @@ def portfolio(figures: Iterable[WorkflowFigures]) -> Portfolio:
     """Sum workflows' figures into the portfolio figures."""
     spend = Decimal(0)
     eligible = Decimal(0)
-    flex_now = Decimal(0)
+    flex_now = waste = cache_now = cache_realised = Decimal(0)
     by_bucket = dict.fromkeys(Bucket, Decimal(0))
     for item in figures:
         spend += item.monthly_cost
         flex_now += item.flex_now
+        waste += item.priority_waste
+        cache_now += item.cache_now
+        cache_realised += item.cache_realised
         by_bucket[item.bucket] += item.monthly_savings
         if item.bucket is Bucket.MIGRATE_NOW:
             eligible += item.monthly_cost
@@ -236,9 +322,11 @@ def portfolio(figures: Iterable[WorkflowFigures]) -> Portfolio:
         monthly_spend=spend,
         migrate_now=by_bucket[Bucket.MIGRATE_NOW],
         to_challenge=by_bucket[Bucket.TO_CHALLENGE],
-        realised=by_bucket[Bucket.REALISED],
+        realised=by_bucket[Bucket.REALISED] + cache_realised,
         eligible_spend=eligible,
         flex_now=flex_now,
+        priority_waste=waste,
+        cache_now=cache_now,
     )
 
 

@@ -78,7 +78,7 @@ def block_text(block: dict[str, Any]) -> list[str]:
     if kind == "actions":
         return [
             " ".join(
-                f"[{e['text']['text']}]" if e.get("type") == "button" else f"<{e.get('type')}>"
+                f"[{e['text']['text']}]" if e.get("type") == "button" else element_text(e)
                 for e in block["elements"]
             )
         ]
@@ -87,6 +87,14 @@ def block_text(block: dict[str, Any]) -> list[str]:
     if kind == "input":
         return [f"<input: {block['label']['text']}>"]
     return [f"({kind})"]
+
+
+def element_text(element: dict[str, Any]) -> str:
+    """A menu as ``<placeholder ▾ option | option>``; any other element as ``<type>``."""
+    if element.get("type") == "static_select":
+        options = " | ".join(o["text"]["text"] for o in element.get("options", []))
+        return f"<{element['placeholder']['text']} ▾ {options}>"
+    return f"<{element.get('type')}>"
 
 
 def message_text(params: dict[str, Any]) -> str:

@@ -95,6 +95,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "batchscout.cli.scan",
         "Find the AI calls in code, and which ones a schedule runs (never runs the code).",
     ),
+    "followups": LazyCommand(
+        "batchscout.cli.followups",
+        "Follow-ups: each owner's DM of savings to decide.",
+        group=True,
+    ),
 }
 
 

@@ -31,9 +31,12 @@ YAML_HEADER = """\
 #   reader            on-screen, later (notification, email, queue), report, system
 #   freshness         how soon the result must exist: seconds, minutes, hour, day, week
 #   mode              sync (default), batch (already on a provider batch API) or flex
-#                     (already on the flex service tier)
+#                     (already on the flex service tier), or priority (paying the premium
+#                     tier, where the catalog prices one for the model)
 #   usage_project     provider project or workspace id (proj_… or wrkspc_…), optional
 #   usage_api_key     provider API key id (key_… or apikey_…, never the key), optional
+#   cached_share      share of each request's input that repeats across requests (a system
+#                     prompt, shared context): 0 to 1 or a percentage like 80%, optional
 # A comma in a number separates thousands only (50,000); use a dot for decimals (0.01).
 """
 

@@ -27,6 +27,7 @@ from batchscout.audit.registration import (
 )
 from batchscout.cli import terminal
 from batchscout.cli.common import TeamOption, check_team, fail, open_database, out, plain
+from batchscout.delivery.lanes import workflow_lane_rows
 from batchscout.storage import queries
 from batchscout.storage.db import session_scope
 
@@ -83,7 +84,10 @@ def _show_summary(step: Step) -> None:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
-    for label, value in summary_lines(step.assessment):
+    assessment = step.assessment
+    for label, value in summary_lines(assessment) + workflow_lane_rows(
+        assessment.spec.mode, assessment.figures
+    ):
         grid.add_row(label, Text(plain(value)))
     out.print(Panel(grid, title="Summary", expand=False))
 

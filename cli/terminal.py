@@ -29,6 +29,12 @@ from batchscout.audit.savings import Bucket, Portfolio, WorkflowFigures, opportu
 from batchscout.audit.usage import link_text
 from batchscout.cli.common import plain
 from batchscout.delivery.blocks.ledger import benchmark_sentences, ledger_line, trend_words
+from batchscout.delivery.lanes import (
+    advice_steps,
+    digest_lane_lines,
+    portfolio_lines,
+    workflow_lane_rows,
+)
 from batchscout.delivery.messages import PRICES_NO_FLEX
 from batchscout.storage.models import Workflow
 from batchscout.storage.queries import Row, WorkflowRow
@@ -107,6 +113,9 @@ def portfolio_panel(figures: Portfolio) -> Panel:
         grid.add_row(f"  or {BATCH_IF_RELAXED[0].lower()}", format_usd(figures.to_challenge))
     grid.add_row("Realised (already on batch or flex)", format_usd(figures.realised))
     grid.add_row("Spend after migrating", format_usd(figures.spend_after))
+    for line in portfolio_lines(figures):
+        label, value = line.split(": ", 1)
+        grid.add_row(label, value)
     return Panel(grid, title="Portfolio, per 30-day month", expand=False)
 
 
@@ -180,6 +189,8 @@ def workflow_panel(workflow: Workflow, item: WorkflowFigures) -> Panel:
     )
     if workflow.flex_per_request is not None:
         per_request += f" · {format_unit_price(workflow.flex_per_request)} flex"
+    if workflow.priority_per_request is not None:
+        per_request += f" · {format_unit_price(workflow.priority_per_request)} priority"
     grid.add_row("Per request", per_request)
     grid.add_row("Mode", str(workflow.mode))
     grid.add_row(
@@ -190,13 +201,18 @@ def workflow_panel(workflow: Workflow, item: WorkflowFigures) -> Panel:
     label = "Realised savings" if item.bucket is Bucket.REALISED else "Monthly savings"
     for name, value in tier_options(item) or [(label, format_usd(item.monthly_savings))]:
         grid.add_row(name, value)
+    for name, value in workflow_lane_rows(workflow.mode, item):
+        grid.add_row(name, value)
     flex = tier_advice(item.advice_tier) if item.flex_now > 0 else None
     if flex is not None:
         points = (Text(f"• {plain(point)}") for point in flex.points)
         grid.add_row("Flex", Group(Text(plain(flex.headline)), *points))
     grid.add_row(
         "Advice",
-        Group(Text(plain(advice.headline)), *(Text(f"• {plain(s)}") for s in advice.steps)),
+        Group(
+            Text(plain(advice.headline)),
+            *(Text(f"• {plain(s)}") for s in advice_steps(advice, item)),
+        ),
     )
     return Panel(grid, title=Text(workflow.name), expand=False)
 
@@ -272,5 +288,6 @@ def digest_text(facts: DigestFacts, prose: str) -> str:
             for line in facts.challenge
         ]
     lines += ["", f"Realised: {format_usd(facts.realised)}/month already saved on batch APIs."]
+    lines += [f"{line}." for line in digest_lane_lines(facts)]
     lines += ["", change_sentence(facts)]
     return "\n".join(lines)

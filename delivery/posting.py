@@ -138,3 +138,26 @@ TRANSIENT_ERRORS = frozenset(
 def is_permanent(error: str) -> bool:
     """Whether a Slack error code (from :func:`slack_error`) is a refusal retrying cannot change."""
     return error not in TRANSIENT_ERRORS
+
+
+def open_dm(client: WebClient, user_id: str, **fields: Any) -> Sent:
+    """``conversations.open`` with one person: the DM's channel id (in ``Sent.ts``: truthy),
+    or Slack's error code (``cannot_dm_bot``, ``user_not_found``, ``user_disabled``…),
+    logged once."""
+    try:
+        response = client.conversations_open(users=user_id)
+    except SlackApiError as error:
+        _refused("conversations.open", Place(user_id), error, fields)
+        return Sent(None, slack_error(error))
+    return Sent(str(response["channel"]["id"]))
+
+
+def user_info(client: WebClient, user_id: str, **fields: Any) -> dict[str, Any] | str:
+    """``users.info``: the user object (``tz``, ``deleted``…), or Slack's error code when it
+    refused (``user_not_found``…), logged once."""
+    try:
+        response = client.users_info(user=user_id)
+    except SlackApiError as error:
+        _refused("users.info", Place(user_id), error, fields)
+        return slack_error(error)
+    return dict(response.get("user") or {})

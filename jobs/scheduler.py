@@ -34,6 +34,8 @@ LEASE_NAME = "scheduler"
 PREPARE_EVERY = timedelta(minutes=5)
 POLL_EVERY = timedelta(minutes=1)
 EXPIRE_EVERY = timedelta(minutes=15)
+FOLLOWUPS_EVERY = timedelta(minutes=15)
+"""How often the worker checks which owners' follow-ups are due (their day, 10:00 local)."""
 USAGE_HOUR = 4
 """The UTC hour of the daily usage re-import."""
 LEDGER_MINUTE = 5
@@ -100,6 +102,12 @@ def add_periodic_jobs(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
             func, "interval", seconds=int(every.total_seconds()), id=job_id, replace_existing=True,
             next_run_time=utcnow(),
         )  # fmt: skip
+    # Follow-ups are due at 10:00 in each owner's zone: a quarter-hour tick finds them, starting
+    # a quarter-hour after the scheduler does (a restart never sends at once).
+    scheduler.add_job(
+        tasks.followups_tick_job, "interval", seconds=int(FOLLOWUPS_EVERY.total_seconds()),
+        id="followups-tick", replace_existing=True,
+    )  # fmt: skip
     # Daily, once the providers have closed yesterday's buckets (they keep revising them).
     scheduler.add_job(
         tasks.reimport_usage_job, "cron", hour=USAGE_HOUR, minute=20, id="usage-reimport",

@@ -76,3 +76,11 @@ def snapshot_team_job(team_id: str) -> None:
     from batchscout.services import ledger
 
     ledger.snapshot_team(current().engine, team_id, now=utcnow())
+
+
+def followups_tick_job() -> None:
+    """Every workspace's follow-ups due now (each owner's day at 10:00 in their own time zone),
+    each workspace inside its own error boundary."""
+    from batchscout.services.followups import each_workspace, followups_job
+
+    each_workspace(current().engine, followups_job)

@@ -9,7 +9,7 @@ whichever front end changed it (import, register, edit, remove, migrated, rates)
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +45,7 @@ from batchscout.storage.queries import (
     list_workflows,
     mark_migrated,
     save_spec,
+    set_caching,
     set_owner,
     spec_of,
 )
@@ -54,6 +55,10 @@ S = OpportunityStatus
 
 
 # --- Keeping opportunities in step with the inventory ---------------------------------------
+
+
+#: Modes that are a move to a discounted lane (``priority`` is the premium one, not a move).
+_MOVED_MODES = (Mode.BATCH, Mode.FLEX)
 
 
 def _moved_action(mode: Mode) -> OpportunityAction:
@@ -78,9 +83,10 @@ def sync_opportunities(*, session: Session, team_id: str, now: datetime) -> int:
     date has come (UTC) → ``open``; a dismissal whose answers changed or whose savings
     doubled → ``open``. A workflow that first arrives on ``batch``/``flex`` gets none.
     """
-    existing = {o.workflow_id: o for o in store.opportunities_of(
-        session=session, team_id=team_id, active_only=False
-    )}  # fmt: skip
+    existing = {
+        o.workflow_id: o
+        for o in store.opportunities_of(session=session, team_id=team_id, active_only=False)
+    }
     changed = 0
     for workflow in list_workflows(session=session, team_id=team_id):
         assert workflow.id is not None
@@ -102,13 +108,20 @@ def _sync_one(
     now: datetime,
 ) -> bool:
     derived = derive(figures)
-    moved = workflow.mode is not Mode.SYNC
+    # Moved: onto a discounted lane, or caching turned on while a `cache` opportunity stood.
+    cached = workflow.caching and row is not None and row.action is OpportunityAction.CACHE
+    moved = workflow.mode in _MOVED_MODES or cached
     if row is None:
+        status = S.OPEN
+        if moved and _moved_after_arriving(workflow):
+            # It moved before anyone read its opportunity (two imports in a row): still done.
+            status, derived = S.DONE, (_moved_action(workflow.mode), figures.monthly_savings)
         if derived is None:
             return False
         action, savings = derived
         assert workflow.id is not None
-        event = Transition(SYSTEM, now, None, S.OPEN, _saves(action, savings))
+        note = _saves(action, savings) if status is S.OPEN else f"moved to {workflow.mode.value}"
+        event = Transition(SYSTEM, now, None, status, note)
         return (
             store.create_opportunity(
                 session=session,
@@ -129,13 +142,14 @@ def _sync_one(
         )
     if moved:
         values: dict[str, Any] = {}
-        if not _same_money(row.monthly_savings, figures.monthly_savings):
-            values["monthly_savings"] = figures.monthly_savings
+        realised = figures.cache_realised if cached else figures.monthly_savings
+        if not _same_money(row.monthly_savings, realised):
+            values["monthly_savings"] = realised
         if row.status not in MOVED:
-            values.update(status=S.DONE, action=_moved_action(workflow.mode), snoozed_until=None)
-            note = (
-                f"moved to {workflow.mode.value}: saves {format_usd(figures.monthly_savings)}/month"
-            )
+            action = OpportunityAction.CACHE if cached else _moved_action(workflow.mode)
+            values.update(status=S.DONE, action=action, snoozed_until=None)
+            where = "prompt caching on" if cached else f"moved to {workflow.mode.value}"
+            note = f"{where}: saves {format_usd(realised)}/month"
             event = Transition(SYSTEM, now, row.status, S.DONE, note)
             return store.change_opportunity(
                 session=session, opportunity=row, values=values, event=event
@@ -184,6 +198,19 @@ def _sync_one(
     return False
 
 
+#: A workflow first seen on batch has ``migrated_at`` equal to ``created_at`` (give or take the
+#: microseconds of one save); one that moved later was first on sync.
+_ARRIVED_MOVED = timedelta(seconds=1)
+
+
+def _moved_after_arriving(workflow: Workflow) -> bool:
+    """Whether a workflow on batch or flex was on sync first, with something to save there."""
+    if workflow.migrated_at is None or workflow.migrated_at - workflow.created_at <= _ARRIVED_MOVED:
+        return False
+    on_sync = figures_of(workflow, mode=Mode.SYNC)
+    return derive(on_sync) is not None
+
+
 def _savings_changed(session: Session, row: Opportunity, now: datetime, savings: Decimal) -> bool:
     note = f"monthly savings {format_usd(row.monthly_savings)} → {format_usd(savings)}"
     event = Transition(SYSTEM, now, row.status, row.status, note)
@@ -211,8 +238,13 @@ def _reset(
     note: str,
     by: str = SYSTEM,
 ) -> bool:
-    values = {**_CLEARED, "status": S.OPEN, "active": True, "action": action,
-              "monthly_savings": savings}  # fmt: skip
+    values = {
+        **_CLEARED,
+        "status": S.OPEN,
+        "active": True,
+        "action": action,
+        "monthly_savings": savings,
+    }
     event = Transition(by, now, row.status, S.OPEN, note)
     return store.change_opportunity(session=session, opportunity=row, values=values, event=event)
 
@@ -405,7 +437,7 @@ def _as_it_stands(session: Session, team_id: str, workflow: Workflow) -> Opportu
 
 
 def _no_opportunity(workflow: Workflow) -> OpportunityRefused:
-    if workflow.mode is not Mode.SYNC:
+    if workflow.mode in _MOVED_MODES:
         why = f"it is already on {workflow.mode.value} (its savings are realised)"
     elif workflow.latency_class is LatencyClass.REAL_TIME:
         why = "it is real-time: a person waits on screen, so it stays on the standard tier"
@@ -463,7 +495,8 @@ def decide(
     if row is None or view is None:
         raise _no_opportunity(workflow)
     moved_to: Mode | None = None
-    if decision is Decision.DONE:
+    caching = decision is Decision.DONE and row.action is OpportunityAction.CACHE
+    if decision is Decision.DONE and not caching:
         moved_to = _moved_mode(mode)
     before = State(view.status, view.due, view.snoozed_until, view.reason, view.note)
     change = plan(
@@ -477,7 +510,12 @@ def decide(
         reason=reason,
         note=note,
     )
-    if change is None and decision is Decision.DONE and workflow.mode is not moved_to:
+    if (
+        change is None
+        and decision is Decision.DONE
+        and moved_to is not None
+        and workflow.mode is not moved_to
+    ):
         change = Change(before, State(S.DONE), None)  # done, now on the other discounted tier
     if change is None:
         return Decided(workflow.name, view, False)
@@ -499,9 +537,11 @@ def decide(
     if decision is Decision.REOPEN:
         values.update(dismissed_answers=None, dismissed_savings=None)
     if decision is Decision.DONE:
-        assert moved_to is not None
-        values["action"] = _moved_action(moved_to)
-        event_note = f"moved to {moved_to.value}" + (f": {change.note}" if change.note else "")
+        values["action"] = (
+            OpportunityAction.CACHE if caching else _moved_action(moved_to or Mode.BATCH)
+        )
+        where = "prompt caching on" if moved_to is None else f"moved to {moved_to.value}"
+        event_note = where + (f": {change.note}" if change.note else "")
     if realtime:
         trigger, reader, freshness = realtime_answers(
             workflow.trigger, workflow.reader, workflow.freshness
@@ -517,10 +557,14 @@ def decide(
     if not store.change_opportunity(session=session, opportunity=row, values=values, event=event):
         return Decided(workflow.name, _as_it_stands(session, team_id, workflow), False)
     # The opportunity changed once, for this caller: now the workflow follows.
-    if decision is Decision.DONE:
+    if decision is Decision.DONE and moved_to is None:
+        set_caching(session=session, team_id=team_id, name=workflow.name, on=True)
+    elif decision is Decision.DONE:
         assert moved_to is not None
         mark_migrated(session=session, team_id=team_id, name=workflow.name, mode=moved_to)
-    elif decision is Decision.REOPEN and workflow.mode is not Mode.SYNC:
+    elif decision is Decision.REOPEN and row.action is OpportunityAction.CACHE and workflow.caching:
+        set_caching(session=session, team_id=team_id, name=workflow.name, on=False)
+    elif decision is Decision.REOPEN and workflow.mode in _MOVED_MODES:
         save_spec(session=session, team_id=team_id, spec=replace(spec_of(workflow), mode=Mode.SYNC))
     elif realtime:
         spec = replace(spec_of(workflow), trigger=trigger, reader=reader, freshness=freshness)
@@ -565,3 +609,26 @@ def _claim(session: Session, team_id: str, workflow: Workflow, by: str, now: dat
         event = Transition(by, now, row.status, row.status, note)
         store.change_opportunity(session=session, opportunity=row, values={}, event=event)
     return Decided(workflow.name, _as_it_stands(session, team_id, workflow), True)
+
+
+def decide_by_id(
+    *,
+    session: Session,
+    team_id: str,
+    opportunity_id: int,
+    decision: Decision | str,
+    by: str,
+    now: datetime,
+    **options: Any,
+) -> Decided:
+    """:func:`decide` for a button's value (an opportunity id of ``team_id``). Raises
+    :class:`OpportunityRefused` when the opportunity is not there (another workspace's, or
+    its workflow gone)."""
+    row = store.get_opportunity_by_id(
+        session=session, team_id=team_id, opportunity_id=opportunity_id
+    )
+    workflow = None if row is None else session.get(Workflow, row.workflow_id)
+    if row is None or workflow is None or not row.active:
+        raise OpportunityRefused("That opportunity is no longer open to decide in this workspace.")
+    return decide(session=session, team_id=team_id, workflow_name=workflow.name,
+                  decision=decision, by=by, now=now, **options)  # fmt: skip

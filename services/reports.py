@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from batchscout.audit.money import cents_str
@@ -13,7 +14,10 @@ def savings_document(figures: Portfolio, rows: list[Row]) -> dict[str, Any]:
     """SPEC.md's ``savings --json`` object: money as two-decimal strings.
 
     ``flex_now`` and ``to_challenge`` are two options for the same near-real-time workflows
-    (SPEC.md, "Service tiers"), never a sum.
+    (SPEC.md, "Service tiers"), never a sum; ``priority_waste`` is a view of ``migrate_now`` and
+    ``to_challenge`` too. Each workflow's ``lanes`` (SPEC.md, "Every lane") maps ``standard``,
+    ``batch``, ``flex`` and ``priority`` to its monthly cost there, ``null`` where the lane has
+    no price; ``cache_monthly_savings`` is ``null`` without a cached share or a cache-read price.
     """
     with many_objects():  # a dict and three strings per workflow
         return _document(figures, rows)
@@ -27,6 +31,8 @@ def _document(figures: Portfolio, rows: list[Row]) -> dict[str, Any]:
         "realised": cents_str(figures.realised),
         "spend_after": cents_str(figures.spend_after),
         "flex_now": cents_str(figures.flex_now),
+        "priority_waste": cents_str(figures.priority_waste),
+        "cache_now": cents_str(figures.cache_now),
         "workflows": [
             {
                 "name": workflow.name,
@@ -37,8 +43,15 @@ def _document(figures: Portfolio, rows: list[Row]) -> dict[str, Any]:
                 "monthly_savings": cents_str(item.monthly_savings),
                 "advice_tier": str(item.advice_tier),
                 "flex_monthly_savings": cents_str(item.flex_monthly_savings),
+                "lanes": {lane: _money(cost) for lane, cost in item.lanes.items()},
+                "priority_waste": cents_str(item.priority_waste),
+                "cache_monthly_savings": _money(item.cache_monthly_savings),
                 "rationale": workflow.rationale,
             }
             for workflow, item in rows
         ],
     }
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else cents_str(amount)

@@ -36,11 +36,13 @@ from batchscout.audit.usage import (
 )
 from batchscout.delivery import messages
 from batchscout.logs import get_logger
+from batchscout.services.followups import apply_usage
 from batchscout.settings import Settings
 from batchscout.storage import queries
 from batchscout.storage import usage as store
 from batchscout.storage.db import session_scope
 from batchscout.storage.models import Workflow
+from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
 
@@ -61,6 +63,11 @@ def import_window(*, engine: Engine, team_id: str, window: UsageWindow) -> Impor
     with session_scope(engine) as session:
         queries.ensure_workspace(session=session, team_id=team_id)
         store.store_window(session=session, team_id=team_id, window=window)
+        # Work marked as moved is verified (or not) by what the provider saw, over the days
+        # stored up to the end of this window.
+        report = usage_report(session=session, team_id=team_id, today=window.end.date())
+        statuses = {u.link.name: u.status for u in report.workflows}
+        apply_usage(session=session, team_id=team_id, statuses=statuses, now=utcnow())
     summary = ImportSummary(
         window.provider,
         len(window.days),

@@ -69,6 +69,9 @@ class WorkflowBase(SQLModel):
     mode: Mode = Field(default=Mode.SYNC, sa_type=EnumText(Mode))
     usage_project: str | None = Field(default=None, max_length=100)
     usage_api_key: str | None = Field(default=None, max_length=100)
+    cached_share: Decimal | None = Field(default=None, sa_type=DecimalText)
+    """The share (0 to 1) of each request's input that is a repeated prefix (SPEC.md, "Every
+    lane"); ``None`` when not given."""
 
 
 class Workflow(WorkflowBase, table=True):
@@ -85,6 +88,14 @@ class Workflow(WorkflowBase, table=True):
     batch_basis: BatchBasis = Field(sa_type=EnumText(BatchBasis))
     flex_per_request: Decimal | None = Field(default=None, sa_type=DecimalText)
     """The flex price per request (SPEC.md, "Service tiers"); ``None`` where there is none."""
+    priority_per_request: Decimal | None = Field(default=None, sa_type=DecimalText)
+    """The priority price per request (SPEC.md, "Every lane"); ``None`` where there is none."""
+    cache_saving_per_request: Decimal | None = Field(default=None, sa_type=DecimalText)
+    """What a warm prompt cache saves per request at the lane the workflow runs on (US
+    dollars); ``None`` without a cached share or a catalog cache-read price."""
+    caching: bool = False
+    """Prompt caching is on (recorded by "Already moved" on a ``cache`` opportunity): the cache
+    saving counts as realised. Kept when the workflow is edited or imported again."""
     latency_class: LatencyClass = Field(sa_type=EnumText(LatencyClass))
     rationale: str = Field(max_length=1000)
     batch_disguised_as_stream: bool = False

@@ -273,6 +273,11 @@ def record_followup_sent(*, session: Session, team_id: str, owner: str, at: date
     _upsert_owner(session, team_id, owner, {"last_sent_at": at})
 
 
+def record_owner_zone(*, session: Session, team_id: str, owner: str, tz: str) -> None:
+    """Remember the owner's time zone (Slack's ``tz``), so the worker's tick need not ask."""
+    _upsert_owner(session, team_id, owner, {"tz": tz[:64]})
+
+
 def record_dm_refused(
     *, session: Session, team_id: str, owner: str, error: str, at: datetime
 ) -> None:
@@ -293,3 +298,66 @@ def record_audit(
     """Record that a near-real-time workflow's owner answered the monthly audit ``at``."""
     keys = {"team_id": team_id, "workflow_id": workflow_id}
     _upsert(session, WorkflowAudit, keys, {"audited_at": at, "audited_by": by})
+
+
+def claim_followup(
+    *, session: Session, team_id: str, owner: str, previous: datetime | None, at: datetime
+) -> bool:
+    """Take the right to send ``owner``'s follow-up ``at``: recorded as sent if the last one
+    is still ``previous`` (a worker and an operator's ``followups send`` racing send once).
+    False (nothing written) when someone else sent one since."""
+    table = FollowupOwner.__table__  # type: ignore[attr-defined]
+    if previous is None:
+        statement = (
+            _insert(session)(FollowupOwner)
+            .values(team_id=team_id, owner=owner, last_sent_at=at)
+            .on_conflict_do_nothing(index_elements=["team_id", "owner"])
+            .returning(table.c.id)
+        )
+        if session.execute(statement).scalar_one_or_none() is not None:
+            return True
+        current = table.c.last_sent_at.is_(None)
+    else:
+        current = table.c.last_sent_at == previous
+    statement = (
+        update(table)
+        .where(table.c.team_id == team_id, table.c.owner == owner, current)
+        .values(last_sent_at=at)
+    )
+    claimed: bool = session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    session.expire_all()
+    return claimed
+
+
+def release_followup(
+    *, session: Session, team_id: str, owner: str, at: datetime, previous: datetime | None
+) -> None:
+    """Give back a claim taken ``at`` when the follow-up could not be sent for a reason that
+    may pass (Slack briefly away): the owner is tried again on the next tick."""
+    table = FollowupOwner.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(table)
+        .where(table.c.team_id == team_id, table.c.owner == owner, table.c.last_sent_at == at)
+        .values(last_sent_at=previous)
+    )
+    session.expire_all()
+
+
+def workflow_by_id(*, session: Session, team_id: str, workflow_id: int) -> Workflow | None:
+    """An active workflow of ``team_id`` by id (a button's value), or ``None``."""
+    workflow = session.get(Workflow, workflow_id)
+    if workflow is None or workflow.team_id != team_id or workflow.status != WorkflowStatus.ACTIVE:
+        return None
+    return workflow
+
+
+def teams_with_workflows(*, session: Session) -> list[str]:
+    """Every workspace with an active workflow (the follow-up tick's loop)."""
+    table = Workflow.__table__  # type: ignore[attr-defined]
+    query = (
+        select(table.c.team_id)
+        .where(table.c.status == WorkflowStatus.ACTIVE)
+        .distinct()
+        .order_by(table.c.team_id)
+    )
+    return [str(team) for team in session.exec(query)]

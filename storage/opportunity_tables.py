@@ -79,9 +79,9 @@ class FollowupSettings(SQLModel, table=True):
 
 
 class FollowupOwner(SQLModel, table=True):
-    """An owner's follow-up bookkeeping: when the last one was sent, and a DM Slack refused
-    (``refused_error``, ``refused_at``: the owner's items are unowned until they are claimed or
-    the owner changes; never retried)."""
+    """An owner's follow-up bookkeeping: when the last one was sent, their time zone, and a DM
+    Slack refused (``refused_error``, ``refused_at``: the owner's items are unowned until they
+    are claimed or the owner changes; never retried)."""
 
     __tablename__ = "followup_owner"
     __table_args__ = (UniqueConstraint("team_id", "owner"),)
@@ -90,6 +90,8 @@ class FollowupOwner(SQLModel, table=True):
     team_id: str = Field(index=True, max_length=32)
     owner: str = Field(max_length=32)
     last_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    tz: str | None = Field(default=None, max_length=64)
+    """The owner's time zone as Slack last said (``users.info`` ``tz``)."""
     refused_error: str | None = Field(default=None, max_length=64)
     refused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

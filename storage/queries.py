@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from batchscout.audit import names
-from batchscout.audit.assessment import Assessment, assess, pricing_problem
+from batchscout.audit.assessment import Assessment, QuoteMemo, assess, pricing_problem
 from batchscout.audit.inventory import InventoryError, Problem, WorkflowSpec
 from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
 from batchscout.audit.pricing import ModelRate, PriceBook, PricingError, Provider
@@ -105,27 +105,34 @@ def spec_of(workflow: Workflow) -> WorkflowSpec:
         mode=workflow.mode,
         usage_project=workflow.usage_project,
         usage_api_key=workflow.usage_api_key,
+        cached_share=workflow.cached_share,
     )
 
 
-def figures_of(workflow: Workflow) -> WorkflowFigures:
-    """A stored workflow's monthly figures, from the prices stored with it."""
+def figures_of(workflow: Workflow, *, mode: Mode | None = None) -> WorkflowFigures:
+    """A stored workflow's monthly figures, from the prices stored with it (as if on ``mode``
+    when given: what it would save back on ``sync``)."""
     return workflow_figures(
         sync_per_request=workflow.sync_per_request,
         batch_per_request=workflow.batch_per_request,
         requests=workflow.requests,
         per=workflow.per,
         latency_class=workflow.latency_class,
-        mode=workflow.mode,
+        mode=workflow.mode if mode is None else mode,
         flex_per_request=workflow.flex_per_request,
+        priority_per_request=workflow.priority_per_request,
+        cache_saving_per_request=workflow.cache_saving_per_request,
+        caching=workflow.caching,
     )
 
 
 _SPEC_COLUMNS = (
     "description", "owner", "provider", "model", "requests", "per", "input_tokens",
     "output_tokens", "cost_per_request", "trigger", "reader", "freshness", "mode",
-    "usage_project", "usage_api_key",
+    "usage_project", "usage_api_key", "cached_share",
 )  # fmt: skip
+#: Modes that are a move to a cheaper lane (dated by ``migrated_at``); ``priority`` is not one.
+_MOVED = (Mode.BATCH, Mode.FLEX)
 
 
 def _assessed_values(assessment: Assessment) -> dict[str, Any]:
@@ -140,6 +147,8 @@ def _assessed_values(assessment: Assessment) -> dict[str, Any]:
         "batch_per_request": assessment.quote.batch_per_request,
         "batch_basis": assessment.quote.batch_basis,
         "flex_per_request": assessment.quote.flex_per_request,
+        "priority_per_request": assessment.quote.priority_per_request,
+        "cache_saving_per_request": assessment.quote.cache_saving_per_request,
         "latency_class": assessment.classification.latency_class,
         "rationale": assessment.classification.rationale,
         "batch_disguised_as_stream": assessment.classification.batch_disguised_as_stream,
@@ -181,7 +190,7 @@ def save_assessments(
                 setattr(workflow, column, value)
             updated.append(workflow)
         # A workflow's move to batch (or flex) is dated the first time it is seen there.
-        if workflow.mode is Mode.SYNC:
+        if workflow.mode not in _MOVED:
             workflow.migrated_at = None
         elif workflow.migrated_at is None:
             workflow.migrated_at = utcnow()
@@ -218,6 +227,7 @@ def import_specs(
     """
     ensure_workspace(session=session, team_id=team_id)
     book = get_price_book(session=session, team_id=team_id)
+    memo: QuoteMemo = {}  # this import's quotes: repeated rows are priced once
     known = session.execute(
         core_select(_W.name_key, _W.id, _W.migrated_at).where(_W.team_id == team_id)
     ).all()
@@ -238,13 +248,13 @@ def import_specs(
     try:
         for spec in specs:
             try:
-                assessment = assess(spec, book)
+                assessment = assess(spec, book, memo=memo)
             except PricingError as error:
                 problems.append(pricing_problem(spec, error))
             if problems:
                 continue  # nothing more is written: the transaction will be rolled back
             values = _assessed_values(assessment)
-            moved = values["mode"] is not Mode.SYNC
+            moved = values["mode"] in _MOVED
             found = existing.get(values["name_key"])
             if found is None:
                 now = values["updated_at"]
@@ -362,6 +372,19 @@ def set_owner(
     return changed
 
 
+def set_caching(*, session: Session, team_id: str, name: str, on: bool) -> Workflow | None:
+    """Record whether prompt caching is on for a workflow (SPEC.md, "Every lane": "Already
+    moved" on a ``cache`` opportunity): its cache saving then counts as realised. ``None``
+    when there is no such active workflow."""
+    workflow = get_workflow(session=session, team_id=team_id, name=name)
+    if workflow is not None and workflow.caching is not on:
+        workflow.caching = on
+        workflow.updated_at = utcnow()
+        session.add(workflow)
+        session.flush()
+    return workflow
+
+
 class WorkflowRow(NamedTuple):
     """A stored workflow as the read paths that touch every workflow need it: plain values,
     read as columns (no ORM object per row). Money is in :class:`WorkflowFigures`."""
@@ -391,7 +414,11 @@ _ROW_COLUMNS = (
     type_coerce(_W.sync_per_request, String),
     type_coerce(_W.batch_per_request, String),
     type_coerce(_W.flex_per_request, String),
+    type_coerce(_W.priority_per_request, String),
+    type_coerce(_W.cache_saving_per_request, String),
+    _W.caching,
 )
+_ROW_WIDTH = len(_ROW_COLUMNS)
 #: The digest also reads when each workflow was created and last changed.
 ROW_TIMES = (_W.created_at, _W.updated_at)
 _CLASSES = {member.value: member for member in LatencyClass}
@@ -406,6 +433,7 @@ def _active(team_id: str) -> ColumnElement[bool]:
 def row_of(values: Sequence[Any]) -> Row:
     """One result of :func:`rows_query` as a row and its figures."""
     name, owner, latency, disguised, mode, rationale, requests, per, sync, batch, flex = values[:11]
+    priority, cache, caching = values[11:_ROW_WIDTH]
     latency_class, mode = _CLASSES[latency], _MODES[mode]
     figures = workflow_figures(
         sync_per_request=Decimal(sync),
@@ -415,13 +443,16 @@ def row_of(values: Sequence[Any]) -> Row:
         latency_class=latency_class,
         mode=mode,
         flex_per_request=None if flex is None else Decimal(flex),
+        priority_per_request=None if priority is None else Decimal(priority),
+        cache_saving_per_request=None if cache is None else Decimal(cache),
+        caching=bool(caching),
     )
     return WorkflowRow(name, owner, latency_class, bool(disguised), mode, rationale), figures
 
 
 def rows_query(team_id: str, *extra: Any) -> Select[Any]:
     """The SELECT behind :func:`workflow_rows`, with ``extra`` columns after the row's
-    (read them from each result's position 11 on); by name."""
+    (read them from the end of each result); by name."""
     return core_select(*_ROW_COLUMNS, *extra).where(_active(team_id)).order_by(_W.name_key)
 
 

@@ -19,6 +19,7 @@ from batchscout.audit.money import format_usd
 from batchscout.audit.savings import AdviceTier
 from batchscout.audit.text import plural
 from batchscout.delivery.blocks import Block, Message, context, divider, header, plain, section
+from batchscout.delivery.lanes import digest_lane_lines
 from batchscout.delivery.mrkdwn import escape
 
 #: Per thread message: a header plus lines, comfortably under 50 blocks and 3,000 characters.
@@ -92,6 +93,9 @@ def top_message(
         )
     if facts.flex_now > 0:
         blocks.append(section(f"*Near-real-time:* {flex_summary(facts)}"))
+    lanes = digest_lane_lines(facts)
+    if lanes:
+        blocks.append(section("\n".join(f"{line}." for line in lanes)))
     if facts.hidden_below_floor:
         blocks.append(
             context(

@@ -10,7 +10,12 @@ from batchscout.audit.ledger import Trend
 from batchscout.audit.savings import Portfolio
 from batchscout.delivery.blocks import Block, actions, button, context, divider, header, section
 from batchscout.delivery.blocks import ledger as ledger_blocks
-from batchscout.delivery.blocks.workflows import opportunity_lines, portfolio_fields, workflow_line
+from batchscout.delivery.blocks.workflows import (
+    lane_summary,
+    opportunity_lines,
+    portfolio_fields,
+    workflow_line,
+)
 from batchscout.storage.queries import Row
 
 HOME_OPPORTUNITIES = 5
@@ -50,7 +55,7 @@ def home_view(
         for workflow, item in own[:HOME_OWN_WORKFLOWS]:
             blocks.append(
                 section(
-                    workflow_line(workflow, item),
+                    f"{workflow_line(workflow, item)}\n{lane_summary(workflow, item)}",
                     accessory=button("Edit", action_id="workflow_edit", value=workflow.name),
                 )
             )

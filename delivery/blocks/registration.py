@@ -29,6 +29,7 @@ from batchscout.delivery.blocks import (
     header,
     section,
 )
+from batchscout.delivery.lanes import workflow_lane_rows
 from batchscout.delivery.mrkdwn import escape
 
 ANSWER_ACTION = "reg_answer"
@@ -147,7 +148,8 @@ def question(
 
 def _card_lines(step: Step) -> list[Block]:
     assert step.assessment is not None, "a summary carries its assessment"
-    lines = summary_lines(step.assessment)
+    assessment = step.assessment
+    lines = summary_lines(assessment) + workflow_lane_rows(assessment.spec.mode, assessment.figures)
     blocks: list[Block] = [header(lines[0][1])]
     blocks += [section(f"*{escape(label)}*\n{escape(value)}") for label, value in lines[1:]]
     return blocks

@@ -32,6 +32,16 @@ from batchscout.delivery.blocks import (
     note,
     section,
 )
+from batchscout.delivery.lanes import (
+    CACHE_LABEL,
+    WASTE_LABEL,
+    advice_steps,
+    cache_text,
+    lanes_text,
+    portfolio_lines,
+    waste_text,
+    workflow_lane_rows,
+)
 from batchscout.delivery.mrkdwn import escape
 from batchscout.storage.models import Workflow
 from batchscout.storage.queries import Page, Row, WorkflowRow
@@ -85,8 +95,32 @@ def portfolio_fields(figures: Portfolio) -> Block:
             ("Realised", f"{format_usd(figures.realised)}/mo (already on batch or flex)"),
             ("Spend after migrating", format_usd(figures.spend_after)),
             *flex_fields(figures),
+            *lane_fields(figures),
         ]
     )
+
+
+def lane_fields(figures: Portfolio) -> list[tuple[str, str]]:
+    """The premium paid for priority on work nobody waits for, and what prompt caching would
+    save the real-time bucket (SPEC.md, "Every lane"), where there is any."""
+    rows = []
+    if figures.priority_waste > 0:
+        rows.append((WASTE_LABEL, waste_text(figures.priority_waste)))
+    if figures.cache_now > 0:
+        rows.append((CACHE_LABEL, f"{format_usd(figures.cache_now)}/month in the real-time bucket"))
+    return rows
+
+
+def lane_summary(workflow: Workflow | WorkflowRow, item: WorkflowFigures) -> str:
+    """A workflow's lanes in one compact line, with its waste and cache saving where it has
+    them: ``Lanes/mo: standard $5,520 · batch $2,760 · priority $9,660 (now)``."""
+    parts = [f"Lanes/mo: {lanes_text(item.lanes, workflow.mode)}"]
+    if item.priority_waste > 0:
+        parts.append(waste_text(item.priority_waste))
+    cache = cache_text(item)
+    if cache is not None:
+        parts.append(f"caching {cache}")
+    return " · ".join(parts)
 
 
 def flex_fields(figures: Portfolio) -> list[tuple[str, str]]:
@@ -170,6 +204,8 @@ def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:
     )
     if workflow.flex_per_request is not None:
         per_request_text += f" · {format_unit_price(workflow.flex_per_request)} flex"
+    if workflow.priority_per_request is not None:
+        per_request_text += f" · {format_unit_price(workflow.priority_per_request)} priority"
     blocks.append(
         fields(
             [
@@ -192,6 +228,13 @@ def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:
             ]
         )
     )
+    blocks.append(
+        section(
+            "\n".join(
+                f"*{label}:* {value}" for label, value in workflow_lane_rows(workflow.mode, item)
+            )
+        )
+    )
     blocks.append(context(per_request.basis_note))
     flex = tier_advice(item.advice_tier) if item.flex_now > 0 else None
     if flex is not None:
@@ -200,13 +243,14 @@ def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:
     usage_link = link_text(workflow.usage_project, workflow.usage_api_key)
     if usage_link:
         blocks.append(context(f"Usage link: {escape(usage_link)}"))
-    blocks.append(section(f"*{advice.headline}*\n" + "\n".join(f"• {s}" for s in advice.steps)))
+    steps = advice_steps(advice, item)
+    blocks.append(section(f"*{advice.headline}*\n" + "\n".join(f"• {s}" for s in steps)))
     buttons = [button("Edit", action_id="workflow_edit", value=workflow.name)]
     if workflow.mode is Mode.SYNC and item.advice_tier is AdviceTier.FLEX:
         buttons.append(
             button("Mark as moved to flex", action_id="workflow_flex", value=workflow.name)
         )
-    if workflow.mode is Mode.SYNC:
+    if workflow.mode in (Mode.SYNC, Mode.PRIORITY):
         buttons.append(
             button("Mark as moved to batch", action_id="workflow_migrated", value=workflow.name)
         )
@@ -251,6 +295,8 @@ def savings_report(figures: Portfolio, rows: Sequence[Row]) -> Message:
     )
     if figures.flex_now > 0:
         text += f"; {options_sentence(figures.flex_now, figures.to_challenge)}"
+    for line in portfolio_lines(figures):
+        text += f"; {line[0].lower()}{line[1:]}"
     return Message(text=text, blocks=blocks)
 
 

@@ -93,7 +93,8 @@ def test_derive_matches_the_savings_figures(
 ) -> None:
     item = figures(latency, mode, None if flex is None else str(flex), requests)
     found = derive(item)
-    if mode is not Mode.SYNC or latency is LatencyClass.REAL_TIME:
+    # Priority without a priority price (none given here) is priced, and derived, as sync.
+    if mode in (Mode.BATCH, Mode.FLEX) or latency is LatencyClass.REAL_TIME:
         assert found is None
         return
     if found is None:  # only when the action saves nothing
@@ -166,8 +167,14 @@ def test_claim_changes_no_status() -> None:
 
 
 def test_dismissal_keeps_reason_and_note() -> None:
-    change = plan("N", State(S.OPEN), Decision.DISMISS, today=TODAY, reason=" Blocked ",
-                  note="  waiting on the vendor ")  # fmt: skip
+    change = plan(
+        "N",
+        State(S.OPEN),
+        Decision.DISMISS,
+        today=TODAY,
+        reason=" Blocked ",
+        note="  waiting on the vendor ",
+    )
     assert change is not None
     assert change.after.reason is DismissReason.BLOCKED
     assert change.after.note == "waiting on the vendor"

@@ -783,6 +783,12 @@ def expected_answer(instance: QuestionInstance) -> Decimal:
         return Decimal(str(params[key]))
 
     template = params["template"]
+    if template == "scenario-priority-waste":
+        per_request = number("priority_cost_per_request") - number("batch_cost_per_request")
+        return per_request * monthly_requests(number("requests"), Per.DAY)
+    if template in ("scenario-cache-savings", "scenario-batch-cache-stack"):
+        per_token = (number("input_per_mtok") - number("cache_read_per_mtok")) / 1_000_000
+        return number("cached_tokens") * per_token * monthly_requests(number("requests"), Per.DAY)
     if template == "scenario-flex-savings":
         per_request = number("cost_per_request") - number("flex_cost_per_request")
         return per_request * monthly_requests(number("requests"), Per.DAY)

@@ -100,6 +100,7 @@ TRIAGE_BY_LABELS: Script = [
     ("reader", "Read later (notification, email, queue)"),
     ("freshness", "Within minutes"),
     ("mode", "The synchronous API"),
+    ("cached_share", ""),
     ("usage_project", ""),
     ("summary", "Save"),
 ]
@@ -132,6 +133,7 @@ AGENT_ASSIST: Script = [
     ("reader", "on screen"),
     ("freshness", "seconds"),
     ("mode", "sync"),
+    ("cached_share", "60%"),
     ("usage_project", "skip"),
     ("summary", "save"),
 ]
@@ -228,6 +230,7 @@ SCENARIOS: dict[str, tuple[Script, Expected]] = {
                 trigger=Trigger.USER,
                 reader=Reader.ON_SCREEN,
                 freshness=Freshness.SECONDS,
+                cached_share=Decimal("0.6"),
             ),
             LatencyClass.REAL_TIME,
             monthly_savings=Decimal(0),
@@ -650,6 +653,7 @@ EXISTING = WorkflowSpec(
     freshness=Freshness.MINUTES,
     usage_project="proj_triage01",
     usage_api_key="key_triage01",
+    cached_share=Decimal("0.25"),
     line=7,
 )
 EXISTING_DEFAULTS = {
@@ -665,6 +669,7 @@ EXISTING_DEFAULTS = {
     "reader": "read later (notification, email, queue)",
     "freshness": "within minutes",
     "mode": "the synchronous API",
+    "cached_share": "25% of the input",
     "usage_project": "project proj_triage01 · API key key_triage01",
 }
 
@@ -735,6 +740,7 @@ def test_changing_the_provider_asks_for_what_it_now_needs() -> None:
             ("model", "gpt-4o-mini"),
             ("input_tokens", "1000"),
             ("output_tokens", "200"),
+            ("cached_share", "skip"),  # priced from a model now: the cache question applies
             ("summary", "save"),
         ],
         conversation,

@@ -163,6 +163,7 @@ def test_the_registration_summary_in_slack_offers_flex(users: SlackUsers) -> Non
             ("Who reads the result?", "later"),
             ("How soon must the result exist?", "within minutes"),
             ("Which API does it call today?", "keep"),
+            ("What share of each request's input is a repeated prefix?", "skip"),
             ("Which project (or workspace) and API key", "skip"),
         ],
     )

@@ -107,6 +107,8 @@ def test_register_by_buttons_in_a_dm(
     users.click(asks(users, "Who reads the result?"), "read later (notification, email, queue)")
     users.click(asks(users, "How soon must the result exist?"), "within the day")
     users.click(asks(users, "Which API does it call today?"), "the synchronous API")
+    asks(users, "What share of each request's input is a repeated prefix?")
+    users.say("70%")
     users.say("proj_support01 key_digests001")
 
     card = asks(users, "Save this workflow?")
@@ -124,6 +126,7 @@ def test_register_by_buttons_in_a_dm(
         "scheduled",
     )
     assert (workflow.usage_project, workflow.usage_api_key) == ("proj_support01", "key_digests001")
+    assert workflow.cached_share == Decimal("0.7")  # "70%", typed
     home = slack.last("views.publish")
     assert home.params["user_id"] == "U0TEST" and "Support digests" in str(home.params["view"])
     # Answered questions keep their answer as understood and lose their buttons: the kept

@@ -70,9 +70,13 @@ def test_reference_cases_through_savings_json(tmp_path: Path, db: str) -> None:
         "monthly_savings": "7500.00",
         "advice_tier": "batch",
         "flex_monthly_savings": "0.00",
+        "lanes": {"standard": "15000.00", "batch": "7500.00", "flex": None, "priority": None},
+        "priority_waste": "0.00",
+        "cache_monthly_savings": None,
         "rationale": workflow["rationale"],
     }
     assert nightly["flex_now"] == "0.00"
+    assert (nightly["priority_waste"], nightly["cache_now"]) == ("0.00", "0.00")
     assert "`day`" in workflow["rationale"]
     assert (platform["monthly_spend"], platform["migrate_now"], platform["spend_after"]) == (
         "120000.00",

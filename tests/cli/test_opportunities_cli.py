@@ -43,13 +43,33 @@ def by_name(document: dict) -> dict[str, dict]:  # type: ignore[type-arg]
 def test_the_json_object_and_the_decisions(db: str) -> None:
     before = listed(db)
     assert set(before) == {"opportunities", "totals"}
-    assert list(before["totals"]) == ["open", "accepted", "snoozed", "dismissed", "done",
-                                      "verified", "not_migrated"]  # fmt: skip
+    assert list(before["totals"]) == [
+        "open",
+        "accepted",
+        "snoozed",
+        "dismissed",
+        "done",
+        "verified",
+        "not_migrated",
+    ]
     nightly = by_name(before)["Nightly ticket summaries"]
-    assert set(nightly) == {"workflow", "owner", "action", "monthly_savings", "status", "due",
-                            "snoozed_until", "reason", "note", "history"}  # fmt: skip
+    assert set(nightly) == {
+        "workflow",
+        "owner",
+        "action",
+        "monthly_savings",
+        "status",
+        "due",
+        "snoozed_until",
+        "reason",
+        "note",
+        "history",
+    }
     assert (nightly["owner"], nightly["action"], nightly["monthly_savings"]) == (
-        "U0ALICE", "batch", "7500.00")  # fmt: skip
+        "U0ALICE",
+        "batch",
+        "7500.00",
+    )
     assert "Agent assist" not in by_name(before)
 
     today = datetime.now(UTC).date()
@@ -73,8 +93,10 @@ def test_the_json_object_and_the_decisions(db: str) -> None:
         result = run_cli("opportunity", *step[:2], "--team", TEAM, *step[2:], database_url=db)
         assert result.returncode == 0, result.stderr
     after = by_name(listed(db))
-    assert (after["Nightly ticket summaries"]["status"], after["Nightly ticket summaries"]["due"]) == (
-        "accepted", due)  # fmt: skip
+    assert (
+        after["Nightly ticket summaries"]["status"],
+        after["Nightly ticket summaries"]["due"],
+    ) == ("accepted", due)
     assert after["Ticket triage queue"]["snoozed_until"] == (today + timedelta(days=30)).isoformat()
     weekly = after["Weekly digest"]
     assert (weekly["status"], weekly["reason"], weekly["note"]) == (
@@ -83,20 +105,42 @@ def test_the_json_object_and_the_decisions(db: str) -> None:
         "vendor <b>",
     )
     assert weekly["history"][-1] | {"at": None} == {
-        "at": None, "by": "U0BOB", "from": "open", "to": "dismissed", "note": "blocked: vendor <b>"}  # fmt: skip
+        "at": None,
+        "by": "U0BOB",
+        "from": "open",
+        "to": "dismissed",
+        "note": "blocked: vendor <b>",
+    }
     assert after["Orphan reports"]["owner"] == "U0CAROL"
     assert listed(db, "--owner", "U0BOB")["opportunities"][0]["workflow"] == "Weekly digest"
     assert [o["workflow"] for o in listed(db, "--status", "accepted")["opportunities"]] == [
-        "Nightly ticket summaries"]  # fmt: skip
+        "Nightly ticket summaries"
+    ]
 
     # Done, by the CLI: the workflow moves to batch and its savings count as realised.
-    result = run_cli("opportunity", "done", "Nightly ticket summaries", "--team", TEAM,
-                     "--mode", "batch", database_url=db)  # fmt: skip
+    result = run_cli(
+        "opportunity",
+        "done",
+        "Nightly ticket summaries",
+        "--team",
+        TEAM,
+        "--mode",
+        "batch",
+        database_url=db,
+    )
     assert result.returncode == 0 and "done" in result.stdout
     savings = json.loads(run_cli("savings", "--team", TEAM, "--json", database_url=db).stdout)
     assert savings["realised"] == "7500.00"
-    again = run_cli("opportunity", "done", "Nightly ticket summaries", "--team", TEAM,
-                    "--mode", "batch", database_url=db)  # fmt: skip
+    again = run_cli(
+        "opportunity",
+        "done",
+        "Nightly ticket summaries",
+        "--team",
+        TEAM,
+        "--mode",
+        "batch",
+        database_url=db,
+    )
     assert again.returncode == 0 and "already done" in again.stdout
 
 
@@ -120,8 +164,9 @@ REFUSALS = [
 def test_refusals_are_one_line_exit_2_and_change_nothing(db: str) -> None:
     before = listed(db)
     for words, message in REFUSALS:
-        result = run_cli("opportunity", words[0], words[1], "--team", TEAM, *words[2:],
-                         database_url=db)  # fmt: skip
+        result = run_cli(
+            "opportunity", words[0], words[1], "--team", TEAM, *words[2:], database_url=db
+        )
         assert result.returncode == 2, (words, result.stdout, result.stderr)
         assert message in result.stderr, (words, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""

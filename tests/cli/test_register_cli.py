@@ -85,6 +85,9 @@ def test_registered_workflows_show_in_the_savings_report(db: str) -> None:
         "monthly_savings": "7500.00",
         "advice_tier": "batch",
         "flex_monthly_savings": "0.00",
+        "lanes": {"standard": "15000.00", "batch": "7500.00", "flex": None, "priority": None},
+        "priority_waste": "0.00",
+        "cache_monthly_savings": None,
         "rationale": workflows["Nightly ticket summaries"]["rationale"],
     }
     alerts = workflows["Escalation alerts"]
@@ -140,6 +143,7 @@ TRIAGE = [
     "later",
     "within minutes",
     "1",  # mode: sync
+    "skip",  # cached share
     "skip",  # usage link
     "save",
 ]

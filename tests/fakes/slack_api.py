@@ -166,7 +166,10 @@ class FakeSlack:
       Slack does, for a kind of conversation the token may not read (``channels:read``,
       ``groups:read``, ``im:read``, ``mpim:read``); ``None`` (the default) grants them all;
     - ``oauth_grants[code] = {...}`` overrides the ``oauth.v2.access`` answer for a code;
-    - ``on(method, response)`` answers any method with a fixed body or a function.
+    - ``on(method, response)`` answers any method with a fixed body or a function;
+    - ``dm_refusals[user_id] = "cannot_dm_bot"`` makes ``conversations.open`` with that person
+      answer that error (``user_not_found``, ``account_inactive``…);
+    - ``missing_users = {...}`` makes ``users.info`` answer ``user_not_found`` for them.
 
     Bytes posted to an ``upload_url`` from ``files.getUploadURLExternal`` land in
     ``uploads[file_id]``.
@@ -204,6 +207,8 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
         self.default_is_member = True
+        self.dm_refusals: dict[str, str] = {}
+        self.missing_users: set[str] = set()
         #: Where message timestamps start (seconds since the epoch); tests with a clock set it.
         self.first_ts_seconds = _FIRST_TS_SECONDS
         #: The most messages one conversations.history / .replies page holds: Slack's cap for
@@ -581,6 +586,8 @@ class FakeSlack:
 
     def _users_info(self, request: _Request) -> dict[str, Any]:
         user_id = _require(request, "user", error="user_not_found")
+        if user_id in self.missing_users:
+            raise _SlackError("user_not_found")
         override = dict(self.users.get(user_id, {}))
         profile_override = override.pop("profile", {})
         user: dict[str, Any] = {
@@ -615,6 +622,9 @@ class FakeSlack:
         elif users:
             # A DM with one person is "D" + their id; a group DM gets a fresh "G" id.
             ids = [u for u in str(users).split(",") if u]
+            refused = [self.dm_refusals[u] for u in ids if u in self.dm_refusals]
+            if refused:
+                raise _SlackError(refused[0])
             channel_id = f"D{ids[0]}" if len(ids) == 1 else self._next_id("G")
         else:
             raise _SlackError("users_list_not_supplied")

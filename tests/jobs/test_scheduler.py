@@ -78,6 +78,7 @@ def test_jobs_have_stable_ids_and_follow_the_subscriptions(runtime: Runtime) -> 
             "poll-batches",
             "usage-reimport",
             "ledger-snapshots",
+            "followups-tick",
         }
         snapshots = worker.scheduler.get_job("ledger-snapshots")
         assert snapshots.func is tasks.ledger_snapshots_job

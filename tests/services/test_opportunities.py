@@ -15,6 +15,8 @@ from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trig
 from batchscout.audit.opportunities import Decision, OpportunityRefused
 from batchscout.services.opportunities import (
     decide,
+    decide_by_id,
+    list_opportunities,
     opportunities_report,
     status_totals,
     sync_opportunities,
@@ -36,8 +38,15 @@ def report(engine: Engine, now: datetime = NOW) -> dict[str, dict]:  # type: ign
 
 def act(engine: Engine, name: str, decision: Decision, now: datetime = NOW, **options: object):  # type: ignore[no-untyped-def]
     with session_scope(engine) as session:
-        return decide(session=session, team_id=TEAM, workflow_name=name, decision=decision,
-                      by="U0OWNER", now=now, **options)  # type: ignore[arg-type]  # fmt: skip
+        return decide(
+            session=session,
+            team_id=TEAM,
+            workflow_name=name,
+            decision=decision,
+            by="U0OWNER",
+            now=now,
+            **options,
+        )  # type: ignore[arg-type]
 
 
 def test_opportunities_are_derived_from_the_figures(engine: Engine) -> None:
@@ -54,12 +63,23 @@ def test_opportunities_are_derived_from_the_figures(engine: Engine) -> None:
     assert (found["Nightly"]["action"], found["Nightly"]["monthly_savings"]) == ("batch", "7500.00")
     assert found["Triage"]["action"] == "challenge"
     assert found["Nightly"]["history"] == [
-        {"at": "2026-12-08T09:00:00Z", "by": "system", "from": None, "to": "open",
-         "note": "batch: saves $7,500/month"},
-    ]  # fmt: skip
-    assert found[""] == {"open": "15000.00", "accepted": "0.00", "snoozed": "0.00",
-                         "dismissed": "0.00", "done": "0.00", "verified": "0.00",
-                         "not_migrated": "0.00"}  # fmt: skip
+        {
+            "at": "2026-12-08T09:00:00Z",
+            "by": "system",
+            "from": None,
+            "to": "open",
+            "note": "batch: saves $7,500/month",
+        },
+    ]
+    assert found[""] == {
+        "open": "15000.00",
+        "accepted": "0.00",
+        "snoozed": "0.00",
+        "dismissed": "0.00",
+        "done": "0.00",
+        "verified": "0.00",
+        "not_migrated": "0.00",
+    }
     # Reading again changes nothing.
     assert report(engine, NOW + timedelta(hours=1)) == report(engine)
 
@@ -111,7 +131,10 @@ def test_dismissing_because_someone_waits_reclassifies_the_workflow(engine: Engi
         workflow = queries.get_workflow(session=session, team_id=TEAM, name="Nightly")
         assert workflow is not None
         assert (workflow.trigger, workflow.reader, workflow.freshness) == (
-            Trigger.USER, Reader.ON_SCREEN, Freshness.SECONDS)  # fmt: skip
+            Trigger.USER,
+            Reader.ON_SCREEN,
+            Freshness.SECONDS,
+        )
         assert workflow.latency_class is LatencyClass.REAL_TIME
         notes = [e.note or "" for e in session.exec(select(OpportunityEvent))]
     assert any("schedule/report/day → user/on-screen/seconds" in n for n in notes)
@@ -145,9 +168,12 @@ def test_done_moves_the_workflow_and_reopen_moves_it_back(engine: Engine) -> Non
 def test_refusals_change_nothing(
     engine: Engine, name: str, decision: Decision, options: dict[str, object], words: str
 ) -> None:
-    seed(engine, spec("Nightly"),
-         spec("Assist", trigger=Trigger.USER, reader=Reader.ON_SCREEN, freshness=Freshness.SECONDS),
-         team=TEAM)  # fmt: skip
+    seed(
+        engine,
+        spec("Nightly"),
+        spec("Assist", trigger=Trigger.USER, reader=Reader.ON_SCREEN, freshness=Freshness.SECONDS),
+        team=TEAM,
+    )
     before = report(engine)
     with pytest.raises(OpportunityRefused, match=words):
         act(engine, name, decision, **options)
@@ -174,8 +200,15 @@ def _race(url: str, decisions: list[tuple[Decision, dict[str, object]]]) -> list
         try:
             start.wait()
             with session_scope(engine) as session:
-                outcome = decide(session=session, team_id=TEAM, workflow_name="Nightly",
-                                 decision=decision, by=f"U0PERSON{index}", now=NOW, **options)  # type: ignore[arg-type]  # fmt: skip
+                outcome = decide(
+                    session=session,
+                    team_id=TEAM,
+                    workflow_name="Nightly",
+                    decision=decision,
+                    by=f"U0PERSON{index}",
+                    now=NOW,
+                    **options,
+                )  # type: ignore[arg-type]
             results[index] = outcome.changed
         except BaseException as error:  # reported below
             errors.append(error)
@@ -250,5 +283,41 @@ def test_other_workspaces_never_see_them(engine: Engine) -> None:
         other = opportunities_report(session=session, team_id="T0OTHER", now=NOW)
     assert [o["owner"] for o in other["opportunities"]] == ["U0ELSE"]
     with pytest.raises(OpportunityRefused), session_scope(engine) as session:
-        decide(session=session, team_id="T0NONE", workflow_name="Nightly",
-               decision=Decision.ACCEPT, by="U0X", now=NOW)  # fmt: skip
+        decide(
+            session=session,
+            team_id="T0NONE",
+            workflow_name="Nightly",
+            decision=Decision.ACCEPT,
+            by="U0X",
+            now=NOW,
+        )
+
+
+def test_a_buttons_id_decides_only_in_its_own_workspace(engine: Engine) -> None:
+    seed(engine, spec("Nightly"), team=TEAM)
+    seed(engine, spec("Nightly"), team="T0OTHER")
+    with session_scope(engine) as session:
+        mine = opportunities_report(session=session, team_id=TEAM, now=NOW)
+        other = opportunities_report(session=session, team_id="T0OTHER", now=NOW)
+        assert mine and other
+        (view,) = list_opportunities(session=session, team_id="T0OTHER", now=NOW)
+        with pytest.raises(OpportunityRefused, match="no longer open"):
+            decide_by_id(session=session, team_id=TEAM, opportunity_id=view.id,
+                         decision=Decision.ACCEPT, by="U0X", now=NOW)  # fmt: skip
+        outcome = decide_by_id(session=session, team_id="T0OTHER", opportunity_id=view.id,
+                               decision=Decision.ACCEPT, by="U0X", now=NOW)  # fmt: skip
+    assert outcome.changed and outcome.opportunity is not None
+    assert outcome.opportunity.status.value == "accepted"
+    assert report(engine)["Nightly"]["status"] == "open"
+
+
+def test_a_move_made_before_anyone_looked_is_still_done(engine: Engine) -> None:
+    seed(engine, spec("Nightly"), spec("Born on batch", mode=Mode.BATCH), team=TEAM)
+    with session_scope(engine) as session:  # moved a little later, before any read
+        workflow = queries.get_workflow(session=session, team_id=TEAM, name="Nightly")
+        assert workflow is not None
+        workflow.created_at -= timedelta(days=2)  # registered two days ago
+    seed(engine, spec("Nightly", mode=Mode.BATCH), team=TEAM)
+    found = report(engine)
+    assert found["Nightly"]["status"] == "done" and found["Nightly"]["monthly_savings"] == "7500.00"
+    assert "Born on batch" not in found

@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("team_id", sa.String(length=32), nullable=False),
         sa.Column("owner", sa.String(length=32), nullable=False),
         sa.Column("last_sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("tz", sa.String(length=64), nullable=True),
         sa.Column("refused_error", sa.String(length=64), nullable=True),
         sa.Column("refused_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
