@@ -60,6 +60,14 @@ REGISTRATION = [
 ]
 
 
+def element_text(element: dict[str, Any]) -> str:
+    """A button as ``[Label]``, a menu as ``<kind: placeholder>``."""
+    if element.get("type") == "button":
+        return f"[{element['text']['text']}]"
+    placeholder = element.get("placeholder", {}).get("text", "")
+    return f"<{element.get('type')}{': ' + placeholder if placeholder else ''}>"
+
+
 def block_text(block: dict[str, Any]) -> list[str]:
     """One Block Kit block as lines of text."""
     kind = block.get("type")
@@ -70,18 +78,13 @@ def block_text(block: dict[str, Any]) -> list[str]:
     if kind == "section":
         lines = [block["text"]["text"]] if "text" in block else []
         lines += [f["text"] for f in block.get("fields", [])]
-        if "accessory" in block and block["accessory"].get("type") == "button":
-            lines.append(f"[{block['accessory']['text']['text']}]")
+        if "accessory" in block:
+            lines.append(element_text(block["accessory"]))
         return lines
     if kind == "context":
         return ["  " + " · ".join(e.get("text", "(image)") for e in block["elements"])]
     if kind == "actions":
-        return [
-            " ".join(
-                f"[{e['text']['text']}]" if e.get("type") == "button" else f"<{e.get('type')}>"
-                for e in block["elements"]
-            )
-        ]
+        return [" ".join(element_text(e) for e in block["elements"])]
     if kind == "image":
         return [f"(image: {block.get('alt_text', '')})"]
     if kind == "input":
@@ -159,6 +162,11 @@ def render(calls: list[Call], channel: str) -> str:
     return "\n\n".join(out)
 
 
+def reply_text(posted: Any) -> str:
+    """A slash command's reply (to its response URL) as text."""
+    return message_text({"blocks": posted.blocks, "text": posted.text})
+
+
 def user_posts(users: SlackUsers, channel: str, texts: list[str]) -> None:
     for text in texts:
         say(users, text, channel=channel)
@@ -184,6 +192,8 @@ def main() -> None:
             # 1. Registration in a DM, typed answers (a few rejected on the way).
             users.command("register")
             user_posts(users, DM, REGISTRATION)
+            print("=" * 30, "Registration summary, before Save", "=" * 30)
+            print(render(slack.calls(), DM).rsplit("> U0TEST: skip", 1)[-1].strip())
             say(users, "Save", channel=DM)
             print("=" * 30, "Registration DM", "=" * 30)
             print(render(slack.calls(), DM))
@@ -217,6 +227,25 @@ def main() -> None:
             quiz_jobs.reveal_due(runtime, now=utcnow() + timedelta(hours=24, seconds=1))
             print("\n" + "=" * 30, "Knowledge check", "=" * 30)
             print(render(slack.calls(), QUIZ))
+            # 4. What one person looks at: App Home, a card, the figures, prices, usage.
+            for title, text in (
+                ("show", "show Nightly ticket summaries"),
+                ("savings", "savings"),
+                ("prices", "prices gpt-4o-mini"),
+                ("usage", "usage"),
+                ("leaderboard", "leaderboard"),
+            ):
+                print("\n" + "=" * 30, f"/batchscout {title}", "=" * 30)
+                print(reply_text(users.command(text)))
+            for team, title in ((TEAM, "App Home"), ("T0DEMO", "App Home, sample inventory")):
+                slack.reset()
+                users.event(
+                    {"type": "app_home_opened", "user": "U0TEST", "channel": DM, "tab": "home"},
+                    team=team,
+                )
+                view = slack.wait_for("views.publish").params["view"]
+                print("\n" + "=" * 30, title, "=" * 30)
+                print(message_text(view))
         finally:
             server.stop()
             engine.dispose()
