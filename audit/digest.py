@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from batchscout.audit.latency import LatencyClass, Mode
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly, format_usd
 from batchscout.audit.savings import Bucket, WorkflowFigures, portfolio
 from batchscout.audit.text import plural
 from batchscout.defaults import NOISE_FLOOR
@@ -221,7 +221,7 @@ def headline(facts: DigestFacts) -> str:
             f"{format_usd(facts.monthly_spend)} monthly spend"
         )
     return (
-        f"{format_usd(facts.migrate_now)}/month available by moving scheduled work to batch APIs: "
+        f"{format_monthly(facts.migrate_now)} available by moving scheduled work to batch APIs: "
         f"{percent(savings_share(facts))} of the {format_usd(facts.monthly_spend)} monthly spend"
     )
 
@@ -242,13 +242,9 @@ def change_sentence(facts: DigestFacts) -> str:
     if delta is None:
         parts.append("This is the first digest for this channel.")
     elif delta > 0:
-        parts.append(
-            f"Savings available rose by {format_usd(delta)} a month since the last digest."
-        )
+        parts.append(f"Savings available rose by {format_monthly(delta)} since the last digest.")
     elif delta < 0:
-        parts.append(
-            f"Savings available fell by {format_usd(-delta)} a month since the last digest."
-        )
+        parts.append(f"Savings available fell by {format_monthly(-delta)} since the last digest.")
     else:
         parts.append("Savings available are unchanged since the last digest.")
     if facts.new or facts.changed:
@@ -287,11 +283,11 @@ def template_prose(facts: DigestFacts) -> str:
     if facts.top:
         sentences.append(
             f"The biggest opportunity is {facts.top[0].name}, at "
-            f"{format_usd(facts.top[0].monthly_savings)} a month."
+            f"{format_monthly(facts.top[0].monthly_savings)}."
         )
     if facts.flex_now > 0:
         sentences.append(
-            f"Near-real-time workflows could save {format_usd(facts.flex_now)} a month on flex "
+            f"Near-real-time workflows could save {format_monthly(facts.flex_now)} on flex "
             f"now with no UX change, or up to {format_usd(facts.to_challenge)} on a batch API "
             f"if the requirement is relaxed."
         )
@@ -313,21 +309,21 @@ def llm_prompt(facts: DigestFacts) -> tuple[str, str]:
     )
     lines = [
         f"Monthly AI spend: {format_usd(facts.monthly_spend)}",
-        f"Savings available now by moving scheduled workflows to batch: {format_usd(facts.migrate_now)} a month",
+        f"Savings available now by moving scheduled workflows to batch: {format_monthly(facts.migrate_now)}",
         "Share of monthly spend that is scheduled work still on synchronous APIs (eligible "
         f"now): {percent(facts.eligible_share)}",
         f"Savings available now as a share of all monthly spend: {percent(savings_share(facts))}",
-        f"Spend after migrating: {format_usd(facts.spend_after)} a month",
-        f"Near-real-time workflows worth challenging could save up to: {format_usd(facts.to_challenge)} a month",
-        f"Savings already realised on batch: {format_usd(facts.realised)} a month",
+        f"Spend after migrating: {format_monthly(facts.spend_after)}",
+        f"Near-real-time workflows worth challenging could save up to: {format_monthly(facts.to_challenge)}",
+        f"Savings already realised on batch: {format_monthly(facts.realised)}",
     ]
     if facts.flex_now > 0:
         lines.append(
             "The same near-real-time workflows on the flex service tier now (same endpoint, "
-            f"slower answers, no UX change) would save: {format_usd(facts.flex_now)} a month"
+            f"slower answers, no UX change) would save: {format_monthly(facts.flex_now)}"
         )
     lines += [
-        f"Opportunity: {line.name}, saving {format_usd(line.monthly_savings)} a month"
+        f"Opportunity: {line.name}, saving {format_monthly(line.monthly_savings)}"
         for line in facts.top[:3]
     ]
     return system, "Facts for this week's digest:\n" + "\n".join(f"- {line}" for line in lines)

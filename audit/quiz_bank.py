@@ -41,7 +41,7 @@ from typing import Final, TypeAlias
 import yaml
 
 from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger, classify
-from batchscout.audit.money import format_count, format_unit_price, format_usd
+from batchscout.audit.money import format_count, format_monthly, format_unit_price, format_usd
 from batchscout.audit.pricing import Provider, flex_models, quote
 from batchscout.audit.savings import (
     DEFAULT_BATCH_RATIO,
@@ -668,7 +668,7 @@ def _cadence_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]
         f"{format_unit_price(price - batch_price)}. Per month: {format_count(volume)} {rate} "
         f"{_MONTH_NOTE[per]} = {format_value(figures.monthly_requests, Unit.COUNT)} requests. "
         f"{format_unit_price(price - batch_price)} × {format_value(figures.monthly_requests, Unit.COUNT)} "
-        f"= {format_usd(figures.monthly_savings)} a month."
+        f"= {format_monthly(figures.monthly_savings)}."
     )
     params: dict[str, JSONValue] = {
         "cadence": per.value,
@@ -706,7 +706,7 @@ def _negotiated_rate(rng: random.Random) -> tuple[Question, dict[str, JSONValue]
         f"(Stream − batch) × eligible requests: ({format_unit_price(price)} − "
         f"{format_unit_price(batch_price)}) × {format_count(volume)} {rate} {_MONTH_NOTE[per]} "
         f"= {format_unit_price(price - batch_price)} × {format_value(eligible, Unit.COUNT)} = "
-        f"{format_usd(saved)} a month."
+        f"{format_monthly(saved)}."
     )
     params: dict[str, JSONValue] = {
         "cadence": per.value,
@@ -759,7 +759,7 @@ def _eligible_share(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]
     explanation = (
         f"{share}% of {format_usd(spend)} is {format_usd(spend * share / 100)} of batch-eligible "
         f"spend; half of it, {format_usd(saved)}, is saved, so the platform spends "
-        f"{format_usd(spend)} − {format_usd(saved)} = {format_usd(after)} a month. (The worked "
+        f"{format_usd(spend)} − {format_usd(saved)} = {format_monthly(after)}. (The worked "
         "case: 12M calls for $120K, 80% eligible → about $72K.)"
     )
     params: dict[str, JSONValue] = {
@@ -890,7 +890,7 @@ def _flex_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
     explanation = (
         f"Flex savings = (standard − flex cost per request) × monthly requests: "
         f"({format_unit_price(sync)} − {format_unit_price(flex)}) × {format_count(volume)} × 30 "
-        f"= {format_usd(figures.flex_monthly_savings)} a month. The batch API would not fit: "
+        f"= {format_monthly(figures.flex_monthly_savings)}. The batch API would not fit: "
         "it promises results within 24 hours, not minutes. Flex answers in seconds to minutes, "
         "with an occasional 429 to retry, and exists only where the catalog prices it."
     )

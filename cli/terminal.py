@@ -19,6 +19,7 @@ from batchscout.audit.digest import DigestFacts, change_sentence, headline
 from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass
 from batchscout.audit.money import (
     format_count,
+    format_monthly,
     format_unit_price,
     format_usd,
     format_usd_short,
@@ -228,13 +229,11 @@ def digest_text(facts: DigestFacts, prose: str) -> str:
     ]
     if facts.top:
         lines += ["", "Top opportunities:"]
-        lines += [
-            f"  • {line.name} — {format_usd(line.monthly_savings)}/month" for line in facts.top
-        ]
+        lines += [f"  • {line.name} — {format_monthly(line.monthly_savings)}" for line in facts.top]
     if facts.challenge:
         lines += [
             "",
-            f"Near-real-time to challenge (up to {format_usd(facts.to_challenge)}/month):",
+            f"Near-real-time to challenge (up to {format_monthly(facts.to_challenge)}):",
         ]
         if facts.flex_now > 0:
             lines.append(f"  Or {options_sentence(facts.flex_now, facts.to_challenge)}.")
@@ -243,11 +242,11 @@ def digest_text(facts: DigestFacts, prose: str) -> str:
             + (
                 options_sentence(line.flex_now, line.monthly_savings)
                 if line.flex_now > 0
-                else f"{format_usd(line.monthly_savings)}/month"
+                else f"{format_monthly(line.monthly_savings)}"
             )
             + (" (batch disguised as stream)" if line.disguised else "")
             for line in facts.challenge
         ]
-    lines += ["", f"Realised: {format_usd(facts.realised)}/month already saved on batch APIs."]
+    lines += ["", f"Realised: {format_monthly(facts.realised)} already saved on batch APIs."]
     lines += ["", change_sentence(facts)]
     return "\n".join(lines)

@@ -31,7 +31,7 @@ REMOVE_KEPT = "Kept *{name}*; nothing was removed."
 ALREADY_GONE = "*{name}* is no longer in the inventory."
 
 MIGRATED = (
-    "Marked *{name}* as moved to a batch API: its {savings} a month now count as realised "
+    "Marked *{name}* as moved to a batch API: its {savings} now count as realised "
     "savings. Nice work."
 )
 MIGRATED_REAL_TIME = (
@@ -40,8 +40,7 @@ MIGRATED_REAL_TIME = (
 )
 ALREADY_MIGRATED = "*{name}* is already marked as running on a batch API."
 MOVED_TO_FLEX = (
-    'Marked *{name}* as sending `service_tier="flex"`: its {savings} a month now count as '
-    "realised savings."
+    'Marked *{name}* as sending `service_tier="flex"`: its {savings} now count as realised savings.'
 )
 ALREADY_ON_FLEX = "*{name}* is already marked as running on the flex service tier."
 
@@ -107,10 +106,10 @@ NOT_INSTALLED = (
 DIGEST_USAGE = (
     "`/batchscout digest subscribe [DAY] [HH:MM]` (default Monday 09:00 in your time zone), "
     "`digest unsubscribe`, `digest preview` (only you see it), `digest now` (posts it here) or "
-    "`digest floor $50` (leave out opportunities saving less a month; default {floor})."
+    "`digest floor $50` (leave out opportunities saving less a month; default under {floor})."
 )
 FLOOR_USAGE = "Give one amount a month, like `/batchscout digest floor 50` or `digest floor $100`."
-FLOOR_SET = "This channel's digest now leaves out opportunities saving less than {amount} a month."
+FLOOR_SET = "This channel's digest now leaves out opportunities saving less than {amount}."
 DIGEST_IN_A_CHANNEL = "Digests go to channels: run this in the channel that should get the digest."
 INVITE_ME = (
     "I'm not a member of this channel yet, so I can't post here. Type `/invite @Batchscout` "
@@ -181,7 +180,7 @@ IMPORT_FORMAT_POINTER = (
 )
 IMPORTED = "Imported {count}: {created} new, {updated} updated (from {name})."
 IMPORT_HEADLINE = (
-    "This workspace now spends *{spend}* a month on AI: *{migrate_now}* a month can move to a "
+    "This workspace now spends *{spend}* on AI: *{migrate_now}* can move to a "
     "batch API now, *{to_challenge}* is worth challenging, and *{realised}* is already saved. "
     "`/batchscout savings` shows the top opportunities."
 )

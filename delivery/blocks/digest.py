@@ -15,7 +15,7 @@ from batchscout.audit.digest import (
     eligible_sentence,
     headline,
 )
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly, format_usd
 from batchscout.audit.savings import AdviceTier
 from batchscout.audit.text import plural
 from batchscout.delivery.blocks import Block, Message, context, divider, header, plain, section
@@ -41,7 +41,7 @@ def _owner(line: Line) -> str:
 
 def _line(line: Line, *, flag_disguised: bool = False) -> str:
     flag = " _(batch disguised as stream)_" if flag_disguised and line.disguised else ""
-    money = f"{format_usd(line.monthly_savings)}/month"
+    money = f"{format_monthly(line.monthly_savings)}"
     if line.flex_now > 0:
         money = options_sentence(line.flex_now, line.monthly_savings)
     return f"• *{escape(line.name)}* — {money}{_owner(line)}{flag}"
@@ -96,7 +96,7 @@ def top_message(
         blocks.append(
             context(
                 f"{plural(facts.hidden_below_floor, 'smaller opportunity')} under "
-                f"{format_usd(facts.noise_floor)}/month "
+                f"{format_monthly(facts.noise_floor)} "
                 f"{'is' if facts.hidden_below_floor == 1 else 'are'} not listed."
             )
         )
@@ -116,7 +116,7 @@ def thread_messages(facts: DigestFacts) -> list[Message]:
         lines = [_line(line, flag_disguised=True) for line in facts.challenge]
         blocks: list[Block] = [
             section(
-                f"*Near-real-time workflows to challenge* — up to {format_usd(facts.to_challenge)}/month. "
+                f"*Near-real-time workflows to challenge* — up to {format_monthly(facts.to_challenge)}. "
                 "Who reads the result, and when? If it can wait an hour, it can be a batch."
             )
         ]
@@ -125,7 +125,7 @@ def thread_messages(facts: DigestFacts) -> list[Message]:
         blocks += [section(chunk) for chunk in _chunks(lines)]
         messages.append(Message(text="Near-real-time workflows to challenge", blocks=blocks))
     realised_text = (
-        f"*Realised savings:* {format_usd(facts.realised)}/month already saved on batch APIs."
+        f"*Realised savings:* {format_monthly(facts.realised)} already saved on batch APIs."
     )
     realised: list[Block] = [section(realised_text)]
     if facts.realised_lines:

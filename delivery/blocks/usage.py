@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly, format_usd
 from batchscout.audit.usage import (
     UnregisteredScope,
     UsageReport,
@@ -59,7 +59,7 @@ def usage_report(report: UsageReport) -> Message:
         return Message(text=NO_USAGE, blocks=[section(NO_USAGE)])
     blocks: list[Block] = [header("What the providers say you spend")]
     lines = [
-        f"*{p.provider.value}*: {format_usd(p.monthly_spend)}/month billed, "
+        f"*{p.provider.value}*: {format_monthly(p.monthly_spend)} billed, "
         f"{_pct(p.batch_share)} on batch"
         for p in report.providers
     ]
@@ -85,11 +85,11 @@ def usage_report(report: UsageReport) -> Message:
         blocks.append(section("*Traffic no workflow links to*"))
         for scope in scopes[:MAX_SCOPES]:
             text = (
-                f"{_scope(scope)}: {format_usd(scope.monthly_spend)}/month, "
+                f"{_scope(scope)}: {format_monthly(scope.monthly_spend)}, "
                 f"{_pct(scope.batch_share)} on batch\n_{escape(scope.verdict.reason)}_"
             )
             if scope.verdict.looks_scheduled and scope.monthly_batch_savings > 0:
-                text += f"\nBatch would save about {format_usd(scope.monthly_batch_savings)}/month."
+                text += f"\nBatch would save about {format_monthly(scope.monthly_batch_savings)}."
                 blocks.append(
                     section(
                         text,
@@ -121,13 +121,13 @@ def seen_in_usage(report: UsageReport) -> Message | None:
         return None
     lines = [
         f"*Seen in your usage* — {_pct(report.batch_spend_share)} of "
-        f"{format_usd(report.monthly_spend)}/month already runs on batch."
+        f"{format_monthly(report.monthly_spend)} already runs on batch."
     ]
     scheduled = [u for u in report.scheduled_unregistered if u.monthly_batch_savings > 0]
     for scope in scheduled[:5]:
         lines.append(
             f"• Unregistered, looks scheduled: {_scope(scope)} — batch would save about "
-            f"{format_usd(scope.monthly_batch_savings)}/month. _{escape(scope.verdict.reason)}_"
+            f"{format_monthly(scope.monthly_batch_savings)}. _{escape(scope.verdict.reason)}_"
         )
     for w in report.not_migrated:
         lines.append(

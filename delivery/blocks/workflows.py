@@ -15,7 +15,7 @@ from batchscout.audit.advice import (
     tier_options,
 )
 from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass, Mode
-from batchscout.audit.money import format_count, format_unit_price, format_usd
+from batchscout.audit.money import format_count, format_monthly, format_unit_price, format_usd
 from batchscout.audit.pricing import CatalogPrice, PriceQuote
 from batchscout.audit.savings import AdviceTier, Bucket, Portfolio, WorkflowFigures, opportunities
 from batchscout.audit.usage import link_text
@@ -61,17 +61,17 @@ def savings_phrase(item: WorkflowFigures) -> str:
     if item.flex_now > 0:
         return options_sentence(item.flex_now, item.monthly_savings)
     if item.bucket is Bucket.REALISED:
-        return f"realised {format_usd(item.monthly_savings)}/mo"
+        return f"realised {format_monthly(item.monthly_savings)}"
     if item.bucket is Bucket.NONE:
         return "no batch savings (someone is waiting)"
-    return f"saves {format_usd(item.monthly_savings)}/mo"
+    return f"saves {format_monthly(item.monthly_savings)}"
 
 
 def workflow_line(workflow: Workflow | WorkflowRow, item: WorkflowFigures) -> str:
     """One workflow in one mrkdwn line: name, class, mode, cost and savings."""
     return (
         f"*{escape(workflow.name)}*\n{class_badge(workflow)} · {workflow.mode} · "
-        f"{format_usd(item.monthly_cost)}/mo · {savings_phrase(item)}"
+        f"{format_monthly(item.monthly_cost)} · {savings_phrase(item)}"
     )
 
 
@@ -80,9 +80,9 @@ def portfolio_fields(figures: Portfolio) -> Block:
     return fields(
         [
             ("Monthly spend", format_usd(figures.monthly_spend)),
-            ("Migrate now", f"{format_usd(figures.migrate_now)}/mo (scheduled, on sync)"),
-            ("To challenge", f"{format_usd(figures.to_challenge)}/mo (near-real-time, on sync)"),
-            ("Realised", f"{format_usd(figures.realised)}/mo (already on batch or flex)"),
+            ("Migrate now", f"{format_monthly(figures.migrate_now)} (scheduled, on sync)"),
+            ("To challenge", f"{format_monthly(figures.to_challenge)} (near-real-time, on sync)"),
+            ("Realised", f"{format_monthly(figures.realised)} (already on batch or flex)"),
             ("Spend after migrating", format_usd(figures.spend_after)),
             *flex_fields(figures),
         ]
@@ -109,7 +109,7 @@ def opportunity_lines(rows: Sequence[Row], limit: int) -> list[Block]:
             action = options_sentence(item.flex_now, item.monthly_savings)
         blocks.append(
             section(
-                f"{rank}. *{escape(workflow.name)}* saves *{format_usd(item.monthly_savings)}*/mo"
+                f"{rank}. *{escape(workflow.name)}* saves *{format_monthly(item.monthly_savings)}*"
                 f" · {class_badge(workflow)} · _{action}_"
             )
         )
@@ -246,8 +246,8 @@ def savings_report(figures: Portfolio, rows: Sequence[Row]) -> Message:
     if top:
         blocks += [divider(), section("*Top opportunities*"), *top]
     text = (
-        f"Migrate now: {format_usd(figures.migrate_now)}/mo; to challenge: "
-        f"{format_usd(figures.to_challenge)}/mo; realised: {format_usd(figures.realised)}/mo"
+        f"Migrate now: {format_monthly(figures.migrate_now)}; to challenge: "
+        f"{format_monthly(figures.to_challenge)}; realised: {format_monthly(figures.realised)}"
     )
     if figures.flex_now > 0:
         text += f"; {options_sentence(figures.flex_now, figures.to_challenge)}"

@@ -272,7 +272,7 @@ def test_the_summary_card_says_class_rationale_money_and_advice() -> None:
 
     assert card["Workflow"] == "Nightly ticket summaries"
     assert card["Class"] == "scheduled"
-    assert card["Why"].startswith("Scheduled because freshness is `day`")
+    assert card["Why"].startswith("Scheduled: it runs on a schedule")
     assert "15 min–2 h" in card["Note"]
     assert card["Volume"] == "50,000 per day (1,500,000 a month)"
     assert card["Priced as"] == "$0.01 per request, as given"

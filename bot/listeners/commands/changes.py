@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from batchscout.audit.latency import LatencyClass, Mode
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly
 from batchscout.bot.listeners.commands.call import CommandCall
 from batchscout.bot.listeners.commands.inventory import not_found
 from batchscout.delivery import messages
@@ -40,12 +40,12 @@ def mark_migrated(services: Services, team_id: str, name: str, mode: Mode = Mode
         figures = queries.figures_of(updated)
     if mode is Mode.FLEX:
         return messages.MOVED_TO_FLEX.format(
-            name=escape(updated.name), savings=format_usd(figures.monthly_savings)
+            name=escape(updated.name), savings=format_monthly(figures.monthly_savings)
         )
     if updated.latency_class is LatencyClass.REAL_TIME:
         return messages.MIGRATED_REAL_TIME.format(name=escape(updated.name))
     return messages.MIGRATED.format(
-        name=escape(updated.name), savings=format_usd(figures.monthly_savings)
+        name=escape(updated.name), savings=format_monthly(figures.monthly_savings)
     )
 
 
