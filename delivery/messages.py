@@ -80,8 +80,8 @@ REGISTER_INTRO = (
     "your answer. `back`, `skip`, `cancel` and `help` work at every step."
 )
 EDIT_INTRO = (
-    "Editing *{name}*: press *Change* beside the answer to change (or type its name, like "
-    "`volume`); you come back here after each one. Nothing changes until you press *Save*."
+    "Editing *{name}*: pick the answer to change in *Change an answer* (or type its name, "
+    "like `volume`); you come back here after each one. Nothing changes until you press *Save*."
 )
 REGISTRATION_BROKEN = (
     "I could not pick this registration up again after an update, so I closed it; nothing was "

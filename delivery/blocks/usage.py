@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from batchscout.audit.money import format_monthly, format_usd
+from batchscout.audit.pricing import provider_name
 from batchscout.audit.usage import (
     UnregisteredScope,
     UsageReport,
@@ -31,16 +32,17 @@ STATUS_LABELS = {
 }
 
 NO_USAGE = (
-    "No provider usage imported for this workspace yet. An operator runs "
-    "`batchscout usage import --team T… --provider openai` (or `anthropic`) with an "
-    "organisation admin key; after that the worker re-imports every day."
+    "No provider usage imported for this workspace yet. Whoever runs Batchscout (and holds "
+    "an OpenAI or Anthropic organisation admin key) imports it once from a terminal:\n"
+    "`batchscout usage import --team {team} --provider openai` (or `--provider anthropic`).\n"
+    "After that the worker re-imports it every day, and this shows what you really spend."
 )
 
 
 def _scope(scope: UnregisteredScope) -> str:
     where = escape(describe_project(scope.provider, scope.usage_project))
     key = f" · key `{escape(scope.usage_api_key)}`" if scope.usage_api_key else ""
-    return f"{scope.provider.value} · {where}{key}"
+    return f"{provider_name(scope.provider)} · {where}{key}"
 
 
 def scope_value(scope: UnregisteredScope) -> str:
@@ -52,14 +54,15 @@ def _pct(share: object) -> str:
     return f"{share:.0%}"
 
 
-def usage_report(report: UsageReport) -> Message:
+def usage_report(report: UsageReport, *, team_id: str) -> Message:
     """``/batchscout usage``: spend and batch share per provider, linked workflows against
     their estimates, and unregistered traffic (a Register button where it looks scheduled)."""
     if not report.providers:
-        return Message(text=NO_USAGE, blocks=[section(NO_USAGE)])
+        text = NO_USAGE.format(team=escape(team_id))
+        return Message(text=text, blocks=[section(text)])
     blocks: list[Block] = [header("What the providers say you spend")]
     lines = [
-        f"*{p.provider.value}*: {format_monthly(p.monthly_spend)} billed, "
+        f"*{provider_name(p.provider)}*: {format_monthly(p.monthly_spend)} billed, "
         f"{_pct(p.batch_share)} on batch"
         for p in report.providers
     ]

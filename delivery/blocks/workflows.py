@@ -231,7 +231,9 @@ def remove_confirmation(workflow: Workflow) -> Message:
                     value=workflow.name,
                     style="danger",
                 ),
-                button("Keep", action_id="workflow_remove_cancel", value=workflow.name),
+                button(
+                    f"Keep {workflow.name}", action_id="workflow_remove_cancel", value=workflow.name
+                ),
             ),
         ],
     )

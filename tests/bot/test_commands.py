@@ -109,7 +109,7 @@ def test_remove_asks_first(users: SlackUsers, bot_engine: Engine, slack: FakeSla
     seed(bot_engine, spec("Weekly digest"), spec("Nightly ticket summaries"))
     question = reply_of(users, "remove weekly digest")
     assert "Remove *Weekly digest*" in question.mrkdwn
-    kept = users.reply(users.click(question, "Keep"))
+    kept = users.reply(users.click(question, "Keep Weekly digest"))
     assert "Kept *Weekly digest*" in kept.mrkdwn
     with session_scope(bot_engine) as session:
         assert queries.get_workflow(session=session, team_id="T0TEST", name="Weekly digest")

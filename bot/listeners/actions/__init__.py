@@ -8,7 +8,7 @@ from slack_bolt import App
 
 from batchscout.bot.listeners.acking import ack_first
 from batchscout.bot.listeners.actions import conversation, home, usage, workflows
-from batchscout.delivery.blocks.registration import ANSWER_ACTION, MODEL_ACTION
+from batchscout.delivery.blocks.registration import ANSWER_ACTION, MODEL_ACTION, OWNER_ACTION
 from batchscout.delivery.blocks.usage import REGISTER_SCOPE
 
 
@@ -26,3 +26,4 @@ def register(app: App) -> None:
     app.action(re.compile(rf"^{ANSWER_ACTION}:"))(**ack_first(conversation.answer_button))
     app.action(MODEL_ACTION)(**ack_first(conversation.choose_model))
     app.options(MODEL_ACTION)(conversation.model_options)
+    app.action(OWNER_ACTION)(**ack_first(conversation.choose_owner))
