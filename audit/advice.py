@@ -120,10 +120,12 @@ def tier_options(figures: WorkflowFigures) -> list[tuple[str, str]]:
     Empty for any other workflow."""
     if figures.flex_now <= 0:
         return []
-    return _options(figures.flex_now, figures.monthly_savings)
+    return flex_or_batch(figures.flex_now, figures.monthly_savings)
 
 
-def _options(flex_now: Decimal, batch_if_relaxed: Decimal) -> list[tuple[str, str]]:
+def flex_or_batch(flex_now: Decimal, batch_if_relaxed: Decimal) -> list[tuple[str, str]]:
+    """Flex now beside batch if the requirement is relaxed, as (label, value) lines; one line
+    saying so, and to prefer flex, when both save the same money per month."""
     if format_monthly(flex_now) == format_monthly(batch_if_relaxed):
         return [(SAME_EITHER_WAY[0], SAME_EITHER_WAY[1].format(amount=format_monthly(flex_now)))]
     return [
@@ -136,7 +138,7 @@ def options_sentence(flex_now: Decimal, batch_if_relaxed: Decimal) -> str:
     """One line: ``flex now: $X/month, answers in seconds to minutes · batch if …: $Y/month``,
     or ``flex now or batch: $X/month either way; prefer flex, …`` when they save the same."""
     return " · ".join(
-        f"{label.lower()}: {value}" for label, value in _options(flex_now, batch_if_relaxed)
+        f"{label.lower()}: {value}" for label, value in flex_or_batch(flex_now, batch_if_relaxed)
     )
 
 
