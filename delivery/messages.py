@@ -38,6 +38,9 @@ MIGRATED_REAL_TIME = (
     "Marked *{name}* as running on a batch API. Note that it is classed real-time: someone "
     "waits on screen for it, so check that the batch latency is acceptable to them."
 )
+MOVE_UNDONE = (
+    "Undone: *{name}* is back on the synchronous API, and its savings count as still to be had."
+)
 ALREADY_MIGRATED = "*{name}* is already marked as running on a batch API."
 MOVED_TO_FLEX = (
     'Marked *{name}* as sending `service_tier="flex"`: its {savings} now count as realised savings.'
