@@ -198,7 +198,9 @@ def main() -> None:
             print("=" * 30, "Registration DM", "=" * 30)
             print(render(slack.calls(), DM))
 
-            # 2. The weekly digest of the sample inventory, with its thread.
+            # 2. The weekly digest of the sample inventory, with its thread. Owners have names.
+            for number, name in enumerate(("Priya", "Tomás", "Aiko", "Sam", "Lena", "Ravi", "Noor", "Jo"), start=1):  # fmt: skip
+                slack.users[f"U0DEMO{number:04d}"] = {"real_name": name, "profile": {"display_name": name}}  # fmt: skip
             with session_scope(engine) as session:
                 import_specs(session=session, team_id="T0DEMO", specs=parse_csv(SAMPLE.read_text()))
                 subscription = digest_store.subscribe(

@@ -109,7 +109,8 @@ NOT_INSTALLED = (
 DIGEST_USAGE = (
     "`/batchscout digest subscribe [DAY] [HH:MM]` (default Monday 09:00 in your time zone), "
     "`digest unsubscribe`, `digest preview` (only you see it), `digest now` (posts it here) or "
-    "`digest floor $50` (leave out opportunities saving less a month; default under {floor})."
+    "`digest floor $50` (list only opportunities saving $50/month or more; those saving "
+    "under {floor} by default)."
 )
 FLOOR_USAGE = "Give one amount a month, like `/batchscout digest floor 50` or `digest floor $100`."
 FLOOR_SET = "This channel's digest now leaves out opportunities saving less than {amount}."

@@ -17,7 +17,7 @@ The life of a digest run (one per channel and period, see ``storage.digest_table
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -50,6 +50,7 @@ from batchscout.services import batches, usage
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult, batch_cost
 from batchscout.services.batches import Purpose
 from batchscout.services.boundary import isolated
+from batchscout.services.people import display_names
 from batchscout.services.quizzes import ask_in_digest
 from batchscout.services.runtime import Runtime
 from batchscout.services.schedule import Schedule
@@ -237,8 +238,12 @@ def compose(
     schedule: str | None,
     provider: str | None,
     now: datetime,
+    names: Callable[[Iterable[str]], Mapping[str, str]] | None = None,
 ) -> DigestContent:
-    """Facts as they are now, the prose if it still agrees with them, and the messages."""
+    """Facts as they are now, the prose if it still agrees with them, and the messages.
+
+    ``names`` looks owners' names up (by Slack user id) so a posted digest names them without
+    pinging them; without it (a preview only its reader sees) owners are mentions."""
     facts = current_facts(
         session=session,
         team_id=run.team_id,
@@ -258,8 +263,14 @@ def compose(
     cost = None
     if source == "llm" and run.llm_batch_cost is not None and run.llm_sync_cost is not None:
         cost = digest_blocks.WritingCost(provider or "LLM", run.llm_batch_cost, run.llm_sync_cost)
-    top = digest_blocks.top_message(facts, prose=prose, source=source, schedule=schedule, cost=cost)
-    thread = digest_blocks.thread_messages(facts)
+    owners = None
+    if names is not None:
+        lines = (*facts.top, *facts.challenge, *facts.realised_lines)
+        owners = names(line.owner for line in lines if line.owner)
+    top = digest_blocks.top_message(
+        facts, prose=prose, source=source, schedule=schedule, cost=cost, names=owners
+    )
+    thread = digest_blocks.thread_messages(facts, owners)
     seen = usage_blocks.seen_in_usage(
         usage.usage_report(session=session, team_id=run.team_id, today=now.date())
     )
@@ -339,11 +350,15 @@ def _content_of(
             session.get(DigestSubscription, run.subscription_id) if run.subscription_id else None
         )
         noise_floor = subscription.noise_floor if subscription else runtime.noise_floor
-        schedule = schedule_of(subscription).describe() if subscription else None
+        weekly = subscription is not None and not run.period.startswith(store.ON_DEMAND)
+        # "Posted Mondays at 09:00" only on the weekly digest, never on an ad-hoc one.
+        schedule = schedule_of(subscription).describe() if weekly and subscription else None
         job = session.get(LLMBatchJob, run.batch_job_id) if run.batch_job_id else None
+        client = runtime.slack(run.team_id)
         content = compose(
             session, run, noise_floor=noise_floor, schedule=schedule,
             provider=job.provider if job else None, now=now,
+            names=lambda ids: display_names(client, ids),
         )  # fmt: skip
         return content, subscription.subscriber_id if subscription else None
 

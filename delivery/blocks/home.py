@@ -13,6 +13,7 @@ from batchscout.audit.savings import Portfolio
 from batchscout.audit.text import plural
 from batchscout.delivery.blocks import (
     Block,
+    Message,
     actions,
     button,
     context,
@@ -170,3 +171,11 @@ def home_view(
         blocks.append(section("No workflows are registered in this workspace yet."))
     blocks.append(context("`/batchscout help` lists every command."))
     return {"type": "home", "blocks": blocks, "private_metadata": view_filter.encode()}
+
+
+def home_link(*, team_id: str, app_id: str) -> Message:
+    """A button that opens Batchscout's Home tab (Slack's app deep link)."""
+    text = "Your Home tab is up to date: the top opportunities and every workflow, to act on."
+    url = f"slack://app?team={team_id}&id={app_id}&tab=home"
+    link = {**button("Open the Home tab", action_id="home_link"), "url": url}
+    return Message(text=text, blocks=[section(text, accessory=link)])

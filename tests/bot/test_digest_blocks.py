@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -38,6 +39,11 @@ def portfolio(size: int) -> list[DigestItem]:
     return items
 
 
+def shown(blocks: list[dict[str, object]]) -> str:
+    """What people read: the blocks without button values (data, never shown as text)."""
+    return re.sub(r"'value': '[^']*'", "", str(blocks))
+
+
 @pytest.mark.parametrize("size", [0, 1, 40, 10_000])
 def test_every_digest_message_is_within_limits(size: int) -> None:
     facts = build_facts(portfolio(size), since=datetime(2026, 11, 10, tzinfo=UTC))
@@ -52,19 +58,27 @@ def test_every_digest_message_is_within_limits(size: int) -> None:
     for message in [top, *thread, preview]:
         assert_within_limits(message.blocks)
         assert len(message.text) <= 3000
-    rendered = str([top.blocks, *(m.blocks for m in thread)])
+    rendered = shown([*top.blocks, *(b for m in thread for b in m.blocks)])
     assert "<!channel>" not in rendered and "<@U0EVIL>" not in rendered
     if size:
         assert "&lt;!channel&gt; &amp; &lt;@U0EVIL&gt;" in rendered
 
 
-def test_owners_are_mentioned_and_small_opportunities_counted() -> None:
+def test_owners_are_named_not_pinged_and_small_opportunities_counted() -> None:
     facts = build_facts(portfolio(40), since=None, noise_floor=Decimal(152))
+    names = {line.owner: f"Owner {n}" for n, line in enumerate(facts.top) if line.owner}
 
-    top = digest_blocks.top_message(facts, prose="x", source="template", schedule=None, cost=None)
-    text = str(top.blocks)
+    top = digest_blocks.top_message(
+        facts, prose="x", source="template", schedule=None, cost=None, names=names
+    )
+    text = shown(top.blocks)
 
-    assert "<@U0OWNER" in text
+    assert "<@" not in text and "Owner 0" in text
+    # A preview only its reader sees (no names looked up) may mention them.
+    preview = digest_blocks.top_message(
+        facts, prose="x", source="template", schedule=None, cost=None
+    )
+    assert "<@U0OWNER" in str(preview.blocks)
     assert f"{facts.hidden_below_floor} smaller opportunities under $152/month are" in text
     assert facts.hidden_below_floor > 0
 

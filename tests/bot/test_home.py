@@ -131,7 +131,7 @@ def test_show_and_mark_as_moved_from_home_answer_in_the_dm_with_an_undo(
     assert "Marked *Nightly ticket summaries* as moved" in str(moved.params["blocks"])
     assert "1. *Nightly ticket summaries*" not in mrkdwn_of(published_view(slack))
     undo = Posted("DU0TEST", moved.response["ts"], moved.params["blocks"], "")
-    block, element = undo.button("Undo")
+    _block, element = undo.button("Undo")
     slack.reset()
     users.act(undo, {"type": "button", "action_id": element["action_id"], "block_id": "b",
                      "value": element["value"], "text": element["text"]},

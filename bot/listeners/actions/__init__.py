@@ -8,6 +8,7 @@ from slack_bolt import App
 
 from batchscout.bot.listeners.acking import ack_first
 from batchscout.bot.listeners.actions import conversation, home, usage, workflows
+from batchscout.delivery.blocks.digest import OPEN_HOME_ACTION
 from batchscout.delivery.blocks.home import (
     FILTER_CLASS_ACTION,
     FILTER_CLEAR_ACTION,
@@ -35,6 +36,8 @@ def register(app: App) -> None:
     app.action(re.compile(rf"^{PAGE_ACTION}:"))(**ack_first(home.turn_page))
     app.action(SHOW_ACTION)(**ack_first(workflows.show_workflow))
     app.action(UNDO_ACTION)(**ack_first(workflows.undo_move))
+    app.action(OPEN_HOME_ACTION)(**ack_first(home.open_from_digest))
+    app.action("home_link")(**ack_first(home.link_opened))
     app.action(REGISTER_SCOPE)(**ack_first(usage.register_scope))
     app.action(re.compile(rf"^{ANSWER_ACTION}:"))(**ack_first(conversation.answer_button))
     app.action(MODEL_ACTION)(**ack_first(conversation.choose_model))

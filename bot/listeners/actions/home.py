@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from batchscout.audit.latency import LatencyClass
 from batchscout.bot.context import services_of, team_of
-from batchscout.delivery.blocks.home import ANY_CLASS, HomeFilter
+from batchscout.delivery.blocks.home import ANY_CLASS, HomeFilter, home_link
 from batchscout.services import registration
-from batchscout.services.home import publish_home
+from batchscout.services.home import publish_home, refresh_home
 
 
 def register_from_home(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -61,3 +61,18 @@ def turn_page(body: dict[str, Any], client: WebClient, context: BoltContext) -> 
     value = str(body["actions"][0].get("value") or "0")
     page = int(value) if value.isdigit() else 0
     _redraw(body, client, context, replace(_filter_of(body), page=page))
+
+
+def open_from_digest(
+    body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Open App Home (on the digest): draw the person's Home tab afresh and give them the link
+    that opens it (a message cannot switch tabs by itself)."""
+    user_id = str(body["user"]["id"])
+    refresh_home(client=client, services=services_of(context), team_id=team_of(context), user_id=user_id)  # fmt: skip
+    link = home_link(team_id=team_of(context), app_id=str(body.get("api_app_id") or ""))
+    respond(replace_original=False, response_type="ephemeral", **link.as_kwargs())
+
+
+def link_opened() -> None:
+    """A link button's click: Slack opens the link; there is nothing to do but acknowledge."""
