@@ -52,7 +52,7 @@ from batchscout.audit.savings import (
     portfolio,
     workflow_figures,
 )
-from batchscout.audit.text import normalise_text
+from batchscout.audit.text import and_list, normalise_text
 
 JSONValue: TypeAlias = "str | int | bool | list[JSONValue] | dict[str, JSONValue] | None"
 
@@ -1020,15 +1020,17 @@ def inventory_question(
     target = None if none_of_them else chosen[0]
     rng.shuffle(chosen)
     correct = "D" if target is None else LETTERS[chosen.index(target)]
-    lines = []
-    for workflow in chosen:
-        rationale = classify(workflow.trigger, workflow.reader, workflow.freshness).rationale
-        lines.append(
-            f"{workflow.name}: {workflow.latency_class.value}, mode {workflow.mode.value}. {rationale}"
+    # The right answer and one or two sentences: why, in words (never the answers' codes).
+    if target is None:
+        explanation = (
+            "None of the three fits: "
+            + and_list([f"{w.name} is {w.latency_class.value}" for w in chosen])
+            + "."
         )
-    explanation = (
-        "None of the three fits. " if target is None else f"{target.name} is the one. "
-    ) + " ".join(lines)
+    else:
+        rationale = classify(target.trigger, target.reader, target.freshness).rationale
+        others = [f"{w.name} is {w.latency_class.value}" for w in chosen if w is not target]
+        explanation = f"{target.name} is the one. {rationale} ({and_list(others)}.)"
     question = Question(
         id=variant.id,
         kind=QuestionKind.CHOICE,

@@ -443,10 +443,11 @@ def _leaderboard(runtime: Runtime, run: DigestRun) -> Message | None:
             channel_id=run.channel_id,
             since=quizzes.quarter_start(now),
         )
-    if not channel:
+    scored = [standing for standing in channel if standing.points > 0]
+    if not scored:
         return None
     quarter = f"{now.year} Q{(now.month - 1) // 3 + 1}"
-    return quiz_blocks.leaderboard_message(quarter=quarter, channel=channel[:5], workspace=[])
+    return quiz_blocks.leaderboard_message(quarter=quarter, channel=scored[:5], workspace=None)
 
 
 def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | None) -> None:
