@@ -1029,8 +1029,8 @@ def inventory_question(
         )
     else:
         rationale = classify(target.trigger, target.reader, target.freshness).rationale
-        others = [f"{w.name} is {w.latency_class.value}" for w in chosen if w is not target]
-        explanation = f"{target.name} is the one. {rationale} ({and_list(others)}.)"
+        rest = [f"{w.name} is {w.latency_class.value}" for w in chosen if w is not target]
+        explanation = f"{target.name} is the one. {rationale} ({and_list(rest)}.)"
     question = Question(
         id=variant.id,
         kind=QuestionKind.CHOICE,
