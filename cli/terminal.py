@@ -100,7 +100,7 @@ def portfolio_panel(figures: Portfolio) -> Panel:
     if figures.flex_now > 0:
         # Two options for the same near-real-time workflows, never a sum (SPEC.md).
         grid.add_row(
-            f"  {FLEX_NOW[0].lower()}, no UX change",
+            f"  {FLEX_NOW[0].lower()} (same call, answers in seconds to minutes)",
             Text(format_usd(figures.flex_now), style="bold green"),
         )
         grid.add_row(f"  or {BATCH_IF_RELAXED[0].lower()}", format_usd(figures.to_challenge))

@@ -79,7 +79,8 @@ FLEX_NOW_HEADING = "Or flex now, on the same synchronous call:"
 
 
 def flex_summary(facts: DigestFacts) -> str:
-    """``flex now: $X/month, no UX change · batch if the requirement is relaxed: $Y/month``,
+    """``flex now: $X/month, answers in seconds to minutes · batch if the requirement is
+    relaxed: $Y/month`` (or one line when both save the same),
     and what to change (SPEC.md, "Service tiers")."""
     flex = TIER_ADVICE[AdviceTier.FLEX]
     return f"{options_sentence(facts.flex_now, facts.to_challenge)}. {flex.change}"
