@@ -91,3 +91,30 @@ def test_one_smaller_opportunity_is_singular() -> None:
     top = digest_blocks.top_message(facts, prose="x", source="template", schedule=None, cost=None)
 
     assert "1 smaller opportunity under $10,000/month is not listed." in str(top.blocks)
+
+
+def test_the_chart_is_drawn_for_phones_in_colours_that_mean_something() -> None:
+    """The money still wasted (scheduled work on sync, savings not taken) is red, never
+    green; the picture is at least twice a phone's 390 points wide; the values are on it."""
+    image = pytest.importorskip("matplotlib.image")
+    from io import BytesIO
+
+    from batchscout.delivery import chart
+
+    facts = build_facts(portfolio(40), since=None)
+    png = chart.digest_chart(facts)
+    assert png is not None
+    pixels = image.imread(BytesIO(png))
+    height, width = pixels.shape[:2]
+    assert width >= 2 * 390 and height >= 2 * 390
+    assert chart.FONT_SIZE >= 11
+    assert dict(chart.SAVINGS)["Move now"] == chart.WASTED != chart.SAVED
+    assert dict(chart.SAVINGS)["Already saved"] == chart.SAVED
+    assert chart.COLOURS["scheduled"] == chart.WASTED
+
+    def share_of(colour: str) -> float:
+        rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        close = (abs(pixels[:, :, :3] - rgb) < 0.02).all(axis=2)
+        return float(close.mean())
+
+    assert share_of(chart.WASTED) > 0.01  # the wasted money is drawn, in red
