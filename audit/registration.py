@@ -406,10 +406,10 @@ TEXTS: Final[dict[str, str]] = {
     "card_per_request": "Per request",
     "card_per_request_value": "{sync} sync · {batch} batch ({basis})",
     "card_per_request_flex": "{sync} sync · {batch} batch ({basis}) · {flex} flex",
-    "card_cost": "Monthly cost",
+    "card_cost": "Costs",
     "card_cost_value": "{cost} on {mode}",
-    "card_savings": "Monthly savings",
-    "card_realised": "Realised savings",
+    "card_savings": "Saves",
+    "card_realised": "Already saves",
     "card_savings_none": "none: a person is waiting, so do not batch it",
     "card_advice": "Advice",
 }

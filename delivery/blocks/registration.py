@@ -39,9 +39,8 @@ OWNER_ACTION = "reg_owner"
 #: The summary card's one "Change an answer" menu (instead of a Change button per answer).
 CHANGE_ACTION = f"{ANSWER_ACTION}:summary:change"
 #: Answers shown as fields on the summary card, in this order (the rest are in the menu).
-SUMMARY_FIELDS = ("Class", "Monthly savings", "Flex now", "Batch if the requirement is relaxed",
-                  "Flex now or batch", "Realised savings", "Monthly cost", "Volume",
-                  "Priced as")  # fmt: skip
+SUMMARY_FIELDS = ("Class", "Saves", "Flex now", "Batch if the requirement is relaxed",
+                  "Flex now or batch", "Already saves", "Costs", "Volume", "Priced as")  # fmt: skip
 #: Typed-command buttons under every question, in this order.
 NAVIGATION = (("back", "Back"), ("skip", "Skip"), ("keep", "Keep"), ("cancel", "Cancel"))
 

@@ -83,7 +83,7 @@ def portfolio_fields(figures: Portfolio) -> Block:
     """The five portfolio figures as fields, each money per month."""
     return fields(
         [
-            ("Monthly spend", format_monthly(figures.monthly_spend)),
+            ("Spend", format_monthly(figures.monthly_spend)),
             ("Migrate now", f"{format_monthly(figures.migrate_now)} (scheduled work)"),
             ("To challenge", f"{format_monthly(figures.to_challenge)} (near-real-time work)"),
             ("Already saved", f"{format_monthly(figures.realised)} (on batch or flex)"),

@@ -279,8 +279,8 @@ def test_the_summary_card_says_class_rationale_money_and_advice() -> None:
     assert card["Per request"] == (
         "$0.01 sync · $0.005 batch (batch price assumed at 50% of the synchronous price)"
     )
-    assert card["Monthly cost"] == "$15,000/month on the synchronous API"
-    assert card["Monthly savings"] == "$7,500"
+    assert card["Costs"] == "$15,000/month on the synchronous API"
+    assert card["Saves"] == "$7,500/month"
     assert card["Advice"].startswith("Migrate to the provider batch API now")
 
 

@@ -108,7 +108,7 @@ def test_register_by_buttons_in_a_dm(
     users.say("proj_support01 key_digests001")
 
     card = asks(users, "Save this workflow?")
-    assert "scheduled" in card.mrkdwn and "Monthly savings" in card.mrkdwn
+    assert "scheduled" in card.mrkdwn and "*Saves*\n$" in card.mrkdwn and "/month" in card.mrkdwn
     assert stored_workflows(bot_engine) == {}, "nothing is stored before Save"
     users.click(card, "Save")
 
