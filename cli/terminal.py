@@ -15,7 +15,7 @@ from batchscout.audit.advice import (
     tier_advice,
     tier_options,
 )
-from batchscout.audit.digest import DigestFacts, change_sentence, headline
+from batchscout.audit.digest import DigestFacts, change_sentence, headline, realised_where
 from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass
 from batchscout.audit.money import (
     format_count,
@@ -247,6 +247,9 @@ def digest_text(facts: DigestFacts, prose: str) -> str:
             + (" (batch disguised as stream)" if line.disguised else "")
             for line in facts.challenge
         ]
-    lines += ["", f"Realised: {format_monthly(facts.realised)} already saved on batch APIs."]
+    lines += [
+        "",
+        f"Realised: {format_monthly(facts.realised)} already saved {realised_where(facts)}.",
+    ]
     lines += ["", change_sentence(facts)]
     return "\n".join(lines)
