@@ -113,6 +113,10 @@ def journeys(users: SlackUsers, slack: FakeSlack, bot_engine: Engine) -> SlackUs
     users.command("digest subscribe", channel=DIGEST)
     users.command("digest now", channel=DIGEST)
     slack.wait_for("files.completeUploadExternal", timeout=WAIT)
+    # The thread's last part (the week's knowledge check): the digest is whole.
+    slack.wait_for(
+        "chat.postMessage", lambda c: "knowledge check" in str(c.params).lower(), timeout=WAIT
+    )
     # A knowledge check: "7 500" with a no-break space, a word to a lettered one, the reveal.
     ts = ask_known(slack, bot_engine, "savings-nightly-reference")
     users.say("7\u00a0500", user="U0ALICE", channel=QUIZ, thread_ts=ts)
