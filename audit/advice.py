@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from batchscout.audit.latency import LatencyClass
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly
 from batchscout.audit.savings import AdviceTier, WorkflowFigures
 
 
@@ -80,13 +80,14 @@ class TierAdvice:
 TIER_ADVICE: dict[AdviceTier, TierAdvice] = {
     AdviceTier.FLEX: TierAdvice(
         tier=AdviceTier.FLEX,
-        headline="Flex now: the batch price on the same synchronous call, no UX change.",
-        change='Add `service_tier="flex"` to each request; keep the model, prompt and endpoint.',
+        headline="Flex now: the batch price on the same synchronous call.",
+        change='Add `service_tier="flex"` to each request. Nothing else changes: same '
+        "endpoint, same model, same prompt.",
         expect=(
-            "Slower answers: seconds to minutes rather than seconds.",
+            "What changes: answers take seconds to minutes instead of seconds.",
             "Now and then a 429 “resource unavailable”: retry it with exponential backoff "
             "(or resend on the standard tier when it cannot wait).",
-            "A longer client timeout (up to 15 minutes) so slow answers are not cut off.",
+            "A longer client timeout (up to 15 minutes), so slow answers are not cut off.",
         ),
         not_when="Not where a person waits on screen for the answer: keep that on standard.",
     ),
@@ -104,29 +105,40 @@ TIER_ADVICE: dict[AdviceTier, TierAdvice] = {
 
 #: Flex savings as every surface shows them (label, value), beside what the batch API would
 #: save if the latency requirement were relaxed: two options for the same work, never a sum.
-FLEX_NOW = ("Flex now", "{amount}/month, no UX change")
-BATCH_IF_RELAXED = ("Batch if the requirement is relaxed", "{amount}/month")
+FLEX_NOW = ("Flex now", "{amount}, answers in seconds to minutes")
+BATCH_IF_RELAXED = ("Batch if the requirement is relaxed", "{amount}")
+#: When both options save the same: say so, and which to prefer.
+SAME_EITHER_WAY = (
+    "Flex now or batch",
+    "{amount} either way; prefer flex, which keeps the synchronous call",
+)
 
 
 def tier_options(figures: WorkflowFigures) -> list[tuple[str, str]]:
     """The (label, value) lines for a near-real-time ``sync`` workflow that flex can serve now:
-    flex now, then batch if the requirement is relaxed. Empty for any other workflow."""
+    flex now, then batch if the requirement is relaxed (one line when they save the same).
+    Empty for any other workflow."""
     if figures.flex_now <= 0:
         return []
+    return flex_or_batch(figures.flex_now, figures.monthly_savings)
+
+
+def flex_or_batch(flex_now: Decimal, batch_if_relaxed: Decimal) -> list[tuple[str, str]]:
+    """Flex now beside batch if the requirement is relaxed, as (label, value) lines; one line
+    saying so, and to prefer flex, when both save the same money per month."""
+    if format_monthly(flex_now) == format_monthly(batch_if_relaxed):
+        return [(SAME_EITHER_WAY[0], SAME_EITHER_WAY[1].format(amount=format_monthly(flex_now)))]
     return [
-        (FLEX_NOW[0], FLEX_NOW[1].format(amount=format_usd(figures.flex_now))),
-        (
-            BATCH_IF_RELAXED[0],
-            BATCH_IF_RELAXED[1].format(amount=format_usd(figures.monthly_savings)),
-        ),
+        (label, value.format(amount=format_monthly(amount)))
+        for (label, value), amount in ((FLEX_NOW, flex_now), (BATCH_IF_RELAXED, batch_if_relaxed))
     ]
 
 
 def options_sentence(flex_now: Decimal, batch_if_relaxed: Decimal) -> str:
-    """One line for a portfolio: ``flex now: $X/month, no UX change · batch if …: $Y/month``."""
+    """One line: ``flex now: $X/month, answers in seconds to minutes · batch if …: $Y/month``,
+    or ``flex now or batch: $X/month either way; prefer flex, …`` when they save the same."""
     return " · ".join(
-        f"{label.lower()}: {value.format(amount=format_usd(amount))}"
-        for (label, value), amount in ((FLEX_NOW, flex_now), (BATCH_IF_RELAXED, batch_if_relaxed))
+        f"{label.lower()}: {value}" for label, value in flex_or_batch(flex_now, batch_if_relaxed)
     )
 
 

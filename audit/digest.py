@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from batchscout.audit.latency import LatencyClass, Mode
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly, format_usd
 from batchscout.audit.savings import LANE_OF_MODE, LANES, Bucket, WorkflowFigures, portfolio
 from batchscout.audit.text import plural
 from batchscout.defaults import NOISE_FLOOR
@@ -47,7 +47,10 @@ class Line:
     monthly_savings: Decimal
     disguised: bool = False
     flex_now: Decimal = Decimal(0)
-    """What flex saves it now, with no UX change (near-real-time on sync with a flex price)."""
+    """What flex saves it now, on the same synchronous call (near-real-time on sync with a
+    flex price)."""
+    on_flex: bool = False
+    """A realised line whose workflow runs on the flex service tier (not a batch API)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,7 @@ class DigestFacts:
                     Decimal(item["monthly_savings"]),
                     item["disguised"],
                     Decimal(item.get("flex_now", 0)),
+                    bool(item.get("on_flex", False)),
                 )
                 for item in data[key]
             )
@@ -185,8 +189,9 @@ def build_facts(
     def line(item: DigestItem) -> Line:
         figures = item.figures
         return Line(
-            item.name, item.owner, figures.monthly_savings, item.disguised, figures.flex_now
-        )
+            item.name, item.owner, figures.monthly_savings, item.disguised, figures.flex_now,
+            on_flex=item.mode is Mode.FLEX,
+        )  # fmt: skip
 
     def by_savings(bucket: Bucket) -> list[DigestItem]:
         found = [i for i in rows if i.figures.bucket is bucket]
@@ -253,25 +258,27 @@ def savings_share(facts: DigestFacts) -> Decimal:
 
 
 def headline(facts: DigestFacts) -> str:
-    """The digest's one-line headline; each percentage says what it is of."""
-    if facts.migrate_now <= 0:
+    """The digest's headline: one figure, named (the money scheduled work would save on a
+    batch API; where none is left, the flex savings, else the monthly spend)."""
+    if facts.migrate_now > 0:
         return (
-            f"No scheduled work left on synchronous APIs; "
-            f"{format_usd(facts.monthly_spend)} monthly spend"
+            f"{format_monthly(facts.migrate_now)} can be saved by moving scheduled work to a "
+            "batch API"
         )
-    return (
-        f"{format_usd(facts.migrate_now)}/month available by moving scheduled work to batch APIs: "
-        f"{percent(savings_share(facts))} of the {format_usd(facts.monthly_spend)} monthly spend"
-    )
+    if facts.flex_now > 0:
+        return (
+            f"{format_monthly(facts.flex_now)} can be saved by moving near-real-time work to flex"
+        )
+    return f"No scheduled work is left on synchronous APIs; AI spend is {format_monthly(facts.monthly_spend)}"
 
 
-def eligible_sentence(facts: DigestFacts) -> str:
-    """The batch-eligible share, named as such: ``Scheduled work still on synchronous APIs is
-    69% of monthly spend.``"""
-    return (
-        f"Scheduled work still on synchronous APIs is {percent(facts.eligible_share)} of "
-        f"monthly spend; batch APIs charge about half for it."
-    )
+def realised_where(facts: DigestFacts) -> str:
+    """Where the realised savings were made: ``on batch APIs``, ``on flex`` or both."""
+    flex = any(line.on_flex for line in facts.realised_lines)
+    batch = any(not line.on_flex for line in facts.realised_lines)
+    if flex and batch:
+        return "on batch APIs and flex"
+    return "on flex" if flex else "on batch APIs"
 
 
 def change_sentence(facts: DigestFacts) -> str:
@@ -281,13 +288,9 @@ def change_sentence(facts: DigestFacts) -> str:
     if delta is None:
         parts.append("This is the first digest for this channel.")
     elif delta > 0:
-        parts.append(
-            f"Savings available rose by {format_usd(delta)} a month since the last digest."
-        )
+        parts.append(f"Savings available rose by {format_monthly(delta)} since the last digest.")
     elif delta < 0:
-        parts.append(
-            f"Savings available fell by {format_usd(-delta)} a month since the last digest."
-        )
+        parts.append(f"Savings available fell by {format_monthly(-delta)} since the last digest.")
     else:
         parts.append("Savings available are unchanged since the last digest.")
     if facts.new or facts.changed:
@@ -307,37 +310,44 @@ def workflow_changes(new: int, changed: int) -> str:
 
 
 def template_prose(facts: DigestFacts) -> str:
-    """The deterministic summary posted when no LLM prose is ready."""
+    """The deterministic summary posted when no LLM prose is ready: what the headline's figure
+    is a share of, and what else could be saved. It never repeats the headline's figure or an
+    opportunity's (the lines below it name those)."""
     if facts.workflow_count == 0:
         return "No workflows are registered yet: register one with /batchscout register."
     sentences = []
     if facts.migrate_now > 0:
         sentences.append(
-            f"The scheduled workflows still on synchronous APIs are "
-            f"{percent(facts.eligible_share)} of the {format_usd(facts.monthly_spend)} monthly "
-            f"spend; moving them to a batch API would save {format_usd(facts.migrate_now)} a "
-            f"month, {percent(savings_share(facts))} of all spend."
+            f"That is {percent(savings_share(facts))} of the {format_monthly(facts.monthly_spend)} "
+            "spent on AI, at the same quality."
         )
-    else:
+        if facts.flex_now > 0:
+            sentences.append(
+                f"Near-real-time work could save {format_monthly(facts.flex_now)} more on flex "
+                f"now, or up to {format_monthly(facts.to_challenge)} on a batch API if its "
+                "requirement is relaxed."
+            )
+        elif facts.to_challenge > 0:
+            sentences.append(
+                f"Near-real-time work could save up to {format_monthly(facts.to_challenge)} "
+                "more if its requirement is relaxed."
+            )
+    elif facts.flex_now > 0 and format_monthly(facts.flex_now) == format_monthly(
+        facts.to_challenge
+    ):
         sentences.append(
-            f"No scheduled workflow is left on a synchronous API; monthly spend is "
-            f"{format_usd(facts.monthly_spend)}."
+            "A batch API would save the same if the requirement were relaxed; flex keeps the "
+            "same synchronous call, so prefer it."
         )
-    if facts.top:
+    elif facts.flex_now > 0:
         sentences.append(
-            f"The biggest opportunity is {facts.top[0].name}, at "
-            f"{format_usd(facts.top[0].monthly_savings)} a month."
-        )
-    if facts.flex_now > 0:
-        sentences.append(
-            f"Near-real-time workflows could save {format_usd(facts.flex_now)} a month on flex "
-            f"now with no UX change, or up to {format_usd(facts.to_challenge)} on a batch API "
-            f"if the requirement is relaxed."
+            f"Flex keeps the same synchronous call; a batch API would save up to "
+            f"{format_monthly(facts.to_challenge)} if the requirement is relaxed."
         )
     elif facts.to_challenge > 0:
         sentences.append(
-            f"Challenging the near-real-time workflows could save up to "
-            f"{format_usd(facts.to_challenge)} more."
+            f"Near-real-time work could save up to {format_monthly(facts.to_challenge)} if its "
+            "requirement is relaxed."
         )
     return " ".join(sentences[:3])
 
@@ -348,25 +358,27 @@ def llm_prompt(facts: DigestFacts) -> tuple[str, str]:
         "You write the opening summary of a weekly Slack digest about moving AI workloads to "
         "provider batch APIs, which cost about half of synchronous APIs. Write two or three "
         "plain sentences for engineers. Use only the figures given, written exactly as given; "
-        "state no other number. No markdown, no lists, no mentions, no links, no greeting."
+        "state no other number. The headline above your text already states the savings "
+        "available now and the list below it names each opportunity: do not repeat those "
+        "figures. No markdown, no lists, no mentions, no links, no greeting."
     )
     lines = [
         f"Monthly AI spend: {format_usd(facts.monthly_spend)}",
-        f"Savings available now by moving scheduled workflows to batch: {format_usd(facts.migrate_now)} a month",
+        f"Savings available now by moving scheduled workflows to batch: {format_monthly(facts.migrate_now)}",
         "Share of monthly spend that is scheduled work still on synchronous APIs (eligible "
         f"now): {percent(facts.eligible_share)}",
         f"Savings available now as a share of all monthly spend: {percent(savings_share(facts))}",
-        f"Spend after migrating: {format_usd(facts.spend_after)} a month",
-        f"Near-real-time workflows worth challenging could save up to: {format_usd(facts.to_challenge)} a month",
-        f"Savings already realised on batch: {format_usd(facts.realised)} a month",
+        f"Spend after migrating: {format_monthly(facts.spend_after)}",
+        f"Near-real-time workflows worth challenging could save up to: {format_monthly(facts.to_challenge)}",
+        f"Savings already realised on batch: {format_monthly(facts.realised)}",
     ]
     if facts.flex_now > 0:
         lines.append(
             "The same near-real-time workflows on the flex service tier now (same endpoint, "
-            f"slower answers, no UX change) would save: {format_usd(facts.flex_now)} a month"
+            f"model and prompt, answers in seconds to minutes) would save: {format_monthly(facts.flex_now)}"
         )
     lines += [
-        f"Opportunity: {line.name}, saving {format_usd(line.monthly_savings)} a month"
+        f"Opportunity: {line.name}, saving {format_monthly(line.monthly_savings)}"
         for line in facts.top[:3]
     ]
     return system, "Facts for this week's digest:\n" + "\n".join(f"- {line}" for line in lines)

@@ -97,16 +97,35 @@ class Classification:
     notes: tuple[str, ...] = ()
 
 
+#: The answers as a person would say them in the rationale's sentence.
+TRIGGER_WORDS: dict[Trigger, str] = {
+    Trigger.USER: "a person starts it",
+    Trigger.EVENT: "an event (a webhook, message or call) starts it",
+    Trigger.SCHEDULE: "it runs on a schedule",
+}
+READER_WORDS: dict[Reader, str] = {
+    Reader.ON_SCREEN: "a person watches the answer arrive on screen",
+    Reader.LATER: "people read the result later (a notification, email or queue)",
+    Reader.REPORT: "the result goes into a report or dashboard",
+    Reader.SYSTEM: "another program consumes the result",
+}
+
+
 def classify(trigger: Trigger, reader: Reader, freshness: Freshness) -> Classification:
     """Classify a workflow from its trigger, reader and freshness answers.
 
     Rules (SPEC.md): real-time iff freshness is seconds, the reader is on-screen and the
     trigger is a user or an event; scheduled iff freshness is hour, day or week;
     near-real-time otherwise, flagged batch-disguised-as-stream when nobody reads the result
-    on screen. The rationale is one sentence quoting the answers it used.
+    on screen. The rationale is one sentence quoting the answers it used, in words
+    (``it runs on a schedule``, ``within the day``), never as codes.
     """
     trigger, reader, freshness = Trigger(trigger), Reader(reader), Freshness(freshness)
-    answers = f"trigger `{trigger}`, reader `{reader}`, freshness `{freshness}`"
+    started, read, needed = (
+        TRIGGER_WORDS[trigger],
+        READER_WORDS[reader],
+        FRESHNESS_LABELS[freshness],
+    )
     if (
         freshness is Freshness.SECONDS
         and reader is Reader.ON_SCREEN
@@ -114,34 +133,33 @@ def classify(trigger: Trigger, reader: Reader, freshness: Freshness) -> Classifi
     ):
         return Classification(
             LatencyClass.REAL_TIME,
-            f"Real-time because freshness is `{freshness}` and the reader is `{reader}` "
-            f"with trigger `{trigger}`: someone is waiting on screen.",
+            f"Real-time: {started} and {read} {needed}, so someone is waiting.",
             batch_disguised_as_stream=False,
         )
     if freshness in (Freshness.HOUR, Freshness.DAY, Freshness.WEEK):
         notes = (BATCH_TIMING_NOTE,) if freshness is not Freshness.WEEK else ()
         return Classification(
             LatencyClass.SCHEDULED,
-            f"Scheduled because freshness is `{freshness}` ({answers}): "
-            "no one needs the result sooner than the batch API delivers it.",
+            f"Scheduled: {started}, {read}, and it is needed {needed}, so nobody needs it "
+            "sooner than a batch API delivers it.",
             batch_disguised_as_stream=False,
             notes=notes,
         )
     disguised = reader is not Reader.ON_SCREEN
     if disguised:
         rationale = (
-            f"Near-real-time because freshness is `{freshness}` ({answers}), and since the "
-            f"reader is `{reader}`, not on-screen, it looks like batch disguised as stream."
+            f"Near-real-time: {started} and it is needed {needed}, but {read}, not a person "
+            "on screen, so it looks like batch disguised as stream."
         )
     elif freshness is Freshness.SECONDS:
         rationale = (
-            f"Near-real-time because, with freshness `{freshness}` and reader `{reader}`, "
-            f"the trigger `{trigger}` means no one asked and is waiting for it."
+            f"Near-real-time: {read} {needed}, but {started}, so nobody asked for it and "
+            "nobody is waiting."
         )
     else:
         rationale = (
-            f"Near-real-time because freshness is `{freshness}` ({answers}): a person reads "
-            "it on screen but can wait minutes, so streaming is not required."
+            f"Near-real-time: {started} and {read}, but it is needed {needed}, so it can "
+            "wait a little and need not stream."
         )
     return Classification(
         LatencyClass.NEAR_REAL_TIME, rationale, batch_disguised_as_stream=disguised

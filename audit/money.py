@@ -71,18 +71,18 @@ WHOLE_DOLLARS_FROM = Decimal(100)
 
 def format_usd(amount: Decimal) -> str:
     """Money for people, by one rule everywhere: ``$7,500``, ``$1,238``, ``$250``, ``$12.50``,
-    ``$1.00``, ``$0.50``, ``$0.0045``.
+    ``$1.00``, ``$0.50``, ``$0.00``, ``$0.0045``.
 
     Amounts of $100 and more are whole dollars (rounded half up: $1,237.50 is ``$1,238``);
-    amounts under $100 always show cents, so ``$1.00`` and ``$0.50`` line up; amounts under a
-    cent (per-request prices) keep three significant digits; zero is ``$0``.
+    amounts under $100 always show cents, zero included, so ``$0.00`` and ``$20.70`` line up;
+    amounts under a cent (per-request prices) keep three significant digits.
     """
     if _huge(abs(amount)):
         return f"${_scientific(amount)}"
     sign = "-" if amount < 0 else ""
     value = amount.copy_abs()  # abs() would round to the context
     if value == 0:
-        return "$0"
+        return "$0.00"
     if value < CENT:
         shown = f"{value.normalize():f}"
         significant = re.match(r"0\.(0*)(\d{1,3})", shown)
@@ -93,6 +93,12 @@ def format_usd(amount: Decimal) -> str:
     if rounded >= WHOLE_DOLLARS_FROM:
         return f"{sign}${_round(value, Decimal(1)):,}"
     return f"{sign}${rounded:,.2f}"
+
+
+def format_monthly(amount: Decimal) -> str:
+    """Money per month for people, the one way every surface writes it: ``$20.70/month``,
+    ``$7,500/month`` (:func:`format_usd`, then ``/month``; a month is 30 days)."""
+    return f"{format_usd(amount)}/month"
 
 
 _SHORT_SCALES = ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"))

@@ -82,6 +82,17 @@ def read_number(text: str, *, exponent: bool = False) -> Decimal:
     return value
 
 
+# Digits in groups of three after a space, a no-break space or a narrow no-break space:
+# ``7 500``, ``1 250 000`` (as many Europeans write thousands).
+_SPACED_THOUSANDS: Final = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,])")
+
+
+def join_digit_groups(text: str) -> str:
+    """``7 500`` → ``7500``: thousands separated by a space (or a no-break space) joined, so
+    a number is read whole, never as its first group (7). Other text is left as it is."""
+    return _SPACED_THOUSANDS.sub(lambda m: re.sub(r"[ \u00a0\u202f]", "", m.group()), text)
+
+
 def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

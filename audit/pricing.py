@@ -69,6 +69,25 @@ class Provider(StrEnum):
     OTHER = "other"
 
 
+#: How people read a provider's name, the one way every surface writes it.
+PROVIDER_NAMES: dict[Provider, str] = {
+    Provider.OPENAI: "OpenAI",
+    Provider.ANTHROPIC: "Anthropic",
+    Provider.GOOGLE: "Google",
+    Provider.BEDROCK: "AWS Bedrock",
+    Provider.OTHER: "another provider",
+}
+
+
+def provider_name(provider: Provider | str) -> str:
+    """``OpenAI``, ``Anthropic``, ``Google``, ``AWS Bedrock``: a provider as people write it;
+    a name the enum does not know is shown as given."""
+    try:
+        return PROVIDER_NAMES[Provider(provider)]
+    except ValueError:
+        return str(provider)
+
+
 #: Our provider names → the catalog's provider ids. ``other`` has no catalog entry.
 CATALOG_IDS: dict[Provider, str] = {
     Provider.OPENAI: "openai",

@@ -36,7 +36,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final, TypeAlias
 
-from batchscout.audit.numbers import decimal_comma_hint
+from batchscout.audit.numbers import decimal_comma_hint, join_digit_groups
 from batchscout.audit.quiz_bank import (
     LETTERS,
     POINTS,
@@ -280,6 +280,7 @@ def _format_hint(answer: NumericAnswer) -> str:
     return what  # pragma: no cover - the examples are far apart: at most one can fit
 
 
+_LETTER_WORDS: Final = frozenset("abcd")
 _CHOICE_HINT: Final = "This one is multiple choice: reply with a letter, A–D."
 _FREE_TEXT_HINT: Final = "This one wants an explanation in a sentence or two, not a {what}."
 
@@ -536,7 +537,7 @@ def _parse_numeric(question: Question, cleaned: str, words: Sequence[str]) -> Re
     if unsure is not None:
         return unsure
     in_words = not any(c.isdigit() for c in cleaned)
-    cleaned = words_to_digits(cleaned)
+    cleaned = words_to_digits(join_digit_groups(cleaned))
     tokens = _TOKEN.findall(cleaned)
     readings = _readings(tokens, answer.unit)
     if not readings:
@@ -637,6 +638,12 @@ def _parse_choice(question: Question, cleaned: str, words: Sequence[str]) -> Rep
         if len(same) == 1:
             return ParsedAnswer(QuestionKind.CHOICE, cleaned, choice=LETTERS[same[0]])
         if len(words) <= 4:
+            return WrongKind(_CHOICE_HINT)
+    elif len(words) <= 3 and not _LETTER_WORDS.intersection(words):
+        # A word or two that names no option at all ("cron", "flex"): say how to answer.
+        # Replies sharing a word with an option stay ambiguous chatter, never graded.
+        option_words = {w for o in options for w in o.split()}
+        if not option_words.intersection(normalised.split()):
             return WrongKind(_CHOICE_HINT)
     return NotAnAnswer("not one of the options")
 
@@ -869,10 +876,10 @@ def reveal_text(question: Question | QuestionInstance) -> str:
         question = question.question
     if question.kind is QuestionKind.CHOICE:
         assert question.correct is not None
-        answer = f"Answer: {_choice_label(question, question.correct)}"
+        answer = f"The answer is {_choice_label(question, question.correct)}."
     elif question.kind is QuestionKind.NUMERIC:
         assert question.numeric is not None
-        answer = f"Answer: {format_value(question.numeric.value, question.numeric.unit)}"
+        answer = f"The answer is {format_value(question.numeric.value, question.numeric.unit)}."
     else:
         assert question.rubric is not None
         answer = (

@@ -41,7 +41,7 @@ from typing import Final, TypeAlias
 import yaml
 
 from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger, classify
-from batchscout.audit.money import format_count, format_unit_price, format_usd
+from batchscout.audit.money import format_count, format_monthly, format_unit_price, format_usd
 from batchscout.audit.pricing import (
     Provider,
     ServiceTier,
@@ -60,7 +60,7 @@ from batchscout.audit.savings import (
     portfolio,
     workflow_figures,
 )
-from batchscout.audit.text import normalise_text
+from batchscout.audit.text import and_list, normalise_text
 
 JSONValue: TypeAlias = "str | int | bool | list[JSONValue] | dict[str, JSONValue] | None"
 
@@ -676,7 +676,7 @@ def _cadence_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]
         f"{format_unit_price(price - batch_price)}. Per month: {format_count(volume)} {rate} "
         f"{_MONTH_NOTE[per]} = {format_value(figures.monthly_requests, Unit.COUNT)} requests. "
         f"{format_unit_price(price - batch_price)} × {format_value(figures.monthly_requests, Unit.COUNT)} "
-        f"= {format_usd(figures.monthly_savings)} a month."
+        f"= {format_monthly(figures.monthly_savings)}."
     )
     params: dict[str, JSONValue] = {
         "cadence": per.value,
@@ -714,7 +714,7 @@ def _negotiated_rate(rng: random.Random) -> tuple[Question, dict[str, JSONValue]
         f"(Stream − batch) × eligible requests: ({format_unit_price(price)} − "
         f"{format_unit_price(batch_price)}) × {format_count(volume)} {rate} {_MONTH_NOTE[per]} "
         f"= {format_unit_price(price - batch_price)} × {format_value(eligible, Unit.COUNT)} = "
-        f"{format_usd(saved)} a month."
+        f"{format_monthly(saved)}."
     )
     params: dict[str, JSONValue] = {
         "cadence": per.value,
@@ -767,7 +767,7 @@ def _eligible_share(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]
     explanation = (
         f"{share}% of {format_usd(spend)} is {format_usd(spend * share / 100)} of batch-eligible "
         f"spend; half of it, {format_usd(saved)}, is saved, so the platform spends "
-        f"{format_usd(spend)} − {format_usd(saved)} = {format_usd(after)} a month. (The worked "
+        f"{format_usd(spend)} − {format_usd(saved)} = {format_monthly(after)}. (The worked "
         "case: 12M calls for $120K, 80% eligible → about $72K.)"
     )
     params: dict[str, JSONValue] = {
@@ -898,7 +898,7 @@ def _flex_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
     explanation = (
         f"Flex savings = (standard − flex cost per request) × monthly requests: "
         f"({format_unit_price(sync)} − {format_unit_price(flex)}) × {format_count(volume)} × 30 "
-        f"= {format_usd(figures.flex_monthly_savings)} a month. The batch API would not fit: "
+        f"= {format_monthly(figures.flex_monthly_savings)}. The batch API would not fit: "
         "it promises results within 24 hours, not minutes. Flex answers in seconds to minutes, "
         "with an occasional 429 to retry, and exists only where the catalog prices it."
     )
@@ -1254,15 +1254,17 @@ def inventory_question(
     target = None if none_of_them else chosen[0]
     rng.shuffle(chosen)
     correct = "D" if target is None else LETTERS[chosen.index(target)]
-    lines = []
-    for workflow in chosen:
-        rationale = classify(workflow.trigger, workflow.reader, workflow.freshness).rationale
-        lines.append(
-            f"{workflow.name}: {workflow.latency_class.value}, mode {workflow.mode.value}. {rationale}"
+    # The right answer and one or two sentences: why, in words (never the answers' codes).
+    if target is None:
+        explanation = (
+            "None of the three fits: "
+            + and_list([f"{w.name} is {w.latency_class.value}" for w in chosen])
+            + "."
         )
-    explanation = (
-        "None of the three fits. " if target is None else f"{target.name} is the one. "
-    ) + " ".join(lines)
+    else:
+        rationale = classify(target.trigger, target.reader, target.freshness).rationale
+        rest = [f"{w.name} is {w.latency_class.value}" for w in chosen if w is not target]
+        explanation = f"{target.name} is the one. {rationale} ({and_list(rest)}.)"
     question = Question(
         id=variant.id,
         kind=QuestionKind.CHOICE,

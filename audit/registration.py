@@ -39,7 +39,12 @@ from batchscout.audit.latency import (
     Reader,
     Trigger,
 )
-from batchscout.audit.money import format_count, format_unit_price, format_usd, parse_amount
+from batchscout.audit.money import (
+    format_count,
+    format_monthly,
+    format_unit_price,
+    parse_amount,
+)
 from batchscout.audit.names import clean_name, control_problem, name_key
 from batchscout.audit.numbers import (
     MAX_COST_PER_REQUEST,
@@ -196,7 +201,7 @@ QUESTIONS: Final[dict[str, _Question]] = {
             "owner",
             "Owner",
             "Who owns it?",
-            "Send `me`, a Slack user id like U0123ABCD, or mention them (@name). "
+            "Pick the owner in the menu, press Me, or mention them (@name). "
             "Send `skip` for no owner.",
             PromptKind.TEXT,
             optional=True,
@@ -344,6 +349,7 @@ TEXTS: Final[dict[str, str]] = {
     "hint_text": "Type your answer.",
     "hint_model": "Type the model id, or choose an option.",
     "hint_keep": "`keep` (or an empty answer) keeps “{value}”.",
+    "hint_keep_owner": "`keep` (or an empty answer) keeps the current owner.",
     "hint_skip": "`skip` leaves it out.",
     "hint_commands": "`back`, `cancel` and `help` work at every step.",
     "hint_commands_first": "`cancel` and `help` work at every step.",
@@ -371,14 +377,15 @@ TEXTS: Final[dict[str, str]] = {
     "name_taken": "A workflow named “{name}” already exists in this workspace; "
     "choose another name.",
     "description_too_long": "A description can be at most {max} characters; this one has {length}.",
-    "owner_no_invoker": "I don't know your Slack user id here; give one like U0123ABCD.",
+    "owner_no_invoker": "I can't tell who you are here: pick the owner in the menu or mention "
+    "them (@name).",
     "owner_no_invoker_terminal": "In a terminal I don't know your Slack user id: type it "
     "(like U0123ABCD), or start again with `batchscout register --team {team} --user "
     "U0123ABCD` so that `me` works.",
     "owner_help_terminal": "A Slack user id like U0123ABCD (Slack shows it under a person's "
     "profile, ⋮ › Copy member ID). Send `skip` for no owner.",
     "owner_invalid_terminal": "“{text}” is not a Slack user id: type one like U0123ABCD.",
-    "owner_invalid": "“{text}” is not a Slack user: send `me`, a user id like U0123ABCD, "
+    "owner_invalid": "“{text}” is not someone in Slack: pick the owner in the menu, press Me, "
     "or mention them (@name).",
     "model_unknown": "The price catalog has no {provider} model “{model}”.",
     "model_suggest": " Did you mean one of these? Pick one, type another id, "
@@ -416,11 +423,11 @@ TEXTS: Final[dict[str, str]] = {
     "card_per_request": "Per request",
     "card_per_request_value": "{sync} sync · {batch} batch ({basis})",
     "card_per_request_flex": "{sync} sync · {batch} batch ({basis}) · {flex} flex",
-    "card_cost": "Monthly cost",
+    "card_cost": "Costs",
     "card_cost_value": "{cost} on {mode}",
-    "card_savings": "Monthly savings",
-    "card_realised": "Realised savings",
-    "card_savings_none": "$0: a person is waiting, so do not batch it",
+    "card_savings": "Saves",
+    "card_realised": "Already saves",
+    "card_savings_none": "none: a person is waiting, so do not batch it",
     "card_advice": "Advice",
 }
 
@@ -1286,7 +1293,9 @@ class Conversation:
                 PromptKind.MODEL: TEXTS["hint_model"],
             }.get(question.kind, TEXTS["hint_text"])
         ]
-        if default is not None:
+        if default is not None and key == "owner" and self.surface is Surface.SLACK:
+            hints.append(TEXTS["hint_keep_owner"])  # a person, not an id, in Slack text
+        elif default is not None:
             hints.append(TEXTS["hint_keep"].format(value=_shorten(default)))
         if question.optional:
             hints.append(TEXTS["hint_skip"])
@@ -1467,18 +1476,18 @@ def summary_lines(assessment: Assessment) -> list[tuple[str, str]]:
         (
             TEXTS["card_cost"],
             TEXTS["card_cost_value"].format(
-                cost=format_usd(figures.monthly_cost), mode=MODE_LABELS[Mode(spec.mode)]
+                cost=format_monthly(figures.monthly_cost), mode=MODE_LABELS[Mode(spec.mode)]
             ),
         )
     )
     if figures.bucket is Bucket.REALISED:
-        lines.append((TEXTS["card_realised"], format_usd(figures.monthly_savings)))
+        lines.append((TEXTS["card_realised"], format_monthly(figures.monthly_savings)))
     elif figures.bucket is Bucket.NONE:
         lines.append((TEXTS["card_savings"], TEXTS["card_savings_none"]))
     elif options := tier_options(figures):
         lines += options
     else:
-        lines.append((TEXTS["card_savings"], format_usd(figures.monthly_savings)))
+        lines.append((TEXTS["card_savings"], format_monthly(figures.monthly_savings)))
     flex = tier_advice(figures.advice_tier) if figures.flex_now > 0 else None
     if flex is not None:
         lines.append((TEXTS["card_advice"], f"{flex.headline} {flex.change}"))

@@ -60,6 +60,18 @@ REGISTRATION = [
 ]
 
 
+def element_text(element: dict[str, Any]) -> str:
+    """A button as ``[Label]``, a menu with options as ``<placeholder ▾ option | option>``,
+    another menu as ``<kind: placeholder>``."""
+    if element.get("type") == "button":
+        return f"[{element['text']['text']}]"
+    if element.get("type") == "static_select" and element.get("options"):
+        options = " | ".join(o["text"]["text"] for o in element["options"])
+        return f"<{element['placeholder']['text']} ▾ {options}>"
+    placeholder = element.get("placeholder", {}).get("text", "")
+    return f"<{element.get('type')}{': ' + placeholder if placeholder else ''}>"
+
+
 def block_text(block: dict[str, Any]) -> list[str]:
     """One Block Kit block as lines of text."""
     kind = block.get("type")
@@ -70,31 +82,18 @@ def block_text(block: dict[str, Any]) -> list[str]:
     if kind == "section":
         lines = [block["text"]["text"]] if "text" in block else []
         lines += [f["text"] for f in block.get("fields", [])]
-        if "accessory" in block and block["accessory"].get("type") == "button":
-            lines.append(f"[{block['accessory']['text']['text']}]")
+        if "accessory" in block:
+            lines.append(element_text(block["accessory"]))
         return lines
     if kind == "context":
         return ["  " + " · ".join(e.get("text", "(image)") for e in block["elements"])]
     if kind == "actions":
-        return [
-            " ".join(
-                f"[{e['text']['text']}]" if e.get("type") == "button" else element_text(e)
-                for e in block["elements"]
-            )
-        ]
+        return [" ".join(element_text(e) for e in block["elements"])]
     if kind == "image":
         return [f"(image: {block.get('alt_text', '')})"]
     if kind == "input":
         return [f"<input: {block['label']['text']}>"]
     return [f"({kind})"]
-
-
-def element_text(element: dict[str, Any]) -> str:
-    """A menu as ``<placeholder ▾ option | option>``; any other element as ``<type>``."""
-    if element.get("type") == "static_select":
-        options = " | ".join(o["text"]["text"] for o in element.get("options", []))
-        return f"<{element['placeholder']['text']} ▾ {options}>"
-    return f"<{element.get('type')}>"
 
 
 def message_text(params: dict[str, Any]) -> str:
@@ -167,6 +166,11 @@ def render(calls: list[Call], channel: str) -> str:
     return "\n\n".join(out)
 
 
+def reply_text(posted: Any) -> str:
+    """A slash command's reply (to its response URL) as text."""
+    return message_text({"blocks": posted.blocks, "text": posted.text})
+
+
 def user_posts(users: SlackUsers, channel: str, texts: list[str]) -> None:
     for text in texts:
         say(users, text, channel=channel)
@@ -192,11 +196,15 @@ def main() -> None:
             # 1. Registration in a DM, typed answers (a few rejected on the way).
             users.command("register")
             user_posts(users, DM, REGISTRATION)
+            print("=" * 30, "Registration summary, before Save", "=" * 30)
+            print(render(slack.calls(), DM).rsplit("> U0TEST: skip", 1)[-1].strip())
             say(users, "Save", channel=DM)
             print("=" * 30, "Registration DM", "=" * 30)
             print(render(slack.calls(), DM))
 
-            # 2. The weekly digest of the sample inventory, with its thread.
+            # 2. The weekly digest of the sample inventory, with its thread. Owners have names.
+            for number, name in enumerate(("Priya", "Tomás", "Aiko", "Sam", "Lena", "Ravi", "Noor", "Jo"), start=1):  # fmt: skip
+                slack.users[f"U0DEMO{number:04d}"] = {"real_name": name, "profile": {"display_name": name}}  # fmt: skip
             with session_scope(engine) as session:
                 import_specs(session=session, team_id="T0DEMO", specs=parse_csv(SAMPLE.read_text()))
                 subscription = digest_store.subscribe(
@@ -225,6 +233,25 @@ def main() -> None:
             quiz_jobs.reveal_due(runtime, now=utcnow() + timedelta(hours=24, seconds=1))
             print("\n" + "=" * 30, "Knowledge check", "=" * 30)
             print(render(slack.calls(), QUIZ))
+            # 4. What one person looks at: App Home, a card, the figures, prices, usage.
+            for title, text in (
+                ("show", "show Nightly ticket summaries"),
+                ("savings", "savings"),
+                ("prices", "prices gpt-4o-mini"),
+                ("usage", "usage"),
+                ("leaderboard", "leaderboard"),
+            ):
+                print("\n" + "=" * 30, f"/batchscout {title}", "=" * 30)
+                print(reply_text(users.command(text)))
+            for team, title in ((TEAM, "App Home"), ("T0DEMO", "App Home, sample inventory")):
+                slack.reset()
+                users.event(
+                    {"type": "app_home_opened", "user": "U0TEST", "channel": DM, "tab": "home"},
+                    team=team,
+                )
+                view = slack.wait_for("views.publish").params["view"]
+                print("\n" + "=" * 30, title, "=" * 30)
+                print(message_text(view))
         finally:
             server.stop()
             engine.dispose()

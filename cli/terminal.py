@@ -15,11 +15,12 @@ from batchscout.audit.advice import (
     tier_advice,
     tier_options,
 )
-from batchscout.audit.digest import DigestFacts, change_sentence, headline
+from batchscout.audit.digest import DigestFacts, change_sentence, headline, realised_where
 from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass
 from batchscout.audit.ledger import Trend, benchmarks
 from batchscout.audit.money import (
     format_count,
+    format_monthly,
     format_unit_price,
     format_usd,
     format_usd_short,
@@ -107,7 +108,7 @@ def portfolio_panel(figures: Portfolio) -> Panel:
     if figures.flex_now > 0:
         # Two options for the same near-real-time workflows, never a sum (SPEC.md).
         grid.add_row(
-            f"  {FLEX_NOW[0].lower()}, no UX change",
+            f"  {FLEX_NOW[0].lower()} (same call, answers in seconds to minutes)",
             Text(format_usd(figures.flex_now), style="bold green"),
         )
         grid.add_row(f"  or {BATCH_IF_RELAXED[0].lower()}", format_usd(figures.to_challenge))
@@ -267,13 +268,11 @@ def digest_text(facts: DigestFacts, prose: str) -> str:
     ]
     if facts.top:
         lines += ["", "Top opportunities:"]
-        lines += [
-            f"  • {line.name} — {format_usd(line.monthly_savings)}/month" for line in facts.top
-        ]
+        lines += [f"  • {line.name} — {format_monthly(line.monthly_savings)}" for line in facts.top]
     if facts.challenge:
         lines += [
             "",
-            f"Near-real-time to challenge (up to {format_usd(facts.to_challenge)}/month):",
+            f"Near-real-time to challenge (up to {format_monthly(facts.to_challenge)}):",
         ]
         if facts.flex_now > 0:
             lines.append(f"  Or {options_sentence(facts.flex_now, facts.to_challenge)}.")
@@ -282,12 +281,15 @@ def digest_text(facts: DigestFacts, prose: str) -> str:
             + (
                 options_sentence(line.flex_now, line.monthly_savings)
                 if line.flex_now > 0
-                else f"{format_usd(line.monthly_savings)}/month"
+                else f"{format_monthly(line.monthly_savings)}"
             )
             + (" (batch disguised as stream)" if line.disguised else "")
             for line in facts.challenge
         ]
-    lines += ["", f"Realised: {format_usd(facts.realised)}/month already saved on batch APIs."]
+    lines += [
+        "",
+        f"Realised: {format_monthly(facts.realised)} already saved {realised_where(facts)}.",
+    ]
     lines += [f"{line}." for line in digest_lane_lines(facts)]
     lines += ["", change_sentence(facts)]
     return "\n".join(lines)

@@ -31,17 +31,19 @@ REMOVE_KEPT = "Kept *{name}*; nothing was removed."
 ALREADY_GONE = "*{name}* is no longer in the inventory."
 
 MIGRATED = (
-    "Marked *{name}* as moved to a batch API: its {savings} a month now count as realised "
+    "Marked *{name}* as moved to a batch API: its {savings} now count as realised "
     "savings. Nice work."
 )
 MIGRATED_REAL_TIME = (
     "Marked *{name}* as running on a batch API. Note that it is classed real-time: someone "
     "waits on screen for it, so check that the batch latency is acceptable to them."
 )
+MOVE_UNDONE = (
+    "Undone: *{name}* is back on the synchronous API, and its savings count as still to be had."
+)
 ALREADY_MIGRATED = "*{name}* is already marked as running on a batch API."
 MOVED_TO_FLEX = (
-    'Marked *{name}* as sending `service_tier="flex"`: its {savings} a month now count as '
-    "realised savings."
+    'Marked *{name}* as sending `service_tier="flex"`: its {savings} now count as realised savings.'
 )
 ALREADY_ON_FLEX = "*{name}* is already marked as running on the flex service tier."
 
@@ -81,8 +83,8 @@ REGISTER_INTRO = (
     "your answer. `back`, `skip`, `cancel` and `help` work at every step."
 )
 EDIT_INTRO = (
-    "Editing *{name}*: press *Change* beside the answer to change (or type its name, like "
-    "`volume`); you come back here after each one. Nothing changes until you press *Save*."
+    "Editing *{name}*: pick the answer to change in *Change an answer* (or type its name, "
+    "like `volume`); you come back here after each one. Nothing changes until you press *Save*."
 )
 REGISTRATION_BROKEN = (
     "I could not pick this registration up again after an update, so I closed it; nothing was "
@@ -107,10 +109,11 @@ NOT_INSTALLED = (
 DIGEST_USAGE = (
     "`/batchscout digest subscribe [DAY] [HH:MM]` (default Monday 09:00 in your time zone), "
     "`digest unsubscribe`, `digest preview` (only you see it), `digest now` (posts it here) or "
-    "`digest floor $50` (leave out opportunities saving less a month; default {floor})."
+    "`digest floor $50` (list only opportunities saving $50/month or more; those saving "
+    "under {floor} by default)."
 )
 FLOOR_USAGE = "Give one amount a month, like `/batchscout digest floor 50` or `digest floor $100`."
-FLOOR_SET = "This channel's digest now leaves out opportunities saving less than {amount} a month."
+FLOOR_SET = "This channel's digest now leaves out opportunities saving less than {amount}."
 DIGEST_IN_A_CHANNEL = "Digests go to channels: run this in the channel that should get the digest."
 INVITE_ME = (
     "I'm not a member of this channel yet, so I can't post here. Type `/invite @Batchscout` "
@@ -181,7 +184,7 @@ IMPORT_FORMAT_POINTER = (
 )
 IMPORTED = "Imported {count}: {created} new, {updated} updated (from {name})."
 IMPORT_HEADLINE = (
-    "This workspace now spends *{spend}* a month on AI: *{migrate_now}* a month can move to a "
+    "This workspace now spends *{spend}* on AI: *{migrate_now}* can move to a "
     "batch API now, *{to_challenge}* is worth challenging, and *{realised}* is already saved. "
     "`/batchscout savings` shows the top opportunities."
 )

@@ -17,7 +17,7 @@ The life of a digest run (one per channel and period, see ``storage.digest_table
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -234,9 +234,13 @@ def compose(
     provider: str | None,
     now: datetime,
     gone: Callable[[frozenset[str]], frozenset[str]] | None = None,
+    names: Callable[[Iterable[str]], Mapping[str, str]] | None = None,
 ) -> DigestContent:
     """Facts as they are now, the prose if it still agrees with them, and the messages.
-    ``gone`` picks, of the owners the digest names, those who left (treated as no owner)."""
+
+    ``gone`` picks, of the owners the digest names, those who left (treated as no owner).
+    ``names`` looks owners' names up (by Slack user id) so a posted digest names them without
+    pinging them; without it (a preview only its reader sees) owners are mentions."""
     facts = current_facts(
         session=session,
         team_id=run.team_id,
@@ -258,8 +262,14 @@ def compose(
     cost = None
     if source == "llm" and run.llm_batch_cost is not None and run.llm_sync_cost is not None:
         cost = digest_blocks.WritingCost(provider or "LLM", run.llm_batch_cost, run.llm_sync_cost)
-    top = digest_blocks.top_message(facts, prose=prose, source=source, schedule=schedule, cost=cost)
-    thread = digest_blocks.thread_messages(facts)
+    owners = None
+    if names is not None:
+        lines = (*facts.top, *facts.challenge, *facts.realised_lines)
+        owners = names(line.owner for line in lines if line.owner)
+    top = digest_blocks.top_message(
+        facts, prose=prose, source=source, schedule=schedule, cost=cost, names=owners
+    )
+    thread = digest_blocks.thread_messages(facts, owners)
     seen = usage_blocks.seen_in_usage(
         usage.usage_report(session=session, team_id=run.team_id, today=now.date())
     )
@@ -382,13 +392,16 @@ def _content_of(
             session.get(DigestSubscription, run.subscription_id) if run.subscription_id else None
         )
         noise_floor = subscription.noise_floor if subscription else runtime.noise_floor
-        schedule = schedule_of(subscription).describe() if subscription else None
+        weekly = subscription is not None and not run.period.startswith(store.ON_DEMAND)
+        # "Posted Mondays at 09:00" only on the weekly digest, never on an ad-hoc one.
+        schedule = schedule_of(subscription).describe() if weekly and subscription else None
         job = session.get(LLMBatchJob, run.batch_job_id) if run.batch_job_id else None
-        client = runtime.slack(run.team_id)
+        directory = people.Directory(runtime.slack(run.team_id))
         content = compose(
             session, run, noise_floor=noise_floor, schedule=schedule,
             provider=job.provider if job else None, now=now,
-            gone=lambda owners: people.deactivated(client, owners),
+            gone=directory.deactivated,
+            names=directory.display_names,
         )  # fmt: skip
         return content, subscription.subscriber_id if subscription else None
 
@@ -494,10 +507,11 @@ def _leaderboard(runtime: Runtime, run: DigestRun) -> Message | None:
             channel_id=run.channel_id,
             since=quizzes.quarter_start(now),
         )
-    if not channel:
+    scored = [standing for standing in channel if standing.points > 0]
+    if not scored:
         return None
     quarter = f"{now.year} Q{(now.month - 1) // 3 + 1}"
-    return quiz_blocks.leaderboard_message(quarter=quarter, channel=channel[:5], workspace=[])
+    return quiz_blocks.leaderboard_message(quarter=quarter, channel=scored[:5], workspace=None)
 
 
 def _post_failed(runtime: Runtime, run_id: int, error: str, subscriber: str | None) -> None:

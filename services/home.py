@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from batchscout.delivery.blocks.home import home_view
+from batchscout.delivery.blocks.home import HomeFilter, home_view
 from batchscout.logs import get_logger
 from batchscout.services import ledger
 from batchscout.services.context import Services
@@ -14,8 +14,16 @@ from batchscout.storage import queries
 log = get_logger(__name__)
 
 
-def publish_home(*, client: WebClient, services: Services, team_id: str, user_id: str) -> None:
-    """Render the workspace's figures and the user's own workflows into their Home tab.
+def publish_home(
+    *,
+    client: WebClient,
+    services: Services,
+    team_id: str,
+    user_id: str,
+    view_filter: HomeFilter | None = None,
+) -> None:
+    """Render the workspace's figures, top opportunities and workflows (filtered by
+    ``view_filter``: owner, latency class, page) into the user's Home tab.
 
     Raises ``SlackApiError`` when Slack refuses the view (on open, nothing else has happened,
     so the global error handler may say so); after a change use :func:`refresh_home`.
@@ -23,8 +31,7 @@ def publish_home(*, client: WebClient, services: Services, team_id: str, user_id
     with services.session() as session:
         figures, rows = queries.workspace_portfolio(session=session, team_id=team_id)
         trend = ledger.trend(session=session, team_id=team_id, rows=rows)
-    own = [(w, item) for w, item in rows if w.owner == user_id]
-    client.views_publish(user_id=user_id, view=home_view(figures, rows, own, trend))
+    client.views_publish(user_id=user_id, view=home_view(figures, rows, view_filter, trend))
 
 
 def refresh_home(*, client: WebClient, services: Services, team_id: str, user_id: str) -> bool:

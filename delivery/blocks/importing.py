@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from batchscout.audit.inventory import COLUMNS, Problem
 from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly
 from batchscout.audit.pricing import Provider
 from batchscout.audit.savings import Per, Portfolio
 from batchscout.delivery import messages
@@ -71,10 +71,10 @@ def imported(name: str, *, created: int, updated: int, figures: Portfolio) -> Me
         name=_file(name),
     )
     headline = messages.IMPORT_HEADLINE.format(
-        spend=format_usd(figures.monthly_spend),
-        migrate_now=format_usd(figures.migrate_now),
-        to_challenge=format_usd(figures.to_challenge),
-        realised=format_usd(figures.realised),
+        spend=format_monthly(figures.monthly_spend),
+        migrate_now=format_monthly(figures.migrate_now),
+        to_challenge=format_monthly(figures.to_challenge),
+        realised=format_monthly(figures.realised),
     )
     return Message(text=done, blocks=[section(done), section(headline)])
 

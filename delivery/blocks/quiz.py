@@ -71,14 +71,16 @@ def reveal_message(
     pending: int = 0,
     right: Sequence[str] = (),
 ) -> Message:
-    """At closing time: the answer, the explanation, who was right and the tally."""
+    """At closing time: the answer, the explanation, who was right and the tally (a check
+    nobody answered says so, never "0 answers, 0 correct")."""
     tally = f"{plural(answered, 'answer')}, {correct} correct"
     if pending:
         tally += f", {pending} still being graded"
+    if not answered:
+        tally = "Nobody answered this one"
+    lead = "*Closed.*"
     if instance.kind is QuestionKind.FREE_TEXT:
         lead = "*Closed.* What a good answer covers:"
-    else:
-        lead = "*Closed.* The answer:"
     blocks = [section(f"{lead}\n{escape(reveal_text(instance))}")]
     if right:
         shown = [f"<@{user}>" for user in right[:RIGHT_LIMIT]]
@@ -96,24 +98,30 @@ RIGHT_LIMIT = 40
 
 
 def leaderboard_message(
-    *, quarter: str, channel: Sequence[Standing] | None, workspace: Sequence[Standing]
+    *,
+    quarter: str,
+    channel: Sequence[Standing] | None,
+    workspace: Sequence[Standing] | None,
 ) -> Message:
-    """This quarter's leaderboards, for the channel and the workspace."""
+    """This quarter's leaderboards, each named (this channel, the whole workspace); people
+    with no points are left out. ``None`` leaves a board out (the digest shows the channel's)."""
 
     def rows(standings: Sequence[Standing]) -> str:
-        if not standings:
-            return "_No graded answers yet this quarter._"
+        scored = [s for s in standings if s.points > 0]
+        if not scored:
+            return "_Nobody has scored yet this quarter._"
         return "\n".join(
             f"{rank}. <@{s.user_id}> — {points_text(s.points)} ({s.correct}/{s.answered} correct)"
-            for rank, s in enumerate(standings, start=1)
+            for rank, s in enumerate(scored, start=1)
         )
 
     blocks = [header(f"Knowledge check leaderboard — {quarter}")]
-    if channel is not None and list(channel) == list(workspace):
+    if channel is not None and workspace is not None and list(channel) == list(workspace):
         # One channel plays, or every point was scored here: one list, not the same one twice.
         blocks.append(section("*This channel and the whole workspace*\n" + rows(workspace)))
     else:
         if channel is not None:
             blocks.append(section("*This channel*\n" + rows(channel)))
-        blocks.append(section("*Whole workspace*\n" + rows(workspace)))
+        if workspace is not None:
+            blocks.append(section("*Whole workspace*\n" + rows(workspace)))
     return Message(text=f"Knowledge check leaderboard for {quarter}", blocks=blocks)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly, format_usd
+from batchscout.audit.pricing import provider_name
 from batchscout.audit.usage import (
     UnregisteredScope,
     UsageReport,
@@ -31,16 +32,17 @@ STATUS_LABELS = {
 }
 
 NO_USAGE = (
-    "No provider usage imported for this workspace yet. An operator runs "
-    "`batchscout usage import --team T… --provider openai` (or `anthropic`) with an "
-    "organisation admin key; after that the worker re-imports every day."
+    "No provider usage imported for this workspace yet. Whoever runs Batchscout (and holds "
+    "an OpenAI or Anthropic organisation admin key) imports it once from a terminal:\n"
+    "`batchscout usage import --team {team} --provider openai` (or `--provider anthropic`).\n"
+    "After that the worker re-imports it every day, and this shows what you really spend."
 )
 
 
 def _scope(scope: UnregisteredScope) -> str:
     where = escape(describe_project(scope.provider, scope.usage_project))
     key = f" · key `{escape(scope.usage_api_key)}`" if scope.usage_api_key else ""
-    return f"{scope.provider.value} · {where}{key}"
+    return f"{provider_name(scope.provider)} · {where}{key}"
 
 
 def scope_value(scope: UnregisteredScope) -> str:
@@ -52,14 +54,15 @@ def _pct(share: object) -> str:
     return f"{share:.0%}"
 
 
-def usage_report(report: UsageReport) -> Message:
+def usage_report(report: UsageReport, *, team_id: str) -> Message:
     """``/batchscout usage``: spend and batch share per provider, linked workflows against
     their estimates, and unregistered traffic (a Register button where it looks scheduled)."""
     if not report.providers:
-        return Message(text=NO_USAGE, blocks=[section(NO_USAGE)])
+        text = NO_USAGE.format(team=escape(team_id))
+        return Message(text=text, blocks=[section(text)])
     blocks: list[Block] = [header("What the providers say you spend")]
     lines = [
-        f"*{p.provider.value}*: {format_usd(p.monthly_spend)}/month billed, "
+        f"*{provider_name(p.provider)}*: {format_monthly(p.monthly_spend)} billed, "
         f"{_pct(p.batch_share)} on batch"
         for p in report.providers
     ]
@@ -85,11 +88,11 @@ def usage_report(report: UsageReport) -> Message:
         blocks.append(section("*Traffic no workflow links to*"))
         for scope in scopes[:MAX_SCOPES]:
             text = (
-                f"{_scope(scope)}: {format_usd(scope.monthly_spend)}/month, "
+                f"{_scope(scope)}: {format_monthly(scope.monthly_spend)}, "
                 f"{_pct(scope.batch_share)} on batch\n_{escape(scope.verdict.reason)}_"
             )
             if scope.verdict.looks_scheduled and scope.monthly_batch_savings > 0:
-                text += f"\nBatch would save about {format_usd(scope.monthly_batch_savings)}/month."
+                text += f"\nBatch would save about {format_monthly(scope.monthly_batch_savings)}."
                 blocks.append(
                     section(
                         text,
@@ -121,13 +124,13 @@ def seen_in_usage(report: UsageReport) -> Message | None:
         return None
     lines = [
         f"*Seen in your usage* — {_pct(report.batch_spend_share)} of "
-        f"{format_usd(report.monthly_spend)}/month already runs on batch."
+        f"{format_monthly(report.monthly_spend)} already runs on batch."
     ]
     scheduled = [u for u in report.scheduled_unregistered if u.monthly_batch_savings > 0]
     for scope in scheduled[:5]:
         lines.append(
             f"• Unregistered, looks scheduled: {_scope(scope)} — batch would save about "
-            f"{format_usd(scope.monthly_batch_savings)}/month. _{escape(scope.verdict.reason)}_"
+            f"{format_monthly(scope.monthly_batch_savings)}. _{escape(scope.verdict.reason)}_"
         )
     for w in report.not_migrated:
         lines.append(

@@ -7,16 +7,16 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from batchscout.audit.advice import (
-    BATCH_IF_RELAXED,
-    FLEX_NOW,
     advice_for,
+    flex_or_batch,
     options_sentence,
     tier_advice,
     tier_options,
 )
-from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass, Mode
-from batchscout.audit.money import format_count, format_unit_price, format_usd
-from batchscout.audit.pricing import CatalogPrice, PriceQuote
+from batchscout.audit.digest import percent
+from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass, Mode, classify
+from batchscout.audit.money import format_count, format_monthly, format_unit_price, format_usd
+from batchscout.audit.pricing import CatalogPrice, PriceQuote, provider_name
 from batchscout.audit.savings import AdviceTier, Bucket, Portfolio, WorkflowFigures, opportunities
 from batchscout.audit.usage import link_text
 from batchscout.delivery import messages
@@ -66,34 +66,38 @@ def class_badge(workflow: Workflow | WorkflowRow) -> str:
 
 
 def savings_phrase(item: WorkflowFigures) -> str:
-    """``saves $250/mo``, ``realised $250/mo``, ``no batch savings (real-time)``, or for
-    near-real-time work that flex serves now, ``flex now: $X/month, no UX change · batch …``."""
+    """``saves $250/month``, ``already saves $250/month``, ``no savings: someone is waiting``,
+    or for near-real-time work that flex serves now, ``flex now: $X/month, … · batch …``."""
     if item.flex_now > 0:
         return options_sentence(item.flex_now, item.monthly_savings)
     if item.bucket is Bucket.REALISED:
-        return f"realised {format_usd(item.monthly_savings)}/mo"
+        return f"already saves {format_monthly(item.monthly_savings)}"
     if item.bucket is Bucket.NONE:
-        return "no batch savings (someone is waiting)"
-    return f"saves {format_usd(item.monthly_savings)}/mo"
+        return "no savings: someone is waiting"
+    return f"saves {format_monthly(item.monthly_savings)}"
+
+
+#: How each mode reads in a sentence.
+MODE_WORDS = {Mode.SYNC: "synchronous", Mode.BATCH: "on a batch API", Mode.FLEX: "on flex"}
 
 
 def workflow_line(workflow: Workflow | WorkflowRow, item: WorkflowFigures) -> str:
     """One workflow in one mrkdwn line: name, class, mode, cost and savings."""
     return (
-        f"*{escape(workflow.name)}*\n{class_badge(workflow)} · {workflow.mode} · "
-        f"{format_usd(item.monthly_cost)}/mo · {savings_phrase(item)}"
+        f"*{escape(workflow.name)}*\n{class_badge(workflow)} · {MODE_WORDS[Mode(workflow.mode)]}"
+        f" · costs {format_monthly(item.monthly_cost)} · {savings_phrase(item)}"
     )
 
 
 def portfolio_fields(figures: Portfolio) -> Block:
-    """The five portfolio figures as fields."""
+    """The five portfolio figures as fields, each money per month."""
     return fields(
         [
-            ("Monthly spend", format_usd(figures.monthly_spend)),
-            ("Migrate now", f"{format_usd(figures.migrate_now)}/mo (scheduled, on sync)"),
-            ("To challenge", f"{format_usd(figures.to_challenge)}/mo (near-real-time, on sync)"),
-            ("Realised", f"{format_usd(figures.realised)}/mo (already on batch or flex)"),
-            ("Spend after migrating", format_usd(figures.spend_after)),
+            ("Spend", format_monthly(figures.monthly_spend)),
+            ("Migrate now", f"{format_monthly(figures.migrate_now)} (scheduled work)"),
+            ("To challenge", f"{format_monthly(figures.to_challenge)} (near-real-time work)"),
+            ("Already saved", f"{format_monthly(figures.realised)} (on batch or flex)"),
+            ("Spend after migrating", format_monthly(figures.spend_after)),
             *flex_fields(figures),
             *lane_fields(figures),
         ]
@@ -128,26 +132,56 @@ def flex_fields(figures: Portfolio) -> list[tuple[str, str]]:
     workflows on sync (SPEC.md, "Service tiers"), shown where flex saves anything."""
     if figures.flex_now <= 0:
         return []
-    return [
-        (FLEX_NOW[0], FLEX_NOW[1].format(amount=format_usd(figures.flex_now))),
-        (BATCH_IF_RELAXED[0], BATCH_IF_RELAXED[1].format(amount=format_usd(figures.to_challenge))),
-    ]
+    return flex_or_batch(figures.flex_now, figures.to_challenge)
 
 
-def opportunity_lines(rows: Sequence[Row], limit: int) -> list[Block]:
-    """The largest savings still to be had, one section each, with what to do."""
+SHOW_ACTION = "workflow_show"
+UNDO_ACTION = "workflow_undo_move"
+
+
+def opportunity_text(rank: int, workflow: Workflow | WorkflowRow, item: WorkflowFigures) -> str:
+    """``1. *Name* saves *$X/month*`` then its class and what to do, on a second line."""
+    action = advice_for(workflow.latency_class).action
+    money = f"saves *{format_monthly(item.monthly_savings)}*"
+    if item.flex_now > 0:
+        money = options_sentence(item.flex_now, item.monthly_savings)
+    return f"{rank}. *{escape(workflow.name)}* {money}\n{class_badge(workflow)} · _{action}_"
+
+
+def opportunity_buttons(workflow: Workflow | WorkflowRow, item: WorkflowFigures) -> list[Block]:
+    """What can be done about one opportunity, where it is shown: show it in full, and mark it
+    as moved. One list, so more actions (an owner's decision) can be added beside them."""
+    buttons = [button("Show", action_id=SHOW_ACTION, value=workflow.name)]
+    if workflow.mode is Mode.SYNC and item.advice_tier is AdviceTier.FLEX:
+        buttons.append(
+            button("Mark as moved to flex", action_id="workflow_flex", value=workflow.name)
+        )
+    elif workflow.mode is Mode.SYNC and workflow.latency_class is not LatencyClass.REAL_TIME:
+        buttons.append(
+            button("Mark as moved to batch", action_id="workflow_migrated", value=workflow.name)
+        )
+    return buttons
+
+
+def opportunity_lines(
+    rows: Sequence[Row], limit: int, *, with_buttons: bool = False
+) -> list[Block]:
+    """The largest savings still to be had, one section each, with what to do (and, where the
+    reader can act, its buttons under it)."""
     blocks: list[Block] = []
     for rank, (workflow, item) in enumerate(opportunities(rows)[:limit], start=1):
-        action = advice_for(workflow.latency_class).action
-        if item.flex_now > 0:
-            action = options_sentence(item.flex_now, item.monthly_savings)
-        blocks.append(
-            section(
-                f"{rank}. *{escape(workflow.name)}* saves *{format_usd(item.monthly_savings)}*/mo"
-                f" · {class_badge(workflow)} · _{action}_"
-            )
-        )
+        blocks.append(section(opportunity_text(rank, workflow, item)))
+        if with_buttons:
+            blocks.append(actions(*opportunity_buttons(workflow, item)))
     return blocks
+
+
+def moved_note(text: str, *, name: str, previous: Mode | None) -> Message:
+    """A workflow marked as moved, with an Undo that puts it back on ``previous``."""
+    if previous is None:
+        return note(text)
+    undo = button("Undo", action_id=UNDO_ACTION, value=f"{previous.value}:{name}")
+    return Message(text=text, blocks=[section(text, accessory=undo)])
 
 
 def workflow_list(page: Page) -> Message:
@@ -184,20 +218,22 @@ def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:
     name = escape(workflow.name)
     blocks: list[Block] = [
         header(workflow.name),
-        section(f"{class_badge(workflow)}\n{escape(workflow.rationale)}"),
+        # The rationale as it reads today, from the answers (a row stored before it was a
+        # plain sentence says it in words too).
+        section(f"{class_badge(workflow)}\n{escape(_rationale(workflow))}"),
     ]
-    if workflow.freshness in (Freshness.HOUR, Freshness.DAY):
-        blocks.append(context(BATCH_TIMING_NOTE))
+    if workflow.freshness in (Freshness.HOUR, Freshness.DAY) and workflow.mode is not Mode.SYNC:
+        blocks.append(context(BATCH_TIMING_NOTE))  # the advice below says it for sync ones
     if workflow.description:
         blocks.append(section(f"_{escape(workflow.description)}_"))
     priced = escape(workflow.priced_model or workflow.model or "cost per request given")
     if workflow.provider:
-        priced = f"{workflow.provider} · {priced}"
+        priced = f"{provider_name(workflow.provider)} · {priced}"
     per_request = PriceQuote(
         workflow.sync_per_request, workflow.batch_per_request, None, workflow.batch_basis
     )
-    savings_label = "Realised savings" if item.bucket is Bucket.REALISED else "Monthly savings"
-    savings = tier_options(item) or [(savings_label, format_usd(item.monthly_savings))]
+    savings_label = "Already saves" if item.bucket is Bucket.REALISED else "Saves"
+    savings = tier_options(item) or [(savings_label, format_monthly(item.monthly_savings))]
     per_request_text = (
         f"{format_unit_price(workflow.sync_per_request)} sync · "
         f"{format_unit_price(workflow.batch_per_request)} batch"
@@ -210,7 +246,7 @@ def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:
         fields(
             [
                 ("Owner", f"<@{workflow.owner}>" if workflow.owner else "—"),
-                ("Mode", str(workflow.mode)),
+                ("Runs", MODE_WORDS[Mode(workflow.mode)]),
                 (
                     "Volume",
                     f"{format_count(workflow.requests)} per {workflow.per} "
@@ -218,13 +254,8 @@ def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:
                 ),
                 ("Priced as", priced),
                 ("Per request", per_request_text),
-                ("Monthly cost", format_usd(item.monthly_cost)),
+                ("Costs", format_monthly(item.monthly_cost)),
                 *savings,
-                (
-                    "Answers",
-                    f"trigger `{workflow.trigger}` · reader `{workflow.reader}` · "
-                    f"freshness `{workflow.freshness}`",
-                ),
             ]
         )
     )
@@ -261,6 +292,10 @@ def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:
     return Message(text=f"{name}: {workflow.latency_class}", blocks=blocks)
 
 
+def _rationale(workflow: Workflow) -> str:
+    return classify(workflow.trigger, workflow.reader, workflow.freshness).rationale
+
+
 def remove_confirmation(workflow: Workflow) -> Message:
     """Are you sure? Remove or Keep."""
     text = messages.REMOVE_QUESTION.format(name=escape(workflow.name))
@@ -275,7 +310,9 @@ def remove_confirmation(workflow: Workflow) -> Message:
                     value=workflow.name,
                     style="danger",
                 ),
-                button("Keep", action_id="workflow_remove_cancel", value=workflow.name),
+                button(
+                    f"Keep {workflow.name}", action_id="workflow_remove_cancel", value=workflow.name
+                ),
             ),
         ],
     )
@@ -290,8 +327,8 @@ def savings_report(figures: Portfolio, rows: Sequence[Row]) -> Message:
     if top:
         blocks += [divider(), section("*Top opportunities*"), *top]
     text = (
-        f"Migrate now: {format_usd(figures.migrate_now)}/mo; to challenge: "
-        f"{format_usd(figures.to_challenge)}/mo; realised: {format_usd(figures.realised)}/mo"
+        f"Migrate now: {format_monthly(figures.migrate_now)}; to challenge: "
+        f"{format_monthly(figures.to_challenge)}; already saved: {format_monthly(figures.realised)}"
     )
     if figures.flex_now > 0:
         text += f"; {options_sentence(figures.flex_now, figures.to_challenge)}"
@@ -300,43 +337,52 @@ def savings_report(figures: Portfolio, rows: Sequence[Row]) -> Message:
     return Message(text=text, blocks=blocks)
 
 
+def _lane_table(rows: list[tuple[str, str, str, str]]) -> str:
+    """A monospaced table that fits a phone (about 40 characters a line)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+             for row in rows]  # fmt: skip
+    return "```\n" + "\n".join(lines) + "\n```"
+
+
 def prices_card(
     price: CatalogPrice, per_request: PriceQuote, *, input_tokens: int, output_tokens: int
 ) -> Message:
-    """A model's prices per million tokens on every tier the catalog prices (standard, batch,
-    flex, priority), and per request."""
-    title = f"{price.name} ({price.provider} · {price.model})"
-    half = per_request.sync_per_request - per_request.batch_per_request
-    tiers = price.by_tier()
-
-    def per_mtok(output: bool) -> str:
-        return " · ".join(
-            f"{format_unit_price(per_out if output else per_in)} {tier}"
-            for tier, per_in, per_out in tiers
-        )
-
-    request_text = (
-        f"{format_unit_price(per_request.sync_per_request)} standard · "
-        f"{format_unit_price(per_request.batch_per_request)} batch"
-    )
-    if per_request.flex_per_request is not None:
-        request_text += f" · {format_unit_price(per_request.flex_per_request)} flex"
+    """A model's four lanes (standard, batch, flex, priority, where the catalog prices them)
+    as a table per million tokens and per request, then what each cheaper lane saves."""
+    title = f"{price.name} ({provider_name(price.provider)} · {price.model})"
+    million = Decimal(1_000_000)
+    lanes = [
+        (str(tier), per_in, per_out, (input_tokens * per_in + output_tokens * per_out) / million)
+        for tier, per_in, per_out in price.by_tier()
+    ]
+    rows = [("Lane", "In/1M", "Out/1M", "Request")] + [
+        (lane, format_unit_price(per_in), format_unit_price(per_out), format_unit_price(request))
+        for lane, per_in, per_out, request in lanes
+    ]
+    standard = lanes[0][3]
+    savings = []
+    for lane, _in, _out, request in lanes[1:]:
+        if not standard:
+            break
+        share = percent(abs(standard - request) / standard)
+        if request < standard:
+            thousand = format_usd((standard - request) * Decimal(1000))
+            savings.append(f"• *{lane}* saves {share}: {thousand} per 1,000 requests")
+        elif request > standard:
+            savings.append(f"• *{lane}* costs {share} more than standard")
     no_flex = "" if per_request.flex_per_request is not None else f" {messages.PRICES_NO_FLEX}"
     blocks: list[Block] = [
         header(title),
-        fields(
-            [
-                ("Input / 1M tokens", per_mtok(output=False)),
-                ("Output / 1M tokens", per_mtok(output=True)),
-                (
-                    f"Per request ({format_count(input_tokens)} in, {format_count(output_tokens)} out)",
-                    request_text,
-                ),
-                ("Batch saves per 1,000 requests", format_usd(half * Decimal(1000))),
-            ]
+        section(_lane_table(rows)),
+        context(
+            f"Per request: {format_count(input_tokens)} tokens in, "
+            f"{format_count(output_tokens)} out."
         ),
-        context(escape(per_request.basis_note) + no_flex),
     ]
+    if savings:
+        blocks.append(section("\n".join(savings)))
+    blocks.append(context(escape(per_request.basis_note) + no_flex))
     return Message(text=escape(title), blocks=blocks)
 
 

@@ -210,6 +210,7 @@ def test_the_digest_states_flex_now_and_keeps_it_when_stored() -> None:
         DigestFacts,
         DigestItem,
         build_facts,
+        headline,
         llm_prompt,
         prose_matches_facts,
         template_prose,
@@ -226,7 +227,11 @@ def test_the_digest_states_flex_now_and_keeps_it_when_stored() -> None:
     assert facts.flex_now == result.figures.flex_monthly_savings > 0
     assert facts.challenge[0].flex_now == facts.flex_now
     prose = template_prose(facts)
-    assert f"{flex_now} a month on flex now with no UX change" in prose
+    assert f"{flex_now}/month can be saved by moving near-real-time work to flex" == headline(facts)
+    assert prose == (
+        "A batch API would save the same if the requirement were relaxed; flex keeps the "
+        "same synchronous call, so prefer it."
+    )
     assert prose_matches_facts(prose, facts)
     assert flex_now in llm_prompt(facts)[1]
     assert DigestFacts.from_dict(facts.to_dict()) == facts

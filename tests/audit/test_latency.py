@@ -9,6 +9,8 @@ import pytest
 from batchscout.audit.advice import ADVICE, advice_for
 from batchscout.audit.latency import (
     BATCH_TIMING_NOTE,
+    FRESHNESS_LABELS,
+    READER_WORDS,
     Freshness,
     LatencyClass,
     Reader,
@@ -45,13 +47,14 @@ def test_classification(
     result = classify(trigger, reader, freshness)
 
     assert result.latency_class is expected
-    # The rationale quotes the answers it used, and is one sentence.
-    assert f"`{freshness.value}`" in result.rationale
+    # The rationale quotes the answers it used, in words, and is one sentence with no codes.
+    assert FRESHNESS_LABELS[freshness] in result.rationale
+    assert "`" not in result.rationale
     assert result.rationale.count(". ") == 0 and result.rationale.endswith(".")
     disguised = expected is NRT and reader is not Reader.ON_SCREEN
     assert result.batch_disguised_as_stream is disguised
     if disguised:
-        assert "disguised" in result.rationale and f"`{reader.value}`" in result.rationale
+        assert "disguised" in result.rationale and READER_WORDS[reader] in result.rationale
     if freshness in (Freshness.HOUR, Freshness.DAY):
         assert result.notes == (BATCH_TIMING_NOTE,)
         assert "15 min" in BATCH_TIMING_NOTE and "24 h" in BATCH_TIMING_NOTE
@@ -59,12 +62,24 @@ def test_classification(
         assert result.notes == ()
 
 
-def test_real_time_rationale_quotes_all_three_answers() -> None:
+def test_real_time_rationale_quotes_all_three_answers_in_words() -> None:
     result = classify(Trigger.EVENT, Reader.ON_SCREEN, Freshness.SECONDS)
 
     assert result.latency_class is RT
-    for answer in ("`seconds`", "`on-screen`", "`event`"):
-        assert answer in result.rationale
+    assert result.rationale == (
+        "Real-time: an event (a webhook, message or call) starts it and a person watches the "
+        "answer arrive on screen within seconds, so someone is waiting."
+    )
+
+
+def test_scheduled_rationale_names_each_answer_once() -> None:
+    result = classify(Trigger.SCHEDULE, Reader.REPORT, Freshness.DAY)
+
+    assert result.rationale == (
+        "Scheduled: it runs on a schedule, the result goes into a report or dashboard, and it "
+        "is needed within the day, so nobody needs it sooner than a batch API delivers it."
+    )
+    assert result.rationale.count("within the day") == 1
 
 
 def test_plain_strings_are_accepted_and_bad_ones_refused() -> None:

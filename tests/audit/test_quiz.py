@@ -741,13 +741,13 @@ def test_asking_and_revealing_a_choice_question() -> None:
     assert asked.endswith("Reply in the thread with a letter, A–D.")
     assert (
         revealed
-        == f"Answer: B) Near-real-time, and batch disguised as stream\n{question.explanation}"
+        == f"The answer is B) Near-real-time, and batch disguised as stream.\n{question.explanation}"
     )
 
 
 def test_revealing_numeric_and_free_text_questions() -> None:
-    assert reveal_text(bank_question(NIGHTLY_SAVINGS)).startswith("Answer: $7,500\n")
-    assert reveal_text(bank_question(CAP_HOURS)).startswith("Answer: 24 hours\n")
+    assert reveal_text(bank_question(NIGHTLY_SAVINGS)).startswith("The answer is $7,500.\n")
+    assert reveal_text(bank_question(CAP_HOURS)).startswith("The answer is 24 hours.\n")
     assert reveal_text(bank_question(QUALITY_EXPLAIN)).startswith(
         "A good answer covers 2 of: the same model and weights, the same settings such as "
         "temperature and a difference means a different model or prompt drift.\n"
@@ -769,7 +769,7 @@ def test_text_is_plain_for_the_slack_layer_to_escape() -> None:
     )
 
     assert "<!channel>" in ask_text(question) and "&amp;" not in ask_text(question)
-    assert reveal_text(question) == "Answer: A) <!channel>\nA & B <b>"
+    assert reveal_text(question) == "The answer is A) <!channel>.\nA & B <b>"
 
 
 # --- Generated scenarios --------------------------------------------------------------------
@@ -826,7 +826,7 @@ def test_generated_scenarios_agree_with_audit_savings(template: str, seed: int) 
     shown = format_value(question.numeric.value, question.numeric.unit)
     parsed = parse_answer(question, shown)
     assert isinstance(parsed, ParsedAnswer) and grade(question, parsed).correct
-    assert reveal_text(instance).startswith(f"Answer: {shown}\n")
+    assert reveal_text(instance).startswith(f"The answer is {shown}.\n")
 
 
 def test_a_nightly_scenario_is_the_spec_formula() -> None:

@@ -275,15 +275,15 @@ def test_the_summary_card_says_class_rationale_money_and_advice() -> None:
 
     assert card["Workflow"] == "Nightly ticket summaries"
     assert card["Class"] == "scheduled"
-    assert card["Why"].startswith("Scheduled because freshness is `day`")
+    assert card["Why"].startswith("Scheduled: it runs on a schedule")
     assert "15 min–2 h" in card["Note"]
     assert card["Volume"] == "50,000 per day (1,500,000 a month)"
     assert card["Priced as"] == "$0.01 per request, as given"
     assert card["Per request"] == (
         "$0.01 sync · $0.005 batch (batch price assumed at 50% of the synchronous price)"
     )
-    assert card["Monthly cost"] == "$15,000 on the synchronous API"
-    assert card["Monthly savings"] == "$7,500"
+    assert card["Costs"] == "$15,000/month on the synchronous API"
+    assert card["Saves"] == "$7,500/month"
     assert card["Advice"].startswith("Migrate to the provider batch API now")
 
 
@@ -393,10 +393,10 @@ def test_parse_owner(typed: str, owner: str) -> None:
 @pytest.mark.parametrize(
     ("typed", "invoker", "message"),
     [
-        ("bob", ME, "not a Slack user"),
-        ("<@bob>", ME, "not a Slack user"),
-        ("C0123ABC", ME, "not a Slack user"),
-        ("me", None, "I don't know your Slack user id"),
+        ("bob", ME, "not someone in Slack"),
+        ("<@bob>", ME, "not someone in Slack"),
+        ("C0123ABC", ME, "not someone in Slack"),
+        ("me", None, "I can't tell who you are here"),
     ],
 )
 def test_parse_owner_rejects(typed: str, invoker: str | None, message: str) -> None:
@@ -537,7 +537,7 @@ def test_help_explains_and_asks_again(key: str, says: str) -> None:
         (NIGHTLY_BY_NUMBERS, "name", "keep", "no current answer"),
         (NIGHTLY_BY_NUMBERS, "name", "x" * 81, "at most 80 characters"),
         (NIGHTLY_BY_NUMBERS, "description", "d" * 501, "at most 500 characters"),
-        (NIGHTLY_BY_NUMBERS, "owner", "bob", "not a Slack user"),
+        (NIGHTLY_BY_NUMBERS, "owner", "bob", "not someone in Slack"),
         (NIGHTLY_BY_NUMBERS, "provider", "azure", "not one of the choices"),
         (NIGHTLY_BY_NUMBERS, "provider", "6", "a number from 1 to 5"),
         (NIGHTLY_BY_NUMBERS, "requests", "lots", "not a request volume"),

@@ -42,23 +42,21 @@ FACTS = build_facts(
 )
 
 
-def test_the_headline_says_what_its_percentage_is_of() -> None:
-    """ "$56,563/month available … (69% of $164,790 monthly spend)" read as if the savings were
-    69% of spend; the headline's percentage is now the savings' share of spend."""
+def test_the_headline_has_one_named_figure() -> None:
+    """Two percentages ("31% of the monthly spend", "62% of monthly spend") opened the digest
+    and the next paragraph said them again: now one figure, named."""
     text = headline(FACTS)
-    assert text == (
-        "$500/month available by moving scheduled work to batch APIs: 25% of the $2,000 "
-        "monthly spend"
-    )
+    assert text == "$500/month can be saved by moving scheduled work to a batch API"
+    assert len(re.findall(r"\$[\d,.]+|\d+%", text)) == 1
 
 
-def test_the_template_prose_names_both_shares() -> None:
+def test_the_template_prose_says_what_the_figure_is_a_share_of_and_never_repeats_it() -> None:
     prose = template_prose(FACTS)
-    assert "The scheduled workflows still on synchronous APIs are 50% of the $2,000" in prose
-    assert "would save $500 a month, 25% of all spend" in prose
+    assert prose == "That is 25% of the $2,000/month spent on AI, at the same quality."
+    assert "$500" not in prose  # the headline's figure, said once
     for share in re.findall(r"\d+%", prose):
-        # Every percentage is followed, within a few words, by what it is a share of.
-        assert re.search(rf"{share} of (the \$[\d,]+ monthly spend|all spend)", prose), share
+        # Every percentage is followed by what it is a share of.
+        assert re.search(rf"{share} of the \$[\d,]+/month spent on AI", prose), share
     assert prose_matches_facts(prose, FACTS)
 
 

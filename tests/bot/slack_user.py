@@ -186,6 +186,31 @@ class SlackUsers:
         assert status == 200, status
         return name
 
+    def act_in_view(
+        self,
+        view: dict[str, Any],
+        action: dict[str, Any],
+        *,
+        user: str = "U0TEST",
+        team: str = TEAM,
+    ) -> str:
+        """An action in a published view (the Home tab): ``view`` as ``views.publish`` got it,
+        its ``private_metadata`` included; no message, no response URL."""
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "team_id": team},
+            "api_app_id": "A0TEST",
+            "token": "verification-token",
+            "container": {"type": "view", "view_id": "V0HOME"},
+            "trigger_id": "1.2.fake",
+            "team": {"id": team, "domain": "fake"},
+            "view": {"id": "V0HOME", "type": "home", **view},
+            "actions": [{"action_ts": "1700000000.1", "block_id": "b", **action}],
+        }
+        status, _, _ = post(f"{self.url}/slack/events", interactivity_body(payload), self.secret)
+        assert status == 200, status
+        return "view"
+
     def options(
         self, message: Posted, query: str, *, user: str = "U0TEST", team: str = TEAM
     ) -> list[dict[str, Any]]:

@@ -109,7 +109,7 @@ def test_remove_asks_first(users: SlackUsers, bot_engine: Engine, slack: FakeSla
     seed(bot_engine, spec("Weekly digest"), spec("Nightly ticket summaries"))
     question = reply_of(users, "remove weekly digest")
     assert "Remove *Weekly digest*" in question.mrkdwn
-    kept = users.reply(users.click(question, "Keep"))
+    kept = users.reply(users.click(question, "Keep Weekly digest"))
     assert "Kept *Weekly digest*" in kept.mrkdwn
     with session_scope(bot_engine) as session:
         assert queries.get_workflow(session=session, team_id="T0TEST", name="Weekly digest")
@@ -127,7 +127,8 @@ def test_remove_asks_first(users: SlackUsers, bot_engine: Engine, slack: FakeSla
 def test_migrated_moves_savings_to_realised(users: SlackUsers, bot_engine: Engine) -> None:
     seed(bot_engine, spec("Nightly ticket summaries"))
     reply = reply_of(users, "migrated nightly ticket summaries")
-    assert "its $7,500 a month now count as realised" in reply.mrkdwn
+    assert "its $7,500/month now count as realised" in reply.mrkdwn
+    assert reply.button("Undo")
     with session_scope(bot_engine) as session:
         figures, _ = queries.workspace_portfolio(session=session, team_id="T0TEST")
     assert (figures.realised, figures.migrate_now) == (Decimal(7500), Decimal(0))
@@ -166,8 +167,8 @@ def test_savings_report(users: SlackUsers, bot_engine: Engine) -> None:
         spec("Embeddings", mode=Mode.BATCH, cost="0.001"),
     )
     report = reply_of(users, "savings")
-    assert "Migrate now*\n$7,500/mo" in report.mrkdwn
-    assert "1. *Nightly ticket summaries* saves *$7,500*/mo" in report.mrkdwn
+    assert "Migrate now*\n$7,500/month" in report.mrkdwn
+    assert "1. *Nightly ticket summaries* saves *$7,500/month*" in report.mrkdwn
     assert "Ticket triage" in report.mrkdwn and "Agent assist" not in report.mrkdwn
 
 
@@ -178,9 +179,12 @@ def test_empty_workspace(users: SlackUsers) -> None:
 
 def test_prices(users: SlackUsers) -> None:
     card = reply_of(users, "prices gpt-4o-mini")
-    assert "gpt-4o-mini" in card.mrkdwn and "batch" in card.mrkdwn and "Per request" in card.mrkdwn
+    assert "gpt-4o-mini" in card.mrkdwn and "Per request" in card.mrkdwn
+    # The lanes as a table, then what each cheaper lane saves.
+    assert "batch     $0.075  $0.30   $0.000225" in card.mrkdwn
+    assert "*batch* saves 50%: $0.23 per 1,000 requests" in card.mrkdwn
     card = reply_of(users, "prices anthropic/claude-3-5-haiku-latest")
-    assert "anthropic" in card.mrkdwn
+    assert "(Anthropic · claude-3-5-haiku-latest)" in card.mrkdwn
     unknown = reply_of(users, "prices gpt-4o-mimi")
     assert "no model “gpt-4o-mimi”" in unknown.mrkdwn and "`gpt-4o-mini`" in unknown.mrkdwn
 

@@ -135,7 +135,7 @@ def test_preview_is_only_for_the_asker_and_now_posts_in_the_channel(
     )
 
     preview = users.command("digest preview", channel="C0DIGEST")
-    assert "$7,500/month available" in preview.mrkdwn
+    assert "$7,500/month can be saved" in preview.mrkdwn
     assert users.posts("C0DIGEST") == []
 
     users.command("digest now", channel="C0DIGEST")
@@ -144,7 +144,7 @@ def test_preview_is_only_for_the_asker_and_now_posts_in_the_channel(
         "chat.postMessage", lambda c: "knowledge check" in str(c.params).lower(), timeout=BACKGROUND
     )
     top = users.posts("C0DIGEST")[0]
-    assert "$7,500/month available" in top.mrkdwn
+    assert "$7,500/month can be saved" in top.mrkdwn
     assert "<!channel>" not in top.formatted
     thread = users.posts("C0DIGEST", thread_ts=top.ts)
     assert any("&lt;!channel&gt; alerts" in p.formatted for p in thread)  # to challenge, escaped
@@ -159,7 +159,7 @@ def test_workspaces_see_only_their_own_figures(users: SlackUsers, bot_engine: En
     preview = users.command("digest preview", channel="C0DIGEST")
 
     assert (
-        "No scheduled work left on synchronous APIs; $0 monthly spend" in preview.mrkdwn
+        "No scheduled work is left on synchronous APIs; AI spend is $0.00/month" in preview.mrkdwn
         and "Nightly" not in preview.mrkdwn
     )
 
@@ -172,7 +172,7 @@ def test_the_noise_floor_is_set_per_channel(users: SlackUsers, bot_engine: Engin
 
     assert "no digest subscription" in before.mrkdwn
     assert "digest floor 50" in bad.mrkdwn
-    assert "less than $100 a month" in done.mrkdwn
+    assert "less than $100/month" in done.mrkdwn
     assert subscriptions(bot_engine)[0].noise_floor == 100
 
 
@@ -195,7 +195,7 @@ def test_digest_now_answers_at_once_and_posts_in_the_background(
     slack.wait_for(
         "chat.postMessage", lambda c: c.params.get("channel") == "C0DIGEST", timeout=BACKGROUND
     )
-    assert "$7,500/month available" in users.posts("C0DIGEST")[0].mrkdwn
+    assert "$7,500/month can be saved" in users.posts("C0DIGEST")[0].mrkdwn
     background.shutdown()
 
 
@@ -239,4 +239,4 @@ def test_the_deployments_noise_floor_reaches_preview_and_now_without_a_subscript
         assert "Nightly ticket summaries" not in shown
     assert subscriptions(bot_engine) == []
     usage = users.command("digest", channel="C0DIGEST")
-    assert "default $10,000" in usage.mrkdwn
+    assert "under $10,000/month by default" in usage.mrkdwn

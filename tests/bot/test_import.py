@@ -129,7 +129,7 @@ def test_a_csv_shared_in_the_dm_is_imported_and_the_home_tab_refreshed(
     assert "Imported 3 workflows: 3 new, 0 updated" in answer.text
     assert "“inventory.csv”" in answer.text
     # 15,000 + 1,200 + 15 a month; the nightly summaries save half of theirs.
-    assert "*$16,215*" in answer.mrkdwn and "*$7,500*" in answer.mrkdwn
+    assert "*$16,215/month*" in answer.mrkdwn and "*$7,500/month*" in answer.mrkdwn
     assert set(stored_workflows(bot_engine)) == {
         "Nightly ticket summaries",
         "Support reply drafts",

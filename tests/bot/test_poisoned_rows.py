@@ -36,7 +36,7 @@ def poisoned(bot_engine: Engine) -> Engine:
         ("list", "Nightly summaries"),
         ("savings", "Huge"),
         ("show Huge", "000,000,000,000,000,000,000"),
-        ("digest preview", "Batchscout weekly digest"),
+        ("digest preview", "Batchscout digest"),
     ],
 )
 def test_a_workspace_with_an_old_huge_row_is_still_served(

@@ -85,7 +85,7 @@ def test_register_by_buttons_in_a_dm(
     users.say("Support digests")
     assert "Back" in [e["text"]["text"] for _b, e in asks(users, "What does it do?").buttons()]
     users.click(asks(users, "What does it do?"), "Skip")
-    users.click(asks(users, "Who owns it?"), "Keep")
+    users.click(asks(users, "Who owns it?"), "Keep the owner")
     users.click(asks(users, "Which provider does it call?"), "OpenAI")
     model_question = asks(users, "Which OpenAI model does it use?")
     offered = [o["text"]["text"] for o in users.options(model_question, "4o-mini")]
@@ -112,7 +112,7 @@ def test_register_by_buttons_in_a_dm(
     users.say("proj_support01 key_digests001")
 
     card = asks(users, "Save this workflow?")
-    assert "scheduled" in card.mrkdwn and "Monthly savings" in card.mrkdwn
+    assert "scheduled" in card.mrkdwn and "*Saves*\n$" in card.mrkdwn and "/month" in card.mrkdwn
     assert stored_workflows(bot_engine) == {}, "nothing is stored before Save"
     users.click(card, "Save")
 
@@ -240,8 +240,8 @@ def test_edit_runs_the_same_conversation_with_current_answers(
     reply = users.command('edit "nightly TICKET summaries"')
     assert "direct message" in reply.text
     card = asks(users, "Editing *Nightly ticket summaries*")
-    # The summary, with each answer and a Change button beside it: no walk through ten keeps.
-    assert "*Volume:* 50,000 per day" in card.mrkdwn and "Save this workflow?" in card.mrkdwn
+    # The summary, compact, with one "Change an answer" menu: no walk through ten keeps.
+    assert "*Volume*\n50,000 per day" in card.mrkdwn and "Save this workflow?" in card.mrkdwn
     change(users, card, "Description")
     users.say("Summarises yesterday's tickets")
     change(users, asks(users, "Save this workflow?"), "Volume")
@@ -258,15 +258,19 @@ def test_edit_runs_the_same_conversation_with_current_answers(
 
 
 def change(users: SlackUsers, card: Posted, title: str) -> None:
-    """Press the Change button beside the answer titled ``title`` on the summary card."""
-    block = next(
-        b for b in card.blocks if b.get("text", {}).get("text", "").startswith(f"*{title}:*")
+    """Pick the answer titled ``title`` in the summary card's "Change an answer" menu."""
+    menu = next(
+        e
+        for b in card.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "static_select"
     )
-    element = block["accessory"]
+    picked = next(o for o in menu["options"] if o["text"]["text"].split(":")[0] == title)
     users.act(
         card,
-        {"type": "button", "action_id": element["action_id"], "block_id": "b",
-         "value": element["value"], "text": element["text"], "action_ts": "1700000000.1"},
+        {"type": "static_select", "action_id": menu["action_id"], "block_id": "b",
+         "selected_option": picked, "action_ts": "1700000000.1"},
         user="U0TEST", team="T0TEST",
     )  # fmt: skip
 

@@ -31,7 +31,7 @@ def test_usage_shows_spend_migrations_and_unregistered_traffic(
     assert_within_limits(reply.blocks)
     text = reply.mrkdwn
     # (14 × $6 + 14 × $2) × 30 / 14 = $240 billed a month; 1,400 of 35,000 requests on batch.
-    assert "*openai*: $240/month billed, 4% on batch" in text
+    assert "*OpenAI*: $240/month billed, 4% on batch" in text
     assert "Invoice &lt;extraction&gt;" in text and "marked migrated, still synchronous" in text
     assert "key_nightly001" in text and "03:00 UTC" in text
     assert "Batch would save about" in text

@@ -20,7 +20,7 @@ def test_digest_preview_prints_and_posts_nothing(tmp_path: Path) -> None:
 
     shown = run_cli("digest", "preview", "--team", "T0TEST", database_url=db, check=True).stdout
 
-    assert "$56,563/month available" in shown and "Ticket triage queue" in shown
+    assert "$56,563/month can be saved" in shown and "Ticket triage queue" in shown
 
 
 def test_the_noise_floor_setting_reaches_a_preview_without_a_subscription(

@@ -133,7 +133,7 @@ def test_prose_is_checked_against_the_facts_at_posting_time(
     run = digests.post_digest(openai_runtime, subscription_id, now=DUE)
 
     assert run is not None and run.prose_source == "template"
-    assert "$49,063/month available" in digest_text(slack)
+    assert "$49,063/month can be saved" in digest_text(slack)
 
 
 @pytest.mark.parametrize("outcome", ["failed", "late"])

@@ -39,9 +39,12 @@ def test_a_digest_is_posted_at_its_time_with_its_thread(runtime: Runtime, slack:
     assert run is not None and run.status == RunStatus.POSTED and run.prose_source == "template"
     [top] = top_posts(slack)
     text = str(top.params["blocks"])
-    assert "$56,563/month available" in text and "34% of the $164,790 monthly spend" in text
-    assert "Scheduled work still on synchronous APIs is 69% of monthly spend" in text
-    assert "<@U0DEMO0002>" in text  # the top opportunity's owner is mentioned
+    # One headline with one named figure; the summary below it does not say it again.
+    assert "*$56,563/month can be saved by moving scheduled work to a batch API.*" in text
+    assert text.count("$56,563") == 1 and "34% of the $164,790/month spent on AI" in text
+    # The top opportunity's owner is named (Slack's name for them), not pinged every week.
+    assert "<@U0DEMO0002>" not in text and "user.u0demo0002" in text
+    assert "Show the top workflow" in text and "I moved it" in text
     assert "first digest" in text
     assert "Mondays at 09:00 (Europe/Paris)" in text
     thread = [
@@ -224,7 +227,7 @@ def test_subscribing_after_this_weeks_slot_waits_for_next_week(
 def test_a_preview_posts_nothing(runtime: Runtime, slack: FakeSlack) -> None:
     content = digests.preview_content(runtime, team_id="T0TEST", channel_id=None, now=DUE)
 
-    assert content.source == "template" and "$56,563" in content.prose
+    assert content.source == "template" and "$56,563" in content.top.text
     assert slack.calls() == []
 
 

@@ -171,9 +171,9 @@ def test_the_reveal_posts_answer_and_tally_once_and_closes_answers(
 
     reveal = slack.last("chat.postMessage")
     assert reveal.params["thread_ts"] == question.message_ts
-    assert "Answer: C) Scheduled" in str(reveal.params["blocks"]) and "2 answers, 1 correct" in str(
+    assert "The answer is C) Scheduled." in str(
         reveal.params["blocks"]
-    )
+    ) and "2 answers, 1 correct" in str(reveal.params["blocks"])
     reply(runtime, question, "U0CAROL", "C", ts="1800000000.000300", after=timedelta(hours=25))
     assert "closed" in slack.last("chat.postEphemeral").params["text"]
     assert {a.user_id for a in answers(runtime)} == {"U0ALICE", "U0BOB"}

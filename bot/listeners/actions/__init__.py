@@ -8,8 +8,16 @@ from slack_bolt import App
 
 from batchscout.bot.listeners.acking import ack_first
 from batchscout.bot.listeners.actions import conversation, home, usage, workflows
-from batchscout.delivery.blocks.registration import ANSWER_ACTION, MODEL_ACTION
+from batchscout.delivery.blocks.digest import OPEN_HOME_ACTION
+from batchscout.delivery.blocks.home import (
+    FILTER_CLASS_ACTION,
+    FILTER_CLEAR_ACTION,
+    FILTER_OWNER_ACTION,
+    PAGE_ACTION,
+)
+from batchscout.delivery.blocks.registration import ANSWER_ACTION, MODEL_ACTION, OWNER_ACTION
 from batchscout.delivery.blocks.usage import REGISTER_SCOPE
+from batchscout.delivery.blocks.workflows import SHOW_ACTION, UNDO_ACTION
 
 
 def register(app: App) -> None:
@@ -22,7 +30,16 @@ def register(app: App) -> None:
     app.action("workflow_remove_confirm")(**ack_first(workflows.confirm_remove))
     app.action("workflow_remove_cancel")(**ack_first(workflows.keep_workflow))
     app.action("home_register")(**ack_first(home.register_from_home))
+    app.action(FILTER_OWNER_ACTION)(**ack_first(home.filter_by_owner))
+    app.action(FILTER_CLASS_ACTION)(**ack_first(home.filter_by_class))
+    app.action(FILTER_CLEAR_ACTION)(**ack_first(home.clear_filters))
+    app.action(re.compile(rf"^{PAGE_ACTION}:"))(**ack_first(home.turn_page))
+    app.action(SHOW_ACTION)(**ack_first(workflows.show_workflow))
+    app.action(UNDO_ACTION)(**ack_first(workflows.undo_move))
+    app.action(OPEN_HOME_ACTION)(**ack_first(home.open_from_digest))
+    app.action("home_link")(**ack_first(home.link_opened))
     app.action(REGISTER_SCOPE)(**ack_first(usage.register_scope))
     app.action(re.compile(rf"^{ANSWER_ACTION}:"))(**ack_first(conversation.answer_button))
     app.action(MODEL_ACTION)(**ack_first(conversation.choose_model))
     app.options(MODEL_ACTION)(conversation.model_options)
+    app.action(OWNER_ACTION)(**ack_first(conversation.choose_owner))

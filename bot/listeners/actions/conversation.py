@@ -37,8 +37,20 @@ def _answer(body: dict[str, Any], client: WebClient, context: BoltContext, value
 
 
 def answer_button(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """A choice, Back/Skip/Keep/Cancel, or Save/Edit/Cancel on the summary card."""
-    _answer(body, client, context, str(body["actions"][0].get("value") or ""))
+    """A choice, Back/Skip/Keep/Cancel, Save/Cancel on the summary card, or its "Change an
+    answer" menu (the value of the option picked)."""
+    action = body["actions"][0]
+    value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+    _answer(body, client, context, str(value))
+
+
+def choose_owner(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """An owner picked in the people menu: its block id says which conversation and version."""
+    action = body["actions"][0]
+    _prefix, _, reference = str(action.get("block_id") or "").partition(":")
+    user = str(action.get("selected_user") or "")
+    if user:
+        _answer(body, client, context, f"{reference}:{user}")
 
 
 def choose_model(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

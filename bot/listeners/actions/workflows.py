@@ -64,20 +64,73 @@ def mark_migrated(
     body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
     """Mark as moved to batch (on a workflow's card)."""
-    services = services_of(context)
-    text = mark_as_migrated(services, team_of(context), _value(body))
-    _show(respond, note(text))
-    refresh_home(client=client, services=services, team_id=team_of(context), user_id=_user(body))
+    _moved(body, respond, client, context, Mode.BATCH)
 
 
 def mark_flex(
     body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
     """Mark as moved to flex (on the card of a workflow flex is advised for)."""
+    _moved(body, respond, client, context, Mode.FLEX)
+
+
+def undo_move(
+    body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Undo under "Marked as moved": the workflow goes back to the mode it had."""
+    mode, _, name = _value(body).partition(":")
+    if mode not in {m.value for m in Mode} or not name:
+        return
+    _moved(body, respond, client, context, Mode(mode), name=name)
+
+
+def _moved(
+    body: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    mode: Mode,
+    *,
+    name: str | None = None,
+) -> None:
+    """Mark as moved (or undo it) where the button was: the message it was on is replaced, or
+    from the Home tab (no message to replace) the answer goes to the person's DM."""
     services = services_of(context)
-    text = mark_as_migrated(services, team_of(context), _value(body), Mode.FLEX)
-    _show(respond, note(text))
+    message = mark_as_migrated(services, team_of(context), name or _value(body), mode)
+    _answer_where_clicked(body, respond, client, message)
     refresh_home(client=client, services=services, team_id=team_of(context), user_id=_user(body))
+
+
+def _answer_where_clicked(
+    body: dict[str, Any], respond: Respond, client: WebClient, message: Message
+) -> None:
+    container = body.get("container") or {}
+    if container.get("type") == "view":  # the Home tab: nothing to reply to, so a DM
+        posting.post(client, registration.open_dm(client, _user(body)), message)
+    elif container.get("is_ephemeral"):
+        _show(respond, message)
+    else:  # a channel message everyone sees (the digest): answer only the person who clicked
+        respond(replace_original=False, response_type="ephemeral", **message.as_kwargs())
+
+
+def show_workflow(
+    body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Show (on an opportunity, in the Home tab or a digest): the workflow's card, to the
+    person who clicked."""
+    with services_of(context).session() as session:
+        workflow = queries.get_workflow(
+            session=session, team_id=team_of(context), name=_value(body)
+        )
+        if workflow is None:
+            message = note(messages.ALREADY_GONE.format(name=escape(_value(body))))
+        else:
+            message = blocks.workflow_card(workflow, queries.figures_of(workflow))
+    container = body.get("container") or {}
+    if container.get("type") == "view":
+        posting.post(client, registration.open_dm(client, _user(body)), message)
+    else:
+        respond(replace_original=False, response_type="ephemeral", **message.as_kwargs())
 
 
 def ask_to_remove(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
-from batchscout.audit.money import format_usd, parse_amount
+from batchscout.audit.money import format_monthly, parse_amount
 from batchscout.audit.numbers import MAX_COST_PER_REQUEST, MAX_MONTHLY_REQUESTS, NumberError
 from batchscout.bot.listeners.commands.call import CommandCall
 from batchscout.delivery import messages
@@ -104,7 +104,7 @@ def user_timezone(call: CommandCall) -> str | None:
 def digest_usage(call: CommandCall) -> str:
     """How to use ``/batchscout digest``, with this deployment's default noise floor."""
     return messages.DIGEST_USAGE.format(
-        floor=format_usd(call.services.settings.batchscout_noise_floor)
+        floor=format_monthly(call.services.settings.batchscout_noise_floor)
     )
 
 
@@ -252,7 +252,7 @@ def floor(call: CommandCall, words: list[str]) -> None:
     if not done:
         call.reply(note(messages.NOT_SUBSCRIBED))
         return
-    call.reply(note(messages.FLOOR_SET.format(amount=format_usd(amount))))
+    call.reply(note(messages.FLOOR_SET.format(amount=format_monthly(amount))))
 
 
 def digest(call: CommandCall) -> None:

@@ -12,4 +12,4 @@ def usage_report(call: CommandCall) -> None:
     traffic with a Register button where it looks scheduled."""
     with call.services.session() as session:
         report = usage.usage_report(session=session, team_id=call.team_id)
-    call.reply(blocks.usage_report(report))
+    call.reply(blocks.usage_report(report, team_id=call.team_id))
