@@ -16,9 +16,9 @@ from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
 from batchscout.audit.opportunities import Decision, OpportunityAction, derive
 from batchscout.audit.pricing import Provider
 from batchscout.audit.savings import Per
-from batchscout.services.reports import savings_document
 from batchscout.defaults import NOISE_FLOOR
 from batchscout.services.opportunities import decide, opportunities_report
+from batchscout.services.reports import savings_document
 from batchscout.storage import queries
 from batchscout.storage.db import session_scope
 
