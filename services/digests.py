@@ -43,6 +43,7 @@ from batchscout.delivery.blocks import Message, note
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.delivery.blocks import usage as usage_blocks
+from batchscout.delivery.blocks.opportunities import FollowThrough, follow_through_message
 from batchscout.delivery.clients import without_connection_retries
 from batchscout.delivery.posting import Place
 from batchscout.logs import get_logger
@@ -50,6 +51,7 @@ from batchscout.services import batches, usage
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult, batch_cost
 from batchscout.services.batches import Purpose
 from batchscout.services.boundary import isolated
+from batchscout.services.opportunity_clicks import follow_through
 from batchscout.services.quizzes import ask_in_digest
 from batchscout.services.runtime import Runtime
 from batchscout.services.schedule import Schedule
@@ -265,7 +267,27 @@ def compose(
     )
     if seen is not None:
         thread.append(seen)
+    follow_through = follow_through_message(
+        follow_through_facts(
+            session=session, team_id=run.team_id, channel_id=run.channel_id, now=now
+        )
+    )
+    if follow_through is not None:
+        thread.append(follow_through)
     return DigestContent(facts, prose, source, top, thread, cost)
+
+
+def follow_through_facts(
+    *, session: Session, team_id: str, channel_id: str, now: datetime
+) -> FollowThrough:
+    """The digest's Follow-through since the channel's previous digest (ever, before the
+    first): see :func:`batchscout.services.opportunity_clicks.follow_through`."""
+    previous = store.previous_posted(
+        session=session, team_id=team_id, channel_id=channel_id, before=now
+    )
+    return follow_through(
+        session=session, team_id=team_id, since=previous.posted_at if previous else None, now=now
+    )
 
 
 def post_digest(runtime: Runtime, subscription_id: int, *, now: datetime) -> DigestRun | None:

@@ -6,9 +6,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from batchscout.delivery.blocks.home import home_view
+from batchscout.delivery.blocks.opportunities import home_opportunities_section
 from batchscout.logs import get_logger
 from batchscout.services.context import Services
+from batchscout.services.opportunity_clicks import own_items
 from batchscout.storage import queries
+from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
 
@@ -21,8 +24,12 @@ def publish_home(*, client: WebClient, services: Services, team_id: str, user_id
     """
     with services.session() as session:
         figures, rows = queries.workspace_portfolio(session=session, team_id=team_id)
+        mine = own_items(session=session, team_id=team_id, user_id=user_id, now=utcnow())
     own = [(w, item) for w, item in rows if w.owner == user_id]
-    client.views_publish(user_id=user_id, view=home_view(figures, rows, own))
+    view = home_view(figures, rows, own)
+    # The viewer's own opportunities, with the buttons, before the closing hint.
+    view["blocks"][-1:-1] = home_opportunities_section(mine)
+    client.views_publish(user_id=user_id, view=view)
 
 
 def refresh_home(*, client: WebClient, services: Services, team_id: str, user_id: str) -> bool:
