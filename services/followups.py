@@ -511,3 +511,59 @@ def apply_usage(
         ):
             changed += 1
     return changed
+
+
+# --- The digest's Follow-through ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowThrough:
+    """What moved since the last digest and what waits: ``moved[status]`` = (how many
+    opportunities reached ``accepted``, ``done``, ``verified`` or ``dismissed`` since then, their
+    monthly savings in US dollars); ``overdue``: accepted opportunities past due (with their
+    owners); ``unowned``: workflows nobody can be asked about."""
+
+    moved: dict[OpportunityStatus, tuple[int, Decimal]]
+    overdue: list[OpportunityView]
+    unowned: list[UnownedWorkflow]
+
+
+#: The transitions the digest counts.
+COUNTED = (
+    OpportunityStatus.ACCEPTED,
+    OpportunityStatus.DONE,
+    OpportunityStatus.VERIFIED,
+    OpportunityStatus.DISMISSED,
+)
+
+
+def follow_through(
+    *, session: Session, team_id: str, since: datetime | None, now: datetime
+) -> FollowThrough:
+    """The digest's Follow-through section as data: transitions after ``since`` (all when
+    ``None``; each opportunity counted once per status it reached), overdue acceptances
+    (largest first) and unowned work."""
+    views = list_opportunities(session=session, team_id=team_id, now=now)
+    by_id = {v.id: v for v in views}
+    reached: dict[OpportunityStatus, set[int]] = {status: set() for status in COUNTED}
+    for event in store.events_since(session=session, team_id=team_id, since=since):
+        if event.to_status in reached and event.from_status is not event.to_status:
+            reached[event.to_status].add(event.opportunity_id)
+    moved = {
+        status: (
+            len(ids),
+            sum((by_id[i].monthly_savings for i in ids if i in by_id), Decimal(0)),
+        )
+        for status, ids in reached.items()
+    }
+    overdue = sorted(
+        (
+            v
+            for v in views
+            if v.status is OpportunityStatus.ACCEPTED and v.due and v.due < now.date()
+        ),
+        key=lambda v: (-v.monthly_savings, v.workflow.casefold()),
+    )
+    return FollowThrough(
+        moved, overdue, unowned_workflows(session=session, team_id=team_id, now=now)
+    )

@@ -9,7 +9,7 @@ whichever front end changed it (import, register, edit, remove, migrated, rates)
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -105,11 +105,16 @@ def _sync_one(
     derived = derive(figures)
     moved = workflow.mode is not Mode.SYNC
     if row is None:
+        status = S.OPEN
+        if moved and _moved_after_arriving(workflow):
+            # It moved before anyone read its opportunity (two imports in a row): still done.
+            status, derived = S.DONE, (_moved_action(workflow.mode), figures.monthly_savings)
         if derived is None:
             return False
         action, savings = derived
         assert workflow.id is not None
-        event = Transition(SYSTEM, now, None, S.OPEN, _saves(action, savings))
+        note = _saves(action, savings) if status is S.OPEN else f"moved to {workflow.mode.value}"
+        event = Transition(SYSTEM, now, None, status, note)
         return (
             store.create_opportunity(
                 session=session,
@@ -183,6 +188,19 @@ def _sync_one(
     if not _same_money(row.monthly_savings, savings):
         return _savings_changed(session, row, now, savings)
     return False
+
+
+#: A workflow first seen on batch has ``migrated_at`` equal to ``created_at`` (give or take the
+#: microseconds of one save); one that moved later was first on sync.
+_ARRIVED_MOVED = timedelta(seconds=1)
+
+
+def _moved_after_arriving(workflow: Workflow) -> bool:
+    """Whether a workflow on batch or flex was on sync first, with something to save there."""
+    if workflow.migrated_at is None or workflow.migrated_at - workflow.created_at <= _ARRIVED_MOVED:
+        return False
+    on_sync = figures_of(workflow, mode=Mode.SYNC)
+    return derive(on_sync) is not None
 
 
 def _savings_changed(session: Session, row: Opportunity, now: datetime, savings: Decimal) -> bool:

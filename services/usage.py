@@ -62,10 +62,10 @@ def import_window(*, engine: Engine, team_id: str, window: UsageWindow) -> Impor
     with session_scope(engine) as session:
         queries.ensure_workspace(session=session, team_id=team_id)
         store.store_window(session=session, team_id=team_id, window=window)
-        # Work marked as moved is verified (or not) by what the provider saw.
-        statuses = {
-            u.link.name: u.status for u in usage_report(session=session, team_id=team_id).workflows
-        }
+        # Work marked as moved is verified (or not) by what the provider saw, over the days
+        # stored up to the end of this window.
+        report = usage_report(session=session, team_id=team_id, today=window.end.date())
+        statuses = {u.link.name: u.status for u in report.workflows}
         apply_usage(session=session, team_id=team_id, statuses=statuses, now=utcnow())
     summary = ImportSummary(
         window.provider,

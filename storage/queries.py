@@ -106,15 +106,16 @@ def spec_of(workflow: Workflow) -> WorkflowSpec:
     )
 
 
-def figures_of(workflow: Workflow) -> WorkflowFigures:
-    """A stored workflow's monthly figures, from the prices stored with it."""
+def figures_of(workflow: Workflow, *, mode: Mode | None = None) -> WorkflowFigures:
+    """A stored workflow's monthly figures, from the prices stored with it (as if on ``mode``
+    when given: what it would save back on ``sync``)."""
     return workflow_figures(
         sync_per_request=workflow.sync_per_request,
         batch_per_request=workflow.batch_per_request,
         requests=workflow.requests,
         per=workflow.per,
         latency_class=workflow.latency_class,
-        mode=workflow.mode,
+        mode=workflow.mode if mode is None else mode,
         flex_per_request=workflow.flex_per_request,
     )
 

@@ -4,6 +4,7 @@ the monthly audit's answers; unowned work; the usage import's verdict."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -12,7 +13,13 @@ import pytest
 from sqlalchemy import Engine
 
 from batchscout.audit.latency import Freshness, LatencyClass, Reader, Trigger
-from batchscout.audit.opportunities import AuditAnswer, Decision, FollowupDay, OpportunityRefused
+from batchscout.audit.opportunities import (
+    AuditAnswer,
+    Decision,
+    FollowupDay,
+    OpportunityRefused,
+    OpportunityStatus,
+)
 from batchscout.audit.usage import UsageStatus
 from batchscout.delivery.clients import make_web_client
 from batchscout.services.followups import (
@@ -28,7 +35,7 @@ from batchscout.services.followups import (
 from batchscout.services.opportunities import decide, opportunities_report
 from batchscout.settings import Settings
 from batchscout.storage import queries
-from batchscout.storage.db import session_scope
+from batchscout.storage.db import make_engine, session_scope
 from tests.bot.seed import seed, spec
 from tests.fakes.slack_api import FakeSlack
 
@@ -387,3 +394,73 @@ def test_usage_turns_done_into_verified_or_not_migrated(engine: Engine) -> None:
         "note": "provider usage: verified",
     }
     assert document["totals"]["verified"] == "7500.00"
+
+
+def test_a_worker_and_an_operator_sending_at_once_send_one_dm(
+    engine: Engine, database_url: str, slack: FakeSlack
+) -> None:
+    seed(engine, spec("Nightly", owner="U0ALICE"), team=TEAM)
+    start = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        own = make_engine(database_url)
+        try:
+            start.wait()
+            send(own, slack, TUESDAY)
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            own.dispose()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert len(dms(slack)["DU0ALICE"]) == 1
+
+
+def test_a_usage_import_says_whether_work_marked_as_moved_really_moved(engine: Engine) -> None:
+    from batchscout.audit.inventory import parse_csv
+    from batchscout.jobs.usage import read_openai
+    from batchscout.services.usage import import_window
+    from tests.fakes.usage_api import OPENAI_ADMIN_KEY, FakeOpenAIUsage
+    from tests.services import usage_scenario as scenario
+
+    with session_scope(engine) as session:
+        queries.import_specs(session=session, team_id=TEAM, specs=parse_csv(scenario.INVENTORY))
+        # Marked as moved, but its traffic (the scenario's) is all on the standard tier.
+        decide(session=session, team_id=TEAM, workflow_name="nightly-summaries",
+               decision=Decision.DONE, by="U0ALICE", now=datetime.now(UTC) - timedelta(minutes=1),
+               mode="batch")  # fmt: skip
+    with FakeOpenAIUsage() as fake:
+        scenario.load_openai(fake)
+        window = read_openai(admin_key=OPENAI_ADMIN_KEY, base_url=fake.sdk_base_url,
+                             start=scenario.START, end=scenario.END)  # fmt: skip
+    import_window(engine=engine, team_id=TEAM, window=window)
+    with session_scope(engine) as session:
+        document = opportunities_report(session=session, team_id=TEAM)
+    nightly = {o["workflow"]: o for o in document["opportunities"]}["nightly-summaries"]
+    assert nightly["status"] == "not_migrated"
+    assert nightly["history"][-1]["note"] == "provider usage: not migrated"
+
+
+def test_follow_through_for_the_digest(engine: Engine) -> None:
+    from batchscout.services.followups import follow_through
+
+    seed(engine, spec("Nightly", owner="U0ALICE"), spec("Weekly", owner="U0ALICE"),
+         spec("Hourly", owner=None, requests="1000"), team=TEAM)  # fmt: skip
+    with session_scope(engine) as session:
+        decide(session=session, team_id=TEAM, workflow_name="Nightly", decision=Decision.ACCEPT,
+               by="U0ALICE", now=TUESDAY, due=TUESDAY.date() + timedelta(days=1))  # fmt: skip
+        decide(session=session, team_id=TEAM, workflow_name="Weekly", decision=Decision.DONE,
+               by="U0ALICE", now=TUESDAY, mode="batch")  # fmt: skip
+        section = follow_through(session=session, team_id=TEAM, since=TUESDAY - timedelta(days=7),
+                                 now=TUESDAY + timedelta(days=3))  # fmt: skip
+    assert section.moved[OpportunityStatus.ACCEPTED] == (1, Decimal(7500))
+    assert section.moved[OpportunityStatus.DONE] == (1, Decimal(7500))
+    assert section.moved[OpportunityStatus.DISMISSED] == (0, Decimal(0))
+    assert [(v.workflow, v.owner) for v in section.overdue] == [("Nightly", "U0ALICE")]
+    assert [u.workflow for u in section.unowned] == ["Hourly"]

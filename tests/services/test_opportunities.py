@@ -309,3 +309,15 @@ def test_a_buttons_id_decides_only_in_its_own_workspace(engine: Engine) -> None:
     assert outcome.changed and outcome.opportunity is not None
     assert outcome.opportunity.status.value == "accepted"
     assert report(engine)["Nightly"]["status"] == "open"
+
+
+def test_a_move_made_before_anyone_looked_is_still_done(engine: Engine) -> None:
+    seed(engine, spec("Nightly"), spec("Born on batch", mode=Mode.BATCH), team=TEAM)
+    with session_scope(engine) as session:  # moved a little later, before any read
+        workflow = queries.get_workflow(session=session, team_id=TEAM, name="Nightly")
+        assert workflow is not None
+        workflow.created_at -= timedelta(days=2)  # registered two days ago
+    seed(engine, spec("Nightly", mode=Mode.BATCH), team=TEAM)
+    found = report(engine)
+    assert found["Nightly"]["status"] == "done" and found["Nightly"]["monthly_savings"] == "7500.00"
+    assert "Born on batch" not in found
