@@ -43,7 +43,10 @@ from batchscout.delivery.blocks import Message, note
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.delivery.blocks import usage as usage_blocks
-from batchscout.delivery.blocks.opportunities import FollowThrough, follow_through_message
+from batchscout.delivery.blocks.opportunities import (
+    FollowThroughSection,
+    follow_through_message,
+)
 from batchscout.delivery.clients import without_connection_retries
 from batchscout.delivery.posting import Place
 from batchscout.logs import get_logger
@@ -51,7 +54,7 @@ from batchscout.services import batches, usage
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult, batch_cost
 from batchscout.services.batches import Purpose
 from batchscout.services.boundary import isolated
-from batchscout.services.opportunity_clicks import follow_through
+from batchscout.services.opportunity_clicks import follow_through_section
 from batchscout.services.quizzes import ask_in_digest
 from batchscout.services.runtime import Runtime
 from batchscout.services.schedule import Schedule
@@ -279,13 +282,13 @@ def compose(
 
 def follow_through_facts(
     *, session: Session, team_id: str, channel_id: str, now: datetime
-) -> FollowThrough:
+) -> FollowThroughSection:
     """The digest's Follow-through since the channel's previous digest (ever, before the
-    first): see :func:`batchscout.services.opportunity_clicks.follow_through`."""
+    first): see :func:`batchscout.services.followups.follow_through`."""
     previous = store.previous_posted(
         session=session, team_id=team_id, channel_id=channel_id, before=now
     )
-    return follow_through(
+    return follow_through_section(
         session=session, team_id=team_id, since=previous.posted_at if previous else None, now=now
     )
 

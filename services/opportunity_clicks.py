@@ -10,7 +10,7 @@ deciding again), and each item as Slack shows it (:class:`ItemState`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,12 +24,13 @@ from batchscout.audit.opportunities import (
 )
 from batchscout.delivery.blocks.opportunities import (
     DECIDABLE,
-    FollowThrough,
+    FollowThroughSection,
     ItemState,
     MovedSince,
     UnownedItem,
 )
-from batchscout.services.followups import unowned_workflows
+from batchscout.services.followups import COUNTED as FOLLOW_THROUGH_STATUSES
+from batchscout.services.followups import follow_through
 from batchscout.services.opportunities import (
     OpportunityView,
     decide,
@@ -41,8 +42,6 @@ from batchscout.services.opportunities import (
 from batchscout.storage import opportunities as store
 
 S = OpportunityStatus
-#: The statuses the digest's Follow-through counts (SPEC: accepted, done, verified, dismissed).
-FOLLOW_THROUGH_STATUSES = (S.ACCEPTED, S.DONE, S.VERIFIED, S.DISMISSED)
 
 
 def _decider(view: OpportunityView) -> str | None:
@@ -210,34 +209,15 @@ def own_items(*, session: Session, team_id: str, user_id: str, now: datetime) ->
     return _largest_first(views)
 
 
-def follow_through(
+def follow_through_section(
     *, session: Session, team_id: str, since: datetime | None, now: datetime
-) -> FollowThrough:
-    """The digest's Follow-through facts at ``now`` (UTC): opportunities that reached
-    accepted, done, verified or dismissed after ``since`` (the last digest; ever when
-    ``None``), counted once per status with their monthly savings; accepted items past due
-    (largest first, with owners); unowned workflows (largest first)."""
-    views = list_opportunities(session=session, team_id=team_id, now=now)
-    moved = []
-    for status in FOLLOW_THROUGH_STATUSES:
-        reached = [
-            v
-            for v in views
-            if any(
-                e.to_status is status
-                and e.from_status is not status
-                and (since is None or e.at > since)
-                for e in v.history
-            )
-        ]
-        moved.append(
-            MovedSince(status, len(reached), sum((v.monthly_savings for v in reached), Decimal(0)))
-        )
-    today: date = now.date()
-    overdue = [
-        item_state(v)
-        for v in sorted(views, key=lambda v: -v.monthly_savings)
-        if v.status is S.ACCEPTED and v.due is not None and v.due < today
+) -> FollowThroughSection:
+    """The digest's Follow-through as Slack shows it: the facts are
+    :func:`batchscout.services.followups.follow_through`'s (``since``: the last digest)."""
+    facts = follow_through(session=session, team_id=team_id, since=since, now=now)
+    moved = [
+        MovedSince(status, *facts.moved.get(status, (0, Decimal(0))))
+        for status in FOLLOW_THROUGH_STATUSES
     ]
     unowned = [
         UnownedItem(
@@ -245,6 +225,6 @@ def follow_through(
             u.workflow,
             u.opportunity.monthly_savings if u.opportunity else Decimal(0),
         )
-        for u in unowned_workflows(session=session, team_id=team_id, now=now)
+        for u in facts.unowned
     ]
-    return FollowThrough(moved, overdue, unowned)
+    return FollowThroughSection(moved, [item_state(v) for v in facts.overdue], unowned)

@@ -386,7 +386,7 @@ class UnownedItem:
 
 
 @dataclass(frozen=True, slots=True)
-class FollowThrough:
+class FollowThroughSection:
     """The digest's Follow-through facts: what moved since the last digest, accepted items
     past due (with owners), unowned workflows."""
 
@@ -413,7 +413,7 @@ def claim_button(workflow_id: int) -> Block:
     return button("Claim", action_id=CLAIM, value=value(workflow=workflow_id))
 
 
-def follow_through_message(facts: FollowThrough) -> Message | None:
+def follow_through_message(facts: FollowThroughSection) -> Message | None:
     """The digest's **Follow-through** (a thread reply): counts and monthly savings per
     status since the last digest, overdue accepted items with their owners mentioned, and
     unowned workflows with a Claim button. ``None`` when there is nothing to say."""

@@ -247,7 +247,7 @@ def test_an_owner_decides_everything_in_the_dm(
     content = preview_content(runtime, team_id=TEAM, channel_id="C0DIGEST", now=utcnow())
     follow = next(m for m in content.thread if m.text == "Follow-through")
     said = json.dumps(follow.blocks)
-    assert "accepted 1 ($7,500/month)" in said and "done 1" in said
+    assert "accepted 1 ($7,500/month)" in said and "done 1" in said and "dismissed 1" in said
     assert "Orphan job" in said and "opportunity_claim" in said
     digest = Posted("C0DIGEST", "1700000100.000100", follow.blocks, follow.text)
     slack.on("chat.update", {"ok": True, "channel": "C0DIGEST", "ts": digest.ts})
