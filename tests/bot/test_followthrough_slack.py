@@ -296,3 +296,75 @@ def test_opportunities_command_and_followups_modal(
     again = opened_view(slack)
     assert again["blocks"][1]["element"]["initial_option"]["value"] == "thursday"
     assert again["blocks"][2]["element"]["initial_option"]["value"] == "off"
+
+
+def test_the_list_redraws_in_place_and_a_double_click_decides_once(
+    owned: Engine, users: SlackUsers, slack: FakeSlack
+) -> None:
+    listed = users.command("opportunities", user=ALICE)
+    first = press(users, listed, "opportunity_moved", "Nightly summaries", option=0)
+    redrawn = users.reply(first)
+    assert f"Marked as moved to batch by <@{ALICE}>" in redrawn.mrkdwn
+    second = press(users, listed, "opportunity_moved", "Nightly summaries", option=0)
+    assert f"Marked as moved to batch by <@{ALICE}>" in users.reply(second).mrkdwn
+    history = report(owned)["Nightly summaries"]["history"]
+    assert [h["to"] for h in history] == ["open", "done"]
+
+    # Accept from the list: the modal's submission redraws the list through its response URL.
+    third = press(users, listed, "opportunity_accept", "Weekly digest")
+    due = (utcnow().date() + timedelta(days=9)).isoformat()
+    submit(users, opened_view(slack), {"due": {"type": "datepicker", "selected_date": due}})
+    assert f"Accepted by <@{ALICE}>, due {due}" in users.reply(third).mrkdwn
+    # A note longer than 500 characters is refused in the Dismiss modal.
+    press(users, listed, "opportunity_dismiss", "Hourly anomalies")
+    choice = {"type": "radio_buttons", "selected_option": {"value": "blocked"}}
+    long = {"type": "plain_text_input", "value": "x" * 501}
+    errors = submit(users, opened_view(slack), {"reason": choice, "note": long})["errors"]
+    assert "at most 500" in errors["note"]
+    assert report(owned)["Hourly anomalies"]["status"] == "open"
+
+
+def test_audit_answers_and_claims(owned: Engine, users: SlackUsers, slack: FakeSlack) -> None:
+    message = send(owned, slack)
+    press(users, message, "audit_still_needed", "Ticket triage")
+    assert "a person still needs it within five minutes" in dm(users).mrkdwn
+    assert report(owned)["Ticket triage"]["action"] != "batch"
+
+    before = len(slack.calls("chat.postMessage"))
+    press(users, message, "audit_change_answers", "Ticket triage")
+    # The edit conversation starts in Alice's DM, about that workflow.
+    asked = slack.calls("chat.postMessage")[before:]
+    assert asked and asked[0].params["channel"] == DM
+    assert "Ticket triage" in json.dumps(asked[0].params)
+
+    # Two people claim the same unowned workflow: the first becomes its owner.
+    runtime_blocks = [{"type": "section", "block_id": "unowned-6",
+                       "text": {"type": "mrkdwn", "text": "*Orphan job*"},
+                       "accessory": {"type": "button", "action_id": "opportunity_claim",
+                                     "text": {"type": "plain_text", "text": "Claim"},
+                                     "value": '{"workflow":6}'}}]  # fmt: skip
+    digest = Posted("C0DIGEST", "1700000100.000100", runtime_blocks, "Follow-through")
+    users.click(digest, "Claim", user=CAROL)
+    late = users.click(digest, "Claim", user=BOB)
+    assert f"already claimed by <@{CAROL}>" in ephemeral_to(slack, late)
+    assert report(owned)["Orphan job"]["owner"] == CAROL
+
+
+def test_deciding_on_app_home_redraws_it(owned: Engine, users: SlackUsers, slack: FakeSlack) -> None:
+    users.event({"type": "app_home_opened", "user": ALICE, "tab": "home"})
+    home = slack.wait_for("views.publish", lambda c: c.params.get("user_id") == ALICE)
+    tab = Posted("", "", list(home.params["view"]["blocks"]), "")
+    block, found = element(tab, "opportunity_snooze", "Nightly summaries")
+    payload = {
+        "type": "block_actions", "user": {"id": ALICE, "team_id": TEAM}, "api_app_id": "A0TEST",
+        "container": {"type": "view", "view_id": "V0HOME"}, "trigger_id": "1.2.fake",
+        "team": {"id": TEAM, "domain": "fake"}, "view": {"id": "V0HOME", "type": "home"},
+        "actions": [{"action_id": found["action_id"], "block_id": block["block_id"],
+                     "type": "static_select", "selected_option": found["options"][1]}],
+    }  # fmt: skip
+    published = len(slack.calls("views.publish"))
+    status, _, _ = post(f"{users.url}/slack/events", interactivity_body(payload), users.secret)
+    assert status == 200
+    slack.wait_for("views.publish", lambda c: len(slack.calls("views.publish")) > published)
+    until = (utcnow().date() + timedelta(days=30)).isoformat()
+    assert f"until {until}" in json.dumps(slack.calls("views.publish")[-1].params["view"])
