@@ -350,7 +350,9 @@ def test_audit_answers_and_claims(owned: Engine, users: SlackUsers, slack: FakeS
     assert report(owned)["Orphan job"]["owner"] == CAROL
 
 
-def test_deciding_on_app_home_redraws_it(owned: Engine, users: SlackUsers, slack: FakeSlack) -> None:
+def test_deciding_on_app_home_redraws_it(
+    owned: Engine, users: SlackUsers, slack: FakeSlack
+) -> None:
     users.event({"type": "app_home_opened", "user": ALICE, "tab": "home"})
     home = slack.wait_for("views.publish", lambda c: c.params.get("user_id") == ALICE)
     tab = Posted("", "", list(home.params["view"]["blocks"]), "")
