@@ -466,6 +466,7 @@ def decide(
     reason: str | None = None,
     note: str | None = None,
     mode: Mode | str | None = None,
+    seen: OpportunityStatus | str | None = None,
 ) -> Decided:
     """Make ``decision`` about a workflow's opportunity for ``by`` (a Slack user id, or
     ``system``) at ``now`` (UTC): accept (``due``, default 30 days), snooze (``days`` or
@@ -473,7 +474,9 @@ def decide(
     the workflow is marked as moved), reopen, claim (``by`` becomes the workflow's owner).
 
     The same decision made twice, or a decision racing another, changes the opportunity once:
-    the other calls return it as it stands with ``changed`` false. Raises
+    the other calls return it as it stands with ``changed`` false. ``seen`` is the status the
+    person saw (a button's): when it is no longer so, someone else decided first and the
+    opportunity is returned as it stands, unchanged. Raises
     :class:`OpportunityRefused` (nothing changed) for an unknown workflow, a workflow without
     an opportunity, a decision not allowed from the current status, an unknown reason, a due
     date in the past, a snooze outside 1–365 days, a claim of someone else's workflow.
@@ -486,6 +489,8 @@ def decide(
     row, view = _current(session, team_id, workflow)
     if row is None or view is None:
         raise _no_opportunity(workflow)
+    if seen is not None and view.status is not OpportunityStatus(seen):
+        return Decided(workflow.name, view, False)
     moved_to: Mode | None = None
     if decision is Decision.DONE:
         moved_to = _moved_mode(mode)

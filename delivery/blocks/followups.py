@@ -3,8 +3,9 @@
 Action ids (the listeners live in ``bot/``): ``opportunity_accept``, ``opportunity_snooze``
 (a static select: 14, 30 or 90 days), ``opportunity_dismiss``, ``opportunity_moved`` (a static
 select: batch or flex), ``audit_still_needed``, ``audit_wait_hour``, ``audit_wait_day``,
-``audit_change_answers``. Each value is a small JSON object: ``{"opportunity": ID}`` (with
-``"days"`` or ``"mode"`` for the selects' options) or ``{"workflow": ID}`` for the audit.
+``audit_change_answers``. Each value is a small JSON object: ``{"opportunity": ID, "seen":
+STATUS}`` (with ``"days"`` or ``"mode"`` for the selects' options; pass ``seen`` to
+``decide_by_id``) or ``{"workflow": ID}`` for the audit.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def item_line(item: FollowupItem) -> str:
 
 def item_blocks(item: FollowupItem) -> list[Block]:
     """An opportunity's line and its buttons: Accept, Snooze, Dismiss, Already moved."""
-    ids = {"opportunity": item.opportunity_id}
+    # The status the owner saw: a click after someone else decided gets the current state.
+    ids = {"opportunity": item.opportunity_id, "seen": item.status.value}
     snoozes = [(SNOOZE_LABELS[d], value(**ids, days=d)) for d in SNOOZE_DAYS]
     moves = [
         ("Moved to batch", value(**ids, mode="batch")),

@@ -119,7 +119,8 @@ def test_each_owner_gets_one_dm_with_what_to_decide(engine: Engine, slack: FakeS
         for e in b["elements"]
         if e["action_id"] == "opportunity_accept"
     )
-    assert set(json.loads(accept["value"])) == {"opportunity"}
+    assert json.loads(accept["value"]).keys() == {"opportunity", "seen"}
+    assert json.loads(accept["value"])["seen"] == "open"
     snooze = next(
         e
         for b in blocks

@@ -228,7 +228,11 @@ def _race(url: str, decisions: list[tuple[Decision, dict[str, object]]]) -> list
     "decisions",
     [
         [(Decision.ACCEPT, {})] * 4,  # a button clicked four times
-        [(Decision.ACCEPT, {}), (Decision.DISMISS, {"reason": "blocked"})],  # two people
+        # Two people, each deciding about the item as they saw it (open).
+        [
+            (Decision.ACCEPT, {"seen": "open"}),
+            (Decision.DISMISS, {"reason": "blocked", "seen": "open"}),
+        ],
         [(Decision.DONE, {"mode": "batch"})] * 3,
     ],
     ids=["same-button", "two-people", "done-thrice"],
@@ -321,3 +325,12 @@ def test_a_move_made_before_anyone_looked_is_still_done(engine: Engine) -> None:
     found = report(engine)
     assert found["Nightly"]["status"] == "done" and found["Nightly"]["monthly_savings"] == "7500.00"
     assert "Born on batch" not in found
+
+
+def test_a_click_after_someone_else_decided_gets_the_current_state(engine: Engine) -> None:
+    seed(engine, spec("Nightly"), team=TEAM)
+    assert act(engine, "Nightly", Decision.DISMISS, reason="blocked", seen="open").changed
+    late = act(engine, "Nightly", Decision.ACCEPT, seen="open")  # an old DM's button
+    assert not late.changed and late.opportunity is not None
+    assert late.opportunity.status.value == "dismissed"
+    assert [h["to"] for h in report(engine)["Nightly"]["history"]] == ["open", "dismissed"]
