@@ -78,13 +78,15 @@ def item_state(view: OpportunityView) -> ItemState:
 class Click:
     """What a click came to: the item as it stands now (``status`` ``None`` once a
     ``needs_realtime`` dismissal made it go), whether this click changed it, whether someone
-    else had already decided it (nothing was done), or the refusal's one sentence (nothing
-    changed; ``state`` is ``None`` then)."""
+    else had decided it last, whether it was no longer as the person saw it (``stale``:
+    nothing was done), or the refusal's one sentence (nothing changed; ``state`` is ``None``
+    then)."""
 
     state: ItemState | None
     changed: bool = False
     decided_by_other: bool = False
     refusal: str | None = None
+    stale: bool = False
 
 
 GONE = "That opportunity is no longer open to decide in this workspace."
@@ -97,15 +99,25 @@ def _decided_by_other(view: OpportunityView, by: str) -> bool:
 
 
 def opportunity_to_decide(
-    *, session: Session, team_id: str, opportunity_id: int, by: str, now: datetime
+    *,
+    session: Session,
+    team_id: str,
+    opportunity_id: int,
+    by: str,
+    now: datetime,
+    seen: str | None = None,
 ) -> Click:
-    """Before a modal opens: the item (``changed`` false), or why it cannot be decided."""
+    """Before a modal opens: the item (``changed`` false), or why it cannot be decided.
+    ``stale`` when it is no longer as the person saw it (``seen``, the button's status)."""
     view = opportunity_by_id(
         session=session, team_id=team_id, opportunity_id=opportunity_id, now=now
     )
     if view is None:
         return Click(None, refusal=GONE)
-    return Click(item_state(view), decided_by_other=_decided_by_other(view, by))
+    stale = seen is not None and view.status.value != seen
+    if seen is None:  # a button without the status it showed: judge by who decided last
+        stale = _decided_by_other(view, by)
+    return Click(item_state(view), decided_by_other=_decided_by_other(view, by), stale=stale)
 
 
 def decide_click(
@@ -116,24 +128,27 @@ def decide_click(
     decision: Decision,
     by: str,
     now: datetime,
+    seen: str | None = None,
     **options: Any,
 ) -> Click:
     """``decision`` on an opportunity (a button's value) for ``by`` at ``now`` (UTC).
 
-    An item someone else already decided is left as it is (``decided_by_other``); the same
-    click twice, or a retried request, changes it once (``changed`` false the second time).
-    A refusal (:class:`OpportunityRefused`) is returned as its sentence; nothing changed.
+    An item no longer as the person saw it (``seen``, the status the button showed; without
+    it, an item someone else already decided) is left as it is (``stale``); the same click
+    twice, or a retried request, changes it once (``changed`` false the second time). A
+    refusal (:class:`OpportunityRefused`) is returned as its sentence; nothing changed.
     """
     before = opportunity_to_decide(
-        session=session, team_id=team_id, opportunity_id=opportunity_id, by=by, now=now
-    )
-    if before.refusal or before.decided_by_other:
+        session=session, team_id=team_id, opportunity_id=opportunity_id, by=by, now=now,
+        seen=seen,
+    )  # fmt: skip
+    if before.refusal or before.stale:
         return before
     assert before.state is not None
     try:
         decided = decide_by_id(
             session=session, team_id=team_id, opportunity_id=opportunity_id,
-            decision=decision, by=by, now=now, **options,
+            decision=decision, by=by, now=now, seen=seen, **options,
         )  # fmt: skip
     except OpportunityRefused as refused:
         return Click(None, refusal=str(refused))
@@ -143,7 +158,12 @@ def decide_click(
             None, by=by,
         )  # fmt: skip
         return Click(gone, changed=decided.changed)
-    return Click(item_state(decided.opportunity), changed=decided.changed)
+    view = decided.opportunity
+    return Click(
+        item_state(view),
+        changed=decided.changed,
+        decided_by_other=not decided.changed and _decided_by_other(view, by),
+    )
 
 
 @dataclass(frozen=True)

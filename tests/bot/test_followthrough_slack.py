@@ -212,9 +212,12 @@ def test_an_owner_decides_everything_in_the_dm(
     assert f"already decided: :white_check_mark: Accepted by <@{ALICE}>" in ephemeral_to(
         slack, name
     )
-    # A refusal: snoozing work already moved. One sentence, only to the clicker, nothing changed.
-    name = press(users, message, "opportunity_snooze", "Invoice tagging", option=0)
-    assert "cannot be snoozed" in ephemeral_to(slack, name)
+    # A refusal: snoozing work whose opportunity is gone. One sentence, only to the clicker.
+    name = press(users, message, "opportunity_snooze", "Hourly anomalies", option=0)
+    assert "no longer open to decide" in ephemeral_to(slack, name)
+    # Alice's own old button on an item she has since moved: its current state, no change.
+    press(users, message, "opportunity_snooze", "Invoice tagging", option=0)
+    assert f"Marked as moved to flex by <@{ALICE}>" in dm(users).mrkdwn
 
     after = report(owned)
     assert {n: (o["status"], o["due"], o["snoozed_until"]) for n, o in after.items()} == {

@@ -59,14 +59,21 @@ def answer(click: Click, *, body: dict[str, Any], client: WebClient, context: Bo
     )  # fmt: skip
 
 
+def seen(found: dict[str, Any]) -> str | None:
+    """The status the button showed (``None`` on buttons without it)."""
+    status = found.get("seen")
+    return status if isinstance(status, str) else None
+
+
 def _decide(
     body: dict[str, Any], context: BoltContext, decision: Decision, **options: Any
 ) -> Click:
+    found = choice(body)
     with services_of(context).session() as session:
         return decide_click(
             session=session, team_id=team_of(context),
-            opportunity_id=_id(choice(body), "opportunity"), decision=decision,
-            by=str(body["user"]["id"]), now=utcnow(), **options,
+            opportunity_id=_id(found, "opportunity"), decision=decision,
+            by=str(body["user"]["id"]), now=utcnow(), seen=seen(found), **options,
         )  # fmt: skip
 
 
@@ -85,17 +92,18 @@ def moved(body: dict[str, Any], client: WebClient, context: BoltContext) -> None
 
 def _open_modal(body: dict[str, Any], client: WebClient, context: BoltContext, build: Any) -> None:
     user_id = str(body["user"]["id"])
-    opportunity_id = _id(choice(body), "opportunity")
+    found = choice(body)
+    opportunity_id = _id(found, "opportunity")
     with services_of(context).session() as session:
         click = opportunity_to_decide(
             session=session, team_id=team_of(context), opportunity_id=opportunity_id,
-            by=user_id, now=utcnow(),
+            by=user_id, now=utcnow(), seen=seen(found),
         )  # fmt: skip
-    if click.refusal or click.decided_by_other:
+    if click.refusal or click.stale:
         answer(click, body=body, client=client, context=context)
         return
     assert click.state is not None
-    meta = {"opportunity": opportunity_id, **origin(body)}
+    meta = {"opportunity": opportunity_id, "seen": seen(found), **origin(body)}
     client.views_open(trigger_id=body["trigger_id"], view=build(click.state, meta=meta))
 
 

@@ -21,7 +21,7 @@ from batchscout.audit.opportunities import (
 )
 from batchscout.bot.context import services_of, team_of
 from batchscout.bot.listeners.actions.in_place import read_origin, show, tell
-from batchscout.bot.listeners.actions.opportunities import _id
+from batchscout.bot.listeners.actions.opportunities import _id, seen
 from batchscout.delivery.blocks import opportunities as blocks
 from batchscout.services.followups import change_followup_settings
 from batchscout.services.opportunity_clicks import decide_click
@@ -82,7 +82,7 @@ def _submit(
     with services_of(context).session() as session:
         click = decide_click(
             session=session, team_id=team_of(context), opportunity_id=_id(where, "opportunity"),
-            decision=decision, by=user_id, now=utcnow(), **options,
+            decision=decision, by=user_id, now=utcnow(), seen=seen(where), **options,
         )  # fmt: skip
     if click.refusal:
         tell(client, where, user_id, blocks.refusal(click.refusal))
