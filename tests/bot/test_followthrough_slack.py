@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
 from batchscout.audit.savings import Per
 from batchscout.delivery.clients import make_web_client
+from batchscout.services.digests import preview_content
 from batchscout.services.followups import send_followups
 from batchscout.services.opportunities import opportunities_report
 from batchscout.services.runtime import Runtime
@@ -49,13 +50,25 @@ def owned(bot_engine: Engine) -> Engine:
     return bot_engine
 
 
-def send(engine: Engine, slack: FakeSlack) -> Posted:
+def send(engine: Engine, slack: FakeSlack, *, days_later: int = 0) -> Posted:
+    """The operator's ``followups send``; the DM Alice got (the latest)."""
     client = make_web_client(Settings(slack_api_url=slack.api_url), token="xoxb-test")
-    run = send_followups(engine=engine, client=client, team_id=TEAM, now=utcnow(),
-                         noise_floor=Decimal(25), scheduled=False)  # fmt: skip
+    run = send_followups(engine=engine, client=client, team_id=TEAM,
+                         now=utcnow() + timedelta(days=days_later), noise_floor=Decimal(25),
+                         scheduled=False)  # fmt: skip
     assert [s.owner for s in run.sent or []] == [ALICE]
-    call = next(c for c in slack.calls("chat.postMessage") if c.ok and c.params["channel"] == DM)
+    call = [c for c in slack.calls("chat.postMessage") if c.ok and c.params["channel"] == DM][-1]
     return Posted(DM, str(call.response["ts"]), list(call.params["blocks"]), call.params["text"])
+
+
+def digest_follow_through(engine: Engine, slack: FakeSlack, *, days_later: int = 0) -> str:
+    """The next digest's Follow-through (its thread reply), as the blocks' JSON."""
+    web = make_web_client(Settings(slack_api_url=slack.api_url), token="xoxb-test")
+    runtime = Runtime.from_settings(Settings(slack_api_url=slack.api_url), engine,
+                                    lambda team: web, provider=None)  # fmt: skip
+    content = preview_content(runtime, team_id=TEAM, channel_id="C0DIGEST",
+                              now=utcnow() + timedelta(days=days_later))  # fmt: skip
+    return json.dumps(next(m for m in content.thread if m.text == "Follow-through").blocks)
 
 
 def dm(users: SlackUsers) -> Posted:
@@ -242,18 +255,10 @@ def test_an_owner_decides_everything_in_the_dm(
     assert "opportunity_accept" in shown  # Ticket triage is open: the buttons
 
     # The next digest's Follow-through, and Claim for the unowned workflow.
-    runtime = Runtime.from_settings(
-        Settings(slack_api_url=slack.api_url), owned, lambda team: make_web_client(
-            Settings(slack_api_url=slack.api_url), token="xoxb-test"), provider=None)  # fmt: skip
-    from batchscout.services.digests import preview_content
-
-    content = preview_content(runtime, team_id=TEAM, channel_id="C0DIGEST", now=utcnow())
-    follow = next(m for m in content.thread if m.text == "Follow-through")
-    said = json.dumps(follow.blocks)
+    said = digest_follow_through(owned, slack)
     assert "accepted 1 ($7,500/month)" in said and "done 1" in said and "dismissed 1" in said
     assert "Orphan job" in said and "opportunity_claim" in said
-    digest = Posted("C0DIGEST", "1700000100.000100", follow.blocks, follow.text)
-    slack.on("chat.update", {"ok": True, "channel": "C0DIGEST", "ts": digest.ts})
+    digest = Posted("C0DIGEST", "1700000100.000100", json.loads(said), "Follow-through")
     users.click(digest, "Claim", user=CAROL)
     claimed = slack.wait_for("chat.update", lambda c: c.params.get("channel") == "C0DIGEST")
     assert f"claimed by <@{CAROL}>" in json.dumps(claimed.params["blocks"])
@@ -373,3 +378,30 @@ def test_deciding_on_app_home_redraws_it(
     slack.wait_for("views.publish", lambda c: len(slack.calls("views.publish")) > published)
     until = (utcnow().date() + timedelta(days=30)).isoformat()
     assert f"until {until}" in json.dumps(slack.calls("views.publish")[-1].params["view"])
+
+
+def test_re_running_sends_nothing_and_eight_days_later_only_what_is_due(
+    owned: Engine, users: SlackUsers, slack: FakeSlack
+) -> None:
+    message = send(owned, slack)
+    press(users, message, "opportunity_accept", "Nightly summaries")
+    due = (utcnow().date() + timedelta(days=3)).isoformat()
+    submit(users, opened_view(slack), {"due": {"type": "datepicker", "selected_date": due}})
+    press(users, message, "opportunity_snooze", "Weekly digest", option=0)
+    press(users, message, "opportunity_moved", "Hourly anomalies", option=0)
+    press(users, message, "opportunity_moved", "Invoice tagging", option=0)
+    press(users, message, "audit_still_needed", "Ticket triage")
+
+    client = make_web_client(Settings(slack_api_url=slack.api_url), token="xoxb-test")
+    again = send_followups(engine=owned, client=client, team_id=TEAM, now=utcnow(),
+                           noise_floor=Decimal(25), scheduled=False)  # fmt: skip
+    assert again.sent == []
+
+    later = send(owned, slack, days_later=8)
+    assert "Nightly summaries" in later.mrkdwn and "overdue" in later.mrkdwn
+    assert "Weekly digest" not in later.mrkdwn and "Hourly anomalies" not in later.mrkdwn
+    # The digest then names the overdue acceptance's owner.
+    said = digest_follow_through(owned, slack, days_later=8)
+    overdue = next(b["text"]["text"] for b in json.loads(said)
+                   if "Accepted and overdue" in b.get("text", {}).get("text", ""))  # fmt: skip
+    assert f"*Nightly summaries*: $7,500/month, due {due} · <@{ALICE}>" in overdue
