@@ -81,14 +81,21 @@ def show(
             with services.session() as session:
                 states, totals = workspace_items(session=session, team_id=team_id, now=now)
             message = blocks.opportunity_list(states, totals)
-            WebhookClient(str(where["response_url"])).send(
-                replace_original=True, response_type="ephemeral", **message.as_kwargs()
-            )
+            _respond(str(where["response_url"]), message, replace_original=True)
     except SlackApiError as error:
         # The decision is saved; only its display failed. It is right the next time it is drawn.
         log.warning("decision_display_failed", team_id=team_id, where=kind,
                     error=str(error.response.get("error")))  # fmt: skip
     refresh_home(client=client, services=services, team_id=team_id, user_id=user_id)
+
+
+def _respond(url: str, message: Message, *, replace_original: bool) -> None:
+    """Post to a response URL (ephemeral); an expired one (30 minutes, five uses) is logged."""
+    answer = WebhookClient(url).send(
+        replace_original=replace_original, response_type="ephemeral", **message.as_kwargs()
+    )
+    if answer.status_code != 200:
+        log.warning("response_url_refused", status=answer.status_code, body=answer.body[:100])
 
 
 def _text(new: list[Block]) -> str:
@@ -106,9 +113,7 @@ def tell(client: WebClient, body_or_where: dict[str, Any], user_id: str, message
     url = where.get("response_url")
     try:
         if url:
-            WebhookClient(str(url)).send(
-                replace_original=False, response_type="ephemeral", **message.as_kwargs()
-            )
+            _respond(str(url), message, replace_original=False)
         elif where.get("channel"):
             client.chat_postEphemeral(
                 channel=str(where["channel"]), user=user_id, **message.as_kwargs()
