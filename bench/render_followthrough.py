@@ -15,6 +15,7 @@ import tempfile
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -23,6 +24,7 @@ from batchscout.bot.app import build_app
 from batchscout.bot.server import HttpServer
 from batchscout.delivery.clients import make_web_client
 from batchscout.services.followups import send_followups
+from batchscout.services.opportunities import opportunities_report
 from batchscout.settings import Settings
 from batchscout.storage.db import make_engine, session_scope, upgrade
 from batchscout.storage.queries import import_specs
@@ -60,7 +62,11 @@ def main() -> None:
         try:
             users = SlackUsers(server.url, slack)
             sent = users.posts(dm)[-1]
+            print("\n" + "=" * 20, "opportunities --json --owner, before", "=" * 20)
+            print(owned_json(engine, owner))
             decide_all(users, sent, owner)
+            print("\n" + "=" * 20, "opportunities --json --owner, after", "=" * 20)
+            print(owned_json(engine, owner))
             print("\n" + "=" * 20, f"{owner}'s follow-up after their decisions", "=" * 20)
             print(render(slack.calls(), dm))
             users.event({"type": "app_home_opened", "user": owner, "tab": "home"}, team=TEAM)
@@ -71,6 +77,13 @@ def main() -> None:
         finally:
             server.stop()
             engine.dispose()
+
+
+def owned_json(engine: Any, owner: str) -> str:
+    """``batchscout opportunities --team T --owner OWNER --json`` (the same service)."""
+    with session_scope(engine) as session:
+        found = opportunities_report(session=session, team_id=TEAM, owner=owner)
+    return json.dumps(found, indent=1)
 
 
 def decide_all(users: SlackUsers, sent: Posted, owner: str) -> None:
