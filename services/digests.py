@@ -47,6 +47,10 @@ from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import ledger as ledger_blocks
 from batchscout.delivery.blocks import quiz as quiz_blocks
 from batchscout.delivery.blocks import usage as usage_blocks
+from batchscout.delivery.blocks.opportunities import (
+    FollowThroughSection,
+    follow_through_message,
+)
 from batchscout.delivery.clients import without_connection_retries
 from batchscout.delivery.posting import Place
 from batchscout.logs import get_logger
@@ -54,6 +58,7 @@ from batchscout.services import batches, ledger, people, sharing, usage
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult, batch_cost
 from batchscout.services.batches import Purpose
 from batchscout.services.boundary import isolated
+from batchscout.services.opportunity_clicks import follow_through_section
 from batchscout.services.quizzes import ask_in_digest
 from batchscout.services.runtime import Runtime
 from batchscout.services.schedule import Schedule
@@ -280,7 +285,27 @@ def compose(
         top, ledger_blocks.ledger_line(trend.weeks, trend.movement)
     )
     thread.append(ledger_blocks.progress_message(trend.weeks, trend.benchmarks))
+    follow_through = follow_through_message(
+        follow_through_facts(
+            session=session, team_id=run.team_id, channel_id=run.channel_id, now=now
+        )
+    )
+    if follow_through is not None:
+        thread.append(follow_through)
     return DigestContent(facts, prose, source, top, thread, cost, trend)
+
+
+def follow_through_facts(
+    *, session: Session, team_id: str, channel_id: str, now: datetime
+) -> FollowThroughSection:
+    """The digest's Follow-through since the channel's previous digest (ever, before the
+    first): see :func:`batchscout.services.followups.follow_through`."""
+    previous = store.previous_posted(
+        session=session, team_id=team_id, channel_id=channel_id, before=now
+    )
+    return follow_through_section(
+        session=session, team_id=team_id, since=previous.posted_at if previous else None, now=now
+    )
 
 
 def post_digest(runtime: Runtime, subscription_id: int, *, now: datetime) -> DigestRun | None:

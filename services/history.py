@@ -50,6 +50,21 @@ class HistoryGate:
             )  # fmt: skip
             self.sleep(wait)
 
+    def reset(self) -> None:
+        """Forget every turn spent (a fresh process's gate)."""
+        with self._lock:
+            self._next.clear()
+
+    def try_take(self, team_id: str, method: str) -> bool:
+        """Spend the workspace's next ``method`` call if it is free now; ``False`` (nothing
+        spent) when it is not, for a caller that must not wait (a person's click)."""
+        with self._lock:
+            now = self.clock()
+            if self._next.get((team_id, method), now) > now:
+                return False
+            self._next[(team_id, method)] = now + self.interval
+        return True
+
 
 #: The process's gate: every runtime and request of this process shares it.
 PROCESS_GATE = HistoryGate()

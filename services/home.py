@@ -6,10 +6,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from batchscout.delivery.blocks.home import HomeFilter, home_view
+from batchscout.delivery.blocks.opportunities import home_opportunities_section
 from batchscout.logs import get_logger
 from batchscout.services import ledger
 from batchscout.services.context import Services
+from batchscout.services.opportunity_clicks import own_items
 from batchscout.storage import queries
+from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
 
@@ -31,7 +34,9 @@ def publish_home(
     with services.session() as session:
         figures, rows = queries.workspace_portfolio(session=session, team_id=team_id)
         trend = ledger.trend(session=session, team_id=team_id, rows=rows)
-    client.views_publish(user_id=user_id, view=home_view(figures, rows, view_filter, trend))
+        mine = own_items(session=session, team_id=team_id, user_id=user_id, now=utcnow())
+    view = home_view(figures, rows, view_filter, trend, home_opportunities_section(mine))
+    client.views_publish(user_id=user_id, view=view)
 
 
 def refresh_home(*, client: WebClient, services: Services, team_id: str, user_id: str) -> bool:

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from batchscout.logs import JsonFormatter
+from batchscout.services.history import PROCESS_GATE
 from batchscout.storage.db import make_engine, normalise_url, upgrade
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
@@ -55,6 +56,15 @@ def log_lines() -> Iterator[LogLines]:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def fresh_history_gate() -> Iterator[None]:
+    """Each test starts with the process's Slack history gate unspent, as a new process would
+    (one test's reads never make the next one wait a minute)."""
+    PROCESS_GATE.reset()
+    yield
+    PROCESS_GATE.reset()
 
 
 @pytest.fixture

@@ -152,8 +152,10 @@ def home_view(
     rows: Sequence[Row],
     view_filter: HomeFilter | None = None,
     trend: Trend | None = None,
+    own_opportunities: Sequence[Block] = (),
 ) -> dict[str, Any]:
-    """The Home tab: the workspace's figures and top opportunities (with buttons), the ledger's
+    """The Home tab: the workspace's figures and top opportunities (with buttons), the viewer's
+    own opportunities to decide (``own_opportunities``, built with their buttons), the ledger's
     trend in words (``trend``: its weeks and the comparison with the typical ranges), then every
     workflow, filtered by ``view_filter`` (owner, latency class) and paged."""
     view_filter = view_filter or HomeFilter()
@@ -173,6 +175,7 @@ def home_view(
         top = opportunity_lines(rows, HOME_OPPORTUNITIES, with_buttons=True)
         if top:
             blocks += [divider(), section("*Top opportunities*"), *top]
+        blocks += own_opportunities
         if trend is not None:
             blocks += [divider(), *ledger_blocks.home_blocks(trend.weeks, trend.benchmarks)]
         blocks += [divider(), *_workflow_page(rows, view_filter)]

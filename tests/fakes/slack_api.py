@@ -783,11 +783,24 @@ class FakeSlack:
         channel = _require(request, "channel", error="channel_not_found")
         oldest = float(request.params.get("oldest") or 0)
         top = [
-            m
+            self._as_updated(channel, m)
             for m in self.messages(channel)
             if m.get("thread_ts", m["ts"]) == m["ts"] and float(m["ts"]) >= oldest
         ]
         return self._page(request, list(reversed(top)))  # newest first, as Slack answers
+
+    def _as_updated(self, channel: str, message: dict[str, Any]) -> dict[str, Any]:
+        """A message as Slack holds it after the bot's last ``chat.update`` of it."""
+        with self._cond:
+            updates = [
+                c.response["message"]
+                for c in self._calls
+                if c.method == "chat.update"
+                and c.response.get("ok")
+                and c.response.get("channel") == channel
+                and c.response.get("ts") == message["ts"]
+            ]
+        return {**message, **updates[-1]} if updates else message
 
     def _conversations_replies(self, request: _Request) -> dict[str, Any]:
         channel = _require(request, "channel", error="channel_not_found")

@@ -7,7 +7,15 @@ import re
 from slack_bolt import App
 
 from batchscout.bot.listeners.acking import ack_first
-from batchscout.bot.listeners.actions import conversation, home, usage, workflows
+from batchscout.bot.listeners.actions import (
+    audits,
+    conversation,
+    home,
+    opportunities,
+    usage,
+    workflows,
+)
+from batchscout.delivery.blocks import followups as followup_blocks
 from batchscout.delivery.blocks.digest import OPEN_HOME_ACTION
 from batchscout.delivery.blocks.home import (
     FILTER_CLASS_ACTION,
@@ -15,6 +23,7 @@ from batchscout.delivery.blocks.home import (
     FILTER_OWNER_ACTION,
     PAGE_ACTION,
 )
+from batchscout.delivery.blocks.opportunities import CLAIM
 from batchscout.delivery.blocks.registration import ANSWER_ACTION, MODEL_ACTION, OWNER_ACTION
 from batchscout.delivery.blocks.usage import REGISTER_SCOPE
 from batchscout.delivery.blocks.workflows import SHOW_ACTION, UNDO_ACTION
@@ -43,3 +52,13 @@ def register(app: App) -> None:
     app.action(MODEL_ACTION)(**ack_first(conversation.choose_model))
     app.options(MODEL_ACTION)(conversation.model_options)
     app.action(OWNER_ACTION)(**ack_first(conversation.choose_owner))
+    # Follow-through: the follow-up DM's, the opportunity list's and App Home's buttons.
+    app.action(followup_blocks.ACCEPT)(**ack_first(opportunities.accept))
+    app.action(followup_blocks.SNOOZE)(**ack_first(opportunities.snooze))
+    app.action(followup_blocks.DISMISS)(**ack_first(opportunities.dismiss))
+    app.action(followup_blocks.MOVED)(**ack_first(opportunities.moved))
+    app.action(CLAIM)(**ack_first(opportunities.claim))
+    app.action(followup_blocks.STILL_NEEDED)(**ack_first(audits.still_needed))
+    app.action(followup_blocks.WAIT_HOUR)(**ack_first(audits.wait_hour))
+    app.action(followup_blocks.WAIT_DAY)(**ack_first(audits.wait_day))
+    app.action(followup_blocks.CHANGE_ANSWERS)(**ack_first(audits.change_answers))

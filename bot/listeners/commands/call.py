@@ -22,6 +22,7 @@ class CommandCall:
     respond: Respond
     client: WebClient
     services: Services
+    trigger_id: str = ""  # opens a modal (``followups``)
 
     def reply(self, message: Message) -> None:
         """Answer the person who typed the command, and only them."""

@@ -19,6 +19,7 @@ from batchscout.bot.listeners.commands import (
     digests,
     importing,
     inventory,
+    opportunities,
     prices,
     quizzing,
     registering,
@@ -93,6 +94,14 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "leaderboard": Subcommand(
         quizzing.leaderboard, "leaderboard", "this quarter's knowledge-check scores"
     ),
+    "opportunities": Subcommand(
+        opportunities.list_opportunities, "opportunities",
+        "every opportunity with its status; decide with the buttons (only you see it)",
+    ),
+    "followups": Subcommand(
+        opportunities.followup_settings, "followups",
+        "the workspace's follow-up day and on/off switch (a form)",
+    ),
 }  # fmt: skip
 
 
@@ -121,6 +130,7 @@ def handle_batchscout(
         respond=respond,
         client=client,
         services=services_of(context),
+        trigger_id=str(command.get("trigger_id") or ""),
     )
     entry = SUBCOMMANDS.get(line.name)
     if entry is None:
