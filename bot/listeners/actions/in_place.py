@@ -5,6 +5,8 @@ buttons and the modals' submissions."""
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -23,18 +25,40 @@ from batchscout.services.opportunity_clicks import workspace_items
 log = get_logger(__name__)
 
 
+#: Messages whose blocks this process last saw (from a click's payload or its own
+#: ``chat.update``), by (channel, ts): a modal's submission does not carry the message, and
+#: reading it back costs the workspace's one ``conversations.history`` call a minute.
+_KNOWN: OrderedDict[tuple[str, str], list[Block]] = OrderedDict()
+_KNOWN_MAX = 512
+_known_lock = threading.Lock()
+
+
+def _remember(channel: str, ts: str, message_blocks: list[Block]) -> None:
+    with _known_lock:
+        _KNOWN[(channel, ts)] = list(message_blocks)
+        _KNOWN.move_to_end((channel, ts))
+        while len(_KNOWN) > _KNOWN_MAX:
+            _KNOWN.popitem(last=False)
+
+
 def origin(body: dict[str, Any]) -> dict[str, Any]:
     """Where a button was (kept in a modal's ``private_metadata``): ``where`` is
-    ``message``, ``ephemeral`` or ``home``, with the channel, ``ts`` and response URL."""
+    ``message``, ``ephemeral`` or ``home``, with the channel, ``ts`` and response URL. The
+    message's blocks, when the click carries them, are remembered for the modal's
+    submission."""
     container = body.get("container") or {}
     if container.get("type") == "view":
         return {"where": "home"}
-    return {
+    where = {
         "where": "ephemeral" if container.get("is_ephemeral") else "message",
         "channel": container.get("channel_id") or (body.get("channel") or {}).get("id"),
         "ts": container.get("message_ts"),
         "response_url": body.get("response_url"),
     }
+    message_blocks = (body.get("message") or {}).get("blocks")
+    if where["where"] == "message" and where["channel"] and where["ts"] and message_blocks:
+        _remember(str(where["channel"]), str(where["ts"]), message_blocks)
+    return where
 
 
 def read_origin(private_metadata: str) -> dict[str, Any]:
@@ -47,9 +71,14 @@ def read_origin(private_metadata: str) -> dict[str, Any]:
 
 
 def _message_blocks(client: WebClient, team_id: str, channel: str, ts: str) -> list[Block] | None:
-    """The message as Slack holds it now (a modal's submission does not carry it); ``None``
-    when the workspace's history read of this minute is spent (Slack allows one a minute to
-    apps outside the Marketplace): the decision stands, the message is redrawn next time."""
+    """The message as this process last saw it, else as Slack holds it now (a modal's
+    submission does not carry it); ``None`` when the workspace's history read of this minute
+    is spent (Slack allows one a minute to apps outside the Marketplace): the decision stands,
+    the message is redrawn next time."""
+    with _known_lock:
+        known = _KNOWN.get((channel, ts))
+    if known is not None:
+        return list(known)
     if not PROCESS_GATE.try_take(team_id, "conversations.history"):
         log.info("decision_display_deferred", team_id=team_id, reason="history read spent")
         return None
@@ -83,6 +112,7 @@ def show(
             if current is not None:
                 new = replace(current)
                 client.chat_update(channel=channel, ts=ts, blocks=new, text=_text(new))
+                _remember(channel, ts, new)
         elif kind == "ephemeral" and where.get("response_url"):
             with services.session() as session:
                 states, totals = workspace_items(session=session, team_id=team_id, now=now)
