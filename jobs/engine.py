@@ -23,7 +23,7 @@ from pathlib import Path
 
 from dbos import DBOS, DBOSClient, SetEnqueueOptions, SetWorkflowID
 from dbos._error import DBOSWorkflowIDInUseError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from batchscout.jobs import kinds
 from batchscout.jobs.queue import JobKey
@@ -34,6 +34,8 @@ from batchscout.storage.types import utcnow
 log = get_logger(__name__)
 
 QUEUE_NAME = "batchscout"
+#: DBOS's schema in the app's PostgreSQL database (its default).
+SYSTEM_SCHEMA = "dbos"
 #: Every worker runs every job (a job is a kind, a workspace and a period: plain strings), so
 #: all share one application version: DBOS dequeues only jobs of its own version.
 APP_VERSION = "batchscout-jobs-1"
@@ -153,7 +155,7 @@ def queue_status(engine: Engine, *, now: datetime | None = None) -> QueueStatus:
     """Read the queue without joining it (a DBOS client, not an executor)."""
     now = now or utcnow()
     url = system_database_url(engine)
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+    if not _queue_exists(engine, url):  # no worker has started yet: nothing ever queued
         return QueueStatus({}, None, {})
     client = DBOSClient(system_database_url=url)
     try:
@@ -171,3 +173,9 @@ def queue_status(engine: Engine, *, now: datetime | None = None) -> QueueStatus:
     oldest = max(0.0, now.timestamp() - min(created) / 1000) if created else None
     per_worker = Counter(w.executor_id or "" for w in done)
     return QueueStatus(dict(per_kind), oldest, dict(per_worker))
+
+
+def _queue_exists(engine: Engine, url: str) -> bool:
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).exists()
+    return inspect(engine).has_table("workflow_status", schema=SYSTEM_SCHEMA)

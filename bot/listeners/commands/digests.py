@@ -12,7 +12,7 @@ from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import note
 from batchscout.delivery.mrkdwn import escape
 from batchscout.logs import get_logger
-from batchscout.services import digests
+from batchscout.services import digests, subscriptions
 from batchscout.services.schedule import Schedule, check_timezone, parse_time, parse_weekday
 from batchscout.storage import digests as store
 from batchscout.storage.types import utcnow
@@ -98,22 +98,20 @@ def subscribe(call: CommandCall, words: list[str]) -> None:
     if not in_channel(call, messages.DIGEST_IN_A_CHANNEL):
         return
     zone = user_timezone(call)
-    with call.services.session() as session:
-        store.subscribe(
-            session=session, team_id=call.team_id, channel_id=call.channel_id,
-            subscriber_id=call.user_id, weekday=weekday, hour=hour, minute=minute,
-            timezone=zone or "UTC", noise_floor=call.services.settings.batchscout_noise_floor,
-        )  # fmt: skip
-    text = messages.SUBSCRIBED.format(
-        schedule=Schedule(weekday, hour, minute, zone or "UTC").describe()
-    )
+    schedule = subscriptions.subscribe(
+        call.services.engine, team_id=call.team_id, channel_id=call.channel_id,
+        subscriber_id=call.user_id, schedule=Schedule(weekday, hour, minute, zone or "UTC"),
+        noise_floor=call.services.settings.batchscout_noise_floor,
+    )  # fmt: skip
+    text = messages.SUBSCRIBED.format(schedule=schedule.describe())
     call.reply(note(text + ("" if zone else messages.SUBSCRIBED_ZONE_UNKNOWN)))
 
 
 def unsubscribe(call: CommandCall) -> None:
     """Stop the channel's digest."""
-    with call.services.session() as session:
-        done = store.unsubscribe(session=session, team_id=call.team_id, channel_id=call.channel_id)
+    done = subscriptions.unsubscribe(
+        call.services.engine, team_id=call.team_id, channel_id=call.channel_id
+    )
     call.reply(note(messages.UNSUBSCRIBED if done else messages.NOT_SUBSCRIBED))
 
 
