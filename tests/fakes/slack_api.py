@@ -220,6 +220,8 @@ class FakeSlack:
         self._files: dict[str, dict[str, Any]] = {}
         self._stalled_downloads = 0
         self._limits: dict[str, _RateLimit] = {}
+        #: Seconds every Web API call takes before it is answered (a real network's latency).
+        self.latency = 0.0
         self._stopping = threading.Event()
         self._tokens: dict[str, tuple[str, str]] = {}
         self._ts_counter = 0
@@ -424,6 +426,8 @@ class FakeSlack:
         self, method: str, params: dict[str, Any], headers: dict[str, str], path: str
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         """Answer one Web API call and record it; returns status, headers and body."""
+        if self.latency:
+            time.sleep(self.latency)  # outside the lock: calls overlap as on the network
         with self._cond:
             status, extra_headers = 200, {}
             fault = self._take_fault(method)
