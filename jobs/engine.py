@@ -41,6 +41,8 @@ SYSTEM_SCHEMA = "dbos"
 APP_VERSION = "batchscout-jobs-1"
 #: Jobs one worker runs at once (different workspaces: one per workspace at a time).
 WORKER_CONCURRENCY = 8
+#: Connections one worker keeps to DBOS's tables at most.
+SYSTEM_POOL_SIZE = WORKER_CONCURRENCY + 2
 #: After SIGTERM, how long running jobs may take to finish before the process exits anyway.
 DRAIN_SECONDS = 50
 
@@ -84,6 +86,8 @@ class DbosQueue:
                 "executor_id": self.executor_id,
                 "application_version": APP_VERSION,
                 "log_level": "WARNING",
+                # The jobs running at once, the queue's poller and a spare (README: the fleet).
+                "sys_db_pool_size": SYSTEM_POOL_SIZE,
             }
         )
         if self.worker_concurrency == 0:
