@@ -166,12 +166,12 @@ class Worker:
         """
         install(self.runtime)
         interval = min(max(self.lease_ttl.total_seconds() / 3, 1.0), TICK_EVERY.total_seconds())
-        self.heartbeat.beat("standby")  # alive before taking any job
         if self.queue is None:
             from batchscout.jobs.engine import DbosQueue
 
-            self.queue = DbosQueue(self.runtime.engine, executor_id=self.runtime.worker_id).start()
+            self.queue = DbosQueue(self.runtime.engine, executor_id=self.runtime.worker_id)
         install_queue(self.queue)
+        started = False
         try:
             while not self.stopping.is_set():
                 try:
@@ -180,6 +180,11 @@ class Worker:
                     log.exception("worker tick failed")
                 else:
                     self.heartbeat.beat("leader" if leading else "standby")
+                    if not started:  # alive (beating) before taking any job
+                        start = getattr(self.queue, "start", None)
+                        if start is not None:
+                            start()
+                        started = True
                     try:
                         self.recover()
                     except Exception:
@@ -188,7 +193,7 @@ class Worker:
         finally:
             self._stop_scheduler(wait=True)
             stop = getattr(self.queue, "stop", None)
-            if stop is not None:
+            if started and stop is not None:
                 stop()
             install_queue(None)
             if self.leader:
