@@ -377,16 +377,25 @@ def _record_posted(
 
 
 def _post_thread(
-    runtime: Runtime, client: WebClient, run: DigestRun, ts: str, content: DigestContent
+    runtime: Runtime,
+    client: WebClient,
+    run: DigestRun,
+    ts: str,
+    content: DigestContent,
+    *,
+    posted: frozenset[int] = frozenset(),
 ) -> None:
     """The thread is best effort: the digest itself is already posted and recorded.
 
     It holds the workflows to challenge, realised savings, what changed, the chart, and the
-    week's knowledge check (whose answers are the thread's replies).
+    week's knowledge check (whose answers are the thread's replies). Parts in ``posted`` are
+    in Slack already (a thread resumed after its worker died) and are not sent again.
     """
     channel_id = run.channel_id
     try:
         for part, message in enumerate(content.thread):
+            if part in posted:
+                continue
             payload: dict[str, Any] = {"run_id": run.id, "part": part}
             post_once(
                 client,
@@ -751,8 +760,55 @@ def preview_content(
 def settle_claims_of(runtime: Runtime, worker: str, *, now: datetime) -> None:
     """A worker known dead (killed mid-job) leaves its claims: each run it claimed is found
     posted in Slack (then recorded, its thread completed) or given back to be posted again,
-    at once rather than after the ``stale_claim`` wait."""
+    at once rather than after the ``stale_claim`` wait; and the threads of the runs it posted
+    within that wait are completed (the parts missing from Slack, in order)."""
     _settle_stale_claims(runtime, now=now, worker=worker)
+    with session_scope(runtime.engine) as session:
+        posted = [
+            r.id
+            for r in store.posted_by(
+                session=session, worker=worker, since=now - runtime.stale_claim
+            )
+        ]
+    for run_id in posted:
+        assert run_id is not None
+        with isolated("digest thread not resumed", run_id=run_id):
+            _resume_thread(runtime, run_id)
+
+
+def _resume_thread(runtime: Runtime, run_id: int) -> None:
+    with session_scope(runtime.engine) as session:
+        run = session.get(DigestRun, run_id)
+        assert run is not None and run.message_ts is not None and run.posted_at is not None
+        session.expunge(run)
+    content, _ = _content_of(runtime, run_id, now=run.posted_at)
+    client = runtime.slack(run.team_id)
+    found = _thread_parts(client, run.channel_id, run.message_ts, run_id)
+    if len(content.thread) - 1 in found:
+        return  # every part is there: the crash came after them (the tail is not resent)
+    log.info("digest thread resumed", run_id=run_id, parts_found=sorted(found))
+    _post_thread(runtime, client, run, run.message_ts, content, posted=frozenset(found))
+
+
+def _thread_parts(client: WebClient, channel_id: str, thread_ts: str, run_id: int) -> set[int]:
+    """The parts of run ``run_id``'s thread that Slack has (read by their metadata)."""
+    parts: set[int] = set()
+    cursor: str | None = None
+    for _ in range(HISTORY_MAX_PAGES):
+        answer = client.conversations_replies(
+            channel=channel_id, ts=thread_ts, include_all_metadata=True,
+            limit=HISTORY_PAGE, cursor=cursor,
+        )  # fmt: skip
+        messages_found: list[dict[str, Any]] = answer.get("messages") or []
+        for message in messages_found:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == THREAD_EVENT and payload.get("run_id") == run_id:
+                parts.add(int(payload.get("part", -1)))
+        cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
+        if not answer.get("has_more") or cursor is None:
+            break
+    return parts
 
 
 def due_teams(runtime: Runtime, *, now: datetime) -> set[str]:

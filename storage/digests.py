@@ -439,3 +439,16 @@ def settled_runs(
         )
     ).all()
     return {(t, c, p) for t, c, p in rows} & set(keys)
+
+
+def posted_by(*, session: Session, worker: str, since: datetime) -> list[DigestRun]:
+    """Runs ``worker`` claimed and recorded as posted at or after ``since``."""
+    return list(
+        session.exec(
+            select(DigestRun).where(
+                DigestRun.status == RunStatus.POSTED,
+                col(DigestRun.claimed_by) == worker,
+                col(DigestRun.posted_at) >= since,
+            )
+        ).all()
+    )

@@ -222,6 +222,7 @@ class FakeSlack:
         self._limits: dict[str, _RateLimit] = {}
         #: Seconds every Web API call takes before it is answered (a real network's latency).
         self.latency = 0.0
+        self._deleted: set[tuple[str, str]] = set()
         self._stopping = threading.Event()
         self._tokens: dict[str, tuple[str, str]] = {}
         self._ts_counter = 0
@@ -711,6 +712,7 @@ class FakeSlack:
     def _chat_delete(self, request: _Request) -> dict[str, Any]:
         channel = _require(request, "channel", error="channel_not_found")
         ts = _require(request, "ts", error="message_not_found")
+        self._deleted.add((channel, ts))  # gone from history and replies, as in Slack
         return {"ok": True, "channel": channel, "ts": ts}
 
     def _chat_get_permalink(self, request: _Request) -> dict[str, Any]:
@@ -733,6 +735,7 @@ class FakeSlack:
                 if c.method == "chat.postMessage"
                 and c.response.get("ok")
                 and c.response.get("channel") == channel
+                and (channel, c.response.get("ts")) not in self._deleted
             ]
 
     def _page(self, request: _Request, messages: list[dict[str, Any]]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from batchscout.jobs import tasks
 from batchscout.jobs.engine import DbosQueue, queue_status
 from batchscout.jobs.queue import JobKey, install_queue
 from batchscout.jobs.scheduler import Worker, build_scheduler
+from batchscout.services import digests
 from batchscout.services.runtime import Runtime, install
 from batchscout.storage import digests as store
 from batchscout.storage.db import session_scope
@@ -163,3 +164,37 @@ def test_jobs_of_the_old_layout_are_removed_when_the_clock_starts(
         "tick-digest", "tick-prose", "tick-poll", "tick-quiz", "tick-usage",
         "expire-registrations",
     }  # fmt: skip
+
+
+def thread_parts(slack: FakeSlack, channel: str, ts: str) -> list[int]:
+    """The digest thread's parts as Slack holds them, in posting order."""
+    return [
+        m["metadata"]["event_payload"]["part"]
+        for m in slack.messages(channel)
+        if m.get("thread_ts") == ts and (m.get("metadata") or {}).get("event_payload", {}).get(
+            "part") is not None
+    ]  # fmt: skip
+
+
+def test_a_dead_workers_half_posted_thread_is_completed_once_and_in_order(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    subscription_id = subscribe(runtime.engine, timezone="UTC")
+    now = DUE.replace(hour=9) + timedelta(seconds=5)
+    run = digests.post_digest(runtime, subscription_id, now=now)
+    assert run is not None and run.message_ts is not None
+    whole = thread_parts(slack, "C0DIGEST", run.message_ts)
+    assert len(whole) >= 2 and whole == sorted(whole)
+    # As if the worker had died after the thread's first part: the rest is not in Slack.
+    client = runtime.slack(TEAM)
+    for message in slack.messages("C0DIGEST"):
+        part = ((message.get("metadata") or {}).get("event_payload") or {}).get("part")
+        if message.get("thread_ts") == run.message_ts and part not in (None, 0):
+            client.chat_delete(channel="C0DIGEST", ts=message["ts"])
+    assert thread_parts(slack, "C0DIGEST", run.message_ts) == [0]
+
+    digests.settle_claims_of(runtime, runtime.worker_id, now=now + timedelta(minutes=1))
+    digests.settle_claims_of(runtime, runtime.worker_id, now=now + timedelta(minutes=1))
+
+    assert thread_parts(slack, "C0DIGEST", run.message_ts) == whole  # each once, in order
+    assert len(top_posts(slack)) == 1
