@@ -61,23 +61,40 @@ def _check_bounds(spec: WorkflowSpec) -> None:
             raise OutOfBoundsError("cost_per_request", f"The cost per request {problem}.")
 
 
-def assess(spec: WorkflowSpec, book: PriceBook | None = None) -> Assessment:
+QuoteKey = tuple[object, ...]
+"""What a price quote depends on: provider, model, input and output tokens, cost per request."""
+
+
+def assess(
+    spec: WorkflowSpec,
+    book: PriceBook | None = None,
+    *,
+    quotes: dict[QuoteKey, PriceQuote] | None = None,
+) -> Assessment:
     """Classify and price a workflow.
 
+    ``quotes``, when given, remembers each distinct quote for the caller (one import asks the
+    catalog once per provider, model and tokens; the book must stay the same meanwhile).
     Raises :class:`PricingError` when it cannot be priced, and :class:`OutOfBoundsError` (a
     ``PricingError``) when its volume, tokens or price per request are outside SPEC.md's bounds
     — whatever path the spec came in by, nothing out of bounds is ever assessed or stored.
     """
     _check_bounds(spec)
     classification = classify(spec.trigger, spec.reader, spec.freshness)
-    price = quote(
-        provider=spec.provider,
-        model=spec.model,
-        input_tokens=spec.input_tokens,
-        output_tokens=spec.output_tokens,
-        cost_per_request=spec.cost_per_request,
-        book=book,
-    )
+    key: QuoteKey = (spec.provider, spec.model, spec.input_tokens, spec.output_tokens,
+        spec.cost_per_request)  # fmt: skip
+    price = quotes.get(key) if quotes is not None else None
+    if price is None:
+        price = quote(
+            provider=spec.provider,
+            model=spec.model,
+            input_tokens=spec.input_tokens,
+            output_tokens=spec.output_tokens,
+            cost_per_request=spec.cost_per_request,
+            book=book,
+        )
+        if quotes is not None:
+            quotes[key] = price
     if cost_problem(price.sync_per_request) is not None:
         raise OutOfBoundsError(
             "cost_per_request",

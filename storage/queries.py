@@ -27,10 +27,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from batchscout.audit.assessment import Assessment, assess, pricing_problem
+from batchscout.audit.assessment import Assessment, QuoteKey, assess, pricing_problem
 from batchscout.audit.inventory import InventoryError, Problem, WorkflowSpec
 from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
-from batchscout.audit.pricing import ModelRate, PriceBook, PricingError, Provider
+from batchscout.audit.pricing import ModelRate, PriceBook, PriceQuote, PricingError, Provider
 from batchscout.audit.savings import Per, Portfolio, WorkflowFigures, portfolio, workflow_figures
 from batchscout.storage.models import PriceOverride, Workflow, WorkflowStatus, Workspace
 from batchscout.storage.types import utcnow
@@ -233,10 +233,11 @@ def import_specs(
             session.execute(update(_TABLE).where(_W.id == bindparam("_id")), updates)
             updates.clear()
 
+    quotes: dict[QuoteKey, PriceQuote] = {}  # each distinct quote once per import
     try:
         for spec in specs:
             try:
-                assessment = assess(spec, book)
+                assessment = assess(spec, book, quotes=quotes)
             except PricingError as error:
                 problems.append(pricing_problem(spec, error))
             if problems:
