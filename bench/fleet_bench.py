@@ -28,9 +28,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
-from workspace import ROOT
+from sqlalchemy import inspect, text
+from workspace import ROOT, drop_database, fresh_database
 
 from batchscout.audit.inventory import parse_csv
 from batchscout.storage import digests as store
@@ -41,24 +40,6 @@ from tests.fakes.slack_api import FakeSlack
 
 SAMPLE = ROOT / "cli" / "sample_inventory.csv"
 SCRIPT = Path(sys.executable).with_name("batchscout")
-
-
-def fresh_database(server_url: str, name: str) -> str:
-    admin = create_engine(make_url(server_url).set(drivername="postgresql+psycopg"),
-        isolation_level="AUTOCOMMIT")  # fmt: skip
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(server_url: str, name: str) -> None:
-    admin = create_engine(make_url(server_url).set(drivername="postgresql+psycopg"),
-        isolation_level="AUTOCOMMIT")  # fmt: skip
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def seed(url: str, workspaces: int, channels: int) -> list[str]:
