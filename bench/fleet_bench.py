@@ -12,7 +12,8 @@ slack_sdk), and answers every call after --latency seconds.
 
 Printed per run: the seconds from the workers' start to the last digest message, against the
 rate-limit floor of the same messages (the busiest channel's messages one second apart, and
-the total at --per-minute); duplicates (top-level digests or thread parts posted twice: must
+the total at --per-minute) and against the busiest workspace's messages in a row (one worker
+at a time posts for a workspace, each channel's messages a second apart); duplicates (top-level digests or thread parts posted twice: must
 be 0) and lost posts (channels without their digest: must be 0).
 """
 
@@ -149,13 +150,21 @@ def one_run(args: argparse.Namespace, workers: int) -> dict[str, float]:
         drop_database(args.postgres, name)
     per_channel = Counter(str(c.params.get("channel")) for c in calls)
     floor = max(max(per_channel.values()) - 1.0, 60.0 * ((len(calls) - 1) // args.per_minute))
+    # One workspace's posts are made by one worker at a time (its queue partition), so its
+    # channels' messages follow one another: at least (messages - 1) s per channel, summed.
+    per_workspace: Counter[str] = Counter()
+    for channel, n in per_channel.items():
+        per_workspace[channel[:5]] += n - 1
+    serial_floor = max(per_workspace.values())
     duplicates = sum(n - 1 for n in tops.values() if n > 1) + sum(
         n - 1 for n in parts.values() if n > 1
     )
     lost = sum(1 for c in channels if tops[c] == 0)
     refused = sum(1 for c in slack.calls("chat.postMessage") if not c.ok)
     print(f"  {workers} worker(s): last message after {finished:6.1f} s, "
-        f"{finished / floor:5.2f}x the rate-limit floor ({floor:.0f} s); {len(calls)} messages, "
+        f"{finished / floor:5.2f}x the rate-limit floor ({floor:.0f} s), "
+        f"{finished / serial_floor:5.2f}x one workspace's posts in a row ({serial_floor:.0f} s); "
+        f"{len(calls)} messages, "
         f"{refused} 429s waited out; duplicates {duplicates}, lost {lost}"
         + (f"; killed {killed}" if killed else ""), flush=True)  # fmt: skip
     return {"seconds": finished, "duplicates": duplicates, "lost": lost}
