@@ -123,19 +123,19 @@ class DbosQueue:
         return {JobKey.parse(w.workflow_id).team_id for w in found}
 
     def recover_dead(
-        self, live: set[str], *, before: Callable[[str], None] = lambda worker: None
+        self, live: set[str], *, before: Callable[[str], bool] = lambda worker: True
     ) -> list[str]:
         """Give back to the queue the running jobs of executors not in ``live`` (worker ids
-        with a fresh heartbeat), calling ``before(worker)`` first for each dead one; returns
-        the dead executors whose jobs went back."""
+        with a fresh heartbeat), calling ``before(worker)`` first for each dead one (False:
+        another worker sees to that one); returns the dead executors whose jobs went back."""
         pending = DBOS.list_workflows(
             status="PENDING", queue_name=QUEUE_NAME, load_input=False, load_output=False
         )
         dead = sorted(
             {w.executor_id for w in pending if w.executor_id and w.executor_id not in live}
         )
+        dead = [executor for executor in dead if before(executor)]
         for executor in dead:
-            before(executor)
             handles = DBOS._recover_pending_workflows([executor])
             log.warning("dead worker's jobs given back", worker=executor, jobs=len(handles))
         return dead

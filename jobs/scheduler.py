@@ -10,6 +10,7 @@ install stored (``digest-<id>`` jobs whose functions moved) are removed when the
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import timedelta
 
@@ -33,6 +34,8 @@ log = get_logger(__name__)
 
 LEASE_NAME = "scheduler"
 EXPIRE_EVERY = timedelta(minutes=15)
+#: How long the worker settling a dead worker's digests keeps the others from doing it too.
+RECOVERY_LEASE = timedelta(minutes=5)
 #: How often a worker renews the lease, beats and looks for dead workers' jobs.
 TICK_EVERY = timedelta(seconds=5)
 
@@ -153,8 +156,20 @@ class Worker:
         dead: list[str] = engine_queue.recover_dead(live, before=self._settle)
         return dead
 
-    def _settle(self, worker: str) -> None:
-        settle_claims_of(self.runtime, worker, now=utcnow())
+    def _settle(self, worker: str) -> bool:
+        """Settle a dead worker's digests, unless another live worker already is: one lease
+        per dead worker, so its half-posted threads are completed once. True: go on and give
+        its jobs back."""
+        now = utcnow()
+        name = "recover:" + hashlib.sha1(worker.encode()).hexdigest()[:24]
+        with session_scope(self.runtime.engine) as session:
+            mine = store.acquire_lease(
+                session=session, name=name, holder=self.runtime.worker_id, now=now,
+                ttl=RECOVERY_LEASE,
+            )  # fmt: skip
+        if mine:
+            settle_claims_of(self.runtime, worker, now=now)
+        return mine
 
     def run(self) -> None:
         """Tick until :meth:`stop` (every :data:`TICK_EVERY`), beating after each tick that

@@ -198,3 +198,30 @@ def test_a_dead_workers_half_posted_thread_is_completed_once_and_in_order(
 
     assert thread_parts(slack, "C0DIGEST", run.message_ts) == whole  # each once, in order
     assert len(top_posts(slack)) == 1
+
+
+def test_two_survivors_settle_a_dead_workers_thread_once(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    now = utcnow()  # the survivors settle what the dead worker posted in the last minutes
+    due_now(runtime.engine, [(TEAM, "C0DIGEST")], now)
+    with session_scope(runtime.engine) as session:
+        found = store.get_subscription(session=session, team_id=TEAM, channel_id="C0DIGEST")
+        assert found is not None and found.id is not None
+        subscription_id = found.id
+    dead = Runtime(engine=runtime.engine, slack=runtime.slack, worker_id="host:dead")
+    run = digests.post_digest(dead, subscription_id, now=now)
+    assert run is not None and run.message_ts is not None
+    whole = thread_parts(slack, "C0DIGEST", run.message_ts)
+    client = runtime.slack(TEAM)
+    for message in slack.messages("C0DIGEST"):
+        part = ((message.get("metadata") or {}).get("event_payload") or {}).get("part")
+        if message.get("thread_ts") == run.message_ts and part not in (None, 0):
+            client.chat_delete(channel="C0DIGEST", ts=message["ts"])
+
+    first = Worker(Runtime(engine=runtime.engine, slack=runtime.slack, worker_id="host:b"))
+    second = Worker(Runtime(engine=runtime.engine, slack=runtime.slack, worker_id="host:c"))
+    assert first._settle("host:dead") is True
+    assert second._settle("host:dead") is False  # the first one has it: not settled twice
+
+    assert thread_parts(slack, "C0DIGEST", run.message_ts) == whole
