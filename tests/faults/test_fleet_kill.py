@@ -95,7 +95,7 @@ def test_a_killed_workers_jobs_are_taken_up_and_nothing_is_doubled_or_lost(
     workers = [start(["worker"], env, tmp_path) for _ in range(2)]
     try:
         wait_until(lambda: bool(running_jobs(engine)) and bool(tops(slack)),
-            "a worker mid-post", 90)  # fmt: skip
+            "a worker mid-post", 240)  # fmt: skip
         victim_id, _ = running_jobs(engine).most_common(1)[0]
         victim = next(w for w in workers if victim_id.endswith(f":{w.pid}"))
         survivor = next(w for w in workers if w is not victim)
@@ -131,7 +131,7 @@ def test_sigterm_lets_running_jobs_finish(
     worker = start(["worker"], environment(postgres_url, slack), tmp_path)
     try:
         wait_until(lambda: bool(running_jobs(engine)) and bool(tops(slack)),
-            "the worker mid-post", 90)  # fmt: skip
+            "the worker mid-post", 240)  # fmt: skip
     finally:
         code, output = terminate(worker)
     assert code == 0, output
