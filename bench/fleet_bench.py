@@ -160,6 +160,9 @@ def one_run(args: argparse.Namespace, workers: int) -> dict[str, float]:
         n - 1 for n in parts.values() if n > 1
     )
     lost = sum(1 for c in channels if tops[c] == 0)
+    doubled = [c for c, n in tops.items() if n > 1] + [p for p, n in parts.items() if n > 1]
+    if doubled:  # which messages: a channel (its top-level posts) or a (channel, part)
+        print(f"  doubled: {doubled[:10]}", flush=True)
     refused = sum(1 for c in slack.calls("chat.postMessage") if not c.ok)
     print(f"  {workers} worker(s): last message after {finished:6.1f} s, "
         f"{finished / floor:5.2f}x the rate-limit floor ({floor:.0f} s), "
