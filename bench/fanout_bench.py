@@ -21,15 +21,16 @@ import tempfile
 import time
 from datetime import UTC, datetime
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from workspace import seed
 
 from batchscout.delivery.clients import make_web_client
-from batchscout.jobs import tasks
-from batchscout.jobs.scheduler import build_scheduler
-from batchscout.services.runtime import Runtime, install
+from batchscout.services import digests
+from batchscout.services.runtime import Runtime, current, install
 from batchscout.settings import Settings
 from batchscout.storage import digests as store
 from batchscout.storage.db import make_engine, session_scope
+from batchscout.storage.types import utcnow
 from tests.fakes.slack_api import Call, FakeSlack
 
 TEAM = "T0FANOUT"
@@ -48,6 +49,11 @@ def subscribe_all(engine: object, channels: list[str], now: datetime) -> list[in
             assert subscription.id is not None
             ids.append(subscription.id)
     return ids
+
+
+def post_digest(subscription_id: int) -> None:
+    """One channel's digest, as a thread of the scheduler posts it."""
+    digests.post_digest(current(), subscription_id, now=utcnow())
 
 
 def posted(slack: FakeSlack, channel: str) -> list[Call]:
@@ -75,11 +81,11 @@ def run(url: str, channels: list[str], per_minute: int | None) -> tuple[FakeSlac
     install(runtime)
     now = datetime.now(UTC)
     ids = subscribe_all(engine, channels, now)
-    scheduler = build_scheduler(runtime)
+    scheduler = BackgroundScheduler(timezone="UTC")  # its default: ten threads
     due = time.monotonic()
     scheduler.start(paused=True)
     for subscription_id in ids:
-        scheduler.add_job(tasks.post_digest_job, args=[subscription_id],
+        scheduler.add_job(post_digest, args=[subscription_id],
                           id=f"digest-{subscription_id}", next_run_time=now)  # fmt: skip
     scheduler.resume()
     while scheduler.get_jobs():  # a job leaves the store when it starts

@@ -1,7 +1,10 @@
 """The figures that touch every workflow, at 100,000 workflows, against a compute floor
 measured in the same run.
 
-    python bench/figures_bench.py [--workflows 100000] [--repeat 3]
+    python bench/figures_bench.py [--workflows 100000] [--repeat 3] [--postgres URL]
+
+With --postgres (a URL naming any database on the server), the same run on a fresh
+PostgreSQL database, created and dropped by the bench; SQLite otherwise.
 
 The floor is a plain-Python pass over the same rows: one SELECT of the same columns the paths
 read (name, owner, class, mode, rationale and the money), by name, through the same engine,
@@ -23,7 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from workspace import TEAM, median, seed
+from workspace import TEAM, drop_database, fresh_database, median, seed
 
 from batchscout.audit.digest import build_facts, template_prose
 from batchscout.delivery.blocks import digest as digest_blocks
@@ -82,9 +85,14 @@ def main() -> None:
     )
     parser.add_argument("--workflows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--postgres", default=None, help="a PostgreSQL server's URL")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/bench.db"
+        url = (
+            fresh_database(args.postgres, "figures_bench")
+            if args.postgres
+            else f"sqlite:///{folder}/bench.db"
+        )
         started = time.perf_counter()
         seed(url, args.workflows)
         seeded = time.perf_counter() - started
@@ -153,9 +161,12 @@ def main() -> None:
             figures.monthly_spend, figures.migrate_now, figures.to_challenge, figures.realised,  # type: ignore[attr-defined]
         )  # fmt: skip
         engine.dispose()
+        if args.postgres:
+            drop_database(args.postgres, "figures_bench")
 
     print(
-        f"Figures for {args.workflows:,} workflows (SQLite, median of {args.repeat}; "
+        f"Figures for {args.workflows:,} workflows "
+        f"({'PostgreSQL' if args.postgres else 'SQLite'}, median of {args.repeat}; "
         f"seeded through the import path in {seeded:.1f} s):"
     )
     print(

@@ -15,6 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
 from batchscout.audit.inventory import WorkflowSpec  # noqa: E402
 from batchscout.audit.latency import Freshness, Mode, Reader, Trigger  # noqa: E402
 from batchscout.audit.pricing import Provider  # noqa: E402
@@ -91,3 +94,23 @@ def peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+def fresh_database(server_url: str, name: str) -> str:
+    """A new, empty database ``name`` on the PostgreSQL server of ``server_url``; its URL."""
+    admin = create_engine(make_url(server_url).set(drivername="postgresql+psycopg"),
+        isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop database ``name`` (and its connections) on the server of ``server_url``."""
+    admin = create_engine(make_url(server_url).set(drivername="postgresql+psycopg"),
+        isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -50,7 +50,8 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "worker": LazyCommand(
         "batchscout.cli.worker",
-        "Run the scheduler: digests, batch polling. A second worker waits as a standby.",
+        "Run a worker: it takes scheduled jobs from the queue; one of them also runs the clock.",
+        group=True,
     ),
     "usage": LazyCommand(
         "batchscout.cli.usage",

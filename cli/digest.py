@@ -1,4 +1,5 @@
-"""``batchscout digest now|preview``: a channel's digest on demand."""
+"""``batchscout digest now|preview|subscribe|unsubscribe``: a channel's digest on demand, and
+its weekly slot set in bulk (the slash command's rules: :mod:`batchscout.services.subscriptions`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from batchscout.cli.common import (
 )
 from batchscout.cli.terminal import digest_text, ledger_text
 from batchscout.cli.worker import runtime_or_exit
-from batchscout.services import digests, sharing
+from batchscout.services import digests, sharing, subscriptions
 from batchscout.services.runtime import Runtime
 from batchscout.settings import Mode, Settings
 from batchscout.storage.types import utcnow
@@ -114,3 +115,37 @@ def digest_allow_shared(
         if changed
         else f"{channel} was already allowed; nothing was changed."
     )
+
+
+@app.command("subscribe")
+def digest_subscribe(
+    team: TeamOption,
+    channel: ChannelOption,
+    day: Annotated[
+        str | None, typer.Option("--day", help="Weekday: Monday … Sunday or mon … sun.")
+    ] = None,
+    time: Annotated[str | None, typer.Option("--time", help="Local time, HH:MM.")] = None,
+    tz: Annotated[str, typer.Option("--tz", help="IANA time zone, like Europe/Paris.")] = "UTC",
+) -> None:
+    """Subscribe a channel to the weekly digest (default Monday 09:00 UTC)."""
+    team, channel = check_team(team), check_channel(channel)
+    try:
+        schedule = subscriptions.slot(day, time, tz)
+    except ValueError as error:
+        raise fail(f"{str(error).rstrip('.')}.", 2) from error
+    settings = load_settings()
+    subscriptions.subscribe(
+        open_database(settings), team_id=team, channel_id=channel, subscriber_id="",
+        schedule=schedule, noise_floor=settings.batchscout_noise_floor,
+    )  # fmt: skip
+    out.print(f"Subscribed {channel}: the digest comes {schedule.describe()}.", highlight=False)
+
+
+@app.command("unsubscribe")
+def digest_unsubscribe(team: TeamOption, channel: ChannelOption) -> None:
+    """Stop a channel's weekly digest."""
+    team, channel = check_team(team), check_channel(channel)
+    settings = load_settings()
+    if not subscriptions.unsubscribe(open_database(settings), team_id=team, channel_id=channel):
+        raise fail(f"{channel} has no digest subscription.")
+    out.print(f"Unsubscribed {channel}: no more weekly digests there.", highlight=False)

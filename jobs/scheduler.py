@@ -1,16 +1,16 @@
-"""The scheduler: APScheduler 3 with its SQLAlchemy job store in the app's database, run by
-whichever worker holds the lease; the others wait as standbys.
+"""The clock: APScheduler 3 with its SQLAlchemy job store in the app's database, run by
+whichever worker holds the lease; every worker (leader or not) takes jobs from the queue.
 
-Jobs: one cron job per active subscription (``digest-<id>``, in the subscriber's time zone),
-plus interval jobs that prepare prose batches, poll them and catch up on missed digests, the
-daily usage re-import (``usage-reimport``) and the weekly ledger snapshots (``ledger-snapshots``,
-Mondays 00:05 UTC).
-Every job has a stable id and is added with ``replace_existing=True``, ``coalesce`` and
-``max_instances=1``; a digest missed by more than the misfire grace is skipped with a log line.
+The clock has a few fixed ticks with stable ids, one per kind of work (``tick-digest``,
+``tick-prose``, ``tick-poll``, ``tick-quiz``, ``tick-usage``: see :mod:`batchscout.jobs.kinds`)
+plus ``expire-registrations``; each tick claims what is due in our tables and enqueues one job
+per workspace (:mod:`batchscout.jobs.queue`). Never one schedule per channel: rows an older
+install stored (``digest-<id>`` jobs whose functions moved) are removed when the clock starts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import timedelta
 
@@ -19,9 +19,11 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from batchscout.jobs import tasks
+from batchscout.jobs.kinds import KINDS
+from batchscout.jobs.queue import JobQueue, install_queue
 from batchscout.logs import get_logger
-from batchscout.services.digests import schedule_of
-from batchscout.services.heartbeat import Heartbeat
+from batchscout.services.digests import settle_claims_of
+from batchscout.services.heartbeat import Heartbeat, live_workers
 from batchscout.services.runtime import Runtime, install
 from batchscout.storage import digests as store
 from batchscout.storage.db import session_scope
@@ -31,15 +33,11 @@ from batchscout.storage.types import utcnow
 log = get_logger(__name__)
 
 LEASE_NAME = "scheduler"
-PREPARE_EVERY = timedelta(minutes=5)
-POLL_EVERY = timedelta(minutes=1)
 EXPIRE_EVERY = timedelta(minutes=15)
-FOLLOWUPS_EVERY = timedelta(minutes=15)
-"""How often the worker checks which owners' follow-ups are due (their day, 10:00 local)."""
-USAGE_HOUR = 4
-"""The UTC hour of the daily usage re-import."""
-LEDGER_MINUTE = 5
-"""Minutes past Monday 00:00 UTC when the weekly ledger snapshots are taken."""
+#: How long the worker settling a dead worker's digests keeps the others from doing it too.
+RECOVERY_LEASE = timedelta(minutes=5)
+#: How often a worker renews the lease, beats and looks for dead workers' jobs.
+TICK_EVERY = timedelta(seconds=5)
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
@@ -70,69 +68,59 @@ def _on_event(event: JobExecutionEvent) -> None:
         log.error("job failed", job_id=event.job_id, error=repr(event.exception))
 
 
-def sync_jobs(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
-    """Make the scheduler's digest jobs match the active subscriptions (stable ids)."""
-    with session_scope(runtime.engine) as session:
-        wanted = {
-            f"digest-{s.id}": (s.id, schedule_of(s))
-            for s in store.active_subscriptions(session=session)
-        }
-    for job_id, (subscription_id, schedule) in wanted.items():
-        existing = scheduler.get_job(job_id)
-        trigger = schedule.trigger()
-        if existing is None or str(existing.trigger) != str(trigger):
-            scheduler.add_job(
-                tasks.post_digest_job, trigger=trigger, args=[subscription_id], id=job_id,
-                name=f"digest {schedule.describe()}", replace_existing=True,
-            )  # fmt: skip
-    for job in scheduler.get_jobs():
-        if job.id.startswith("digest-") and job.id not in wanted:
-            job.remove()
-
-
 def add_periodic_jobs(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
-    """The interval jobs (stable ids, replaced on every start)."""
-    for func, every, job_id in (
-        (tasks.prepare_digests_job, PREPARE_EVERY, "prepare-digests"),
-        (tasks.poll_batches_job, POLL_EVERY, "poll-batches"),
-        (tasks.quiz_tick_job, POLL_EVERY, "quiz-tick"),
-        (tasks.expire_registrations_job, EXPIRE_EVERY, "expire-registrations"),
-    ):
+    """The fixed ticks (stable ids, replaced on every start); any other stored job goes."""
+    wanted = {"expire-registrations"}
+    for kind in KINDS:
+        job_id = f"tick-{kind.name}"
+        wanted.add(job_id)
         scheduler.add_job(
-            func, "interval", seconds=int(every.total_seconds()), id=job_id, replace_existing=True,
-            next_run_time=utcnow(),
+            tasks.tick, "interval", seconds=int(kind.every.total_seconds()), args=[kind.name],
+            id=job_id, replace_existing=True, next_run_time=utcnow(),
         )  # fmt: skip
-    # Follow-ups are due at 10:00 in each owner's zone: a quarter-hour tick finds them, starting
-    # a quarter-hour after the scheduler does (a restart never sends at once).
     scheduler.add_job(
-        tasks.followups_tick_job, "interval", seconds=int(FOLLOWUPS_EVERY.total_seconds()),
-        id="followups-tick", replace_existing=True,
+        tasks.expire_registrations_job, "interval", seconds=int(EXPIRE_EVERY.total_seconds()),
+        id="expire-registrations", replace_existing=True, next_run_time=utcnow(),
     )  # fmt: skip
-    # Daily, once the providers have closed yesterday's buckets (they keep revising them).
-    scheduler.add_job(
-        tasks.reimport_usage_job, "cron", hour=USAGE_HOUR, minute=20, id="usage-reimport",
-        replace_existing=True,
-    )  # fmt: skip
-    # Each Monday just after 00:00 UTC, when the ISO week turns: every workspace's snapshot.
-    scheduler.add_job(
-        tasks.ledger_snapshots_job, "cron", day_of_week="mon", hour=0, minute=LEDGER_MINUTE,
-        id="ledger-snapshots", replace_existing=True,
-    )  # fmt: skip
+    remove_stale_jobs(scheduler, keep=wanted)
+
+
+def remove_stale_jobs(scheduler: BackgroundScheduler, *, keep: set[str]) -> list[str]:
+    """Remove stored jobs of an older layout (one per subscription, functions that moved).
+
+    APScheduler itself deletes a row whose function no longer imports when it loads the jobs;
+    the rest not in ``keep`` are removed here. Returns the ids removed."""
+    removed = [job.id for job in scheduler.get_jobs() if job.id not in keep]
+    for job_id in removed:
+        scheduler.remove_job(job_id)
+    if removed:
+        log.info("old scheduler jobs removed", jobs=removed)
+    return removed
 
 
 class Worker:
-    """Holds the lease and runs the scheduler while it does; a standby otherwise."""
+    """Takes jobs from the queue; holds the lease and runs the clock while it does.
 
-    def __init__(self, runtime: Runtime, *, lease_ttl: timedelta = timedelta(seconds=60)) -> None:
+    ``queue`` is made at :meth:`run` when not given (DBOS in this process, named by the
+    runtime's worker id)."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        lease_ttl: timedelta = timedelta(seconds=60),
+        queue: JobQueue | None = None,
+    ) -> None:
         self.runtime = runtime
         self.lease_ttl = lease_ttl
+        self.queue = queue
         self.scheduler: BackgroundScheduler | None = None
         self.stopping = threading.Event()
         self.leader = False
         self.heartbeat = Heartbeat(runtime.engine, ProcessRole.WORKER)
 
     def tick(self) -> bool:
-        """Take or renew the lease; start or stop the scheduler to match. True while leading."""
+        """Take or renew the lease; start or stop the clock to match. True while leading."""
         with session_scope(self.runtime.engine) as session:
             leading = store.acquire_lease(
                 session=session,
@@ -146,7 +134,6 @@ class Worker:
             self.scheduler = build_scheduler(self.runtime)
             self.scheduler.start(paused=True)
             add_periodic_jobs(self.scheduler, self.runtime)
-            sync_jobs(self.scheduler, self.runtime)
             self.scheduler.resume()
         elif not leading and self.leader:
             log.warning(
@@ -156,20 +143,50 @@ class Worker:
             self._stop_scheduler()
         elif not leading:
             log.debug("standby: another worker holds the scheduler lease")
-        elif self.scheduler is not None:
-            sync_jobs(self.scheduler, self.runtime)
         self.leader = leading
         return leading
 
-    def run(self) -> None:
-        """Tick until :meth:`stop` (renewing well before the lease expires), beating after each
-        tick that reached the database.
+    def recover(self) -> list[str]:
+        """Give the jobs of workers that stopped beating (killed) back to the queue, after
+        settling the digests they had claimed; returns those workers' ids."""
+        engine_queue = self.queue
+        if engine_queue is None or not hasattr(engine_queue, "recover_dead"):
+            return []
+        live = live_workers(self.runtime.engine) | {self.runtime.worker_id}
+        dead: list[str] = engine_queue.recover_dead(live, before=self._settle)
+        return dead
 
-        On stop, jobs already running finish first (in-flight work is done, not dropped), then
-        the lease is released so a standby takes over at once, and the heartbeat row goes.
+    def _settle(self, worker: str) -> bool:
+        """Settle a dead worker's digests, unless another live worker already is: one lease
+        per dead worker, so its half-posted threads are completed once. True: go on and give
+        its jobs back."""
+        now = utcnow()
+        name = "recover:" + hashlib.sha1(worker.encode()).hexdigest()[:24]
+        with session_scope(self.runtime.engine) as session:
+            mine = store.acquire_lease(
+                session=session, name=name, holder=self.runtime.worker_id, now=now,
+                ttl=RECOVERY_LEASE,
+            )  # fmt: skip
+        if mine:
+            settle_claims_of(self.runtime, worker, now=now)
+        return mine
+
+    def run(self) -> None:
+        """Tick until :meth:`stop` (every :data:`TICK_EVERY`), beating after each tick that
+        reached the database, and taking jobs from the queue all along.
+
+        On stop, the clock stops, jobs already running finish first (in-flight work is done,
+        not dropped), then the lease is released so a standby takes over at once, and the
+        heartbeat row goes.
         """
         install(self.runtime)
-        interval = max(self.lease_ttl.total_seconds() / 3, 1.0)
+        interval = min(max(self.lease_ttl.total_seconds() / 3, 1.0), TICK_EVERY.total_seconds())
+        if self.queue is None:
+            from batchscout.jobs.engine import DbosQueue
+
+            self.queue = DbosQueue(self.runtime.engine, executor_id=self.runtime.worker_id)
+        install_queue(self.queue)
+        started = False
         try:
             while not self.stopping.is_set():
                 try:
@@ -178,9 +195,22 @@ class Worker:
                     log.exception("worker tick failed")
                 else:
                     self.heartbeat.beat("leader" if leading else "standby")
+                    if not started:  # alive (beating) before taking any job
+                        start = getattr(self.queue, "start", None)
+                        if start is not None:
+                            start()
+                        started = True
+                    try:
+                        self.recover()
+                    except Exception:
+                        log.exception("dead workers' jobs not recovered")
                 self.stopping.wait(interval)
         finally:
             self._stop_scheduler(wait=True)
+            stop = getattr(self.queue, "stop", None)
+            if started and stop is not None:
+                stop()
+            install_queue(None)
             if self.leader:
                 with session_scope(self.runtime.engine) as session:
                     store.release_lease(

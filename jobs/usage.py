@@ -437,14 +437,23 @@ def reader_for(provider: UsageProvider) -> Callable[..., UsageWindow]:
 
 
 def reimport_recent(
-    *, engine: Engine, settings: Settings, now: datetime, days: int = REIMPORT_DAYS
+    *,
+    engine: Engine,
+    settings: Settings,
+    now: datetime,
+    days: int = REIMPORT_DAYS,
+    team_id: str | None = None,
 ) -> list[tuple[str, UsageProvider]]:
-    """Re-read the last ``days`` whole UTC days for every team with a key (SPEC: providers
-    revise recent buckets), replacing them. Each (team, provider) is done and logged on its
-    own: one refused key never stops another team's import. Returns those imported."""
+    """Re-read the last ``days`` whole UTC days for every team with a key (or only
+    ``team_id``'s; SPEC: providers revise recent buckets), replacing them. Each (team,
+    provider) is done and logged on its own: one refused key never stops another team's
+    import. Returns those imported."""
     start, end = import_window(days, now)
     done: list[tuple[str, UsageProvider]] = []
+    only = team_id
     for team_id, provider in usage.usage_teams(engine=engine, settings=settings):
+        if only is not None and team_id != only:
+            continue
         with isolated("usage reimport failed", team_id=team_id, provider=provider.value):
             admin_key = usage.admin_key_for(
                 engine=engine, settings=settings, team_id=team_id, provider=provider

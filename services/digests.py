@@ -152,8 +152,9 @@ DIGEST_PROSE = Purpose("digest", "digest", store.link_run_batch, _settle)
 # -- 1. prepare ---------------------------------------------------------------------------
 
 
-def prepare_due_digests(runtime: Runtime, *, now: datetime) -> int:
-    """Submit prose requests for digests due within the lead time; returns how many.
+def prepare_due_digests(runtime: Runtime, *, now: datetime, team_id: str | None = None) -> int:
+    """Submit prose requests for digests due within the lead time (of one workspace, or of
+    all when ``team_id`` is ``None``); returns how many.
 
     Each subscription is prepared in its own transaction and error boundary: one workspace's
     bad data is logged and leaves that digest on the template, never the others without prose.
@@ -162,7 +163,11 @@ def prepare_due_digests(runtime: Runtime, *, now: datetime) -> int:
     if provider is None:
         return 0
     with session_scope(runtime.engine) as session:
-        subscriptions = [(s.id, s.team_id) for s in store.active_subscriptions(session=session)]
+        subscriptions = [
+            (s.id, s.team_id)
+            for s in store.active_subscriptions(session=session)
+            if team_id is None or s.team_id == team_id
+        ]
     requests: list[BatchRequest] = []
     for subscription_id, team_id in subscriptions:
         with isolated(
@@ -455,16 +460,25 @@ def _record_posted(
 
 
 def _post_thread(
-    runtime: Runtime, client: WebClient, run: DigestRun, ts: str, content: DigestContent
+    runtime: Runtime,
+    client: WebClient,
+    run: DigestRun,
+    ts: str,
+    content: DigestContent,
+    *,
+    posted: frozenset[int] = frozenset(),
 ) -> None:
     """The thread is best effort: the digest itself is already posted and recorded.
 
     It holds the workflows to challenge, realised savings, what changed, the chart, and the
-    week's knowledge check (whose answers are the thread's replies).
+    week's knowledge check (whose answers are the thread's replies). Parts in ``posted`` are
+    in Slack already (a thread resumed after its worker died) and are not sent again.
     """
     channel_id = run.channel_id
     try:
         for part, message in enumerate(content.thread):
+            if part in posted:
+                continue
             payload: dict[str, Any] = {"run_id": run.id, "part": part}
             post_once(
                 client,
@@ -582,19 +596,24 @@ def installer_of(runtime: Runtime, team_id: str) -> str | None:
 # -- 4. catch up --------------------------------------------------------------------------
 
 
-def catch_up(runtime: Runtime, *, now: datetime) -> None:
-    """Post due digests a stopped worker missed (within grace), and settle stale claims.
+def catch_up(runtime: Runtime, *, now: datetime, team_id: str | None = None) -> None:
+    """Post due digests a stopped worker missed (within grace), and settle stale claims: of
+    one workspace (the fleet's ``digest`` job), or of all when ``team_id`` is ``None``.
 
     Each subscription is looked at and posted inside its own error boundary: one failing
     (bad data, a broken channel) is logged and never keeps another's digest from posting.
     """
     with isolated("stale digest claims not settled"):
-        _settle_stale_claims(runtime, now=now)
+        _settle_stale_claims(runtime, now=now, team_id=team_id)
     with session_scope(runtime.engine) as session:
-        subscriptions = [(s.id, s.team_id) for s in store.active_subscriptions(session=session)]
-    for subscription_id, team_id in subscriptions:
+        subscriptions = [
+            (s.id, s.team_id)
+            for s in store.active_subscriptions(session=session)
+            if team_id is None or s.team_id == team_id
+        ]
+    for subscription_id, team in subscriptions:
         assert subscription_id is not None
-        with isolated("missed digest not posted", subscription_id=subscription_id, team_id=team_id):
+        with isolated("missed digest not posted", subscription_id=subscription_id, team_id=team):
             if _missed(runtime, subscription_id, now=now):
                 post_digest(runtime, subscription_id, now=now)
 
@@ -616,12 +635,23 @@ def _missed(runtime: Runtime, subscription_id: int, *, now: datetime) -> bool:
         return run is None or run.status == RunStatus.PENDING
 
 
-def _settle_stale_claims(runtime: Runtime, *, now: datetime) -> None:
-    """A crash between posting and recording leaves a claim: find the message, or retry."""
+def _settle_stale_claims(
+    runtime: Runtime, *, now: datetime, team_id: str | None = None, worker: str | None = None
+) -> None:
+    """A crash between posting and recording leaves a claim: find the message, or retry.
+
+    Claims older than the runtime's ``stale_claim``; or, with ``worker``, every claim of that
+    worker (known dead: :func:`settle_claims_of`)."""
     with session_scope(runtime.engine) as session:
+        claims = (
+            store.claims_of(session=session, worker=worker)
+            if worker is not None
+            else store.stale_claims(session=session, older_than=now - runtime.stale_claim)
+        )
         stale = [
             (r.id, r.team_id, r.channel_id, r.claimed_at)
-            for r in store.stale_claims(session=session, older_than=now - runtime.stale_claim)
+            for r in claims
+            if team_id is None or r.team_id == team_id
         ]
     for run_id, team_id, channel_id, claimed_at in stale:
         assert run_id is not None and claimed_at is not None
@@ -858,3 +888,89 @@ def preview_content(
             session, run, noise_floor=subscription.noise_floor if subscription else runtime.noise_floor,
             schedule=schedule_of(subscription).describe() if subscription else None, provider=None, now=now,
         )  # fmt: skip
+
+
+# -- the fleet -----------------------------------------------------------------------------
+
+
+def settle_claims_of(runtime: Runtime, worker: str, *, now: datetime) -> None:
+    """A worker known dead (killed mid-job) leaves its claims: each run it claimed is found
+    posted in Slack (then recorded, its thread completed) or given back to be posted again,
+    at once rather than after the ``stale_claim`` wait; and the threads of the runs it posted
+    within that wait are completed (the parts missing from Slack, in order)."""
+    _settle_stale_claims(runtime, now=now, worker=worker)
+    with session_scope(runtime.engine) as session:
+        posted = [
+            r.id
+            for r in store.posted_by(
+                session=session, worker=worker, since=now - runtime.stale_claim
+            )
+        ]
+    for run_id in posted:
+        assert run_id is not None
+        with isolated("digest thread not resumed", run_id=run_id):
+            _resume_thread(runtime, run_id)
+
+
+def _resume_thread(runtime: Runtime, run_id: int) -> None:
+    with session_scope(runtime.engine) as session:
+        run = session.get(DigestRun, run_id)
+        assert run is not None and run.message_ts is not None and run.posted_at is not None
+        session.expunge(run)
+    content, _ = _content_of(runtime, run_id, now=run.posted_at)
+    client = runtime.slack(run.team_id)
+    found = _thread_parts(client, run.channel_id, run.message_ts, run_id)
+    if len(content.thread) - 1 in found:
+        return  # every part is there: the crash came after them (the tail is not resent)
+    log.info("digest thread resumed", run_id=run_id, parts_found=sorted(found))
+    _post_thread(runtime, client, run, run.message_ts, content, posted=frozenset(found))
+
+
+def _thread_parts(client: WebClient, channel_id: str, thread_ts: str, run_id: int) -> set[int]:
+    """The parts of run ``run_id``'s thread that Slack has (read by their metadata)."""
+    parts: set[int] = set()
+    cursor: str | None = None
+    for _ in range(HISTORY_MAX_PAGES):
+        answer = client.conversations_replies(
+            channel=channel_id, ts=thread_ts, include_all_metadata=True,
+            limit=HISTORY_PAGE, cursor=cursor,
+        )  # fmt: skip
+        messages_found: list[dict[str, Any]] = answer.get("messages") or []
+        for message in messages_found:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == THREAD_EVENT and payload.get("run_id") == run_id:
+                parts.add(int(payload.get("part", -1)))
+        cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
+        if not answer.get("has_more") or cursor is None:
+            break
+    return parts
+
+
+def due_teams(runtime: Runtime, *, now: datetime) -> set[str]:
+    """The workspaces with a digest due and not yet posted (nor skipped) within the misfire
+    grace: the clock's claim for the ``digest`` kind (one query for the runs of the slots)."""
+    with session_scope(runtime.engine) as session:
+        slots = {}
+        for subscription in store.active_subscriptions(session=session):
+            schedule = schedule_of(subscription)
+            last = schedule.last_due(now)
+            if last < subscription.created_at or now - last > runtime.misfire_grace:
+                continue
+            key = (subscription.team_id, subscription.channel_id, schedule.period(last))
+            slots[key] = subscription.team_id
+        done = store.settled_runs(session=session, keys=list(slots))
+    return {team for key, team in slots.items() if key not in done}
+
+
+def prose_due_teams(runtime: Runtime, *, now: datetime) -> set[str]:
+    """The workspaces with a digest due within the lead time (the ``prose`` kind's claim):
+    :func:`prepare_due_digests` then skips the runs that already have a batch or prose."""
+    if runtime.provider is None:
+        return set()
+    with session_scope(runtime.engine) as session:
+        return {
+            s.team_id
+            for s in store.active_subscriptions(session=session)
+            if schedule_of(s).next_due(now - runtime.misfire_grace) - now <= runtime.lead_time
+        }

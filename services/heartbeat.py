@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from batchscout.logs import get_logger
 from batchscout.storage import heartbeats as store
 from batchscout.storage.db import session_scope
-from batchscout.storage.heartbeats import ProcessHeartbeat
+from batchscout.storage.heartbeats import ProcessHeartbeat, ProcessRole
 from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
@@ -143,3 +143,14 @@ def health(
     with session_scope(engine) as session:
         rows = store.heartbeats(session=session, role=role, host=host)
     return Health(processes=rows, now=utcnow(), max_age=max_age)
+
+
+#: A worker without a beat for this long is taken for dead by the fleet: its running jobs
+#: go back to the queue (the beat comes every few seconds; see ``jobs.scheduler``).
+WORKER_DEAD_AFTER = timedelta(seconds=20)
+
+
+def live_workers(engine: Engine, *, within: timedelta = WORKER_DEAD_AFTER) -> set[str]:
+    """The worker ids (``host:pid``) of worker processes that beat ``within`` the last while."""
+    found = health(engine, role=ProcessRole.WORKER, max_age=within)
+    return {f"{p.host}:{p.pid}" for p in found.fresh}

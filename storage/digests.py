@@ -428,3 +428,43 @@ def resume_channel(
     subscription.updated_at = utcnow()
     session.add(subscription)
     return 1
+
+
+def claims_of(*, session: Session, worker: str) -> list[DigestRun]:
+    """Runs ``worker`` claimed for posting and never recorded as posted."""
+    return list(
+        session.exec(
+            select(DigestRun).where(
+                DigestRun.status == RunStatus.POSTING, col(DigestRun.claimed_by) == worker
+            )
+        ).all()
+    )
+
+
+def settled_runs(
+    *, session: Session, keys: list[tuple[str, str, str]]
+) -> set[tuple[str, str, str]]:
+    """Of ``keys`` (team, channel, period), those whose run is no longer pending (claimed,
+    posted, skipped or failed)."""
+    if not keys:
+        return set()
+    periods = {period for _, _, period in keys}
+    rows = session.exec(
+        select(DigestRun.team_id, DigestRun.channel_id, DigestRun.period).where(
+            col(DigestRun.period).in_(periods), DigestRun.status != RunStatus.PENDING
+        )
+    ).all()
+    return {(t, c, p) for t, c, p in rows} & set(keys)
+
+
+def posted_by(*, session: Session, worker: str, since: datetime) -> list[DigestRun]:
+    """Runs ``worker`` claimed and recorded as posted at or after ``since``."""
+    return list(
+        session.exec(
+            select(DigestRun).where(
+                DigestRun.status == RunStatus.POSTED,
+                col(DigestRun.claimed_by) == worker,
+                col(DigestRun.posted_at) >= since,
+            )
+        ).all()
+    )

@@ -225,6 +225,9 @@ class FakeSlack:
         self._files: dict[str, dict[str, Any]] = {}
         self._stalled_downloads = 0
         self._limits: dict[str, _RateLimit] = {}
+        #: Seconds every Web API call takes before it is answered (a real network's latency).
+        self.latency = 0.0
+        self._deleted: set[tuple[str, str]] = set()
         self._stopping = threading.Event()
         self._tokens: dict[str, tuple[str, str]] = {}
         self._ts_counter = 0
@@ -429,6 +432,8 @@ class FakeSlack:
         self, method: str, params: dict[str, Any], headers: dict[str, str], path: str
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         """Answer one Web API call and record it; returns status, headers and body."""
+        if self.latency:
+            time.sleep(self.latency)  # outside the lock: calls overlap as on the network
         with self._cond:
             status, extra_headers = 200, {}
             fault = self._take_fault(method)
@@ -740,6 +745,7 @@ class FakeSlack:
     def _chat_delete(self, request: _Request) -> dict[str, Any]:
         channel = _require(request, "channel", error="channel_not_found")
         ts = _require(request, "ts", error="message_not_found")
+        self._deleted.add((channel, ts))  # gone from history and replies, as in Slack
         return {"ok": True, "channel": channel, "ts": ts}
 
     def _chat_get_permalink(self, request: _Request) -> dict[str, Any]:
@@ -762,6 +768,7 @@ class FakeSlack:
                 if c.method == "chat.postMessage"
                 and c.response.get("ok")
                 and c.response.get("channel") == channel
+                and (channel, c.response.get("ts")) not in self._deleted
             ]
 
     def _page(self, request: _Request, messages: list[dict[str, Any]]) -> dict[str, Any]:

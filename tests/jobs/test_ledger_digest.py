@@ -12,18 +12,16 @@ from decimal import Decimal
 
 from slack_sdk import WebClient
 
-from batchscout.audit.ledger import iso_week
 from batchscout.delivery import chart
-from batchscout.jobs import tasks
+from batchscout.jobs import kinds
 from batchscout.jobs.llm_batch import OpenAIBatchProvider
 from batchscout.services import digests, ledger
 from batchscout.services.context import Services
 from batchscout.services.home import publish_home
-from batchscout.services.runtime import Runtime, install
+from batchscout.services.runtime import Runtime
 from batchscout.settings import Settings
 from batchscout.storage.db import session_scope
 from batchscout.storage.queries import mark_migrated
-from batchscout.storage.types import utcnow
 from tests.fakes.openai_batch import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.jobs.conftest import DUE, TEAM, slack_client, subscribe, top_posts
@@ -117,15 +115,17 @@ def test_app_home_shows_the_trend_in_words(runtime: Runtime, slack: FakeSlack) -
 
 
 def test_the_monday_job_takes_every_workspace_s_week(runtime: Runtime) -> None:
-    install(runtime)
-    try:
-        tasks.ledger_snapshots_job()
-    finally:
-        install(None)
+    monday = datetime(2026, 12, 7, 0, 5, tzinfo=UTC)
+    ledger_kind = kinds.kind_named("ledger")
+    assert list(ledger_kind.due(runtime, monday + timedelta(days=1))) == []  # Tuesday: nothing
+    due = list(ledger_kind.due(runtime, monday))
+    assert due == [(TEAM, "2026-W50")]
+    for team_id, _ in due:
+        kinds.run_job(runtime, "ledger", team_id, monday)
 
     with session_scope(runtime.engine) as session:
         [week] = ledger.history(session=session, team_id=TEAM)
-    assert week.week == iso_week(utcnow())
+    assert week.week == "2026-W50"
 
 
 def test_preparing_a_digest_takes_the_week_s_snapshot(runtime: Runtime) -> None:

@@ -13,9 +13,8 @@ from batchscout.delivery.blocks import ledger as ledger_blocks
 from batchscout.delivery.blocks import note
 from batchscout.delivery.mrkdwn import escape
 from batchscout.logs import get_logger
-from batchscout.services import digests, sharing
+from batchscout.services import digests, sharing, subscriptions
 from batchscout.services.schedule import Schedule, check_timezone, parse_time, parse_weekday
-from batchscout.storage import boundaries
 from batchscout.storage import digests as store
 from batchscout.storage.digest_tables import SubscriptionStatus
 from batchscout.storage.types import utcnow
@@ -127,24 +126,18 @@ def subscribe(call: CommandCall, words: list[str]) -> None:
             if current is not None and current.status == SubscriptionStatus.ACTIVE
             else None
         )
-        existed = current is not None
     if before is not None:
         _change_subscription(call, before, weekday, slot)
         return
     hour, minute = slot or (9, 0)
     weekday = 0 if weekday is None else weekday
     zone = user_timezone(call)
-    with call.services.session() as session:
-        store.subscribe(
-            session=session, team_id=call.team_id, channel_id=call.channel_id,
-            subscriber_id=call.user_id, weekday=weekday, hour=hour, minute=minute,
-            timezone=zone or "UTC",
-            noise_floor=None if existed else call.services.settings.batchscout_noise_floor,
-        )  # fmt: skip
-        boundaries.clear_notices(session=session, team_id=call.team_id, channel_id=call.channel_id)
-    text = messages.SUBSCRIBED.format(
-        schedule=Schedule(weekday, hour, minute, zone or "UTC").describe()
-    )
+    schedule = subscriptions.subscribe(
+        call.services.engine, team_id=call.team_id, channel_id=call.channel_id,
+        subscriber_id=call.user_id, schedule=Schedule(weekday, hour, minute, zone or "UTC"),
+        noise_floor=call.services.settings.batchscout_noise_floor,
+    )  # fmt: skip
+    text = messages.SUBSCRIBED.format(schedule=schedule.describe())
     call.reply(note(text + ("" if zone else messages.SUBSCRIBED_ZONE_UNKNOWN)))
 
 
@@ -176,8 +169,9 @@ def _change_subscription(
 
 def unsubscribe(call: CommandCall) -> None:
     """Stop the channel's digest."""
-    with call.services.session() as session:
-        done = store.unsubscribe(session=session, team_id=call.team_id, channel_id=call.channel_id)
+    done = subscriptions.unsubscribe(
+        call.services.engine, team_id=call.team_id, channel_id=call.channel_id
+    )
     call.reply(note(messages.UNSUBSCRIBED if done else messages.NOT_SUBSCRIBED))
 
 

@@ -1,0 +1,227 @@
+"""The worker fleet's queue: the clock claims due work in our tables and enqueues one job per
+workspace and kind on DBOS (SQLite and PostgreSQL), with ids from our keys; old job-store rows
+of the per-subscription layout are removed."""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+from dbos import DBOS
+from sqlalchemy import Engine, text
+from sqlmodel import select
+
+from batchscout.jobs import tasks
+from batchscout.jobs.engine import DbosQueue, queue_status
+from batchscout.jobs.queue import JobKey, install_queue
+from batchscout.jobs.scheduler import Worker, build_scheduler
+from batchscout.services import digests
+from batchscout.services.runtime import Runtime, install
+from batchscout.storage import digests as store
+from batchscout.storage.db import session_scope
+from batchscout.storage.digest_tables import DigestRun, RunStatus
+from batchscout.storage.types import utcnow
+from tests.fakes.slack_api import FakeSlack
+from tests.jobs.conftest import DUE, TEAM, subscribe, top_posts
+
+OTHER_TEAM = "T0OTHER"
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def queue(runtime: Runtime) -> Iterator[DbosQueue]:
+    install(runtime)
+    started = DbosQueue(runtime.engine, executor_id=runtime.worker_id).start()
+    install_queue(started)
+    yield started
+    install_queue(None)
+    DBOS.destroy(workflow_completion_timeout_sec=10)
+    install(None)
+
+
+def due_now(engine: Engine, channels: list[tuple[str, str]], now: datetime) -> None:
+    with session_scope(engine) as session:
+        for team, channel in channels:
+            subscription = store.subscribe(
+                session=session, team_id=team, channel_id=channel, subscriber_id="U0X",
+                weekday=now.weekday(), hour=now.hour, minute=now.minute, timezone="UTC",
+            )  # fmt: skip
+            subscription.created_at = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def finished(job_id: str) -> bool:
+    status = DBOS.get_workflow_status(job_id)
+    return status is not None and status.status in ("SUCCESS", "ERROR")
+
+
+def test_enqueuing_the_same_key_twice_enqueues_once(queue: DbosQueue) -> None:
+    key = JobKey("quiz", "_install", "20261130T0800")
+    assert queue.enqueue(key) is True
+    assert queue.enqueue(key) is False
+    wait_for(lambda: finished(key.job_id), "the job to run")
+    assert queue.enqueue(key) is False  # done is not waiting: still never run twice
+    assert DBOS.get_workflow_status(key.job_id).status == "SUCCESS"  # type: ignore[union-attr]
+    assert len(DBOS.list_workflows(workflow_id_prefix="quiz:")) == 1
+
+
+def test_the_clock_enqueues_one_digest_job_per_workspace_and_each_posts_once(
+    runtime: Runtime, queue: DbosQueue, slack: FakeSlack
+) -> None:
+    now = utcnow()  # the job reads the clock: every channel due this very minute
+    due_now(
+        runtime.engine, [(TEAM, "C0DIGEST"), (OTHER_TEAM, "C0SECOND"), (OTHER_TEAM, "C0THIRD")], now
+    )
+
+    assert tasks.enqueue_due(runtime, queue, "digest", now=now) == 2  # one per workspace
+    assert tasks.enqueue_due(runtime, queue, "digest", now=now) == 0  # same minute: nothing
+    for team in (TEAM, OTHER_TEAM):
+        job_id = f"digest:{team}:{now:%Y%m%dT%H%M}"
+        wait_for(lambda job_id=job_id: finished(job_id), job_id)
+
+    for channel in ("C0DIGEST", "C0SECOND", "C0THIRD"):
+        assert len(top_posts(slack, channel)) == 1, channel
+    with session_scope(runtime.engine) as session:
+        statuses = {r.status for r in session.exec(select(DigestRun)).all()}
+    assert statuses == {RunStatus.POSTED}
+    # Posted: the next minute's tick claims nothing more.
+    assert tasks.enqueue_due(runtime, queue, "digest", now=now + timedelta(minutes=1)) == 0
+
+
+def test_a_busy_workspace_gets_no_second_job(runtime: Runtime, queue: DbosQueue) -> None:
+    subscribe(runtime.engine, timezone="UTC")
+    now = DUE.replace(hour=9) + timedelta(seconds=5)
+    queue_busy = {TEAM}
+    original = queue.busy
+    queue.busy = lambda kind: queue_busy if kind == "digest" else original(kind)  # type: ignore[method-assign]
+    assert tasks.enqueue_due(runtime, queue, "digest", now=now) == 0
+
+
+def test_queue_status_counts_waiting_jobs_per_kind(runtime: Runtime) -> None:
+    # A process that only enqueues (takes no jobs): the jobs wait, and the status sees them.
+    install(runtime)
+    queue = DbosQueue(runtime.engine, executor_id="clock-only", worker_concurrency=0).start()
+    try:
+        queue.enqueue(JobKey("digest", TEAM, "20261130T0900"))
+        queue.enqueue(JobKey("digest", OTHER_TEAM, "20261130T0900"))
+        queue.enqueue(JobKey("poll", "_install", "20261130T0900"))
+        status = queue_status(runtime.engine)
+        assert status.waiting == {"digest": 2, "poll": 1}
+        assert status.oldest_waiting_seconds is not None and status.oldest_waiting_seconds >= 0
+    finally:
+        DBOS.destroy()
+        install(None)
+    empty = queue_status(runtime.engine)
+    assert empty.waiting == {"digest": 2, "poll": 1}  # durable: still there for a worker
+
+
+def old_layout_row(scheduler: BackgroundScheduler, job_id: str, func: str) -> dict[str, object]:
+    """A job as an older install stored it: one job per subscription, ``func`` by path."""
+    job = scheduler.add_job(tasks.expire_registrations_job, "interval", minutes=5, id=job_id)
+    state: dict[str, object] = job.__getstate__()
+    job.remove()
+    state["func"] = func
+    state["args"] = (7,)
+    return state
+
+
+def test_jobs_of_the_old_layout_are_removed_when_the_clock_starts(
+    runtime: Runtime, digest_engine: Engine
+) -> None:
+    scheduler = build_scheduler(runtime)
+    scheduler.start(paused=True)
+    rows = [
+        old_layout_row(scheduler, "digest-7", "batchscout.jobs.tasks:post_digest_job"),
+        old_layout_row(scheduler, "poll-batches", "batchscout.jobs.tasks:expire_registrations_job"),
+    ]
+    scheduler.shutdown()
+    with digest_engine.begin() as connection:
+        for state in rows:
+            connection.execute(
+                text("INSERT INTO apscheduler_jobs (id, next_run_time, job_state) "
+                     "VALUES (:id, :at, :state)"),
+                {"id": state["id"], "at": time.time() + 3600, "state": pickle.dumps(state)},
+            )  # fmt: skip
+
+    worker = Worker(runtime)
+    try:
+        assert worker.tick() is True
+        with digest_engine.connect() as connection:
+            ids = {r[0] for r in connection.execute(text("SELECT id FROM apscheduler_jobs"))}
+    finally:
+        worker._stop_scheduler()
+    assert ids == {
+        "tick-digest", "tick-prose", "tick-poll", "tick-quiz", "tick-usage",
+        "expire-registrations",
+    }  # fmt: skip
+
+
+def thread_parts(slack: FakeSlack, channel: str, ts: str) -> list[int]:
+    """The digest thread's parts as Slack holds them, in posting order."""
+    return [
+        m["metadata"]["event_payload"]["part"]
+        for m in slack.messages(channel)
+        if m.get("thread_ts") == ts and (m.get("metadata") or {}).get("event_payload", {}).get(
+            "part") is not None
+    ]  # fmt: skip
+
+
+def test_a_dead_workers_half_posted_thread_is_completed_once_and_in_order(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    subscription_id = subscribe(runtime.engine, timezone="UTC")
+    now = DUE.replace(hour=9) + timedelta(seconds=5)
+    run = digests.post_digest(runtime, subscription_id, now=now)
+    assert run is not None and run.message_ts is not None
+    whole = thread_parts(slack, "C0DIGEST", run.message_ts)
+    assert len(whole) >= 2 and whole == sorted(whole)
+    # As if the worker had died after the thread's first part: the rest is not in Slack.
+    client = runtime.slack(TEAM)
+    for message in slack.messages("C0DIGEST"):
+        part = ((message.get("metadata") or {}).get("event_payload") or {}).get("part")
+        if message.get("thread_ts") == run.message_ts and part not in (None, 0):
+            client.chat_delete(channel="C0DIGEST", ts=message["ts"])
+    assert thread_parts(slack, "C0DIGEST", run.message_ts) == [0]
+
+    digests.settle_claims_of(runtime, runtime.worker_id, now=now + timedelta(minutes=1))
+    digests.settle_claims_of(runtime, runtime.worker_id, now=now + timedelta(minutes=1))
+
+    assert thread_parts(slack, "C0DIGEST", run.message_ts) == whole  # each once, in order
+    assert len(top_posts(slack)) == 1
+
+
+def test_two_survivors_settle_a_dead_workers_thread_once(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    now = utcnow()  # the survivors settle what the dead worker posted in the last minutes
+    due_now(runtime.engine, [(TEAM, "C0DIGEST")], now)
+    with session_scope(runtime.engine) as session:
+        found = store.get_subscription(session=session, team_id=TEAM, channel_id="C0DIGEST")
+        assert found is not None and found.id is not None
+        subscription_id = found.id
+    dead = Runtime(engine=runtime.engine, slack=runtime.slack, worker_id="host:dead")
+    run = digests.post_digest(dead, subscription_id, now=now)
+    assert run is not None and run.message_ts is not None
+    whole = thread_parts(slack, "C0DIGEST", run.message_ts)
+    client = runtime.slack(TEAM)
+    for message in slack.messages("C0DIGEST"):
+        part = ((message.get("metadata") or {}).get("event_payload") or {}).get("part")
+        if message.get("thread_ts") == run.message_ts and part not in (None, 0):
+            client.chat_delete(channel="C0DIGEST", ts=message["ts"])
+
+    first = Worker(Runtime(engine=runtime.engine, slack=runtime.slack, worker_id="host:b"))
+    second = Worker(Runtime(engine=runtime.engine, slack=runtime.slack, worker_id="host:c"))
+    assert first._settle("host:dead") is True
+    assert second._settle("host:dead") is False  # the first one has it: not settled twice
+
+    assert thread_parts(slack, "C0DIGEST", run.message_ts) == whole
