@@ -130,9 +130,9 @@ def benchmark_text(rows: list[Row]) -> Text:
 
 def ledger_text(trend: Trend) -> str:
     """The digest's week-over-week line, the trend in words and the comparison, for a terminal."""
+    moved = ledger_line(trend.weeks, trend.movement)
     lines = [
-        ledger_line(trend.weeks, trend.movement),
-        "",
+        *([moved, ""] if moved else []),
         trend_words(trend.weeks),
         "",
         "Is your number good?",

@@ -13,7 +13,7 @@ from batchscout.audit.latency import Mode
 from batchscout.audit.money import format_usd
 from batchscout.audit.savings import LANE_OF_MODE, Portfolio, WorkflowFigures
 
-LANES_LABEL = "Lanes"
+LANES_LABEL = "Lanes per month"
 WASTE_LABEL = "Priority waste"
 CACHE_LABEL = "Prompt caching"
 #: Said wherever a cache saving is shown: how it was priced.
@@ -21,8 +21,8 @@ WARM_CACHE_NOTE = "warm cache assumed, cache writes not counted"
 
 
 def lanes_text(lanes: Mapping[str, Decimal | None], mode: Mode | str | None = None) -> str:
-    """``standard $5,520 · batch $2,760 · priority $9,660 (now)`` a month: each lane the
-    workflow has a price on, the one it runs on marked."""
+    """``standard $5,520 · batch $2,760 · priority $9,660 (now)`` (per month, under the label
+    :data:`LANES_LABEL`): each lane the workflow has a price on, the one it runs on marked."""
     current = None if mode is None else LANE_OF_MODE[Mode(mode)]
     return " · ".join(
         f"{lane} {format_usd(cost)}" + (" (now)" if lane == current else "")
@@ -50,7 +50,7 @@ def cache_text(figures: WorkflowFigures) -> str | None:
 def workflow_lane_rows(mode: Mode | str, figures: WorkflowFigures) -> list[tuple[str, str]]:
     """The (label, value) rows a workflow's card and panel show: its lanes, its priority waste
     and its cache saving, each where there is one."""
-    rows = [(LANES_LABEL, lanes_text(figures.lanes, mode) + " a month")]
+    rows = [(LANES_LABEL, lanes_text(figures.lanes, mode))]
     if figures.priority_waste > 0:
         rows.append((WASTE_LABEL, waste_text(figures.priority_waste)))
     cache = cache_text(figures)

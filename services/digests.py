@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -88,6 +88,9 @@ HISTORY_PAGE = 15
 HISTORY_MAX_PAGES = 20
 #: Seconds before the claim that the history window also covers (clocks differ).
 CLOCK_SKEW = 60
+#: A ``digest now`` claimed this recently is taken to be still posting (two commands racing);
+#: an older claim is a killed one, settled and resumed (posting takes seconds, not a minute).
+ON_DEMAND_RACE = timedelta(seconds=60)
 #: Sends of one message at most when its answer keeps getting lost.
 POST_ATTEMPTS = 3
 
@@ -818,7 +821,7 @@ def digest_now(
             run is not None
             and run.status == RunStatus.POSTING
             and run.claimed_at is not None
-            and now - run.claimed_at < runtime.stale_claim
+            and now - run.claimed_at < ON_DEMAND_RACE
         ):  # another `digest now` is posting it right now: posting too would post it twice
             log.info("digest now already posting", run_id=run.id, claimed_by=run.claimed_by)
             return None

@@ -10,12 +10,13 @@ from sqlmodel import Session
 
 from batchscout.audit.focus import FocusLine, month_bounds, to_focus_csv
 from batchscout.audit.latency import Mode
+from batchscout.audit.savings import LANE_OF_MODE
 from batchscout.services.opportunities import opportunities_report
 from batchscout.services.usage import usage_report
 from batchscout.storage import queries
 
-#: The processing tier a mode runs on (FOCUS extension ``x_ProcessingTier``).
-TIERS = {Mode.SYNC: "standard", Mode.BATCH: "batch", Mode.FLEX: "flex"}
+#: The processing tier a mode runs on (FOCUS extension ``x_ProcessingTier``): its lane.
+TIERS = LANE_OF_MODE
 
 
 def focus_lines(*, session: Session, team_id: str, now: datetime) -> list[FocusLine]:

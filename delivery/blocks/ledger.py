@@ -39,12 +39,11 @@ def _when(movement: Movement) -> str:
 
 
 def movement_line(movement: Movement) -> str:
-    """The digest's one line on what moved: ``Realised +$7,500 this week, now $10,560/month;
-    still available -$7,500, now $51,165/month.``"""
+    """The digest's one line on what moved: ``Realised +$7,500/month this week, now
+    $10,560/month.`` (what is still available is the headline's)."""
     return (
-        f"Realised {signed_usd(movement.realised_change)} {_when(movement)}, now "
-        f"{format_usd(movement.realised)}/month; still available "
-        f"{signed_usd(movement.available_change)}, now {format_usd(movement.available)}/month."
+        f"Realised {signed_usd(movement.realised_change)}/month {_when(movement)}, now "
+        f"{format_usd(movement.realised)}/month."
     )
 
 
@@ -56,15 +55,17 @@ def first_week_line(week: LedgerWeek) -> str:
     )
 
 
-def ledger_line(weeks: Sequence[LedgerWeek], movement: Movement | None) -> str:
-    """The week-over-week line for the digest's top message."""
-    if movement is not None:
-        return movement_line(movement)
-    return first_week_line(weeks[-1]) if weeks else NO_HISTORY
+def ledger_line(weeks: Sequence[LedgerWeek], movement: Movement | None) -> str | None:
+    """The week-over-week line for the digest's top message; ``None`` until there is a week to
+    compare with (the thread's progress message says so: the top message repeats no figure)."""
+    return movement_line(movement) if movement is not None else None
 
 
-def with_ledger_line(top: Message, line: str) -> Message:
-    """The digest's top message with the week-over-week line after its headline."""
+def with_ledger_line(top: Message, line: str | None) -> Message:
+    """The digest's top message with the week-over-week line after its headline (unchanged
+    without one)."""
+    if line is None:
+        return top
     blocks = list(top.blocks)
     blocks.insert(min(2, len(blocks)), section(line))
     return Message(text=top.text, blocks=blocks)

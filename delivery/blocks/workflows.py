@@ -34,6 +34,7 @@ from batchscout.delivery.blocks import (
 )
 from batchscout.delivery.lanes import (
     CACHE_LABEL,
+    LANES_LABEL,
     WASTE_LABEL,
     advice_steps,
     cache_text,
@@ -78,7 +79,12 @@ def savings_phrase(item: WorkflowFigures) -> str:
 
 
 #: How each mode reads in a sentence.
-MODE_WORDS = {Mode.SYNC: "synchronous", Mode.BATCH: "on a batch API", Mode.FLEX: "on flex"}
+MODE_WORDS = {
+    Mode.SYNC: "synchronous",
+    Mode.BATCH: "on a batch API",
+    Mode.FLEX: "on flex",
+    Mode.PRIORITY: "on the priority tier",
+}
 
 
 def workflow_line(workflow: Workflow | WorkflowRow, item: WorkflowFigures) -> str:
@@ -117,8 +123,8 @@ def lane_fields(figures: Portfolio) -> list[tuple[str, str]]:
 
 def lane_summary(workflow: Workflow | WorkflowRow, item: WorkflowFigures) -> str:
     """A workflow's lanes in one compact line, with its waste and cache saving where it has
-    them: ``Lanes/mo: standard $5,520 · batch $2,760 · priority $9,660 (now)``."""
-    parts = [f"Lanes/mo: {lanes_text(item.lanes, workflow.mode)}"]
+    them: ``Lanes per month: standard $5,520 · batch $2,760 · priority $9,660 (now)``."""
+    parts = [f"{LANES_LABEL}: {lanes_text(item.lanes, workflow.mode)}"]
     if item.priority_waste > 0:
         parts.append(waste_text(item.priority_waste))
     cache = cache_text(item)

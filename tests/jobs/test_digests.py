@@ -260,7 +260,8 @@ def test_without_matplotlib_the_digest_is_posted_whole_without_the_chart(
     for module in ("matplotlib", "matplotlib.figure", "matplotlib.ticker"):
         monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
     importlib.reload(chart)  # as the app starts without the extra
-    request.addfinalizer(lambda: importlib.reload(chart))  # after monkeypatch restores it
+    # Restore the modules first, then reload: later tests get the chart back.
+    request.addfinalizer(lambda: (monkeypatch.undo(), importlib.reload(chart)))
     subscription_id = subscribe(runtime.engine)
 
     run = digests.post_digest(runtime, subscription_id, now=DUE)

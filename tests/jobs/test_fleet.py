@@ -161,8 +161,8 @@ def test_jobs_of_the_old_layout_are_removed_when_the_clock_starts(
     finally:
         worker._stop_scheduler()
     assert ids == {
-        "tick-digest", "tick-prose", "tick-poll", "tick-quiz", "tick-usage",
-        "expire-registrations",
+        "tick-digest", "tick-prose", "tick-poll", "tick-quiz", "tick-usage", "tick-followups",
+        "tick-ledger", "expire-registrations",
     }  # fmt: skip
 
 
