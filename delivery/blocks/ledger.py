@@ -18,7 +18,7 @@ from batchscout.audit.ledger import (
     Position,
     previous_week,
 )
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly, format_usd
 from batchscout.delivery.blocks import Block, Message, context, section
 
 #: Said wherever the ledger is shown and there is no snapshot yet: never a row of zeros.
@@ -43,16 +43,16 @@ def movement_line(movement: Movement) -> str:
     still available -$7,500, now $51,165/month.``"""
     return (
         f"Realised {signed_usd(movement.realised_change)} {_when(movement)}, now "
-        f"{format_usd(movement.realised)}/month; still available "
-        f"{signed_usd(movement.available_change)}, now {format_usd(movement.available)}/month."
+        f"{format_monthly(movement.realised)}; still available "
+        f"{signed_usd(movement.available_change)}, now {format_monthly(movement.available)}."
     )
 
 
 def first_week_line(week: LedgerWeek) -> str:
     """The line before there is a week to compare with."""
     return (
-        f"First week in the ledger ({week.week}): realised {format_usd(week.figures.realised)}/month, "
-        f"{format_usd(week.figures.available)}/month still available. Next week's digest shows what moved."
+        f"First week in the ledger ({week.week}): realised {format_monthly(week.figures.realised)}, "
+        f"{format_monthly(week.figures.available)} still available. Next week's digest shows what moved."
     )
 
 
@@ -106,10 +106,10 @@ def trend_words(weeks: Sequence[LedgerWeek]) -> str:
         return first_week_line(weeks[0])
     return (
         f"Over {len(weeks)} weeks ({weeks[0].week} to {weeks[-1].week}), realised savings went "
-        f"from {format_usd(first.realised)} to {format_usd(last.realised)}/month "
+        f"from {format_usd(first.realised)} to {format_monthly(last.realised)} "
         f"({signed_usd(last.realised - first.realised)}); verified on the bill "
-        f"{format_usd(last.verified_savings)}/month; still available went from "
-        f"{format_usd(first.available)} to {format_usd(last.available)}/month "
+        f"{format_monthly(last.verified_savings)}; still available went from "
+        f"{format_usd(first.available)} to {format_monthly(last.available)} "
         f"({signed_usd(last.available - first.available)})."
     )
 
