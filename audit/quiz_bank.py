@@ -40,8 +40,18 @@ from typing import Final, TypeAlias
 
 import yaml
 
-from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger, classify
-from batchscout.audit.money import format_count, format_monthly, format_unit_price, format_usd
+from batchscout.audit.latency import (
+    FRESHNESS_LABELS,
+    READER_WORDS,
+    TRIGGER_WORDS,
+    Freshness,
+    LatencyClass,
+    Mode,
+    Reader,
+    Trigger,
+    classify,
+)
+from batchscout.audit.money import format_count, format_unit_price, format_usd
 from batchscout.audit.pricing import (
     Provider,
     ServiceTier,
@@ -650,6 +660,21 @@ def _scenario_question(
     )
 
 
+_MONTH_FACTOR: Final[dict[Per, str]] = {Per.HOUR: "720", Per.DAY: "30", Per.WEEK: "30/7"}
+
+
+def _per_request_working(price: Decimal, batch_price: Decimal, volume: Decimal, per: Per) -> str:
+    """How a scheduled job's monthly saving is reached, without restating it (the reveal
+    says the answer once): the saving per request, times the requests in a month."""
+    saved = format_unit_price(price - batch_price)
+    _when, rate = _CADENCE_WORDS[per]
+    return (
+        f"Each request saves {format_unit_price(price)} − {format_unit_price(batch_price)} = "
+        f"{saved} on batch, and a month holds {format_count(volume)} {rate} {_MONTH_NOTE[per]}: "
+        f"{saved} × {format_count(volume)} × {_MONTH_FACTOR[per]}."
+    )
+
+
 def _cadence_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
     per = rng.choice((Per.HOUR, Per.DAY, Per.WEEK))
     verb, things = rng.choice(_JOBS)
@@ -664,20 +689,13 @@ def _cadence_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]
         latency_class=LatencyClass.SCHEDULED,
         mode=Mode.SYNC,
     )
-    when, rate = _CADENCE_WORDS[per]
+    when, _rate = _CADENCE_WORDS[per]
     prompt = (
         f"{when}, a job {verb} {format_count(volume)} {things} at {format_unit_price(price)} "
         "each on a synchronous API; nobody reads the results until later. Moving it to the "
         "batch API at half the price saves how much per month? (A month is 30 days.)"
     )
-    explanation = (
-        f"Savings = (stream − batch cost per request) × eligible requests. Per request: "
-        f"{format_unit_price(price)} − {format_unit_price(batch_price)} = "
-        f"{format_unit_price(price - batch_price)}. Per month: {format_count(volume)} {rate} "
-        f"{_MONTH_NOTE[per]} = {format_value(figures.monthly_requests, Unit.COUNT)} requests. "
-        f"{format_unit_price(price - batch_price)} × {format_value(figures.monthly_requests, Unit.COUNT)} "
-        f"= {format_monthly(figures.monthly_savings)}."
-    )
+    explanation = _per_request_working(price, batch_price, volume, per)
     params: dict[str, JSONValue] = {
         "cadence": per.value,
         "job": f"{verb} {things}",
@@ -701,21 +719,15 @@ def _negotiated_rate(rng: random.Random) -> tuple[Question, dict[str, JSONValue]
     price = rng.choice(_PRICES)
     ratio = rng.choice((Decimal("0.4"), Decimal("0.45"), Decimal("0.5"), Decimal("0.6")))
     batch_price = price * ratio
-    eligible = monthly_requests(volume, per)
     saved = per_month(batch_savings(price, batch_price, volume), per)
-    when, rate = _CADENCE_WORDS[per]
+    when, _rate = _CADENCE_WORDS[per]
     prompt = (
         f"Your synchronous price is {format_unit_price(price)} per request and your "
         f"negotiated batch price is {format_unit_price(batch_price)}. {when}, a scheduled job "
         f"sends {format_count(volume)} requests. What does the batch API save per month? "
         "(A month is 30 days.)"
     )
-    explanation = (
-        f"(Stream − batch) × eligible requests: ({format_unit_price(price)} − "
-        f"{format_unit_price(batch_price)}) × {format_count(volume)} {rate} {_MONTH_NOTE[per]} "
-        f"= {format_unit_price(price - batch_price)} × {format_value(eligible, Unit.COUNT)} = "
-        f"{format_monthly(saved)}."
-    )
+    explanation = _per_request_working(price, batch_price, volume, per)
     params: dict[str, JSONValue] = {
         "cadence": per.value,
         "requests": str(volume),
@@ -764,11 +776,14 @@ def _eligible_share(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]
         f"{format_usd(spend)} on them. {share}% of the calls have no one waiting for the answer. "
         f"If those calls move to the batch API at half price, {question_text}"
     )
+    # The right answer is said once, by the reveal: the working leads to it, never restates it.
     explanation = (
-        f"{share}% of {format_usd(spend)} is {format_usd(spend * share / 100)} of batch-eligible "
-        f"spend; half of it, {format_usd(saved)}, is saved, so the platform spends "
-        f"{format_usd(spend)} − {format_usd(saved)} = {format_monthly(after)}. (The worked "
-        "case: 12M calls for $120K, 80% eligible → about $72K.)"
+        f"{share}% of the {format_usd(spend)} can move and batch halves it: "
+        f"{format_usd(spend)} × {share}% × 50%."
+        if asks == "saved"
+        else f"{share}% of {format_usd(spend)} is {format_usd(spend * share / 100)} that can "
+        f"move; half of it, {format_usd(saved)}, is saved, so the bill is "
+        f"{format_usd(spend)} − {format_usd(saved)}."
     )
     params: dict[str, JSONValue] = {
         "calls": str(calls),
@@ -799,9 +814,8 @@ def _total_cut(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
         "what percentage does total inference spend fall?"
     )
     explanation = (
-        f"The eligible {share}% of spend is cut by half, so the total falls by {share}% × 50% = "
-        f"{format_value(cut, Unit.PERCENT)}. Across the typical eligible share the same sum "
-        "gives 30–60% × 50% = 15–30% of total spend."
+        f"Only the {share}% of spend with no one waiting gets the half-price discount, so the "
+        f"total falls by {share}% × 50%."
     )
     params: dict[str, JSONValue] = {
         "calls": str(calls),
@@ -831,8 +845,8 @@ def _monthly_volume(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]
         "counts a month as 30 days. How many requests is that per month?"
     )
     explanation = (
-        f"{format_count(volume)} {rate} {_MONTH_NOTE[per]} = {format_value(month, Unit.COUNT)} requests a "
-        "month: daily × 30, weekly × 30/7, hourly × 720."
+        f"A month is 30 days, so {format_count(volume)} {rate} {_MONTH_NOTE[per]}. Daily "
+        "figures count 30 times, weekly ones 30 ÷ 7 and hourly ones 720."
     )
     params: dict[str, JSONValue] = {"cadence": per.value, "requests": str(volume)}
     question = _scenario_question(
@@ -896,11 +910,9 @@ def _flex_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
         "per month, with no change to the UX? (A month is 30 days.)"
     )
     explanation = (
-        f"Flex savings = (standard − flex cost per request) × monthly requests: "
-        f"({format_unit_price(sync)} − {format_unit_price(flex)}) × {format_count(volume)} × 30 "
-        f"= {format_monthly(figures.flex_monthly_savings)}. The batch API would not fit: "
-        "it promises results within 24 hours, not minutes. Flex answers in seconds to minutes, "
-        "with an occasional 429 to retry, and exists only where the catalog prices it."
+        f"Flex answers within minutes at a lower price per request: ({format_unit_price(sync)} − "
+        f"{format_unit_price(flex)}) × {format_count(volume)} × 30. The batch API would not fit: "
+        "it only promises results within 24 hours."
     )
     params: dict[str, JSONValue] = {
         "model": model,
@@ -968,11 +980,9 @@ def _priority_waste(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]
         "cheapest lane this work allows? (A month is 30 days.)"
     )
     explanation = (
-        f"Scheduled work can wait for the batch API, so the waste is (priority − batch cost "
-        f"per request) × monthly requests: ({format_unit_price(priority)} − "
-        f"{format_unit_price(batch)}) × {format_count(volume)} × 30 = "
-        f"{format_usd(figures.priority_waste)} a month. Priority buys a faster answer, and "
-        "nobody is waiting for this one: drop the premium tier first, then move to batch."
+        "Nobody waits for this work, so the batch API is the cheapest lane it allows: "
+        f"({format_unit_price(priority)} − {format_unit_price(batch)}) × {format_count(volume)} "
+        "× 30. Drop the premium tier first, then move to batch."
     )
     params: dict[str, JSONValue] = {
         "model": model,
@@ -1060,10 +1070,9 @@ def _cache_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
         "month? (A month is 30 days.)"
     )
     explanation = (
-        f"Each cached token costs the cache-read price instead of the input price: "
-        f"{format_count(cached)} × ({format_unit_price(full)} − {format_unit_price(read)}) ÷ "
-        f"1,000,000 × {format_count(volume)} × 30 = {format_usd(saving)} a month. A person is "
-        "waiting, so batch is out, but the repeated prefix need not be paid in full each time."
+        "A person is waiting, so batch is out, but each cached token costs the cache-read "
+        f"price instead of the input price: {format_count(cached)} × ({format_unit_price(full)} − "
+        f"{format_unit_price(read)}) ÷ 1,000,000 × {format_count(volume)} × 30."
     )
     params: dict[str, JSONValue] = {
         "provider": str(provider),
@@ -1112,16 +1121,12 @@ def _batch_cache_stack(rng: random.Random) -> tuple[Question, dict[str, JSONValu
     how = (
         "the batch discount applies to cache reads too, so the two discounts stack"
         if stacks
-        else "the batch price halves input but not cache reads, so caching saves less on "
-        "batch than on standard: the two discounts overlap"
+        else "batch halves input but not cache reads, so the two discounts overlap"
     )
     explanation = (
-        f"On the batch API each cached token costs the batch cache-read price instead of the "
-        f"batch input price: {format_count(cached)} × ({format_unit_price(batch_in)} − "
-        f"{format_unit_price(batch_read)}) ÷ 1,000,000 × {format_count(volume)} × 30 = "
-        f"{format_usd(saving)} a month. For {_PROVIDER_NAMES[provider]} {model} {how}; "
-        "providers differ, so "
-        "price both lanes from the catalog."
+        f"On {_PROVIDER_NAMES[provider]} {model} {how}: {format_count(cached)} × "
+        f"({format_unit_price(batch_in)} − {format_unit_price(batch_read)}) ÷ 1,000,000 × "
+        f"{format_count(volume)} × 30."
     )
     params: dict[str, JSONValue] = {
         "provider": str(provider),
@@ -1215,6 +1220,25 @@ _VARIANTS: Final = (
 )
 
 
+def _what_it_is(workflow: TeamWorkflow) -> str:
+    """A workflow's latency class in words: ``scheduled``, ``batch disguised as stream``."""
+    if workflow.batch_disguised_as_stream:
+        return "batch disguised as stream"
+    if workflow.latency_class is LatencyClass.NEAR_REAL_TIME:
+        return "near-real-time with a person watching"
+    return workflow.latency_class.value
+
+
+def _why_it_fits(variant: _Variant, workflow: TeamWorkflow) -> str:
+    """Why the right workflow fits the variant, in words and without its name."""
+    needed = FRESHNESS_LABELS[workflow.freshness]
+    if variant.id == "inventory-batch-eligible":
+        return f"{TRIGGER_WORDS[workflow.trigger].capitalize()} and it is needed {needed}, so it can wait for a batch"
+    if variant.id == "inventory-real-time":
+        return f"{TRIGGER_WORDS[workflow.trigger].capitalize()} and {READER_WORDS[workflow.reader]} {needed}"
+    return f"It is needed {needed}, but {READER_WORDS[workflow.reader]}: nobody watches it arrive"
+
+
 def _usable(workflows: Sequence[TeamWorkflow]) -> list[TeamWorkflow]:
     """Workflows whose names can be options: distinct, and never mistaken for a letter."""
     seen: set[str] = {normalise_text(_NONE_OF_THEM)}
@@ -1254,17 +1278,10 @@ def inventory_question(
     target = None if none_of_them else chosen[0]
     rng.shuffle(chosen)
     correct = "D" if target is None else LETTERS[chosen.index(target)]
-    # The right answer and one or two sentences: why, in words (never the answers' codes).
-    if target is None:
-        explanation = (
-            "None of the three fits: "
-            + and_list([f"{w.name} is {w.latency_class.value}" for w in chosen])
-            + "."
-        )
-    else:
-        rationale = classify(target.trigger, target.reader, target.freshness).rationale
-        rest = [f"{w.name} is {w.latency_class.value}" for w in chosen if w is not target]
-        explanation = f"{target.name} is the one. {rationale} ({and_list(rest)}.)"
+    # The reveal names the right answer once; the explanation says why in words (never the
+    # answers' codes), naming only the other workflows.
+    rest = and_list([f"{w.name} is {_what_it_is(w)}" for w in chosen if w is not target])
+    explanation = rest + "." if target is None else f"{_why_it_fits(variant, target)}; {rest}."
     question = Question(
         id=variant.id,
         kind=QuestionKind.CHOICE,

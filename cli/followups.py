@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly
 from batchscout.audit.opportunities import FollowupDay, OpportunityRefused
 from batchscout.audit.text import plural
 from batchscout.cli.common import (
@@ -75,7 +75,7 @@ def send(
         if followup.items:
             count = len(followup.items) + followup.more
             total = sum((i.monthly_savings for i in followup.items), Decimal(0))
-            parts.append(f"{plural(count, 'saving')} to decide ({format_usd(total)}/month shown)")
+            parts.append(f"{plural(count, 'saving')} to decide ({format_monthly(total)} shown)")
         if followup.audits:
             parts.append(f"{plural(len(followup.audits), 'workflow')} to audit")
         out.print(f"{sent.owner}: {' and '.join(parts)}.", highlight=False, soft_wrap=True)

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from batchscout.audit.ledger import DEFAULT_WEEKS, MAX_WEEKS, LedgerWeek, week_over_week
-from batchscout.audit.money import format_usd, format_usd_short
+from batchscout.audit.money import format_monthly, format_usd, format_usd_short
 from batchscout.cli.common import JsonOption, check_team, err, fail, open_database, out
 from batchscout.services import ledger
 from batchscout.storage.db import session_scope
@@ -100,7 +100,7 @@ def history(
 def movement_sentence(change: Decimal, now: Decimal) -> str:
     """``Realised +$7,500 since the week before, now $10,560/month.``"""
     sign = "+" if change >= 0 else "-"
-    return f"Realised {sign}{format_usd(abs(change))} since the week before, now {format_usd(now)}/month."
+    return f"Realised {sign}{format_usd(abs(change))} since the week before, now {format_monthly(now)}."
 
 
 @app.command("snapshot")
@@ -127,8 +127,8 @@ def snapshot(
         week = ledger.take_snapshot(session=session, team_id=team, as_of=moment)
     f = week.figures
     out.print(
-        f"Snapshot {week.week} for {team}: realised {format_usd(f.realised)}/month, "
-        f"{format_usd(f.available)}/month still available, verified "
-        f"{format_usd(f.verified_savings)}/month.",
+        f"Snapshot {week.week} for {team}: realised {format_monthly(f.realised)}, "
+        f"{format_monthly(f.available)} still available, verified "
+        f"{format_monthly(f.verified_savings)}.",
         highlight=False,
     )

@@ -25,6 +25,7 @@ from batchscout.audit.inventory import (
 from batchscout.audit.money import format_usd
 from batchscout.audit.numbers import MAX_TOKENS
 from batchscout.audit.pricing import PricingError, Provider, find_catalog_price, quote
+from batchscout.audit.text import plural
 from batchscout.cli import terminal
 from batchscout.cli.common import (
     JsonOption,
@@ -78,7 +79,7 @@ def import_inventory(
         raise typer.Exit(1) from error
     count = result.created + result.updated
     out.print(
-        f"Imported {count:,} workflow{'s' if count != 1 else ''} into {team}: "
+        f"Imported {plural(count, 'workflow')} into {team}: "
         f"{result.created:,} new, {result.updated:,} updated."
     )
 
@@ -117,7 +118,7 @@ def export_inventory(
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        err.print(f"Wrote {len(specs)} workflows to {output}.")
+        err.print(f"Wrote {plural(len(specs), 'workflow')} to {output}.")
 
 
 def _export_focus(team: str, output: Path | None) -> None:

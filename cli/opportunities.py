@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from batchscout.audit.inventory import SLACK_USER_ID
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly, format_usd
 from batchscout.audit.opportunities import (
     SYSTEM,
     Decision,
@@ -148,7 +148,7 @@ _SAID: dict[Decision, Callable[[OpportunityView], str]] = {
     Decision.SNOOZE: lambda v: f"snoozed until {v.snoozed_until}",
     Decision.DISMISS: lambda v: f"dismissed ({v.reason})",
     Decision.DONE: lambda v: (
-        f"done: moved ({v.action}), saving {format_usd(v.monthly_savings)}/month"
+        f"done: moved ({v.action}), saving {format_monthly(v.monthly_savings)}"
     ),
     Decision.REOPEN: lambda v: "open again",
     Decision.CLAIM: lambda v: f"now owned by {v.owner}",

@@ -10,10 +10,10 @@ from decimal import Decimal
 from batchscout.audit.advice import Advice
 from batchscout.audit.digest import DigestFacts
 from batchscout.audit.latency import Mode
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly, format_usd
 from batchscout.audit.savings import LANE_OF_MODE, Portfolio, WorkflowFigures
 
-LANES_LABEL = "Lanes per month"
+LANES_LABEL = "Per month by lane"
 WASTE_LABEL = "Priority waste"
 CACHE_LABEL = "Prompt caching"
 #: Said wherever a cache saving is shown: how it was priced.
@@ -33,7 +33,7 @@ def lanes_text(lanes: Mapping[str, Decimal | None], mode: Mode | str | None = No
 
 def waste_text(amount: Decimal) -> str:
     """``$6,900/month paying for priority on work nobody waits for``."""
-    return f"{format_usd(amount)}/month paying for priority on work nobody waits for"
+    return f"{format_monthly(amount)} paying for priority on work nobody waits for"
 
 
 def cache_text(figures: WorkflowFigures) -> str | None:
@@ -43,8 +43,8 @@ def cache_text(figures: WorkflowFigures) -> str | None:
     if amount is None:
         return None
     if figures.caching:
-        return f"on: {format_usd(amount)}/month realised ({WARM_CACHE_NOTE})"
-    return f"saves {format_usd(amount)}/month ({WARM_CACHE_NOTE})"
+        return f"on: {format_monthly(amount)} realised ({WARM_CACHE_NOTE})"
+    return f"saves {format_monthly(amount)} ({WARM_CACHE_NOTE})"
 
 
 def workflow_lane_rows(mode: Mode | str, figures: WorkflowFigures) -> list[tuple[str, str]]:
@@ -62,12 +62,12 @@ def workflow_lane_rows(mode: Mode | str, figures: WorkflowFigures) -> list[tuple
 def waste_line(amount: Decimal) -> str:
     """The portfolio's priority waste in one line: ``Paying for priority on work nobody waits
     for: $6,900/month``."""
-    return f"Paying for priority on work nobody waits for: {format_usd(amount)}/month"
+    return f"Paying for priority on work nobody waits for: {format_monthly(amount)}"
 
 
 def cache_line(amount: Decimal) -> str:
     """The real-time bucket's cache saving in one line."""
-    return f"Prompt caching in the real-time bucket: {format_usd(amount)}/month ({WARM_CACHE_NOTE})"
+    return f"Prompt caching in the real-time bucket: {format_monthly(amount)} ({WARM_CACHE_NOTE})"
 
 
 def portfolio_lines(figures: Portfolio | DigestFacts) -> list[str]:
@@ -102,7 +102,7 @@ def advice_steps(advice: Advice, figures: WorkflowFigures) -> Sequence[str]:
     if amount is None or figures.caching or amount <= 0:
         return advice.steps
     return tuple(
-        f"{step.rstrip('.')}: about {format_usd(amount)}/month here ({WARM_CACHE_NOTE})."
+        f"{step.rstrip('.')}: about {format_monthly(amount)} here ({WARM_CACHE_NOTE})."
         if "caching" in step
         else step
         for step in advice.steps

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from batchscout.audit.inventory import SLACK_USER_ID
 from batchscout.audit.latency import LatencyClass, Mode
-from batchscout.audit.money import cents_str, format_usd
+from batchscout.audit.money import cents_str, format_monthly, format_usd
 from batchscout.audit.opportunities import (
     MOVED,
     SYSTEM,
@@ -66,7 +66,7 @@ def _moved_action(mode: Mode) -> OpportunityAction:
 
 
 def _saves(action: OpportunityAction, savings: Decimal) -> str:
-    return f"{action.value}: saves {format_usd(savings)}/month"
+    return f"{action.value}: saves {format_monthly(savings)}"
 
 
 def _same_money(a: Decimal | None, b: Decimal | None) -> bool:
@@ -149,7 +149,7 @@ def _sync_one(
             action = OpportunityAction.CACHE if cached else _moved_action(workflow.mode)
             values.update(status=S.DONE, action=action, snoozed_until=None)
             where = "prompt caching on" if cached else f"moved to {workflow.mode.value}"
-            note = f"{where}: saves {format_usd(realised)}/month"
+            note = f"{where}: saves {format_monthly(realised)}"
             event = Transition(SYSTEM, now, row.status, S.DONE, note)
             return store.change_opportunity(
                 session=session, opportunity=row, values=values, event=event

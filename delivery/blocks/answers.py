@@ -13,7 +13,8 @@ from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from batchscout.audit.money import format_unit_price, format_usd
+from batchscout.audit.money import format_monthly, format_unit_price, format_usd
+from batchscout.audit.text import plural
 from batchscout.delivery.blocks import Message, context, note, section
 from batchscout.delivery.mrkdwn import escape
 
@@ -52,18 +53,22 @@ def _usd(value: str | None) -> str:
     return "—" if value is None else format_usd(Decimal(value))
 
 
+def _monthly(value: str | None) -> str:
+    return "—" if value is None else format_monthly(Decimal(value))
+
+
 def _saving(workflow: Mapping[str, Any]) -> str:
     """What moving a workflow saves, in the words of its latency class and advice tier."""
-    saving = _usd(workflow["monthly_savings"])
+    saving = _monthly(workflow["monthly_savings"])
     if workflow["mode"] != "sync":
-        return f"already on {workflow['mode']}, saving {saving}/month"
+        return f"already on {workflow['mode']}, saving {saving}"
     if Decimal(workflow["monthly_savings"]) <= 0:
         return "nothing to save"
     if workflow["latency_class"] == "scheduled":
-        return f"saves {saving}/month on batch"
-    relaxed = f"up to {saving}/month on batch if the latency requirement is relaxed"
+        return f"saves {saving} on batch"
+    relaxed = f"up to {saving} on batch if the latency requirement is relaxed"
     if workflow["advice_tier"] == "flex":
-        return f"saves {_usd(workflow['flex_monthly_savings'])}/month on flex now, {relaxed}"
+        return f"saves {_monthly(workflow['flex_monthly_savings'])} on flex now, {relaxed}"
     return relaxed
 
 
@@ -71,7 +76,7 @@ def _line(workflow: Mapping[str, Any]) -> str:
     what = _saving(workflow)
     return (
         f"• *{escape(workflow['name'])}*: {workflow['latency_class']}, "
-        f"{_usd(workflow['monthly_cost'])}/month, {what}"
+        f"{_monthly(workflow['monthly_cost'])}, {what}"
     )
 
 
@@ -97,14 +102,14 @@ def savings_answer(document: Mapping[str, Any]) -> Message:
     if not document["workflows"]:
         return note(NO_WORKFLOWS)
     text = (
-        f"You could save *{_usd(document['migrate_now'])} a month* now by moving scheduled "
-        f"workflows to a batch API: spend {_usd(document['monthly_spend'])} a month today, "
-        f"{_usd(document['spend_after'])} after. Challenging the near-real-time workflows could "
+        f"You could save *{_monthly(document['migrate_now'])}* now by moving scheduled "
+        f"workflows to a batch API: spend {_monthly(document['monthly_spend'])} today, "
+        f"{_monthly(document['spend_after'])} after. Challenging the near-real-time workflows could "
         f"save up to {_usd(document['to_challenge'])} more"
     )
     if Decimal(document.get("flex_now", "0")) > 0:
         text += f" ({_usd(document['flex_now'])} on the flex tier with no UX change)"
-    text += f"; {_usd(document['realised'])} a month is already saved on batch or flex."
+    text += f"; {_monthly(document['realised'])} is already saved on batch or flex."
     top = opportunity_lines(document["workflows"])
     return Message(text=text, blocks=[section(text), *([section(top)] if top else [])])
 
@@ -130,7 +135,7 @@ def opportunities_answer(document: Mapping[str, Any]) -> Message:
     if not items:
         return note("No opportunities yet: nothing left to move, or nothing registered.")
     lines = [
-        f"• *{escape(o['workflow'])}*: {o['action']}, {_usd(o['monthly_savings'])}/month, "
+        f"• *{escape(o['workflow'])}*: {o['action']}, {_monthly(o['monthly_savings'])}, "
         f"{o['status']}" + (f", owner <@{o['owner']}>" if o.get("owner") else "")
         for o in items[:TOP_SHOWN]
     ]
@@ -150,7 +155,7 @@ def workflows_answer(
     if len(workflows) > 15:
         lines.append(f"…and {len(workflows) - 15} more (`/batchscout list`).")
     count = len(workflows)
-    return note(f"*{count} workflow{'s' if count != 1 else ''}{whose}*\n" + "\n".join(lines))
+    return note(f"*{plural(count, 'workflow')}{whose}*\n" + "\n".join(lines))
 
 
 def workflow_answer(workflow: Mapping[str, Any], usage: Mapping[str, Any] | None = None) -> Message:
@@ -162,7 +167,7 @@ def workflow_answer(workflow: Mapping[str, Any], usage: Mapping[str, Any] | None
     text = (
         f"*{escape(workflow['name'])}* is {workflow['latency_class']} ({owner}"
         + (f", {model}" if model else "")
-        + f"): {_usd(workflow['monthly_cost'])}/month on {workflow['mode']}, "
+        + f"): {_monthly(workflow['monthly_cost'])} on {workflow['mode']}, "
         + f"{_saving(workflow)}."
         + f"\n{escape(workflow['rationale'])}"
     )
@@ -185,7 +190,7 @@ def usage_answer(document: Mapping[str, Any]) -> Message:
     if not document["providers"]:
         return note(NO_USAGE)
     lines = [
-        f"• {p['provider']}: {_usd(p['monthly_spend'])}/month billed, "
+        f"• {p['provider']}: {_monthly(p['monthly_spend'])} billed, "
         f"{(Decimal(p['batch_share']) * 100).quantize(Decimal(1))}% on batch"
         for p in document["providers"]
     ]
@@ -204,7 +209,7 @@ def history_answer(document: Mapping[str, Any]) -> Message:
     if not weeks:
         return note(NO_HISTORY)
     lines = [
-        f"• {w['week']}: realised {_usd(w['realised'])}/month, "
+        f"• {w['week']}: realised {_monthly(w['realised'])}, "
         f"verified {_usd(w['verified_savings'])}, available {_usd(w['migrate_now'])} now"
         for w in weeks[-6:]
     ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly
 from batchscout.audit.opportunities import (
     SNOOZE_DAYS,
     AuditItem,
@@ -75,7 +75,7 @@ def item_line(item: FollowupItem) -> str:
     """One opportunity as the DM lists it (mrkdwn; the name escaped)."""
     line = (
         f"*{escape(item.workflow)}*: {ACTION_WORDS[item.action]}, "
-        f"saving *{format_usd(item.monthly_savings)}/month*."
+        f"saving *{format_monthly(item.monthly_savings)}*."
     )
     if item.status is OpportunityStatus.ACCEPTED and item.due is not None:
         line += f"\n:hourglass: You accepted it for {item.due.isoformat()}: it is overdue."
@@ -109,7 +109,7 @@ def audit_blocks(item: AuditItem) -> list[Block]:
     """A near-real-time workflow's audit question and its four answers."""
     ids = value(workflow=item.workflow_id)
     saving = (
-        f" If it can wait, the batch API saves {format_usd(item.monthly_savings)}/month."
+        f" If it can wait, the batch API saves {format_monthly(item.monthly_savings)}."
         if item.monthly_savings > 0
         else ""
     )
@@ -170,8 +170,8 @@ def _fallback(followup: Followup) -> str:
     parts = []
     if followup.items:
         count = len(followup.items) + followup.more
-        largest = format_usd(followup.items[0].monthly_savings)
-        parts.append(f"{plural(count, 'saving')} to decide (up to {largest}/month)")
+        largest = format_monthly(followup.items[0].monthly_savings)
+        parts.append(f"{plural(count, 'saving')} to decide (up to {largest})")
     if followup.audits:
         checks = len(followup.audits) + followup.audits_more
         parts.append(f"{plural(checks, 'workflow')} to check")

@@ -11,6 +11,7 @@ from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
 from batchscout.audit.money import format_monthly
 from batchscout.audit.pricing import Provider
 from batchscout.audit.savings import Per, Portfolio
+from batchscout.audit.text import plural
 from batchscout.delivery import messages
 from batchscout.delivery.blocks import (
     MAX_SECTION_TEXT,
@@ -65,7 +66,7 @@ def imported(name: str, *, created: int, updated: int, figures: Portfolio) -> Me
     """An import that went in: the counts, and the workspace's new headline figures."""
     count = created + updated
     done = messages.IMPORTED.format(
-        count=f"{count:,} workflow{'s' if count != 1 else ''}",
+        count=plural(count, "workflow"),
         created=f"{created:,}",
         updated=f"{updated:,}",
         name=_file(name),

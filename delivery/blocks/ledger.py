@@ -18,7 +18,7 @@ from batchscout.audit.ledger import (
     Position,
     previous_week,
 )
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly, format_usd
 from batchscout.delivery.blocks import Block, Message, context, section
 
 #: Said wherever the ledger is shown and there is no snapshot yet: never a row of zeros.
@@ -43,15 +43,15 @@ def movement_line(movement: Movement) -> str:
     $10,560/month.`` (what is still available is the headline's)."""
     return (
         f"Realised {signed_usd(movement.realised_change)}/month {_when(movement)}, now "
-        f"{format_usd(movement.realised)}/month."
+        f"{format_monthly(movement.realised)}."
     )
 
 
 def first_week_line(week: LedgerWeek) -> str:
     """The line before there is a week to compare with."""
     return (
-        f"First week in the ledger ({week.week}): realised {format_usd(week.figures.realised)}/month, "
-        f"{format_usd(week.figures.available)}/month still available. Next week's digest shows what moved."
+        f"First week in the ledger ({week.week}): realised {format_monthly(week.figures.realised)}, "
+        f"{format_monthly(week.figures.available)} still available. Next week's digest shows what moved."
     )
 
 
@@ -107,10 +107,10 @@ def trend_words(weeks: Sequence[LedgerWeek]) -> str:
         return first_week_line(weeks[0])
     return (
         f"Over {len(weeks)} weeks ({weeks[0].week} to {weeks[-1].week}), realised savings went "
-        f"from {format_usd(first.realised)} to {format_usd(last.realised)}/month "
+        f"from {format_usd(first.realised)} to {format_monthly(last.realised)} "
         f"({signed_usd(last.realised - first.realised)}); verified on the bill "
-        f"{format_usd(last.verified_savings)}/month; still available went from "
-        f"{format_usd(first.available)} to {format_usd(last.available)}/month "
+        f"{format_monthly(last.verified_savings)}; still available went from "
+        f"{format_usd(first.available)} to {format_monthly(last.available)} "
         f"({signed_usd(last.available - first.available)})."
     )
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from batchscout.audit.inventory import SLACK_USER_ID
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly, format_usd
 from batchscout.audit.opportunities import (
     SYSTEM,
     DismissReason,
@@ -127,7 +127,7 @@ def _day(value: date | None) -> str:
 
 def decided_blocks(state: ItemState) -> list[Block]:
     """What replaces an item's line and buttons once it is decided."""
-    saving = f" ({format_usd(state.monthly_savings)}/month)" if state.monthly_savings else ""
+    saving = f" ({format_monthly(state.monthly_savings)})" if state.monthly_savings else ""
     return [
         section(f"*{escape(state.workflow)}*{saving}", block_id=f"decided-{state.opportunity_id}"),
         context(state_words(state)),
@@ -195,7 +195,7 @@ def accept_modal(item: ItemState, *, default_due: date, meta: dict[str, Any]) ->
         [
             section(
                 f"*{escape(item.workflow)}*: {action}, saving "
-                f"*{format_usd(item.monthly_savings)}/month*."
+                f"*{format_monthly(item.monthly_savings)}*."
             ),
             {
                 "type": "input",
@@ -220,7 +220,7 @@ def dismiss_modal(item: ItemState, *, meta: dict[str, Any]) -> dict[str, Any]:
         "Dismiss",
         [
             section(
-                f"*{escape(item.workflow)}* would save {format_usd(item.monthly_savings)}/month. "
+                f"*{escape(item.workflow)}* would save {format_monthly(item.monthly_savings)}. "
                 "Why will it not be done?"
             ),
             {
@@ -420,7 +420,7 @@ def follow_through_message(facts: FollowThroughSection) -> Message | None:
     if facts.empty:
         return None
     moved = [
-        f"{_MOVED_WORDS[m.status]} {m.count:,} ({format_usd(m.monthly_savings)}/month)"
+        f"{_MOVED_WORDS[m.status]} {m.count:,} ({format_monthly(m.monthly_savings)})"
         for m in facts.moved
         if m.count
     ]
@@ -432,7 +432,7 @@ def follow_through_message(facts: FollowThroughSection) -> Message | None:
     ]
     if facts.overdue:
         lines = [
-            f"• *{escape(s.workflow)}*: {format_usd(s.monthly_savings)}/month, due "
+            f"• *{escape(s.workflow)}*: {format_monthly(s.monthly_savings)}, due "
             f"{_day(s.due)} · {_who(s.owner) if s.owner else 'no owner'}"
             for s in facts.overdue[:FOLLOW_THROUGH_SHOWN]
         ]
@@ -441,9 +441,7 @@ def follow_through_message(facts: FollowThroughSection) -> Message | None:
         blocks.append(section("*Nobody owns these*: claim one to be asked about it."))
         for item in facts.unowned[:FOLLOW_THROUGH_SHOWN]:
             saving = (
-                f": {format_usd(item.monthly_savings)}/month to save"
-                if item.monthly_savings
-                else ""
+                f": {format_monthly(item.monthly_savings)} to save" if item.monthly_savings else ""
             )
             blocks.append(
                 section(

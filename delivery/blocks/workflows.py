@@ -18,6 +18,7 @@ from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass,
 from batchscout.audit.money import format_count, format_monthly, format_unit_price, format_usd
 from batchscout.audit.pricing import CatalogPrice, PriceQuote, provider_name
 from batchscout.audit.savings import AdviceTier, Bucket, Portfolio, WorkflowFigures, opportunities
+from batchscout.audit.text import plural
 from batchscout.audit.usage import link_text
 from batchscout.delivery import messages
 from batchscout.delivery.blocks import (
@@ -117,13 +118,13 @@ def lane_fields(figures: Portfolio) -> list[tuple[str, str]]:
     if figures.priority_waste > 0:
         rows.append((WASTE_LABEL, waste_text(figures.priority_waste)))
     if figures.cache_now > 0:
-        rows.append((CACHE_LABEL, f"{format_usd(figures.cache_now)}/month in the real-time bucket"))
+        rows.append((CACHE_LABEL, f"{format_monthly(figures.cache_now)} in the real-time bucket"))
     return rows
 
 
 def lane_summary(workflow: Workflow | WorkflowRow, item: WorkflowFigures) -> str:
     """A workflow's lanes in one compact line, with its waste and cache saving where it has
-    them: ``Lanes per month: standard $5,520 · batch $2,760 · priority $9,660 (now)``."""
+    them: ``Per month by lane: standard $5,520 · batch $2,760 · priority $9,660 (now)``."""
     parts = [f"{LANES_LABEL}: {lanes_text(item.lanes, workflow.mode)}"]
     if item.priority_waste > 0:
         parts.append(waste_text(item.priority_waste))
@@ -215,7 +216,9 @@ def workflow_list(page: Page) -> Message:
             )
         blocks.append(divider())
         blocks.append(actions(*navigation))
-    return Message(text=f"{total} workflows, page {page.page + 1} of {page.pages}", blocks=blocks)
+    return Message(
+        text=f"{plural(total, 'workflow')}, page {page.page + 1} of {page.pages}", blocks=blocks
+    )
 
 
 def workflow_card(workflow: Workflow, item: WorkflowFigures) -> Message:

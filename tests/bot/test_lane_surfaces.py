@@ -97,4 +97,4 @@ def test_app_home_shows_the_waste_the_cache_saving_and_each_workflows_lanes() ->
     text = str(view)
     assert "Priority waste" in text and format_usd(totals.priority_waste) in text
     assert "Prompt caching" in text and format_usd(totals.cache_now) in text
-    assert "Lanes per month: standard" in text and "priority" in text and "(now)" in text
+    assert "Per month by lane: standard" in text and "priority" in text and "(now)" in text

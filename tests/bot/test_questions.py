@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from batchscout.assist.chat import AnthropicChat, OpenAIChat
 from batchscout.audit.inventory import parse_inventory
-from batchscout.audit.money import format_usd
+from batchscout.audit.money import format_monthly, format_usd
 from batchscout.bot.app import build_app
 from batchscout.bot.server import HttpServer
 from batchscout.delivery.blocks.answers import ASK_INTRO, ONE_MOMENT
@@ -93,7 +93,7 @@ def test_how_much_could_we_save_gets_the_figure_in_the_thread(
     users = start()
     answer = ask(users, "how much could we save per month?")
     assert format_usd(inventory) in answer.mrkdwn
-    assert f"You could save *{format_usd(inventory)} a month*" in answer.mrkdwn
+    assert f"You could save *{format_monthly(inventory)}*" in answer.mrkdwn
     assert "Nightly ticket summaries" in answer.mrkdwn  # the top opportunities
 
 
@@ -208,7 +208,7 @@ def test_anthropic_answer_with_a_figure_no_tool_returned_falls_back_to_the_plain
         answer = ask(users, "how much could we save per month?")
         assert len(fake.calls("messages.create")) == 2
     assert "123,456" not in answer.mrkdwn
-    assert f"You could save *{format_usd(inventory)} a month*" in answer.mrkdwn
+    assert f"You could save *{format_monthly(inventory)}*" in answer.mrkdwn
     assert "Answered by" not in answer.mrkdwn
 
 
@@ -235,7 +235,7 @@ def test_a_provider_that_fails_gets_the_keyword_answer(start: Start, inventory: 
         fake.fail("chat.completions.create", status=500, times=5)
         users = start(OpenAIChat(fake.client(max_retries=0), "gpt-4.1-mini"))
         answer = ask(users, "how much could we save per month?")
-    assert f"You could save *{format_usd(inventory)} a month*" in answer.mrkdwn
+    assert f"You could save *{format_monthly(inventory)}*" in answer.mrkdwn
 
 
 def test_the_messages_tab_suggests_questions_once(start: Start, inventory: Decimal) -> None:
