@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from batchscout.audit.inventory import (
+    MAX_ROWS,
     InventoryError,
     Problem,
     WorkflowSpec,
@@ -255,12 +256,15 @@ def _import_file(
         return False
     try:
         stopping = services.background.stopping
+        with services.session() as session:  # its own short write, not the import's long one
+            queries.ensure_workspace(session=session, team_id=team_id)
         specs = _until(stopping, read_inventory(io.StringIO(text, newline=""), file.name))
         with _import_turn(team_id), services.session() as session:
             result = queries.import_specs(
-                session=session, team_id=team_id, specs=specs, actor=user_id
+                session=session, team_id=team_id, specs=specs, actor=user_id, chunk=MAX_ROWS
             )
             _raise_if(stopping)
+        with services.session() as session:  # read after the commit: the write lock is free
             figures, _ = queries.workspace_portfolio(session=session, team_id=team_id)
     except ImportStopped:  # the transaction was rolled back: nothing of the file is stored
         log.warning("import_stopped", reason="the app is stopping", **fields)
