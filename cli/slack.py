@@ -119,6 +119,7 @@ def serve(
     except KeyboardInterrupt:
         out.print("Stopping: finishing work in progress.")
     finally:
+        background.stopping.set()  # an import under way rolls back and says so, not waited for
         listeners.shutdown(wait=True)  # work Slack was already answered about
         background.shutdown(wait=True)  # a digest being posted is finished, not cut in half
         stop_jobs()  # running jobs finish, then the scheduler lease is released

@@ -239,6 +239,10 @@ SUBSCRIPTION_CHANGED = (
     "This channel already had a digest, subscribed by <@{subscriber}>: {changes}."
 )
 SUBSCRIPTION_UNCHANGED = "This channel already gets the digest on {schedule}; nothing was changed."
+IMPORT_STOPPED = (
+    "Batchscout was stopping (a restart) while {name} was being stored, so nothing from it "
+    "was stored. Share it again in a minute."
+)
 IMPORT_BUSY = (
     "Another import into this workspace was being stored at the same moment, so nothing from "
     "{name} was stored. Share it again in a minute."

@@ -8,6 +8,7 @@ structured line and, when the caller says how, told to the person who asked.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -27,6 +28,9 @@ class Background:
         self._pool = ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix="batchscout-background"
         )
+        #: Set when the process is stopping (``serve`` got SIGTERM): work that can be rolled
+        #: back whole (an import, one transaction) gives up rather than hold the stop up.
+        self.stopping = threading.Event()
 
     def run(
         self,

@@ -376,7 +376,7 @@ def deliver(runtime: Runtime, run_id: int, *, now: datetime) -> DigestRun | None
     log.info("digest posted", run_id=run_id, team_id=team_id, channel_id=channel_id,
         prose_source=content.source, migrate_now=f"{content.facts.migrate_now:.2f}",
     )  # fmt: skip
-    return _record_posted(runtime, client, run_id, ts, content, posted_at=now)
+    return _record_posted(runtime, client, run_id, ts, content, posted_at=now, now=now)
 
 
 def _take_snapshot(runtime: Runtime, team_id: str, *, now: datetime) -> None:
@@ -447,6 +447,7 @@ def _record_posted(
     content: DigestContent,
     *,
     posted_at: datetime,
+    now: datetime,
 ) -> DigestRun:
     """Record the top message as posted, then post its thread (each part once)."""
     with session_scope(runtime.engine) as session:
@@ -458,7 +459,7 @@ def _record_posted(
         run = session.get(DigestRun, run_id)
         assert run is not None
         session.expunge(run)
-    _post_thread(runtime, client, run, ts, content)
+    _post_thread(runtime, client, run, ts, content, start=0, now=now)
     return run
 
 
@@ -469,54 +470,103 @@ def _post_thread(
     ts: str,
     content: DigestContent,
     *,
-    posted: frozenset[int] = frozenset(),
+    start: int,
+    now: datetime,
+    unsure: bool = False,
 ) -> None:
-    """The thread is best effort: the digest itself is already posted and recorded.
+    """Post the thread's steps from ``start`` on, recording each before and after it goes out,
+    so a crash is resumed by :func:`_resume_threads` from the database. ``unsure``: the crash
+    came while step ``start`` was being sent; a message part is then looked for in the thread
+    first (the one history read), and another kind of step is left out rather than doubled.
+    Best effort: the digest itself is already posted and recorded, and a step Slack refuses
+    ends the Slack part of the thread.
 
     It holds the workflows to challenge, realised savings, what changed, the chart, and the
     week's knowledge check (whose answers are the thread's replies). Parts in ``posted`` are
     in Slack already (a thread resumed after its worker died) and are not sent again.
     """
-    channel_id = run.channel_id
-    try:
-        for part, message in enumerate(content.thread):
-            if part in posted:
-                continue
-            payload: dict[str, Any] = {"run_id": run.id, "part": part}
-            post_once(
-                client,
-                find=partial(_find_reply, runtime, client, run.team_id, channel_id, ts, payload),
-                what=payload,
-                channel=channel_id,
-                thread_ts=ts,
-                unfurl_links=False,
-                metadata={"event_type": THREAD_EVENT, "event_payload": payload},
-                **message.as_kwargs(),
+    assert run.id is not None
+    run_id = run.id
+    steps = _thread_steps(runtime, client, run, ts, content)
+    parts = len(content.thread)
+    after_slack = parts + 2  # the leaderboard and the quiz handle Slack's errors themselves
+
+    def record(next_step: int | None, *, sending: bool = False) -> None:
+        with session_scope(runtime.engine) as session:
+            store.thread_step(
+                session=session, run_id=run_id, next_step=next_step, sending=sending, now=now
             )
-        chart = charts.digest_chart(content.facts)
-        if chart is None:
+
+    step = start
+    if unsure and step < len(steps):
+        payload = {"run_id": run_id, "part": step}
+        if step >= parts or _find_reply(runtime, client, run.team_id, run.channel_id, ts, payload):
+            log.info("digest thread step was being sent; not sent again", run_id=run_id, step=step)
+            step += 1
+            record(step)
+    while step < len(steps):
+        record(step, sending=True)
+        try:
+            steps[step]()
+            step += 1
+        except SlackApiError as error:
+            if step >= after_slack:
+                raise
+            log.warning("digest thread incomplete", run_id=run_id, step=step,
+                error=str(error.response.get("error")),
+            )  # fmt: skip
+            step = after_slack
+        record(step)
+    record(None)
+
+
+def _thread_steps(
+    runtime: Runtime, client: WebClient, run: DigestRun, ts: str, content: DigestContent
+) -> list[Callable[[], object]]:
+    """The thread, one call a step, in posting order: its messages (parts), the chart, the
+    trend chart, the leaderboard and the knowledge check. A step's number is its place here."""
+    channel_id = run.channel_id
+
+    def part(number: int, message: Message) -> None:
+        payload: dict[str, Any] = {"run_id": run.id, "part": number}
+        post_once(
+            client,
+            find=partial(_find_reply, runtime, client, run.team_id, channel_id, ts, payload),
+            what=payload,
+            channel=channel_id,
+            thread_ts=ts,
+            unfurl_links=False,
+            metadata={"event_type": THREAD_EVENT, "event_payload": payload},
+            **message.as_kwargs(),
+        )
+
+    def chart() -> None:
+        png = charts.digest_chart(content.facts)
+        if png is None:
             log.info("digest chart left out", run_id=run.id, reason="matplotlib is not installed",
                 hint=charts.CHART_EXTRA_HINT,
             )  # fmt: skip
-        else:
-            client.files_upload_v2(
-                channel=channel_id,
-                thread_ts=ts,
-                content=chart,
-                filename="batchscout-digest.png",
-                title="Spend by latency class and savings",
-            )
-        _upload_trend(client, channel_id, ts, content, run_id=run.id)
-    except SlackApiError as error:
-        log.warning(
-            "digest thread incomplete",
-            run_id=run.id,
-            error=str(error.response.get("error")),
+            return
+        client.files_upload_v2(
+            channel=channel_id,
+            thread_ts=ts,
+            content=png,
+            filename="batchscout-digest.png",
+            title="Spend by latency class and savings",
         )
-    standings = _leaderboard(runtime, run)
-    if standings is not None:
-        posting.post(client, Place(channel_id, ts), standings, run_id=run.id)
-    ask_in_digest(runtime, run, ts, shown=content.facts.shown_names())
+
+    def standings() -> None:
+        board = _leaderboard(runtime, run)
+        if board is not None:
+            posting.post(client, Place(channel_id, ts), board, run_id=run.id)
+
+    return [
+        *(partial(part, number, message) for number, message in enumerate(content.thread)),
+        chart,
+        partial(_upload_trend, client, channel_id, ts, content, run_id=run.id),
+        standings,
+        partial(ask_in_digest, runtime, run, ts, shown=content.facts.shown_names()),
+    ]
 
 
 def _upload_trend(
@@ -608,6 +658,8 @@ def catch_up(runtime: Runtime, *, now: datetime, team_id: str | None = None) -> 
     """
     with isolated("stale digest claims not settled"):
         _settle_stale_claims(runtime, now=now, team_id=team_id)
+    with isolated("stopped digest threads not resumed"):
+        _resume_threads(runtime, now=now)
     with session_scope(runtime.engine) as session:
         subscriptions = [
             (s.id, s.team_id)
@@ -659,11 +711,17 @@ def _settle_stale_claims(
     for run_id, team_id, channel_id, claimed_at in stale:
         assert run_id is not None and claimed_at is not None
         with isolated("stale digest claim not settled", run_id=run_id, team_id=team_id):
-            _settle_stale_claim(runtime, run_id, team_id, channel_id, claimed_at)
+            _settle_stale_claim(runtime, run_id, team_id, channel_id, claimed_at, now=now)
 
 
 def _settle_stale_claim(
-    runtime: Runtime, run_id: int, team_id: str, channel_id: str, claimed_at: datetime
+    runtime: Runtime,
+    run_id: int,
+    team_id: str,
+    channel_id: str,
+    claimed_at: datetime,
+    *,
+    now: datetime,
 ) -> None:
     ts = _find_posted(runtime, team_id, channel_id, run_id, since=claimed_at)
     if ts is None:
@@ -674,9 +732,45 @@ def _settle_stale_claim(
         log.info("stale claim released", run_id=run_id)
         return
     log.info("stale claim settled: digest was posted", run_id=run_id)
-    # The crash may have come before the thread: post what is missing of it (found by part).
+    # The crash came before the top message was recorded, so before any of its thread.
     content, _ = _content_of(runtime, run_id, now=claimed_at)
-    _record_posted(runtime, runtime.slack(team_id), run_id, ts, content, posted_at=claimed_at)
+    _record_posted(
+        runtime, runtime.slack(team_id), run_id, ts, content, posted_at=claimed_at, now=now
+    )
+
+
+def _resume_threads(runtime: Runtime, *, now: datetime, dead_worker: str | None = None) -> None:
+    """A crash after the top message was recorded, between thread steps: post the steps
+    still missing, in order, from the one the database says is next (no history read).
+    Threads untouched for ``stale_claim``; with ``dead_worker``, that worker's at once."""
+    older_than = now - runtime.stale_claim
+    with session_scope(runtime.engine) as session:
+        stopped = [
+            (r.id, r.team_id, r.thread_next, r.thread_sending)
+            for r in store.unfinished_threads(
+                session=session, older_than=older_than, worker=dead_worker
+            )
+        ]
+    for run_id, team_id, step, sending in stopped:
+        assert run_id is not None and step is not None
+        with isolated("stopped digest thread not resumed", run_id=run_id, team_id=team_id):
+            with session_scope(runtime.engine) as session:
+                taken = store.take_thread(
+                    session=session, run_id=run_id, step=step, worker=runtime.worker_id,
+                    older_than=older_than, now=now, dead=dead_worker,
+                )  # fmt: skip
+            if not taken:
+                continue  # another worker resumed it, or the poster is still at it
+            with session_scope(runtime.engine) as session:
+                run = session.get(DigestRun, run_id)
+                assert run is not None and run.message_ts and run.posted_at
+                session.expunge(run)
+            log.info("digest thread resumed", run_id=run_id, step=step, was_sending=sending)
+            content, _ = _content_of(runtime, run_id, now=run.posted_at)
+            _post_thread(
+                runtime, runtime.slack(team_id), run, run.message_ts, content,
+                start=step, now=now, unsure=sending,
+            )  # fmt: skip
 
 
 def _find_posted(
@@ -846,7 +940,7 @@ def digest_now(
         assert run_id is not None
     if claimed is not None:  # killed while posting: posted already, or free to post again
         assert claimed[0] is not None and claimed[1] is not None
-        _settle_stale_claim(runtime, claimed[0], team_id, channel_id, claimed[1])
+        _settle_stale_claim(runtime, claimed[0], team_id, channel_id, claimed[1], now=now)
         with session_scope(runtime.engine) as session:
             settled = session.get(DigestRun, claimed[0])
             if settled is not None and settled.status == RunStatus.POSTED:
@@ -899,55 +993,10 @@ def preview_content(
 def settle_claims_of(runtime: Runtime, worker: str, *, now: datetime) -> None:
     """A worker known dead (killed mid-job) leaves its claims: each run it claimed is found
     posted in Slack (then recorded, its thread completed) or given back to be posted again,
-    at once rather than after the ``stale_claim`` wait; and the threads of the runs it posted
-    within that wait are completed (the parts missing from Slack, in order)."""
+    at once rather than after the ``stale_claim`` wait; and the threads of the runs it was
+    posting are finished from the step the database says is next, in order."""
     _settle_stale_claims(runtime, now=now, worker=worker)
-    with session_scope(runtime.engine) as session:
-        posted = [
-            r.id
-            for r in store.posted_by(
-                session=session, worker=worker, since=now - runtime.stale_claim
-            )
-        ]
-    for run_id in posted:
-        assert run_id is not None
-        with isolated("digest thread not resumed", run_id=run_id):
-            _resume_thread(runtime, run_id)
-
-
-def _resume_thread(runtime: Runtime, run_id: int) -> None:
-    with session_scope(runtime.engine) as session:
-        run = session.get(DigestRun, run_id)
-        assert run is not None and run.message_ts is not None and run.posted_at is not None
-        session.expunge(run)
-    content, _ = _content_of(runtime, run_id, now=run.posted_at)
-    client = runtime.slack(run.team_id)
-    found = _thread_parts(client, run.channel_id, run.message_ts, run_id)
-    if len(content.thread) - 1 in found:
-        return  # every part is there: the crash came after them (the tail is not resent)
-    log.info("digest thread resumed", run_id=run_id, parts_found=sorted(found))
-    _post_thread(runtime, client, run, run.message_ts, content, posted=frozenset(found))
-
-
-def _thread_parts(client: WebClient, channel_id: str, thread_ts: str, run_id: int) -> set[int]:
-    """The parts of run ``run_id``'s thread that Slack has (read by their metadata)."""
-    parts: set[int] = set()
-    cursor: str | None = None
-    for _ in range(HISTORY_MAX_PAGES):
-        answer = client.conversations_replies(
-            channel=channel_id, ts=thread_ts, include_all_metadata=True,
-            limit=HISTORY_PAGE, cursor=cursor,
-        )  # fmt: skip
-        messages_found: list[dict[str, Any]] = answer.get("messages") or []
-        for message in messages_found:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == THREAD_EVENT and payload.get("run_id") == run_id:
-                parts.add(int(payload.get("part", -1)))
-        cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
-        if not answer.get("has_more") or cursor is None:
-            break
-    return parts
+    _resume_threads(runtime, now=now, dead_worker=worker)
 
 
 def due_teams(runtime: Runtime, *, now: datetime) -> set[str]:

@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.client import HTTPException
 from urllib.parse import urlsplit
@@ -22,7 +23,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from batchscout.audit.inventory import InventoryError, Problem, file_kind_problem, read_inventory
+from batchscout.audit.inventory import (
+    MAX_ROWS,
+    InventoryError,
+    Problem,
+    WorkflowSpec,
+    file_kind_problem,
+    read_inventory,
+)
 from batchscout.delivery import messages, posting
 from batchscout.delivery.blocks import Message
 from batchscout.delivery.blocks import importing as blocks
@@ -247,12 +255,21 @@ def _import_file(
         reply_to.send(blocks.about_file(messages.IMPORT_NOT_UTF8, file.name))
         return False
     try:
-        specs = read_inventory(io.StringIO(text, newline=""), file.name)
+        stopping = services.background.stopping
+        with services.session() as session:  # its own short write, not the import's long one
+            queries.ensure_workspace(session=session, team_id=team_id)
+        specs = _until(stopping, read_inventory(io.StringIO(text, newline=""), file.name))
         with _import_turn(team_id), services.session() as session:
             result = queries.import_specs(
-                session=session, team_id=team_id, specs=specs, actor=user_id
+                session=session, team_id=team_id, specs=specs, actor=user_id, chunk=MAX_ROWS
             )
+            _raise_if(stopping)
+        with services.session() as session:  # read after the commit: the write lock is free
             figures, _ = queries.workspace_portfolio(session=session, team_id=team_id)
+    except ImportStopped:  # the transaction was rolled back: nothing of the file is stored
+        log.warning("import_stopped", reason="the app is stopping", **fields)
+        reply_to.send(blocks.about_file(messages.IMPORT_STOPPED, file.name))
+        return False
     except (IntegrityError, OperationalError) as error:  # another process imported at once
         log.warning("import_collided", error=type(error).__name__, **fields)
         reply_to.send(blocks.about_file(messages.IMPORT_BUSY, file.name))
@@ -268,6 +285,22 @@ def _import_file(
         blocks.imported(file.name, created=result.created, updated=result.updated, figures=figures)
     )
     return True
+
+
+class ImportStopped(Exception):
+    """The app is stopping (``serve`` got SIGTERM): the import in progress gives up."""
+
+
+def _raise_if(stopping: threading.Event) -> None:
+    if stopping.is_set():
+        raise ImportStopped
+
+
+def _until(stopping: threading.Event, specs: Iterator[WorkflowSpec]) -> Iterator[WorkflowSpec]:
+    """The rows, until the app is stopping (checked before each: the stop waits one row)."""
+    for spec in specs:
+        _raise_if(stopping)
+        yield spec
 
 
 _turns: dict[str, threading.Lock] = {}

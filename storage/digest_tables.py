@@ -98,6 +98,11 @@ class DigestRun(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: The thread step to post next once the top message is posted (0 at first); ``None`` when
+    #: the thread is done (or was never started). A crash leaves it set: the next pass resumes.
+    thread_next: int | None = Field(default=None)
+    #: Step ``thread_next`` was being sent: a crash there leaves Slack's answer unknown.
+    thread_sending: bool = Field(default=False)
 
 
 class BatchJobStatus(StrEnum):

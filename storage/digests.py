@@ -242,7 +242,7 @@ def mark_posted(
     run = session.get(DigestRun, run_id)
     assert run is not None
     run.status, run.message_ts, run.posted_at = RunStatus.POSTED, message_ts, posted_at
-    run.updated_at, run.error = utcnow(), None
+    run.updated_at, run.error, run.thread_next = utcnow(), None, 0
     if facts is not None:
         run.facts = json.dumps(facts.to_dict())
     if prose is not None:
@@ -412,6 +412,72 @@ def stale_claims(*, session: Session, older_than: datetime) -> list[DigestRun]:
             )
         ).all()
     )
+
+
+def thread_step(
+    *, session: Session, run_id: int, next_step: int | None, sending: bool, now: datetime
+) -> None:
+    """Where a posted run's thread is: ``next_step`` is the step to post next (``None``: the
+    thread is done), ``sending`` whether it is being sent right now (Slack's answer unknown
+    until the next call). ``now`` (UTC) keeps the poster's claim on the thread fresh."""
+    session.execute(
+        update(DigestRun)
+        .where(col(DigestRun.id) == run_id, col(DigestRun.status) == RunStatus.POSTED)
+        .values(thread_next=next_step, thread_sending=sending, claimed_at=now, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def unfinished_threads(
+    *, session: Session, older_than: datetime, worker: str | None = None
+) -> list[DigestRun]:
+    """Posted runs whose thread stopped part-way (a crash) and nobody has touched since
+    ``older_than`` (UTC); with ``worker`` (a worker known dead), that worker's, however
+    recent."""
+    touched = (
+        col(DigestRun.claimed_at) < older_than
+        if worker is None
+        else col(DigestRun.claimed_by) == worker
+    )
+    return list(
+        session.exec(
+            select(DigestRun).where(
+                DigestRun.status == RunStatus.POSTED,
+                col(DigestRun.thread_next).is_not(None),
+                touched,
+            )
+        ).all()
+    )
+
+
+def take_thread(
+    *,
+    session: Session,
+    run_id: int,
+    step: int,
+    worker: str,
+    older_than: datetime,
+    now: datetime,
+    dead: str | None = None,
+) -> bool:
+    """Atomically take the right to finish a stopped thread from ``step``: exactly one caller
+    gets True, and only while nobody has posted a step since ``older_than`` (UTC) — or, with
+    ``dead``, while that dead worker still holds it."""
+    result = session.execute(
+        update(DigestRun)
+        .where(
+            col(DigestRun.id) == run_id,
+            col(DigestRun.status) == RunStatus.POSTED,
+            col(DigestRun.thread_next) == step,
+            col(DigestRun.claimed_at) < older_than
+            if dead is None
+            else col(DigestRun.claimed_by) == dead,
+        )
+        .values(claimed_by=worker, claimed_at=now, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 def resume_channel(

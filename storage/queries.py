@@ -212,7 +212,12 @@ IMPORT_CHUNK = 1000
 
 
 def import_specs(
-    *, session: Session, team_id: str, specs: Iterable[WorkflowSpec], actor: str | None = None
+    *,
+    session: Session,
+    team_id: str,
+    specs: Iterable[WorkflowSpec],
+    actor: str | None = None,
+    chunk: int = IMPORT_CHUNK,
 ) -> ImportResult:
     """Price and store an inventory as it is read: new names inserted, existing ones (active or
     removed) updated, a chunk at a time (bulk statements, no ORM object per row), in the
@@ -223,7 +228,10 @@ def import_specs(
     problem, the reader's and the rows that cannot be priced, by line; the caller's
     transaction must then be rolled back (``session_scope`` does), so nothing is stored
     unless every row is valid. A workflow's move to batch (or flex) is dated the first time it
-    is seen there.
+    is seen there. ``chunk`` rows are priced before each bulk write: on SQLite the first write
+    takes the database's one write lock until the commit, so a caller whose file is bounded
+    (a 2 MB upload) passes a chunk as large as the file, and every row is read and priced
+    before the lock is taken (other writers, such as heartbeats, wait only for the writes).
     """
     ensure_workspace(session=session, team_id=team_id)
     book = get_price_book(session=session, team_id=team_id)
@@ -268,7 +276,7 @@ def import_specs(
                 values["migrated_at"] = (migrated_at or values["updated_at"]) if moved else None
                 updates.append(values)
                 updated += 1
-            if len(inserts) + len(updates) >= IMPORT_CHUNK:
+            if len(inserts) + len(updates) >= chunk:
                 write()
     except InventoryError as error:
         problems = sorted([*error.problems, *problems], key=lambda p: p.line)

@@ -18,6 +18,7 @@ from sqlmodel import select
 from batchscout.storage.db import make_engine, session_scope, upgrade
 from batchscout.storage.digest_tables import SchedulerLease
 from batchscout.storage.heartbeats import ProcessHeartbeat
+from batchscout.storage.models import Workflow
 from tests.bot.slack_user import SECRET
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.socket_mode import FakeSocketMode
@@ -186,3 +187,50 @@ def test_socket_mode_beats_while_connected_and_stops_on_sigterm(
         assert beats(engine) == {} and socket_mode.connected == 0
         assert lease_holder(engine) is None  # --no-worker: never held
         engine.dispose()
+
+
+def large_inventory(rows: int) -> str:
+    """A CSV inventory of ``rows`` workflows, just under the 2 MB a file shared in Slack may be."""
+    header = "name,requests,per,cost_per_request,trigger,reader,freshness,mode"
+    lines = (f"wf{i:06d},50000,day,0.01,schedule,report,day,sync" for i in range(rows))
+    return "\n".join((header, *lines)) + "\n"
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_long_import_stops_within_the_bound_storing_nothing(
+    sqlite_url: str, slack: FakeSlack, tmp_path: Path
+) -> None:
+    """An import shared in Slack runs in the listener pool; SIGTERM does not wait for it: the
+    import stops (one transaction: nothing stored), the person is told, and ``serve`` exits
+    cleanly, well inside an orchestrator's grace period (docker's 10 s, Kubernetes' 30 s)."""
+    from tests.bot.slack_user import TEAM, SlackUsers
+    from tests.bot.test_import import share
+
+    env = environment(sqlite_url, slack, SLACK_SIGNING_SECRET=SECRET)
+    engine = migrated(sqlite_url)
+    process = start(
+        ["serve", "--http", "--no-worker", "--host", "127.0.0.1", "--port", "0"], env, tmp_path
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        url = line.split("listening on ")[1].split("/slack/events")[0]
+        users = SlackUsers(url, slack)
+        share(users, slack, "inventory.csv", large_inventory(34_000))
+        wait_until(lambda: bool(slack.calls("file_download")), process, "the download")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            out, err = process.communicate(timeout=15)  # the bound
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise
+    assert process.returncode == 0, out + err
+    assert "Traceback" not in out + err
+    with session_scope(engine) as session:
+        stored = session.exec(select(Workflow).where(Workflow.team_id == TEAM)).all()
+    told = [m.get("text", "") for m in slack.messages("DU0TEST")]
+    assert not stored, "the import finished within the bound: make the file larger"
+    assert any("nothing from it was stored" in t and "inventory.csv" in t for t in told), told
+    engine.dispose()

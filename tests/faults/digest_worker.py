@@ -25,21 +25,29 @@ from batchscout.jobs.llm_batch import OpenAIBatchProvider
 from batchscout.services import batches, digests
 from batchscout.services.runtime import Runtime
 from batchscout.settings import Settings
+from batchscout.storage import digests as store
 from batchscout.storage.db import make_engine
 
 #: Where a digest can be killed: its prose batch's intent stored (not yet sent to the
 #: provider), the batch created (not yet recorded), the batch being polled, its results
 #: stored (nothing posted yet), the top message posted (not yet recorded).
 KILL_POINTS = ("intent", "created", "polling", "results", "posted")
+#: After the top message is recorded: the thread's second part posted (not yet recorded), or
+#: posted and recorded (the third not yet begun).
+THREAD_KILL_POINTS = ("thread_sent", "thread_recorded")
 
 
 def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def before(call: Callable[..., Any]) -> Callable[..., Any]:
+def before(
+    call: Callable[..., Any], *, when: Callable[..., bool] = lambda *a, **k: True
+) -> Callable[..., Any]:
     def killed(*args: Any, **kwargs: Any) -> Any:
-        die()
+        if when(*args, **kwargs):
+            die()
+        return call(*args, **kwargs)
 
     return killed
 
@@ -69,6 +77,19 @@ def arm(kill: str) -> None:
             WebClient.chat_postMessage,
             when=lambda *a, **k: (
                 (k.get("metadata") or {}).get("event_type") == digests.METADATA_EVENT
+            ),
+        )
+    elif kill == "thread_recorded":  # as the third part's sending is about to be recorded
+        store.thread_step = before(  # type: ignore[assignment]
+            store.thread_step,
+            when=lambda *a, **k: k["next_step"] == 2 and k["sending"],
+        )
+    elif kill == "thread_sent":
+        WebClient.chat_postMessage = after(  # type: ignore[method-assign]
+            WebClient.chat_postMessage,
+            when=lambda *a, **k: (
+                (k.get("metadata") or {}).get("event_type") == digests.THREAD_EVENT
+                and k["metadata"]["event_payload"]["part"] == 1
             ),
         )
 

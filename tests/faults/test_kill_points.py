@@ -23,12 +23,12 @@ from sqlmodel import select
 from batchscout.audit.inventory import parse_csv
 from batchscout.services import digests
 from batchscout.storage.db import make_engine, session_scope, upgrade
-from batchscout.storage.digest_tables import DigestRun, RunStatus
+from batchscout.storage.digest_tables import DigestRun, DigestSubscription, RunStatus
 from batchscout.storage.queries import import_specs
 from tests.fakes.openai_batch import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.faults import digest_worker
-from tests.faults.digest_worker import KILL_POINTS
+from tests.faults.digest_worker import KILL_POINTS, THREAD_KILL_POINTS
 from tests.jobs.conftest import CHANNEL, DUE, SAMPLE, TEAM, subscribe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,6 +75,16 @@ def restart(config: dict[str, Any]) -> None:
     digest_worker.main(config)
 
 
+def scheduled(
+    url: str, engine: Engine, slack: FakeSlack, openai_fake: FakeOpenAI
+) -> dict[str, Any]:
+    """A worker's configuration for the channel's weekly digest (subscribed here)."""
+    return {
+        "database": url, "slack_api": slack.api_url, "openai_url": openai_fake.sdk_base_url,
+        "subscription_id": subscribe(engine), "team_id": TEAM, "channel_id": CHANNEL,
+    }  # fmt: skip
+
+
 def at(offset: timedelta) -> str:
     return (DUE + offset).isoformat()
 
@@ -106,11 +116,7 @@ def test_a_scheduled_digest_killed_at_any_step_posts_once(
     kill: str, slack: FakeSlack, openai_fake: FakeOpenAI, database: tuple[str, Engine]
 ) -> None:
     url, engine = database
-    subscription_id = subscribe(engine)
-    base = {
-        "database": url, "slack_api": slack.api_url, "openai_url": openai_fake.sdk_base_url,
-        "subscription_id": subscription_id, "team_id": TEAM, "channel_id": CHANNEL,
-    }  # fmt: skip
+    base = scheduled(url, engine, slack, openai_fake)
     first = [
         ["prepare", at(-timedelta(hours=20))],
         ["poll", at(-timedelta(hours=19))],
@@ -146,3 +152,54 @@ def test_digest_now_killed_at_any_step_posts_once(
     restart(base | {"kill": "", "steps": [["now", at(timedelta(minutes=2))]]})
 
     assert_once(slack, openai_fake, engine, kill)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill", THREAD_KILL_POINTS)
+def test_a_digest_killed_between_thread_parts_is_resumed_once_in_order(
+    kill: str, slack: FakeSlack, openai_fake: FakeOpenAI, database: tuple[str, Engine]
+) -> None:
+    """The top message is posted and recorded, the thread's first parts are out, then the
+    worker dies: the next pass posts the missing parts once, in order, after the last one."""
+    url, engine = database
+    base = scheduled(url, engine, slack, openai_fake)
+    killed = run_worker(base | {"kill": kill, "steps": [["post", at(timedelta(0))]]})
+    assert killed == -signal.SIGKILL
+    [posted] = top_digests(slack)
+    assert thread_parts(slack, posted["ts"]) == [0, 1]  # the crash came after the second part
+    assert not slack.calls("conversations.replies")
+
+    restart(base | {"kill": "", "steps": [
+        ["catch_up", at(timedelta(minutes=5))],  # the thread's poster may still be at it
+        ["catch_up", at(timedelta(minutes=15))],
+        ["catch_up", at(timedelta(minutes=16))],
+    ]})  # fmt: skip
+
+    with session_scope(engine) as session:
+        [run] = session.exec(select(DigestRun)).all()
+        assert run.status == RunStatus.POSTED and run.message_ts == posted["ts"]
+        assert run.thread_next is None  # done
+        expected = digests.compose(
+            session, run, noise_floor=run_noise_floor(engine), schedule=None, provider=None,
+            now=run.posted_at or DUE,
+        ).thread  # fmt: skip
+    assert top_digests(slack) == [posted]
+    assert thread_parts(slack, posted["ts"]) == list(range(len(expected)))
+    assert len(expected) > 2
+    # Only a crash while a part was being sent needs the thread read to know if Slack has it.
+    assert bool(slack.calls("conversations.replies")) == (kill == "thread_sent")
+
+
+def thread_parts(slack: FakeSlack, ts: str) -> list[int]:
+    replies = [m for m in slack.messages(CHANNEL) if m.get("thread_ts") == ts]
+    return [
+        m["metadata"]["event_payload"]["part"]
+        for m in replies
+        if (m.get("metadata") or {}).get("event_type") == digests.THREAD_EVENT
+    ]
+
+
+def run_noise_floor(engine: Engine) -> Any:
+    with session_scope(engine) as session:
+        [subscription] = session.exec(select(DigestSubscription)).all()
+        return subscription.noise_floor
