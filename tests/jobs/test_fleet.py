@@ -176,6 +176,19 @@ def thread_parts(slack: FakeSlack, channel: str, ts: str) -> list[int]:
     ]  # fmt: skip
 
 
+def died_after_first_part(runtime: Runtime, slack: FakeSlack, run: DigestRun, at: datetime) -> None:
+    """Make a posted run look as its worker would leave it, killed after the thread's first
+    part: the later parts are not in Slack, and the database says the second is next."""
+    assert run.id is not None and run.message_ts is not None
+    client = runtime.slack(TEAM)
+    for message in slack.messages("C0DIGEST"):
+        part = ((message.get("metadata") or {}).get("event_payload") or {}).get("part")
+        if message.get("thread_ts") == run.message_ts and part not in (None, 0):
+            client.chat_delete(channel="C0DIGEST", ts=message["ts"])
+    with session_scope(runtime.engine) as session:
+        store.thread_step(session=session, run_id=run.id, next_step=1, sending=False, now=at)
+
+
 def test_a_dead_workers_half_posted_thread_is_completed_once_and_in_order(
     runtime: Runtime, slack: FakeSlack
 ) -> None:
@@ -186,11 +199,7 @@ def test_a_dead_workers_half_posted_thread_is_completed_once_and_in_order(
     whole = thread_parts(slack, "C0DIGEST", run.message_ts)
     assert len(whole) >= 2 and whole == sorted(whole)
     # As if the worker had died after the thread's first part: the rest is not in Slack.
-    client = runtime.slack(TEAM)
-    for message in slack.messages("C0DIGEST"):
-        part = ((message.get("metadata") or {}).get("event_payload") or {}).get("part")
-        if message.get("thread_ts") == run.message_ts and part not in (None, 0):
-            client.chat_delete(channel="C0DIGEST", ts=message["ts"])
+    died_after_first_part(runtime, slack, run, now)
     assert thread_parts(slack, "C0DIGEST", run.message_ts) == [0]
 
     digests.settle_claims_of(runtime, runtime.worker_id, now=now + timedelta(minutes=1))
@@ -213,11 +222,7 @@ def test_two_survivors_settle_a_dead_workers_thread_once(
     run = digests.post_digest(dead, subscription_id, now=now)
     assert run is not None and run.message_ts is not None
     whole = thread_parts(slack, "C0DIGEST", run.message_ts)
-    client = runtime.slack(TEAM)
-    for message in slack.messages("C0DIGEST"):
-        part = ((message.get("metadata") or {}).get("event_payload") or {}).get("part")
-        if message.get("thread_ts") == run.message_ts and part not in (None, 0):
-            client.chat_delete(channel="C0DIGEST", ts=message["ts"])
+    died_after_first_part(runtime, slack, run, now)
 
     first = Worker(Runtime(engine=runtime.engine, slack=runtime.slack, worker_id="host:b"))
     second = Worker(Runtime(engine=runtime.engine, slack=runtime.slack, worker_id="host:c"))
