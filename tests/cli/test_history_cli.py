@@ -93,6 +93,7 @@ def test_two_snapshots_a_week_apart_show_the_migration(tmp_path: Path, db: str) 
     [
         (("history", "snapshot", "--team", TEAM, "--as-of", "last monday"), "--as-of"),
         (("history", "snapshot", "--team", TEAM, "--as-of", "2026-13-01"), "--as-of"),
+        (("history", "snapshot", "--team", TEAM, "--as-of", "2999-01-01"), "in the future"),
         (("history", "--team", TEAM, "--weeks", "-1"), "--weeks"),
         (("export", "--team", TEAM, "--format", "xlsx"), "unknown format"),
     ],
