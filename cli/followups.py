@@ -41,7 +41,7 @@ def send(
             help=(
                 "Send what is due at this ISO 8601 time (default: now); a later one rehearses "
                 "the days ahead, opportunities still brought up to date as of now."
-            ),,
+            ),
         ),
     ] = None,
 ) -> None:
