@@ -19,6 +19,7 @@ from batchscout.audit.opportunities import (
     SYSTEM,
     Decision,
     DismissReason,
+    OpportunityAction,
     OpportunityRefused,
     OpportunityStatus,
 )
@@ -148,7 +149,9 @@ _SAID: dict[Decision, Callable[[OpportunityView], str]] = {
     Decision.SNOOZE: lambda v: f"snoozed until {v.snoozed_until}",
     Decision.DISMISS: lambda v: f"dismissed ({v.reason})",
     Decision.DONE: lambda v: (
-        f"done: moved ({v.action}), saving {format_usd(v.monthly_savings)}/month"
+        f"done: prompt caching on, saving {format_usd(v.monthly_savings)}/month"
+        if v.action is OpportunityAction.CACHE
+        else f"done: moved ({v.action}), saving {format_usd(v.monthly_savings)}/month"
     ),
     Decision.REOPEN: lambda v: "open again",
     Decision.CLAIM: lambda v: f"now owned by {v.owner}",
@@ -227,11 +230,16 @@ def done(
     name: NameArgument,
     team: TeamOption,
     mode: Annotated[
-        str, typer.Option("--mode", help="Where it moved: batch or flex.", metavar="batch|flex")
-    ],
+        str | None,
+        typer.Option(
+            "--mode",
+            help="Where it moved: batch or flex (not for a cache opportunity: caching is on).",
+            metavar="batch|flex",
+        ),
+    ] = None,
     by: ByOption = None,
 ) -> None:
-    """Done: the workflow moved to the batch API or the flex tier."""
+    """Done: moved to the batch API or the flex tier, or prompt caching is on."""
     by = check_user(by, option="--by")
     _decide(team, name, Decision.DONE, by, mode=mode)
 

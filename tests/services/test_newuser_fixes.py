@@ -10,12 +10,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine
 
-from batchscout.audit.opportunities import Decision, OpportunityStatus
+from batchscout.audit.inventory import InventoryError, WorkflowSpec, parse_csv
+from batchscout.audit.latency import Freshness, Mode, Reader, Trigger
+from batchscout.audit.opportunities import Decision, OpportunityRefused, OpportunityStatus
+from batchscout.audit.pricing import Provider
+from batchscout.audit.savings import Per
 from batchscout.delivery.clients import make_web_client
 from batchscout.services import ledger
 from batchscout.services.followups import send_followups
 from batchscout.services.opportunities import decide, list_opportunities
 from batchscout.settings import Settings
+from batchscout.storage import queries
 from batchscout.storage.db import session_scope
 from tests.bot.seed import seed, spec
 from tests.fakes.slack_api import FakeSlack
@@ -81,3 +86,99 @@ def test_rehearsing_a_later_follow_up_never_ends_a_snooze_early(
 def slack() -> Iterator[FakeSlack]:
     with FakeSlack(team_id=TEAM) as fake:
         yield fake
+
+
+EMBEDDINGS = WorkflowSpec(
+    name="Product search embeddings",
+    requests=Decimal(100_000),
+    per=Per.DAY,
+    trigger=Trigger.SCHEDULE,
+    reader=Reader.SYSTEM,
+    freshness=Freshness.DAY,
+    provider=Provider.OPENAI,
+    model="text-embedding-3-small",  # no flex price, no priority price in the catalog
+    input_tokens=1000,
+    output_tokens=0,
+    owner="U0ALICE",
+)
+CHAT = WorkflowSpec(
+    name="Support chat",
+    requests=Decimal(20_000),
+    per=Per.DAY,
+    trigger=Trigger.USER,
+    reader=Reader.ON_SCREEN,
+    freshness=Freshness.SECONDS,
+    provider=Provider.ANTHROPIC,
+    model="claude-sonnet-4-5",
+    input_tokens=3000,
+    output_tokens=400,
+    cached_share=Decimal("0.8"),
+    owner="U0ALICE",
+)
+
+
+def _done(engine: Engine, name: str, mode: str | None) -> None:
+    with session_scope(engine) as session:
+        decide(session=session, team_id=TEAM, workflow_name=name, decision=Decision.DONE,
+               by="U0ALICE", now=NOW, mode=mode)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "mode", "says"),
+    [
+        ("Product search embeddings", "priority", "batch or flex"),
+        ("Product search embeddings", "PRIORITY", "batch or flex"),
+        ("Product search embeddings", "flex", "no flex price for openai text-embedding-3-small"),
+        ("Nightly", "flex", "cost per request has no flex price"),
+        ("Support chat", "batch", "prompt caching opportunity"),
+    ],
+)
+def test_done_refuses_a_mode_the_workflow_cannot_move_to(
+    engine: Engine, name: str, mode: str, says: str
+) -> None:
+    seed(engine, spec("Nightly", owner="U0ALICE"), EMBEDDINGS, CHAT, team=TEAM)
+    with pytest.raises(OpportunityRefused, match=says):
+        _done(engine, name, mode)
+
+    with session_scope(engine) as session:
+        workflow = queries.get_workflow(session=session, team_id=TEAM, name=name)
+        assert workflow is not None and workflow.mode is Mode.SYNC and not workflow.caching
+    status, _ = _named(engine, name)
+    assert status is OpportunityStatus.OPEN
+
+
+def test_done_on_a_cache_opportunity_turns_caching_on(engine: Engine) -> None:
+    seed(engine, CHAT, team=TEAM)
+
+    _done(engine, "Support chat", None)
+
+    with session_scope(engine) as session:
+        workflow = queries.get_workflow(session=session, team_id=TEAM, name="Support chat")
+        assert workflow is not None and workflow.caching and workflow.mode is Mode.SYNC
+
+
+def _named(engine: Engine, name: str) -> tuple[OpportunityStatus, list[datetime]]:
+    with session_scope(engine) as session:
+        views = list_opportunities(session=session, team_id=TEAM, now=NOW)
+    [view] = [v for v in views if v.workflow == name]
+    return view.status, [h.at for h in view.history]
+
+
+FLEX_WITHOUT_A_PRICE = (
+    "name,provider,model,requests,per,input_tokens,output_tokens,cost_per_request,"
+    "trigger,reader,freshness,mode\n"
+    "F1,openai,text-embedding-3-small,1000,day,1000,0,,schedule,system,day,flex\n"
+    "F2,,,1000,day,,,0.01,schedule,system,day,flex\n"
+    "F3,openai,gpt-5-mini,1000,day,1500,400,,schedule,system,day,flex\n"
+)
+
+
+def test_an_import_refuses_flex_without_a_flex_price_on_its_line_and_column(
+    engine: Engine,
+) -> None:
+    with session_scope(engine) as session, pytest.raises(InventoryError) as refused:
+        queries.import_specs(session=session, team_id=TEAM, specs=parse_csv(FLEX_WITHOUT_A_PRICE))
+
+    assert [(p.line, p.column) for p in refused.value.problems] == [(2, "mode"), (3, "mode")]
+    assert "no flex price for openai text-embedding-3-small" in refused.value.problems[0].message
+    assert "cost per request has no flex price" in refused.value.problems[1].message
