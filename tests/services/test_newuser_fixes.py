@@ -3,7 +3,10 @@ moves opportunities to a later moment than now."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -16,9 +19,9 @@ from batchscout.audit.opportunities import Decision, OpportunityRefused, Opportu
 from batchscout.audit.pricing import Provider
 from batchscout.audit.savings import Per
 from batchscout.delivery.clients import make_web_client
-from batchscout.services import ledger
+from batchscout.services import focus, ledger
 from batchscout.services.followups import send_followups
-from batchscout.services.opportunities import decide, list_opportunities
+from batchscout.services.opportunities import decide, list_opportunities, opportunities_report
 from batchscout.settings import Settings
 from batchscout.storage import queries
 from batchscout.storage.db import session_scope
@@ -182,3 +185,24 @@ def test_an_import_refuses_flex_without_a_flex_price_on_its_line_and_column(
     assert [(p.line, p.column) for p in refused.value.problems] == [(2, "mode"), (3, "mode")]
     assert "no flex price for openai text-embedding-3-small" in refused.value.problems[0].message
     assert "cost per request has no flex price" in refused.value.problems[1].message
+
+
+def test_focus_monthly_savings_is_each_opportunitys_as_opportunities_json_gives_it(
+    engine: Engine,
+) -> None:
+    on_priority = replace(
+        CHAT, name="Nightly on priority", provider=Provider.OPENAI, model="gpt-4.1",
+        mode=Mode.PRIORITY, cached_share=None, trigger=Trigger.SCHEDULE, reader=Reader.REPORT,
+        freshness=Freshness.DAY,
+    )  # fmt: skip
+    seed(engine, CHAT, on_priority, spec("Nightly", owner="U0ALICE"), team=TEAM)
+
+    with session_scope(engine) as session:
+        text, _ = focus.focus_csv(session=session, team_id=TEAM, now=NOW)
+        listed = opportunities_report(session=session, team_id=TEAM, now=NOW)["opportunities"]
+
+    rows = {r["ResourceName"]: r for r in csv.DictReader(io.StringIO(text))}
+    expected = {o["workflow"]: (o["action"], o["monthly_savings"]) for o in listed}
+    assert {n: (r["x_Opportunity"], r["x_MonthlySavings"]) for n, r in rows.items()} == expected
+    assert {a for a, _ in expected.values()} == {"cache", "standard", "batch"}
+    assert all(Decimal(s) > 0 for _, s in expected.values())
