@@ -35,6 +35,7 @@ from batchscout.audit.savings import (
 )
 from batchscout.audit.usage import link_text
 from batchscout.cli.common import plain
+from batchscout.delivery.blocks.digest import FLEX_NOW_HEADING, flex_summary
 from batchscout.delivery.blocks.ledger import benchmark_sentences, ledger_line, trend_words
 from batchscout.delivery.lanes import (
     advice_steps,
@@ -139,10 +140,10 @@ def benchmark_text(rows: list[Row]) -> Text:
 
 def ledger_text(trend: Trend) -> str:
     """The digest's week-over-week line, the trend in words and the comparison, for a terminal."""
+    first, words = ledger_line(trend.weeks, trend.movement), trend_words(trend.weeks)
     lines = [
-        ledger_line(trend.weeks, trend.movement),
-        "",
-        trend_words(trend.weeks),
+        first,
+        *(["", words] if words != first else []),  # no history yet: said once
         "",
         "Is your number good?",
         *(f"  • {sentence}" for sentence in benchmark_sentences(trend.benchmarks)),
@@ -283,8 +284,10 @@ def digest_text(facts: DigestFacts, prose: str) -> str:
             "",
             f"Near-real-time to challenge (up to {format_monthly(facts.to_challenge)}):",
         ]
-        if facts.flex_now > 0:
-            lines.append(f"  Or {options_sentence(facts.flex_now, facts.to_challenge)}.")
+        if facts.flex_now > 0 and len(facts.challenge) > 1:
+            # The portfolio's options, as the Slack thread says them; with one workflow its own
+            # line below says the same.
+            lines.append(plain(f"  {FLEX_NOW_HEADING} {flex_summary(facts)}"))
         lines += [
             f"  • {line.name} — "
             + (
