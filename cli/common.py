@@ -88,6 +88,18 @@ def parse_as_of(text: str | None, *, future: bool = False) -> datetime:
     return moment
 
 
+def one_of(given: dict[str, object], *, required: bool) -> None:
+    """Refuse options that exclude each other (``given`` maps each option's name, like
+    ``--days``, to its value, ``None`` or ``False`` when absent): two or more given, or none
+    when ``required``, is a one-line error, exit 2."""
+    names = " or ".join(given)
+    present = [name for name, value in given.items() if value is not None and value is not False]
+    if len(present) > 1:
+        raise fail(f"give {names}, not both; nothing was changed.", 2)
+    if required and not present:
+        raise fail(f"give {names}; nothing was changed.", 2)
+
+
 def load_settings() -> Settings:
     """The settings from the environment; a wrong value is a one-line error per variable
     naming it (exit 2), never a traceback."""

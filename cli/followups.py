@@ -17,6 +17,7 @@ from batchscout.cli.common import (
     exit_on_problems,
     fail,
     load_settings,
+    one_of,
     open_database,
     out,
     parse_as_of,
@@ -90,11 +91,16 @@ def settings_command(
         str | None,
         typer.Option("--day", help="Follow-up day, Monday to Friday (default Tuesday)."),
     ] = None,
-    on: Annotated[
-        bool | None, typer.Option("--on/--off", help="Send follow-ups in this workspace or not.")
-    ] = None,
+    turn_on: Annotated[
+        bool, typer.Option("--on", help="Send follow-ups in this workspace (not with --off).")
+    ] = False,
+    turn_off: Annotated[
+        bool, typer.Option("--off", help="Send none in this workspace (not with --on).")
+    ] = False,
 ) -> None:
     """Show or change the workspace's follow-up day and on/off switch."""
+    one_of({"--on": turn_on, "--off": turn_off}, required=False)
+    on = True if turn_on else False if turn_off else None
     team = check_team(team)
     try:
         chosen = FollowupDay.parse(day) if day is not None else None

@@ -23,7 +23,15 @@ from batchscout.audit.opportunities import (
     OpportunityRefused,
     OpportunityStatus,
 )
-from batchscout.cli.common import JsonOption, TeamOption, check_team, fail, open_database, out
+from batchscout.cli.common import (
+    JsonOption,
+    TeamOption,
+    check_team,
+    fail,
+    one_of,
+    open_database,
+    out,
+)
 from batchscout.services.opportunities import (
     Decided,
     OpportunityView,
@@ -200,7 +208,8 @@ def snooze(
     ] = None,
     by: ByOption = None,
 ) -> None:
-    """Snooze: ask again after N days or on a date."""
+    """Snooze: ask again after N days or on a date (one of --days and --until)."""
+    one_of({"--days": days, "--until": until}, required=True)
     by = check_user(by, option="--by")
     _decide(team, name, Decision.SNOOZE, by, days=days, until=_date(until, "--until"))
 
