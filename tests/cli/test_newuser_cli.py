@@ -84,3 +84,37 @@ def test_done_on_a_cache_opportunity_says_caching_is_on(
     assert result.exit_code == 0, result.output
     assert "“Support chat” done: prompt caching on, saving $" in result.stdout
     assert _opportunities(cli)["Support chat"]["status"] == "done"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--output", "x.json"), "--output x.json must end in .csv (csv, focus) or .yaml/.yml"),
+        (("--output", "x"), "--output x must end in .csv"),
+        (("--output", "x.json", "--format", "csv"), "must end in .csv for --format csv"),
+        (("--output", "x.csv", "--format", "yaml"), "must end in .yaml or .yml for --format yaml"),
+        (("--output", "x.yaml", "--format", "focus"), "must end in .csv for --format focus"),
+    ],
+)
+def test_an_export_whose_output_ending_does_not_match_its_format_is_refused(
+    cli: tuple[CliRunner, dict[str, str]], tmp_path: Path, args: tuple[str, ...], says: str
+) -> None:
+    runner, env = cli
+    result = runner.invoke(app, ["export", "--team", TEAM, *args], env=env, catch_exceptions=False)
+
+    assert result.exit_code == 2 and says in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (Path.cwd() / args[1]).exists()
+
+
+@pytest.mark.parametrize(("name", "starts"), [("x.yml", "workflows:"), ("x.CSV", "name,")])
+def test_an_export_takes_its_format_from_the_output_ending(
+    cli: tuple[CliRunner, dict[str, str]], tmp_path: Path, name: str, starts: str
+) -> None:
+    runner, env = cli
+    target = tmp_path / name
+
+    result = runner.invoke(app, ["export", "--team", TEAM, "--output", str(target)], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8").lstrip().startswith(starts)
