@@ -55,8 +55,9 @@ class OutOfBoundsError(PricingError):
 
 
 class NoLanePriceError(OutOfBoundsError):
-    """A workflow's mode names a lane that has no price for its model (mode ``priority`` where
-    neither the catalog nor the workspace's negotiated rate prices it): a problem on ``mode``."""
+    """A workflow's mode names a lane that has no price for its model (mode ``priority`` or
+    ``flex`` where neither the catalog nor the workspace's negotiated rate prices it, or a
+    workflow given as a ``cost_per_request``): a problem on ``mode``."""
 
 
 #: The lane each mode runs on (SPEC.md, "Every lane").
@@ -118,24 +119,35 @@ def _quote(spec: WorkflowSpec, book: PriceBook | None, memo: QuoteMemo | None) -
 
 
 def _check_lane(spec: WorkflowSpec, price: PriceQuote, book: PriceBook | None) -> None:
-    """Refuse mode ``priority`` where the workflow has no priority price, saying why."""
-    if spec.mode is not Mode.PRIORITY or price.priority_per_request is not None:
+    """Refuse mode ``priority`` or ``flex`` where the workflow has no price on that lane
+    (never assumed: SPEC.md, "Service tiers: flex" and "Every lane"), saying why."""
+    if spec.mode is Mode.PRIORITY:
+        lane, priced = "priority", price.priority_per_request
+        sold = "priority is sold by OpenAI and Google for some models"
+        instead = "use `sync`"
+    elif spec.mode is Mode.FLEX:
+        lane, priced = "flex", price.flex_per_request
+        sold = "flex is sold by OpenAI for some models"
+        instead = "use `batch` or `sync`"
+    else:
+        return
+    if priced is not None:
         return
     if spec.cost_per_request is not None:
-        reason = "a workflow given as a cost per request has no priority price"
-        advice = "give provider, model and tokens instead, or use `sync`"
+        reason = f"a workflow given as a cost per request has no {lane} price"
+        advice = f"give provider, model and tokens instead, or {instead}"
     elif (
         book is not None
         and spec.provider
         and spec.model
         and book.rate_for(spec.provider, spec.model)
     ):
-        reason = f"this workspace's negotiated rate for {spec.model} has no priority price"
-        advice = "use `sync`"
+        reason = f"this workspace's negotiated rate for {spec.model} has no {lane} price"
+        advice = instead
     else:
-        reason = f"the price catalog has no priority price for {spec.provider} {price.priced_model}"
-        advice = "use `sync` (priority is sold by OpenAI and Google for some models)"
-    raise NoLanePriceError("mode", f"Mode `priority` is refused: {reason}; {advice}.")
+        reason = f"the price catalog has no {lane} price for {spec.provider} {price.priced_model}"
+        advice = f"{instead} ({sold})"
+    raise NoLanePriceError("mode", f"Mode `{lane}` is refused: {reason}; {advice}.")
 
 
 def assess(
@@ -146,7 +158,8 @@ def assess(
     Raises :class:`PricingError` when it cannot be priced, :class:`OutOfBoundsError` (a
     ``PricingError``) when its volume, tokens or price per request are outside SPEC.md's bounds
     — whatever path the spec came in by, nothing out of bounds is ever assessed or stored —
-    and :class:`NoLanePriceError` for mode ``priority`` without a priority price. ``memo``
+    and :class:`NoLanePriceError` for mode ``priority`` or ``flex`` without a price on that
+    lane. ``memo``
     (one per call site) reuses quotes already priced for the same inputs.
     """
     _check_bounds(spec)

@@ -16,7 +16,15 @@ from typing import Any
 
 from batchscout.audit.latency import LatencyClass, Mode
 from batchscout.audit.money import format_monthly, format_usd
-from batchscout.audit.savings import LANE_OF_MODE, LANES, Bucket, WorkflowFigures, portfolio
+from batchscout.audit.savings import (
+    LANE_OF_MODE,
+    LANES,
+    REALISED_SOURCES,
+    Bucket,
+    WorkflowFigures,
+    portfolio,
+    realised_wording,
+)
 from batchscout.audit.text import plural
 from batchscout.defaults import NOISE_FLOOR
 
@@ -97,6 +105,8 @@ class DigestFacts:
     spend_by_lane: dict[str, Decimal] = field(default_factory=dict)
     """Monthly spend by the lane workflows run on today (``standard``, ``batch``, ``flex``,
     ``priority``)."""
+    realised_from: tuple[str, ...] = ()
+    """Where ``realised`` comes from (:attr:`~batchscout.audit.savings.Portfolio.realised_from`)."""
 
     @property
     def migrate_now_change(self) -> Decimal | None:
@@ -157,6 +167,7 @@ class DigestFacts:
             priority_waste=Decimal(data.get("priority_waste", 0)),
             cache_now=Decimal(data.get("cache_now", 0)),
             spend_by_lane={k: Decimal(v) for k, v in data.get("spend_by_lane", {}).items()},
+            realised_from=tuple(data.get("realised_from", ())),
         )
 
 
@@ -226,6 +237,7 @@ def build_facts(
         hidden_below_floor=hidden,
         noise_floor=noise_floor,
         previous_migrate_now=previous.migrate_now if previous else None,
+        realised_from=totals.realised_from,
         spend_by_class={
             str(latency_class): sum(
                 (i.figures.monthly_cost for i in rows if i.latency_class is latency_class),
@@ -273,12 +285,13 @@ def headline(facts: DigestFacts) -> str:
 
 
 def realised_where(facts: DigestFacts) -> str:
-    """Where the realised savings were made: ``on batch APIs``, ``on flex`` or both."""
-    flex = any(line.on_flex for line in facts.realised_lines)
-    batch = any(not line.on_flex for line in facts.realised_lines)
-    if flex and batch:
-        return "on batch APIs and flex"
-    return "on flex" if flex else "on batch APIs"
+    """Where the realised savings were made, in :func:`~batchscout.audit.savings.realised_wording`'s
+    words (facts stored before ``realised_from`` was kept: from their realised lines)."""
+    found = facts.realised_from
+    if not found and facts.realised_lines:
+        lanes = {"flex" if line.on_flex else "batch" for line in facts.realised_lines}
+        found = tuple(s for s in REALISED_SOURCES if s in lanes)
+    return realised_wording(found)
 
 
 def change_sentence(facts: DigestFacts) -> str:

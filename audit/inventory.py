@@ -358,10 +358,12 @@ def _validated(
                 [Problem(1, None, f"has more than {MAX_ROWS:,} workflows; split the file")]
             )
         name = str(cells.get("name") or "").strip()
-        key = name.casefold()
+        key = name_key(name)
         if key and key in first_line:
             problems.append(
-                Problem(line, "name", f"“{name}” already appears on line {first_line[key]}")
+                Problem(
+                    line, "name", f"“{clean_name(name)}” already appears on line {first_line[key]}"
+                )
             )
         elif key:
             first_line[key] = line

@@ -258,7 +258,9 @@ def due_date(today: date, due: date | None) -> date:
 def snooze_until(today: date, *, days: int | None = None, until: date | None = None) -> date:
     """The date a snooze runs out: ``days`` after ``today`` or ``until``, 1 to 365 days
     ahead; exactly one of the two."""
-    if (days is None) == (until is None):
+    if days is None and until is None:
+        raise OpportunityRefused("A snooze needs a number of days or a date.")
+    if days is not None and until is not None:
         raise OpportunityRefused("A snooze needs either a number of days or a date, not both.")
     if until is not None:
         days = (until - today).days

@@ -9,7 +9,7 @@ saves (``cache_monthly_savings``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -146,6 +146,8 @@ class WorkflowFigures:
     no cached share or no cache-read price. Cache writes are not counted."""
     caching: bool = False
     """Prompt caching is already on: the cache saving is realised, not an opportunity."""
+    mode: Mode = Mode.SYNC
+    """The lane the workflow runs on (its realised savings are on ``batch`` or ``flex``)."""
 
     @property
     def lanes(self) -> dict[str, Decimal | None]:
@@ -267,6 +269,7 @@ def workflow_figures(
         waste,
         cache_saved,
         caching,
+        mode,
     )
 
 
@@ -289,6 +292,9 @@ class Portfolio:
     ``to_challenge``, a view of them like ``flex_now``, never added to them."""
     cache_now: Decimal = Decimal(0)
     """What a warm prompt cache would save the real-time workflows not caching yet."""
+    realised_from: tuple[str, ...] = ()
+    """Where ``realised`` comes from, of ``batch``, ``flex`` and ``prompt caching`` (in that
+    order; empty when nothing is realised): see :func:`realised_wording`."""
 
     @property
     def spend_after(self) -> Decimal:
@@ -309,7 +315,12 @@ def portfolio(figures: Iterable[WorkflowFigures]) -> Portfolio:
     eligible = Decimal(0)
     flex_now = waste = cache_now = cache_realised = Decimal(0)
     by_bucket = dict.fromkeys(Bucket, Decimal(0))
+    sources: set[str] = set()
     for item in figures:
+        if item.bucket is Bucket.REALISED and item.monthly_savings > 0:
+            sources.add(item.mode.value)
+        if item.cache_realised > 0:
+            sources.add(PROMPT_CACHING)
         spend += item.monthly_cost
         flex_now += item.flex_now
         waste += item.priority_waste
@@ -327,7 +338,29 @@ def portfolio(figures: Iterable[WorkflowFigures]) -> Portfolio:
         flex_now=flex_now,
         priority_waste=waste,
         cache_now=cache_now,
+        realised_from=tuple(s for s in REALISED_SOURCES if s in sources),
     )
+
+
+PROMPT_CACHING = "prompt caching"
+#: What realised savings can come from, in the order every surface names them.
+REALISED_SOURCES = (Mode.BATCH.value, Mode.FLEX.value, PROMPT_CACHING)
+
+
+def realised_wording(found: Sequence[str]) -> str:
+    """What the realised savings come from (a :attr:`Portfolio.realised_from`), for every
+    surface that labels them: ``on batch``, ``on batch and flex``, ``from prompt caching``,
+    ``on batch and from prompt caching``…; ``on batch or flex, or from prompt caching`` when
+    nothing is realised yet."""
+    lanes = [s for s in found if s != PROMPT_CACHING]
+    parts = []
+    if lanes:
+        parts.append("on " + " and ".join(lanes))
+    if PROMPT_CACHING in found:
+        parts.append("from " + PROMPT_CACHING)
+    if not parts:
+        return "on batch or flex, or from prompt caching"
+    return " and ".join(parts)
 
 
 def opportunities(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from batchscout.audit.inventory import SLACK_CHANNEL_ID, SLACK_TEAM_ID
 from batchscout.settings import Mode, Settings
 from batchscout.storage.db import make_engine, upgrade
+from batchscout.storage.types import utcnow
 
 out = Console()
 err = Console(stderr=True)
@@ -61,6 +63,41 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     text.stylize("bold red", 0, len(ERROR) - 1)
     err.print(text, highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def parse_as_of(text: str | None, *, future: bool = False) -> datetime:
+    """``--as-of``: an ISO 8601 moment (``2026-12-07``, ``2026-12-07T09:30:00Z``, ``…+01:00``)
+    in UTC, a date or a time without a zone being UTC; now (UTC) when absent. A malformed
+    moment, or a future one unless ``future``, is a one-line error, exit 2. A command that
+    takes a future moment still brings opportunities up to date at the current time: no
+    opportunity's history is ever dated in the future."""
+    now = utcnow()
+    if text is None:
+        return now
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        raise fail(
+            f"--as-of “{text}” is not an ISO 8601 moment (like 2026-12-07 or "
+            "2026-12-07T09:30:00Z).",
+            2,
+        ) from None
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if moment > now and not future:
+        raise fail(f"--as-of “{text}” is in the future: give a moment up to now.", 2)
+    return moment
+
+
+def one_of(given: dict[str, object], *, required: bool) -> None:
+    """Refuse options that exclude each other (``given`` maps each option's name, like
+    ``--days``, to its value, ``None`` or ``False`` when absent): two or more given, or none
+    when ``required``, is a one-line error, exit 2."""
+    names = " or ".join(given)
+    present = [name for name, value in given.items() if value is not None and value is not False]
+    if len(present) > 1:
+        raise fail(f"give {names}, not both; nothing was changed.", 2)
+    if required and not present:
+        raise fail(f"give {names}; nothing was changed.", 2)
 
 
 def load_settings() -> Settings:

@@ -23,7 +23,7 @@ from batchscout.cli.common import (
 )
 from batchscout.cli.terminal import digest_text, ledger_text
 from batchscout.cli.worker import runtime_or_exit
-from batchscout.services import digests, sharing, subscriptions
+from batchscout.services import sharing
 from batchscout.services.runtime import Runtime
 from batchscout.settings import Mode, Settings
 from batchscout.storage.types import utcnow
@@ -56,6 +56,8 @@ def digest_now(
     settings = load_settings()
     exit_on_problems(settings, Mode.WORKER)
     runtime = runtime_or_exit(settings)
+    from batchscout.services import digests  # the chart (matplotlib): only when posting
+
     if runtime.provider is None and wait:
         err.print(no_prose_reason(settings), highlight=False)
     run = digests.digest_now(runtime, team_id=team, channel_id=channel, wait=wait)
@@ -77,6 +79,8 @@ def digest_preview(
     team = check_team(team)
     settings = load_settings()
     runtime = Runtime.from_settings(settings, open_database(settings), _no_slack, provider=None)
+    from batchscout.services import digests  # the chart (matplotlib): only when previewing
+
     content = digests.preview_content(
         runtime, team_id=team, channel_id=check_channel(channel) if channel else None, now=utcnow()
     )
@@ -128,6 +132,8 @@ def digest_subscribe(
     tz: Annotated[str, typer.Option("--tz", help="IANA time zone, like Europe/Paris.")] = "UTC",
 ) -> None:
     """Subscribe a channel to the weekly digest (default Monday 09:00 UTC)."""
+    from batchscout.services import subscriptions  # the scheduler: only when subscribing
+
     team, channel = check_team(team), check_channel(channel)
     try:
         schedule = subscriptions.slot(day, time, tz)
@@ -144,6 +150,8 @@ def digest_subscribe(
 @app.command("unsubscribe")
 def digest_unsubscribe(team: TeamOption, channel: ChannelOption) -> None:
     """Stop a channel's weekly digest."""
+    from batchscout.services import subscriptions  # the scheduler: only when unsubscribing
+
     team, channel = check_team(team), check_channel(channel)
     settings = load_settings()
     if not subscriptions.unsubscribe(open_database(settings), team_id=team, channel_id=channel):

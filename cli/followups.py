@@ -3,7 +3,6 @@ follow-up day and switch."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -18,8 +17,10 @@ from batchscout.cli.common import (
     exit_on_problems,
     fail,
     load_settings,
+    one_of,
     open_database,
     out,
+    parse_as_of,
 )
 from batchscout.cli.worker import runtime_or_exit
 from batchscout.services.followups import change_followup_settings, send_followups
@@ -31,30 +32,23 @@ from batchscout.storage.types import utcnow
 app = typer.Typer(help="Follow-ups: each owner's DM of savings to decide.", no_args_is_help=True)
 
 
-def parse_moment(text: str | None) -> datetime:
-    """``--as-of``: an ISO 8601 moment (UTC when it names no zone); now when absent."""
-    if text is None:
-        return utcnow()
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise fail(
-            f"--as-of “{text}” is not an ISO 8601 time (like 2026-12-08T10:00Z).", 2
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 @app.command("send")
 def send(
     team: TeamOption,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Send what is due at this ISO 8601 time (default: now)."),
+        typer.Option(
+            "--as-of",
+            help=(
+                "Send what is due at this ISO 8601 time (default: now); a later one rehearses "
+                "the days ahead, opportunities still brought up to date as of now."
+            ),
+        ),
     ] = None,
 ) -> None:
     """Send every follow-up due now (not waiting for the day or 10:00); one line per owner."""
     team = check_team(team)
-    now = parse_moment(as_of)
+    now = parse_as_of(as_of, future=True)
     settings = load_settings()
     exit_on_problems(settings, Mode.WORKER)
     runtime = runtime_or_exit(settings)
@@ -65,6 +59,7 @@ def send(
         now=now,
         noise_floor=runtime.noise_floor,
         scheduled=False,
+        synced_at=min(now, utcnow()),
     )
     if not run.enabled:
         out.print(f"Follow-ups are off in {team}: nothing was sent.", highlight=False)
@@ -96,11 +91,16 @@ def settings_command(
         str | None,
         typer.Option("--day", help="Follow-up day, Monday to Friday (default Tuesday)."),
     ] = None,
-    on: Annotated[
-        bool | None, typer.Option("--on/--off", help="Send follow-ups in this workspace or not.")
-    ] = None,
+    turn_on: Annotated[
+        bool, typer.Option("--on", help="Send follow-ups in this workspace (not with --off).")
+    ] = False,
+    turn_off: Annotated[
+        bool, typer.Option("--off", help="Send none in this workspace (not with --on).")
+    ] = False,
 ) -> None:
     """Show or change the workspace's follow-up day and on/off switch."""
+    one_of({"--on": turn_on, "--off": turn_off}, required=False)
+    on = True if turn_on else False if turn_off else None
     team = check_team(team)
     try:
         chosen = FollowupDay.parse(day) if day is not None else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -13,7 +12,15 @@ from rich.table import Table
 
 from batchscout.audit.ledger import DEFAULT_WEEKS, MAX_WEEKS, LedgerWeek, week_over_week
 from batchscout.audit.money import format_monthly, format_usd, format_usd_short
-from batchscout.cli.common import JsonOption, check_team, err, fail, open_database, out
+from batchscout.cli.common import (
+    JsonOption,
+    check_team,
+    err,
+    fail,
+    open_database,
+    out,
+    parse_as_of,
+)
 from batchscout.services import ledger
 from batchscout.storage.db import session_scope
 
@@ -23,13 +30,6 @@ app = typer.Typer(
 
 #: What every reader of an empty ledger says, never a table of zeros.
 NO_HISTORY = "No history yet for {team}: the worker takes a snapshot each Monday, or run batchscout history snapshot --team {team}."
-
-
-def parse_as_of(text: str) -> datetime:
-    """An ISO 8601 moment (``2026-12-07``, ``2026-12-07T09:30:00Z``, ``…+01:00``) in UTC; a
-    date or a time without a zone is UTC. Raises ``ValueError`` when malformed."""
-    moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def history_table(weeks: list[LedgerWeek]) -> Table:
@@ -109,20 +109,15 @@ def snapshot(
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="ISO 8601 moment: the week containing it (default: now, UTC)."
+            "--as-of",
+            help="ISO 8601 moment, not in the future: the week containing it (default: now, UTC).",
         ),
     ] = None,
 ) -> None:
-    """Take the snapshot of the week containing --as-of (default now) from today's figures."""
+    """Take the snapshot of the week containing --as-of (default now; never a future week)
+    from the figures as they are now."""
     team = check_team(team)
-    try:
-        moment = parse_as_of(as_of) if as_of is not None else datetime.now(UTC)
-    except ValueError as error:
-        raise fail(
-            f"--as-of “{as_of}” is not an ISO 8601 moment (like 2026-12-07 or "
-            "2026-12-07T09:30:00Z).",
-            2,
-        ) from error
+    moment = parse_as_of(as_of)
     with session_scope(open_database()) as session:
         week = ledger.take_snapshot(session=session, team_id=team, as_of=moment)
     f = week.figures

@@ -84,30 +84,63 @@ def import_inventory(
     )
 
 
+#: The file endings each export format is written to (``--output`` must end in one of them).
+EXPORT_SUFFIXES = {"csv": (".csv",), "yaml": (".yaml", ".yml"), "focus": (".csv",)}
+
+
+def export_format(format: str | None, output: Path | None) -> str:
+    """The export format: ``--format``, else the one ``--output``'s ending names, else csv.
+    One rule: ``--output`` ends in the format's ending (.csv for csv and focus, .yaml or .yml
+    for yaml); anything else is a one-line error, exit 2, and nothing is written."""
+    suffix = output.suffix.lower() if output is not None else None
+    if format is None:
+        inferred = [name for name in ("csv", "yaml") if suffix in EXPORT_SUFFIXES[name]]
+        chosen = inferred[0] if inferred else "csv" if output is None else None
+    else:
+        chosen = format.strip().lower()
+        if chosen not in EXPORT_SUFFIXES:
+            raise fail(f"unknown format “{format}”; use csv, yaml or focus.", 2)
+    if output is not None and chosen is None:
+        raise fail(
+            f"--output {output.name} must end in .csv (csv, focus) or .yaml/.yml (yaml); "
+            "nothing was written.",
+            2,
+        )
+    if output is not None and chosen is not None and suffix not in EXPORT_SUFFIXES[chosen]:
+        endings = " or ".join(EXPORT_SUFFIXES[chosen])
+        raise fail(
+            f"--output {output.name} must end in {endings} for --format {chosen}; "
+            "nothing was written.",
+            2,
+        )
+    assert chosen is not None
+    return chosen
+
+
 @app.command("export")
 def export_inventory(
     team: TeamOption,
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="File to write (.csv or .yaml); standard output by default."
+            "--output",
+            "-o",
+            help="File to write, ending in .csv (csv, focus) or .yaml/.yml (yaml); standard "
+            "output by default.",
         ),
     ] = None,
     format: Annotated[
         str | None,
         typer.Option(
             "--format",
-            help="csv or yaml (default: from --output, else csv), or focus (FOCUS cost rows, CSV).",
+            help="csv or yaml (default: from the --output ending, else csv), or focus (FOCUS "
+            "cost rows, CSV). An --output ending that does not match is refused.",
         ),
     ] = None,
 ) -> None:
     """Write the workspace's inventory in the import format."""
     team = check_team(team)
-    chosen = (
-        format or ("yaml" if output and output.suffix.lower() in (".yaml", ".yml") else "csv")
-    ).lower()
-    if chosen not in ("csv", "yaml", "focus"):
-        raise fail(f"unknown format “{chosen}”; use csv, yaml or focus.", 2)
+    chosen = export_format(format, output)
     if chosen == "focus":
         _export_focus(team, output)
         return

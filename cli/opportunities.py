@@ -19,10 +19,19 @@ from batchscout.audit.opportunities import (
     SYSTEM,
     Decision,
     DismissReason,
+    OpportunityAction,
     OpportunityRefused,
     OpportunityStatus,
 )
-from batchscout.cli.common import JsonOption, TeamOption, check_team, fail, open_database, out
+from batchscout.cli.common import (
+    JsonOption,
+    TeamOption,
+    check_team,
+    fail,
+    one_of,
+    open_database,
+    out,
+)
 from batchscout.services.opportunities import (
     Decided,
     OpportunityView,
@@ -148,7 +157,9 @@ _SAID: dict[Decision, Callable[[OpportunityView], str]] = {
     Decision.SNOOZE: lambda v: f"snoozed until {v.snoozed_until}",
     Decision.DISMISS: lambda v: f"dismissed ({v.reason})",
     Decision.DONE: lambda v: (
-        f"done: moved ({v.action}), saving {format_monthly(v.monthly_savings)}"
+        f"done: prompt caching on, saving {format_monthly(v.monthly_savings)}"
+        if v.action is OpportunityAction.CACHE
+        else f"done: moved ({v.action}), saving {format_monthly(v.monthly_savings)}"
     ),
     Decision.REOPEN: lambda v: "open again",
     Decision.CLAIM: lambda v: f"now owned by {v.owner}",
@@ -197,7 +208,8 @@ def snooze(
     ] = None,
     by: ByOption = None,
 ) -> None:
-    """Snooze: ask again after N days or on a date."""
+    """Snooze: ask again after N days or on a date (one of --days and --until)."""
+    one_of({"--days": days, "--until": until}, required=True)
     by = check_user(by, option="--by")
     _decide(team, name, Decision.SNOOZE, by, days=days, until=_date(until, "--until"))
 
@@ -227,11 +239,16 @@ def done(
     name: NameArgument,
     team: TeamOption,
     mode: Annotated[
-        str, typer.Option("--mode", help="Where it moved: batch or flex.", metavar="batch|flex")
-    ],
+        str | None,
+        typer.Option(
+            "--mode",
+            help="Where it moved: batch or flex (not for a cache opportunity: caching is on).",
+            metavar="batch|flex",
+        ),
+    ] = None,
     by: ByOption = None,
 ) -> None:
-    """Done: the workflow moved to the batch API or the flex tier."""
+    """Done: moved to the batch API or the flex tier, or prompt caching is on."""
     by = check_user(by, option="--by")
     _decide(team, name, Decision.DONE, by, mode=mode)
 

@@ -26,9 +26,16 @@ from batchscout.audit.money import (
     format_usd_short,
 )
 from batchscout.audit.pricing import MILLION, CatalogPrice, PriceQuote, ServiceTier
-from batchscout.audit.savings import Bucket, Portfolio, WorkflowFigures, opportunities
+from batchscout.audit.savings import (
+    Bucket,
+    Portfolio,
+    WorkflowFigures,
+    opportunities,
+    realised_wording,
+)
 from batchscout.audit.usage import link_text
 from batchscout.cli.common import plain
+from batchscout.delivery.blocks.digest import FLEX_NOW_HEADING, flex_summary
 from batchscout.delivery.blocks.ledger import benchmark_sentences, ledger_line, trend_words
 from batchscout.delivery.lanes import (
     advice_steps,
@@ -112,7 +119,10 @@ def portfolio_panel(figures: Portfolio) -> Panel:
             Text(format_usd(figures.flex_now), style="bold green"),
         )
         grid.add_row(f"  or {BATCH_IF_RELAXED[0].lower()}", format_usd(figures.to_challenge))
-    grid.add_row("Realised (already on batch or flex)", format_usd(figures.realised))
+    grid.add_row(
+        f"Realised (already {realised_wording(figures.realised_from)})",
+        format_usd(figures.realised),
+    )
     grid.add_row("Spend after migrating", format_usd(figures.spend_after))
     for line in portfolio_lines(figures):
         label, value = line.split(": ", 1)
@@ -274,8 +284,10 @@ def digest_text(facts: DigestFacts, prose: str) -> str:
             "",
             f"Near-real-time to challenge (up to {format_monthly(facts.to_challenge)}):",
         ]
-        if facts.flex_now > 0:
-            lines.append(f"  Or {options_sentence(facts.flex_now, facts.to_challenge)}.")
+        if facts.flex_now > 0 and len(facts.challenge) > 1:
+            # The portfolio's options, as the Slack thread says them; with one workflow its own
+            # line below says the same.
+            lines.append(plain(f"  {FLEX_NOW_HEADING} {flex_summary(facts)}"))
         lines += [
             f"  • {line.name} — "
             + (

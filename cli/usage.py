@@ -24,7 +24,6 @@ from batchscout.audit.usage import (
     import_window,
 )
 from batchscout.cli.common import JsonOption, TeamOption, check_team, err, fail, open_database, out
-from batchscout.jobs.usage import read_anthropic, read_openai
 from batchscout.services import usage as service
 from batchscout.settings import Settings
 from batchscout.storage.db import session_scope
@@ -60,6 +59,8 @@ def import_usage(
         admin_key = service.admin_key_for(
             engine=engine, settings=settings, team_id=team, provider=provider
         )
+        from batchscout.jobs.usage import read_anthropic, read_openai  # the provider SDKs
+
         reader = read_openai if provider is UsageProvider.OPENAI else read_anthropic
         window = reader(
             admin_key=admin_key,

@@ -18,8 +18,6 @@ from batchscout.cli.common import (
     open_database,
     out,
 )
-from batchscout.jobs.scheduler import Worker
-from batchscout.jobs.wiring import NotInstalledError, runtime_from_settings
 from batchscout.logs import configure_logging
 from batchscout.services.heartbeat import STALE_AFTER, health
 from batchscout.services.runtime import Runtime
@@ -31,7 +29,10 @@ app = typer.Typer(invoke_without_command=True)
 
 
 def runtime_or_exit(settings: Settings) -> Runtime:
-    """The jobs' runtime for every installed workspace, or a friendly exit."""
+    """The jobs' runtime for every installed workspace, or a friendly exit. (The jobs'
+    wiring loads the provider SDKs: imported here, so a command's ``--help`` stays fast.)"""
+    from batchscout.jobs.wiring import NotInstalledError, runtime_from_settings
+
     try:
         return runtime_from_settings(settings, open_database(settings))
     except (NotInstalledError, ValueError) as error:
@@ -47,6 +48,8 @@ def worker(ctx: typer.Context) -> None:
     exit_on_problems(settings, Mode.WORKER)
     configure_logging(settings.batchscout_log_level)
     runtime = runtime_or_exit(settings)
+    from batchscout.jobs.scheduler import Worker
+
     running = Worker(runtime)
     signal.signal(signal.SIGTERM, lambda *_: running.stop())
     err.print(f"Batchscout worker {runtime.worker_id} started; Ctrl-C stops it.")

@@ -115,15 +115,23 @@ def _item(view: OpportunityView) -> FollowupItem:
 
 
 def pending_followups(
-    *, session: Session, team_id: str, now: datetime, noise_floor: Decimal
+    *,
+    session: Session,
+    team_id: str,
+    now: datetime,
+    noise_floor: Decimal,
+    synced_at: datetime | None = None,
 ) -> tuple[list[Followup], dict[str, datetime | None]]:
     """What each reachable owner would be sent at ``now`` (the 7-day rule, the day and the
     hour not yet applied: they need the owner's time zone), and when each was last sent one.
 
     Items: ``open`` at or above ``noise_floor`` (US dollars a month) or ``accepted`` and past
     due, largest first; the audit rides along on the month's first follow-up (UTC).
+    Opportunities are brought up to date at ``synced_at`` (default ``now``): an operator's
+    rehearsal of a later day passes the current time, so no snooze runs out early and no
+    opportunity's history is dated in the future.
     """
-    views = list_opportunities(session=session, team_id=team_id, now=now)
+    views = list_opportunities(session=session, team_id=team_id, now=synced_at or now)
     refused = unowned_owners(session=session, team_id=team_id)
     last = {
         o: r.last_sent_at
@@ -166,8 +174,11 @@ def send_followups(
     now: datetime,
     noise_floor: Decimal,
     scheduled: bool,
+    synced_at: datetime | None = None,
 ) -> FollowupRun:
-    """Send every follow-up due in ``team_id`` at ``now`` (UTC), one DM per owner.
+    """Send every follow-up due in ``team_id`` at ``now`` (UTC), one DM per owner;
+    opportunities are brought up to date at ``synced_at`` (default ``now``; see
+    :func:`pending_followups`).
 
     ``scheduled`` (the worker) sends only on the workspace's follow-up day at 10:00 or later
     in each owner's time zone, never at weekends; the operator's send ignores day and hour.
@@ -179,7 +190,11 @@ def send_followups(
         if not enabled:
             return FollowupRun(team_id, enabled=False)
         pending, last = pending_followups(
-            session=session, team_id=team_id, now=now, noise_floor=noise_floor
+            session=session,
+            team_id=team_id,
+            now=now,
+            noise_floor=noise_floor,
+            synced_at=synced_at,
         )
         zones = {
             o: r.tz for o, r in store.followup_owners(session=session, team_id=team_id).items()

@@ -36,6 +36,7 @@ from batchscout.storage import ledger as store
 from batchscout.storage import queries
 from batchscout.storage.db import session_scope
 from batchscout.storage.queries import Row
+from batchscout.storage.types import utcnow
 
 log = get_logger(__name__)
 
@@ -74,10 +75,25 @@ def current_figures(*, session: Session, team_id: str, now: datetime) -> LedgerF
     )
 
 
-def take_snapshot(*, session: Session, team_id: str, as_of: datetime) -> LedgerWeek:
+class SnapshotRefused(ValueError):
+    """A snapshot asked for a week that has not begun: ``as_of`` is later than now."""
+
+
+def take_snapshot(
+    *, session: Session, team_id: str, as_of: datetime, now: datetime | None = None
+) -> LedgerWeek:
     """Store the snapshot of the ISO week containing ``as_of`` (UTC), from the figures as they
-    are now, replacing that week's earlier one; ``taken_at`` is ``as_of``."""
-    figures = current_figures(session=session, team_id=team_id, now=as_of)
+    are ``now`` (default the current time, UTC), replacing that week's earlier one;
+    ``taken_at`` is ``as_of``. Opportunities are brought up to date at ``now``, never at
+    ``as_of``, so a snapshot never ends a snooze or dates an opportunity's history.
+    Raises :class:`SnapshotRefused` when ``as_of`` is later than ``now``."""
+    now = now or utcnow()
+    if as_of > now:
+        raise SnapshotRefused(
+            f"{as_of:%Y-%m-%d %H:%M} UTC is in the future: a snapshot holds the figures as "
+            "they are now, for this week or an earlier one; nothing was stored."
+        )
+    figures = current_figures(session=session, team_id=team_id, now=now)
     week = LedgerWeek(iso_week(as_of), as_of, figures)
     store.store_snapshot(
         session=session, team_id=team_id, week=week.week, taken_at=as_of, figures=figures
@@ -91,7 +107,7 @@ def take_snapshot(*, session: Session, team_id: str, as_of: datetime) -> LedgerW
 def snapshot_team(engine: Engine, team_id: str, *, now: datetime) -> LedgerWeek:
     """Take the team's snapshot for the week containing ``now`` in its own transaction."""
     with session_scope(engine) as session:
-        return take_snapshot(session=session, team_id=team_id, as_of=now)
+        return take_snapshot(session=session, team_id=team_id, as_of=now, now=now)
 
 
 def snapshot_teams(engine: Engine) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from batchscout.audit.assessment import NoLanePriceError, assess
 from batchscout.audit.inventory import SLACK_USER_ID
 from batchscout.audit.latency import LatencyClass, Mode
 from batchscout.audit.money import cents_str, format_monthly, format_usd
@@ -41,6 +42,7 @@ from batchscout.storage.models import Workflow
 from batchscout.storage.opportunities import Opportunity, OpportunityEvent, Transition
 from batchscout.storage.queries import (
     figures_of,
+    get_price_book,
     get_workflow,
     list_workflows,
     mark_migrated,
@@ -479,7 +481,9 @@ def decide(
     """Make ``decision`` about a workflow's opportunity for ``by`` (a Slack user id, or
     ``system``) at ``now`` (UTC): accept (``due``, default 30 days), snooze (``days`` or
     ``until``, 1–365 days), dismiss (``reason``, ``note``), done (``mode`` batch or flex:
-    the workflow is marked as moved), reopen, claim (``by`` becomes the workflow's owner).
+    the workflow is marked as moved, where it has a price on that lane; on a ``cache``
+    opportunity no mode, or ``cache``: caching is on), reopen, claim (``by`` becomes the
+    workflow's owner).
 
     The same decision made twice, or a decision racing another, changes the opportunity once:
     the other calls return it as it stands with ``changed`` false. ``seen`` is the status the
@@ -487,7 +491,9 @@ def decide(
     opportunity is returned as it stands, unchanged. Raises
     :class:`OpportunityRefused` (nothing changed) for an unknown workflow, a workflow without
     an opportunity, a decision not allowed from the current status, an unknown reason, a due
-    date in the past, a snooze outside 1–365 days, a claim of someone else's workflow.
+    date in the past, a snooze outside 1–365 days, a claim of someone else's workflow, a
+    done with a mode other than batch or flex (or flex without a flex price; any mode on a
+    ``cache`` opportunity but ``cache``).
     """
     decision = Decision(decision)
     sync_opportunities(session=session, team_id=team_id, now=now)
@@ -501,8 +507,14 @@ def decide(
         return Decided(workflow.name, view, False)
     moved_to: Mode | None = None
     caching = decision is Decision.DONE and row.action is OpportunityAction.CACHE
+    if caching and mode is not None and str(mode).strip().lower() != "cache":
+        raise OpportunityRefused(
+            f"“{workflow.name}” is a prompt caching opportunity: done records that caching is "
+            "on and the workflow stays on its lane, so give no mode."
+        )
     if decision is Decision.DONE and not caching:
         moved_to = _moved_mode(mode)
+        _check_lane_price(session, team_id, workflow, moved_to)
     before = State(view.status, view.due, view.snoozed_until, view.reason, view.note)
     change = plan(
         workflow.name,
@@ -579,17 +591,30 @@ def decide(
 
 
 def _moved_mode(mode: Mode | str | None) -> Mode:
+    """``mode`` as where a workflow moved: batch or flex (SPEC.md, "Already moved"); priority
+    is the premium tier, never a move. Raises :class:`OpportunityRefused` otherwise."""
     try:
         moved = Mode(str(mode).strip().lower()) if mode is not None else None
     except ValueError:
         moved = None
-    if moved is None or moved is Mode.SYNC:
+    if moved not in _MOVED_MODES:
         raise OpportunityRefused(
             f"“{mode}” is not where a workflow moves: use batch or flex."
             if mode
             else "Say where the workflow moved: batch or flex."
         )
+    assert moved is not None
     return moved
+
+
+def _check_lane_price(session: Session, team_id: str, workflow: Workflow, moved_to: Mode) -> None:
+    """Refuse a move to a lane the workflow has no price on (flex without a catalog or
+    negotiated flex price, or a ``cost_per_request`` workflow), with the import's reason."""
+    spec = replace(spec_of(workflow), mode=moved_to)
+    try:
+        assess(spec, get_price_book(session=session, team_id=team_id))
+    except NoLanePriceError as error:
+        raise OpportunityRefused(str(error)) from error
 
 
 def _claim(session: Session, team_id: str, workflow: Workflow, by: str, now: datetime) -> Decided:

@@ -18,6 +18,7 @@ def savings_document(figures: Portfolio, rows: list[Row]) -> dict[str, Any]:
     ``to_challenge`` too. Each workflow's ``lanes`` (SPEC.md, "Every lane") maps ``standard``,
     ``batch``, ``flex`` and ``priority`` to its monthly cost there, ``null`` where the lane has
     no price; ``cache_monthly_savings`` is ``null`` without a cached share or a cache-read price.
+    ``realised_from`` lists where ``realised`` comes from: ``batch``, ``flex``, ``prompt caching``.
     """
     with many_objects():  # a dict and three strings per workflow
         return _document(figures, rows)
@@ -33,6 +34,7 @@ def _document(figures: Portfolio, rows: list[Row]) -> dict[str, Any]:
         "flex_now": cents_str(figures.flex_now),
         "priority_waste": cents_str(figures.priority_waste),
         "cache_now": cents_str(figures.cache_now),
+        "realised_from": list(figures.realised_from),
         "workflows": [
             {
                 "name": workflow.name,

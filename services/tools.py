@@ -221,7 +221,8 @@ TOOLS: dict[str, AssistantTool] = {
             "The workspace's portfolio figures, per 30-day month in US dollars (two-decimal "
             "strings): monthly_spend, migrate_now (scheduled work still synchronous: move it to "
             "a batch API now), to_challenge (near-real-time work that batch would save if the "
-            "latency requirement were relaxed), flex_now, realised (already on batch or flex), "
+            "latency requirement were relaxed), flex_now, realised (already saved on batch or flex, "
+            "or by prompt caching; realised_from says which), "
             "spend_after; and every workflow's class, mode, monthly cost and savings. The same "
             "JSON as `batchscout savings --json`.",
             _schema(),

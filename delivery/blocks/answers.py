@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from batchscout.audit.money import format_monthly, format_unit_price, format_usd
+from batchscout.audit.savings import realised_wording
 from batchscout.audit.text import plural
 from batchscout.delivery.blocks import Message, context, note, section
 from batchscout.delivery.mrkdwn import escape
@@ -109,7 +110,8 @@ def savings_answer(document: Mapping[str, Any]) -> Message:
     )
     if Decimal(document.get("flex_now", "0")) > 0:
         text += f" ({_usd(document['flex_now'])} on the flex tier with no UX change)"
-    text += f"; {_monthly(document['realised'])} is already saved on batch or flex."
+    where = realised_wording(document.get("realised_from", ()))
+    text += f"; {_monthly(document['realised'])} is already saved {where}."
     top = opportunity_lines(document["workflows"])
     return Message(text=text, blocks=[section(text), *([section(top)] if top else [])])
 

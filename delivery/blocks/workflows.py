@@ -17,7 +17,14 @@ from batchscout.audit.digest import percent
 from batchscout.audit.latency import BATCH_TIMING_NOTE, Freshness, LatencyClass, Mode, classify
 from batchscout.audit.money import format_count, format_monthly, format_unit_price, format_usd
 from batchscout.audit.pricing import CatalogPrice, PriceQuote, provider_name
-from batchscout.audit.savings import AdviceTier, Bucket, Portfolio, WorkflowFigures, opportunities
+from batchscout.audit.savings import (
+    AdviceTier,
+    Bucket,
+    Portfolio,
+    WorkflowFigures,
+    opportunities,
+    realised_wording,
+)
 from batchscout.audit.text import plural
 from batchscout.audit.usage import link_text
 from batchscout.delivery import messages
@@ -103,7 +110,10 @@ def portfolio_fields(figures: Portfolio) -> Block:
             ("Spend", format_monthly(figures.monthly_spend)),
             ("Migrate now", f"{format_monthly(figures.migrate_now)} (scheduled work)"),
             ("To challenge", f"{format_monthly(figures.to_challenge)} (near-real-time work)"),
-            ("Already saved", f"{format_monthly(figures.realised)} (on batch or flex)"),
+            (
+                "Already saved",
+                f"{format_monthly(figures.realised)} ({realised_wording(figures.realised_from)})",
+            ),
             ("Spend after migrating", format_monthly(figures.spend_after)),
             *flex_fields(figures),
             *lane_fields(figures),

@@ -14,7 +14,7 @@ import genai_prices
 import pytest
 
 from batchscout.audit.advice import TIER_ADVICE, tier_advice
-from batchscout.audit.assessment import assess
+from batchscout.audit.assessment import NoLanePriceError, assess
 from batchscout.audit.inventory import WorkflowSpec, parse_inventory
 from batchscout.audit.latency import Freshness, LatencyClass, Mode, Reader, Trigger
 from batchscout.audit.money import cents_str
@@ -143,10 +143,11 @@ def test_a_workflow_on_flex_counts_as_realised_at_the_flex_price() -> None:
     assert total.flex_now == 0 and total.to_challenge == 0
 
 
-def test_flex_mode_without_a_flex_price_is_shown_at_the_standard_price() -> None:
-    figures = assess(triage(NO_FLEX_MODEL, mode=Mode.FLEX)).figures
+def test_flex_mode_without_a_flex_price_is_refused_on_the_mode_column() -> None:
+    with pytest.raises(NoLanePriceError, match="no flex price") as refused:
+        assess(triage(NO_FLEX_MODEL, mode=Mode.FLEX))
 
-    assert figures.monthly_cost == figures.sync_monthly and figures.monthly_savings == 0
+    assert refused.value.column == "mode"
 
 
 def test_a_negotiated_rate_replaces_the_catalog_flex_price_too() -> None:

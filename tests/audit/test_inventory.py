@@ -93,6 +93,19 @@ def test_duplicate_names_are_refused_case_insensitively() -> None:
         parse_csv(text)
 
 
+@pytest.mark.parametrize("other", ["Nightly\u200b job", "Nightly\u00a0job", "ＮＩＧＨＴＬＹ job"])
+def test_names_differing_only_by_invisible_or_compatibility_characters_are_duplicates(
+    other: str,
+) -> None:
+    header = "name,requests,cost_per_request,trigger,reader,freshness\n"
+    text = f"{header}{other},1,1,user,later,day\nNightly job,1,1,user,later,day\n"
+    with pytest.raises(InventoryError) as refused:
+        parse_csv(text)
+    [problem] = refused.value.problems
+    assert (problem.line, problem.column) == (3, "name")
+    assert str(problem).endswith("already appears on line 2")
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -208,12 +208,14 @@ def test_an_owner_decides_everything_in_the_dm(
         hourly = queries.get_workflow(session=session, team_id=TEAM, name="Hourly anomalies")
         assert hourly is not None and hourly.latency_class is LatencyClass.REAL_TIME
 
-    # Already moved: to flex.
-    press(users, dm(users), "opportunity_moved", "Invoice tagging", option=1)
-    assert f"Marked as moved to flex by <@{ALICE}>" in dm(users).mrkdwn
+    # Already moved: to flex is refused (a cost per request has no flex price), then batch.
+    name = press(users, dm(users), "opportunity_moved", "Invoice tagging", option=1)
+    assert "has no flex price" in ephemeral_to(slack, name)
+    press(users, dm(users), "opportunity_moved", "Invoice tagging", option=0)
+    assert f"Marked as moved to batch by <@{ALICE}>" in dm(users).mrkdwn
     with session_scope(owned) as session:
         moved = queries.get_workflow(session=session, team_id=TEAM, name="Invoice tagging")
-        assert moved is not None and moved.mode is Mode.FLEX
+        assert moved is not None and moved.mode is Mode.BATCH
 
     # The monthly audit: it can wait an hour: re-classified scheduled, a batch opportunity.
     press(users, dm(users), "audit_wait_hour", "Ticket triage")
@@ -230,7 +232,7 @@ def test_an_owner_decides_everything_in_the_dm(
     assert "no longer open to decide" in ephemeral_to(slack, name)
     # Alice's own old button on an item she has since moved: its current state, no change.
     press(users, message, "opportunity_snooze", "Invoice tagging", option=0)
-    assert f"Marked as moved to flex by <@{ALICE}>" in dm(users).mrkdwn
+    assert f"Marked as moved to batch by <@{ALICE}>" in dm(users).mrkdwn
 
     after = report(owned)
     assert {n: (o["status"], o["due"], o["snoozed_until"]) for n, o in after.items()} == {
@@ -251,7 +253,7 @@ def test_an_owner_decides_everything_in_the_dm(
     assert home.params["user_id"] == ALICE
     shown = json.dumps(home.params["view"]["blocks"])
     assert "Your opportunities* (4)" in shown
-    assert f"due {due}" in shown and f"until {until}" in shown and "moved to flex" in shown
+    assert f"due {due}" in shown and f"until {until}" in shown and "moved to batch" in shown
     assert "opportunity_accept" in shown  # Ticket triage is open: the buttons
 
     # The next digest's Follow-through, and Claim for the unowned workflow.

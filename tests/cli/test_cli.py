@@ -135,10 +135,12 @@ def test_savings_json_gives_flex_advice_from_the_catalog(tmp_path: Path, db: str
     assert report["to_challenge"] == cents(standard - batch + mini_standard - mini_batch)
     assert report["realised"] == cents(standard - flex)
 
-    # A negotiated rate replaces the catalog's flex price until it gives its own.
+    # A negotiated rate replaces the catalog's flex price until it gives its own: without
+    # one, the workflow on flex would have no flex price, so the rate is refused whole.
     rate = ["rates", "set", "--team", "T0AAAA", "-p", "openai", "-m", "gpt-5-mini"]
-    run_cli(*rate, "--input", "0.2", "--output", "1.6", database_url=db, check=True)
-    assert savings_json(db, "T0AAAA")["flex_now"] == "0.00"
+    refused = run_cli(*rate, "--input", "0.2", "--output", "1.6", database_url=db)
+    assert refused.returncode == 2 and "has no flex price" in refused.stderr
+    assert savings_json(db, "T0AAAA")["flex_now"] == cents(standard - flex)
     flex_rate = ["--flex-input", "0.1", "--flex-output", "0.6"]
     run_cli(*rate, "--input", "0.2", "--output", "1.6", *flex_rate, database_url=db, check=True)
     per_request = (Decimal("0.2") - Decimal("0.1")) * 1500 + (Decimal("1.6") - Decimal("0.6")) * 400

@@ -5,6 +5,8 @@ every option, wraps between words, errors with a hanging indent, a sample to sta
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -141,3 +143,26 @@ def test_prices_are_titled_with_the_model_id(tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     assert result.output.lstrip().startswith("gpt-4o-mini (openai)")
+
+
+#: What no command's ``--help`` may load: the provider SDKs, the chart, the scheduler, Bolt.
+HEAVY = ("openai", "anthropic", "matplotlib", "apscheduler", "slack_bolt", "dbos")
+#: The command groups whose --help stays light (``slack``, which serves the app, is not one).
+LIGHT_HELP = ("followups", "digest", "usage", "worker", "history", "opportunity", "rates")
+
+
+@pytest.mark.slow  # a fresh interpreter, so that nothing is loaded already
+def test_help_loads_no_provider_sdk_or_chart() -> None:
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from batchscout.cli import app\n"
+        f"for words in {[[c, '--help'] for c in LIGHT_HELP]!r}:\n"
+        "    assert CliRunner().invoke(app, words).exit_code == 0, words\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr

@@ -93,6 +93,7 @@ def test_two_snapshots_a_week_apart_show_the_migration(tmp_path: Path, db: str) 
     [
         (("history", "snapshot", "--team", TEAM, "--as-of", "last monday"), "--as-of"),
         (("history", "snapshot", "--team", TEAM, "--as-of", "2026-13-01"), "--as-of"),
+        (("history", "snapshot", "--team", TEAM, "--as-of", "2999-01-01"), "in the future"),
         (("history", "--team", TEAM, "--weeks", "-1"), "--weeks"),
         (("export", "--team", TEAM, "--format", "xlsx"), "unknown format"),
     ],
@@ -122,10 +123,17 @@ def test_the_focus_export_sums_to_monthly_spend(tmp_path: Path, db: str) -> None
     assert len(rows) == len(savings["workflows"])
     assert sum(Decimal(r["BilledCost"]) for r in rows) == Decimal(savings["monthly_spend"])
     by_name = {w["name"]: w for w in savings["workflows"]}
+    listed = json.loads(
+        run_cli("opportunities", "--team", TEAM, "--json", database_url=db, check=True).stdout
+    )["opportunities"]
+    opportunity = {o["workflow"]: o for o in listed}
+    assert {o["action"] for o in listed} >= {"batch", "cache"}
     for row in rows:
         workflow = by_name[row["ResourceName"]]
         assert row["BilledCost"] == row["EffectiveCost"] == workflow["monthly_cost"]
-        assert row["x_MonthlySavings"] == workflow["monthly_savings"]
+        # The opportunity's savings as opportunities --json gives them, else the workflow's.
+        saves = opportunity.get(row["ResourceName"], workflow)["monthly_savings"]
+        assert row["x_MonthlySavings"] == saves
         assert row["x_LatencyClass"] == workflow["latency_class"]
         assert row["x_CostSource"] == "estimate"  # no usage imported
         assert Decimal(row["ListCost"]) >= Decimal(row["BilledCost"])

@@ -153,7 +153,7 @@ REFUSALS = [
     (("snooze", "Weekly digest", "--days", "0"), "1 to 365"),
     (("snooze", "Weekly digest", "--days", "366"), "1 to 365"),
     (("snooze", "Weekly digest", "--until", "2020-01-01"), "1 to 365"),
-    (("snooze", "Weekly digest"), "number of days or a date"),
+    (("snooze", "Weekly digest"), "give --days or --until"),
     (("done", "Weekly digest", "--mode", "sync"), "batch or flex"),
     (("claim", "Weekly digest", "--by", "U0CAROL"), "owned by U0BOB"),
     (("claim", "Orphan reports", "--by", "carol"), "not a Slack user id"),

@@ -142,9 +142,11 @@ def test_dismissing_because_someone_waits_reclassifies_the_workflow(engine: Engi
 
 def test_done_moves_the_workflow_and_reopen_moves_it_back(engine: Engine) -> None:
     seed(engine, spec("Nightly"), team=TEAM)
-    act(engine, "Nightly", Decision.DONE, mode="flex")
+    act(engine, "Nightly", Decision.DONE, mode="batch")
     with session_scope(engine) as session:
-        assert queries.get_workflow(session=session, team_id=TEAM, name="Nightly").mode is Mode.FLEX  # type: ignore[union-attr]
+        assert (
+            queries.get_workflow(session=session, team_id=TEAM, name="Nightly").mode is Mode.BATCH
+        )  # type: ignore[union-attr]
     assert report(engine)["Nightly"]["status"] == "done"
     act(engine, "Nightly", Decision.REOPEN)
     assert report(engine)["Nightly"]["status"] == "open"
@@ -162,6 +164,8 @@ def test_done_moves_the_workflow_and_reopen_moves_it_back(engine: Engine) -> Non
         ("Nightly", Decision.SNOOZE, {"days": 0}, "1 to 365"),
         ("Nightly", Decision.SNOOZE, {"days": 366}, "1 to 365"),
         ("Nightly", Decision.DONE, {"mode": "sync"}, "batch or flex"),
+        ("Nightly", Decision.DONE, {"mode": "priority"}, "batch or flex"),
+        ("Nightly", Decision.DONE, {"mode": "flex"}, "cost per request has no flex price"),
         ("Nightly", Decision.CLAIM, {}, "owned by"),
     ],
 )

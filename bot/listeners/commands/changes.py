@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from batchscout.audit.assessment import NoLanePriceError
 from batchscout.audit.latency import LatencyClass, Mode
 from batchscout.audit.money import format_monthly
 from batchscout.bot.listeners.commands.call import CommandCall
@@ -36,7 +37,10 @@ def mark_migrated(services: Services, team_id: str, name: str, mode: Mode = Mode
         if workflow.mode is mode:
             return note(already.format(name=escape(workflow.name)))
         previous = workflow.mode
-        updated = queries.mark_migrated(session=session, team_id=team_id, name=name, mode=mode)
+        try:
+            updated = queries.mark_migrated(session=session, team_id=team_id, name=name, mode=mode)
+        except NoLanePriceError as error:  # flex without a flex price: nothing was written
+            return note(f"{escape(str(error))} Nothing was changed.")
         assert updated is not None
         figures = queries.figures_of(updated)
     name_shown, savings = escape(updated.name), format_monthly(figures.monthly_savings)
