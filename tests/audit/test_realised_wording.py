@@ -63,4 +63,4 @@ def test_the_assistants_savings_answer_says_caching_when_caching_is_realised() -
 
     text = savings_answer(document).text
 
-    assert "$270 a month is already saved on batch and from prompt caching." in text
+    assert "$270/month is already saved on batch and from prompt caching." in text
