@@ -91,7 +91,7 @@ def test_a_correct_choice_is_marked_received_and_explained_privately(
     assert (
         private.params["user"] == "U0ALICE" and private.params["thread_ts"] == question.message_ts
     )
-    assert "Correct" in str(private.params["blocks"]) and "freshness of an hour" in str(
+    assert "Correct" in str(private.params["blocks"]) and "nobody reads it before" in str(
         private.params["blocks"]
     )
     [answer] = answers(runtime)
