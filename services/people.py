@@ -70,13 +70,3 @@ class Directory:
             if name:
                 names[user_id] = str(name)
         return names
-
-
-def deactivated(client: WebClient, user_ids: Iterable[str]) -> frozenset[str]:
-    """:meth:`Directory.deactivated` for one question."""
-    return Directory(client).deactivated(user_ids)
-
-
-def display_names(client: WebClient, user_ids: Iterable[str]) -> dict[str, str]:
-    """:meth:`Directory.display_names` for one question."""
-    return Directory(client).display_names(user_ids)
