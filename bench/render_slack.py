@@ -56,7 +56,8 @@ REGISTRATION = [
     "a report",
     "within the day",
     "keep",
-    "skip",  # the usage project (asked since issue 14); an extra answer to older versions
+    "skip",  # the repeated-prefix share (asked since issue 19)
+    "skip",  # the usage project (asked since issue 14)
 ]
 
 
