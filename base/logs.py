@@ -120,13 +120,31 @@ def get_logger(name: str) -> structlog.stdlib.BoundLogger:
 QUIET_AT_INFO = ("apscheduler",)
 
 
+class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is written, not the one there when
+    logging was configured: a command run in-process (a test's runner, an embedding app) swaps
+    it and closes its own afterwards (the standard library's ``logging.lastResort`` does the
+    same)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: IO[str]) -> None:
+        pass  # always the current standard error
+
+
 def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> None:
     """Send JSON log lines to ``stream`` (standard error by default), for every logger.
 
     Called once by long-running commands (``batchscout slack``, ``batchscout worker``);
     replaces the root logger's handlers, so calling it again does not double lines.
     """
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StandardError()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
+from typer.testing import CliRunner
 
 from batchscout.logs import JsonFormatter
 from batchscout.services.history import PROCESS_GATE
@@ -106,6 +107,16 @@ def engine(database_url: str) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+def cli_runner() -> CliRunner:
+    """Typer's in-process runner with standard error kept apart from standard output, at
+    every Click version the project allows (before 8.2 that takes ``mix_stderr=False``; from
+    8.2 on it is always apart and the argument is gone)."""
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()
 
 
 def run_cli(

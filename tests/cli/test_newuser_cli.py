@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from batchscout.cli import app
+from tests.conftest import cli_runner
 
 TEAM = "T0NEWCLI"
 INVENTORY = """name,owner,provider,model,requests,per,input_tokens,output_tokens,cost_per_request,trigger,reader,freshness,mode,cached_share
@@ -24,7 +25,7 @@ def cli(tmp_path: Path) -> tuple[CliRunner, dict[str, str]]:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "COLUMNS": "200"}
     inventory = tmp_path / "inventory.csv"
     inventory.write_text(INVENTORY, encoding="utf-8")
-    runner = CliRunner()
+    runner = cli_runner()
     imported = runner.invoke(app, ["import", str(inventory), "--team", TEAM], env=env)
     assert imported.exit_code == 0, imported.output
     return runner, env
@@ -42,10 +43,11 @@ def _refused(cli: tuple[CliRunner, dict[str, str]], *args: str) -> str:
     result = runner.invoke(app, list(args), env=env)
     assert result.exit_code == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    # In-process, a log handler an earlier test left behind may also write to stderr (JSON
-    # lines, or logging's own "--- Logging error ---" about its closed stream): the person's
-    # message is the one line that starts with "Error: ".
-    [line] = [text for text in result.stderr.splitlines() if text.startswith("Error: ")]
+    # Standard error may also carry the refusal's JSON log line (a logger an earlier test
+    # configured writes to the current stderr): the person's message is the "Error: " line.
+    lines = result.stderr.splitlines()
+    assert "--- Logging error ---" not in lines
+    [line] = [text for text in lines if text.startswith("Error: ")]
     assert _opportunities(cli) == before
     return line
 
