@@ -74,7 +74,8 @@ def _prose_run(runtime: Runtime, team_id: str, now: datetime) -> None:
     digests.prepare_due_digests(runtime, now=now, team_id=team_id)
 
 
-# -- provider batch polling and knowledge checks (install-wide: one batch serves many) ------
+# -- provider batches: digest prose and free-text grading (install-wide: one batch serves
+# many workspaces; these jobs store results and post nothing to Slack) ----------------------
 
 
 def _install_every_minute(runtime: Runtime, now: datetime) -> Iterable[tuple[str, str]]:
@@ -85,8 +86,20 @@ def _poll_run(runtime: Runtime, team_id: str, now: datetime) -> None:
     digests.poll_batches(runtime, now=now)
 
 
-def _quiz_run(runtime: Runtime, team_id: str, now: datetime) -> None:
-    quizzes.quiz_tick(runtime, now=now)
+def _grading_run(runtime: Runtime, team_id: str, now: datetime) -> None:
+    quizzes.grade_tick(runtime, now=now)
+
+
+# -- knowledge-check reveals and grades, posted per workspace (its partition: never beside
+# another of its posts) ----------------------------------------------------------------------
+
+
+def _reveal_due(runtime: Runtime, now: datetime) -> Iterable[tuple[str, str]]:
+    return [(team, minute(now)) for team in quizzes.teams_to_tell(runtime, now=now)]
+
+
+def _reveal_run(runtime: Runtime, team_id: str, now: datetime) -> None:
+    quizzes.tell_team(runtime, team_id, now=now)
 
 
 # -- usage re-imports -----------------------------------------------------------------------
@@ -153,15 +166,24 @@ KINDS: list[Kind] = [
     Kind("digest", timedelta(minutes=1), _digest_due, _digest_run, one_at_a_time=True),
     Kind("prose", PROSE_EVERY, _prose_due, _prose_run, one_at_a_time=True),
     Kind("poll", timedelta(minutes=1), _install_every_minute, _poll_run, one_at_a_time=True),
-    Kind("quiz", timedelta(minutes=1), _install_every_minute, _quiz_run, one_at_a_time=True),
+    Kind("grading", timedelta(minutes=1), _install_every_minute, _grading_run, one_at_a_time=True),
+    Kind("reveal", timedelta(minutes=1), _reveal_due, _reveal_run, one_at_a_time=True),
     Kind("usage", timedelta(hours=1), _usage_due, _usage_run),
     Kind("followups", FOLLOWUPS_EVERY, _followups_due, _followups_run, one_at_a_time=True),
     Kind("ledger", timedelta(hours=1), _ledger_due, _ledger_run),
 ]
 
 
+#: Kinds an older install enqueued, and the kind that does their work now: ``quiz`` was one
+#: install-wide job that also posted reveals; its grading is ``grading`` (the reveals are
+#: picked up by the next minute's per-workspace ``reveal`` jobs).
+RENAMED = {"quiz": "grading"}
+
+
 def kind_named(name: str) -> Kind:
-    """The registered kind called ``name``; ``KeyError`` for an unknown one."""
+    """The registered kind called ``name`` (or that took over from it: :data:`RENAMED`);
+    ``KeyError`` for an unknown one."""
+    name = RENAMED.get(name, name)
     for kind in KINDS:
         if kind.name == name:
             return kind

@@ -2,7 +2,7 @@
 whichever worker holds the lease; every worker (leader or not) takes jobs from the queue.
 
 The clock has a few fixed ticks with stable ids, one per kind of work (``tick-digest``,
-``tick-prose``, ``tick-poll``, ``tick-quiz``, ``tick-usage``: see :mod:`batchscout.jobs.kinds`)
+``tick-prose``, ``tick-reveal``, ...: see :data:`batchscout.jobs.kinds.KINDS`)
 plus ``expire-registrations``; each tick claims what is due in our tables and enqueues one job
 per workspace (:mod:`batchscout.jobs.queue`). Never one schedule per channel: rows an older
 install stored (``digest-<id>`` jobs whose functions moved) are removed when the clock starts.

@@ -35,11 +35,13 @@ GRADE_MAX_TOKENS = 200
 DEFAULT_OPEN_FOR = timedelta(hours=24)
 
 
-def reveal_due(runtime: Runtime, *, now: datetime) -> int:
-    """Close every question whose time is up: post the answer and the tally, once each."""
+def reveal_due(runtime: Runtime, *, now: datetime, team_id: str | None = None) -> int:
+    """Close every question whose time is up, in ``team_id``'s workspace (``None``: every
+    one): post the answer and the tally, once each. Returns how many were posted."""
     revealed = 0
     with session_scope(runtime.engine) as session:
-        due = [(q.id, q.team_id) for q in quizzes.due_reveals(session=session, now=now)]
+        found = quizzes.due_reveals(session=session, now=now, team_id=team_id)
+        due = [(q.id, q.team_id) for q in found]
     for question_id, team_id in due:
         assert question_id is not None
         with isolated("reveal failed", question_id=question_id, team_id=team_id):
@@ -134,25 +136,47 @@ def submit_grading(runtime: Runtime) -> int:
     return len(requests)
 
 
-def announce_grades(runtime: Runtime) -> None:
-    """Post every graded free-text answer's verdict that has not been posted yet."""
+def announce_grades(runtime: Runtime, *, team_id: str | None = None) -> None:
+    """Post every graded free-text answer's verdict that has not been posted yet, in
+    ``team_id``'s workspace (``None``: every one)."""
     with session_scope(runtime.engine) as session:
-        waiting = [(a.id, a.team_id) for a in quizzes.unannounced_grades(session=session)]
+        found = quizzes.unannounced_grades(session=session, team_id=team_id)
+        waiting = [(a.id, a.team_id) for a in found]
     for answer_id, team_id in waiting:
         with isolated("grade not announced", answer_id=answer_id, team_id=team_id):
             slack_quiz.announce(runtime.slack(team_id), runtime.engine, answer_id=answer_id)
 
 
 def quiz_tick(runtime: Runtime, *, now: datetime) -> None:
-    """Everything the knowledge checks need from the clock; one step failing stops no other."""
+    """Everything the knowledge checks need from the clock, for every workspace in this one
+    call (a single process's tick; the fleet runs :func:`grade_tick` once for the install and
+    :func:`tell_team` per workspace). One step failing stops no other."""
+    grade_tick(runtime, now=now)
+    tell_team(runtime, None, now=now)
+
+
+def grade_tick(runtime: Runtime, *, now: datetime) -> None:
+    """Install-wide, with no Slack post: send free-text answers to the provider for grading
+    (one batch serves every workspace) and store the grades of batches that ended."""
     with isolated("free-text grading not submitted"):
         submit_grading(runtime)
     with isolated("grading batches not polled"):
         batches.poll_batches(runtime, FREE_TEXT_GRADING, now=now)
-    with isolated("grades not announced"):
-        announce_grades(runtime)
-    with isolated("reveals not posted"):
-        reveal_due(runtime, now=now)
+
+
+def tell_team(runtime: Runtime, team_id: str | None, *, now: datetime) -> None:
+    """The knowledge checks' Slack posts for one workspace (``None``: every one): grades to
+    announce, then answers to reveal."""
+    with isolated("grades not announced", team_id=team_id):
+        announce_grades(runtime, team_id=team_id)
+    with isolated("reveals not posted", team_id=team_id):
+        reveal_due(runtime, now=now, team_id=team_id)
+
+
+def teams_to_tell(runtime: Runtime, *, now: datetime) -> list[str]:
+    """The workspaces with a knowledge-check post due now (a reveal or a grade), sorted."""
+    with session_scope(runtime.engine) as session:
+        return quizzes.teams_to_tell(session=session, now=now)
 
 
 def ask_in_digest(

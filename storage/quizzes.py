@@ -153,15 +153,16 @@ def answers_of(*, session: Session, question_id: int) -> list[QuizAnswer]:
     )
 
 
-def due_reveals(*, session: Session, now: datetime) -> list[QuizQuestion]:
-    """Open questions whose time is up, in every workspace."""
-    return list(
-        session.exec(
-            select(QuizQuestion).where(
-                QuizQuestion.status == QuestionStatus.OPEN, col(QuizQuestion.closes_at) <= now
-            )
-        ).all()
+def due_reveals(
+    *, session: Session, now: datetime, team_id: str | None = None
+) -> list[QuizQuestion]:
+    """Open questions whose time is up, in ``team_id``'s workspace (``None``: in every one)."""
+    query = select(QuizQuestion).where(
+        QuizQuestion.status == QuestionStatus.OPEN, col(QuizQuestion.closes_at) <= now
     )
+    if team_id is not None:
+        query = query.where(QuizQuestion.team_id == team_id)
+    return list(session.exec(query).all())
 
 
 def claim_reveal(*, session: Session, question_id: int, now: datetime) -> bool:
@@ -186,16 +187,27 @@ def ungraded_free_text(*, session: Session) -> list[QuizAnswer]:
     )
 
 
-def unannounced_grades(*, session: Session) -> list[QuizAnswer]:
-    """Graded free-text answers whose grade has not been posted in the thread yet."""
-    return list(
-        session.exec(
-            select(QuizAnswer).where(
-                QuizAnswer.status == AnswerStatus.GRADED,
-                col(QuizAnswer.announced).is_(False),
-            )
-        ).all()
+def unannounced_grades(*, session: Session, team_id: str | None = None) -> list[QuizAnswer]:
+    """Graded free-text answers whose grade has not been posted in the thread yet, in
+    ``team_id``'s workspace (``None``: in every one)."""
+    query = select(QuizAnswer).where(
+        QuizAnswer.status == AnswerStatus.GRADED, col(QuizAnswer.announced).is_(False)
     )
+    if team_id is not None:
+        query = query.where(QuizAnswer.team_id == team_id)
+    return list(session.exec(query).all())
+
+
+def teams_to_tell(*, session: Session, now: datetime) -> list[str]:
+    """The workspaces with a question to reveal or a grade to announce now, sorted."""
+    reveal = select(QuizQuestion.team_id).where(
+        QuizQuestion.status == QuestionStatus.OPEN, col(QuizQuestion.closes_at) <= now
+    )
+    announce = select(QuizAnswer.team_id).where(
+        QuizAnswer.status == AnswerStatus.GRADED, col(QuizAnswer.announced).is_(False)
+    )
+    teams = set(session.exec(reveal).all()) | set(session.exec(announce).all())
+    return sorted(teams)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,12 @@ from dbos import DBOS
 from sqlalchemy import Engine, text
 from sqlmodel import select
 
+from batchscout.audit.quiz import QuestionInstance, Source, bank_question
 from batchscout.jobs import tasks
 from batchscout.jobs.engine import DbosQueue, queue_status
 from batchscout.jobs.queue import JobKey, install_queue
 from batchscout.jobs.scheduler import Worker, build_scheduler
-from batchscout.services import digests
+from batchscout.services import digests, quiz
 from batchscout.services.runtime import Runtime, install
 from batchscout.storage import digests as store
 from batchscout.storage.db import session_scope
@@ -66,6 +67,7 @@ def finished(job_id: str) -> bool:
 
 
 def test_enqueuing_the_same_key_twice_enqueues_once(queue: DbosQueue) -> None:
+    # `quiz` is what an older install enqueued: it still runs (as `grading`, kinds.RENAMED).
     key = JobKey("quiz", "_install", "20261130T0800")
     assert queue.enqueue(key) is True
     assert queue.enqueue(key) is False
@@ -96,6 +98,32 @@ def test_the_clock_enqueues_one_digest_job_per_workspace_and_each_posts_once(
     assert statuses == {RunStatus.POSTED}
     # Posted: the next minute's tick claims nothing more.
     assert tasks.enqueue_due(runtime, queue, "digest", now=now + timedelta(minutes=1)) == 0
+
+
+def test_reveals_run_per_workspace_in_its_own_partition(
+    runtime: Runtime, queue: DbosQueue, slack: FakeSlack
+) -> None:
+    # A reveal is a Slack post: it runs in its workspace's partition, never beside that
+    # workspace's digest on another worker (it was one install-wide job before).
+    asked = utcnow() - timedelta(hours=2)
+    for team, channel in ((TEAM, "C0QUIZONE"), (OTHER_TEAM, "C0QUIZTWO")):
+        quiz.ask_question(
+            runtime.slack(team), runtime.engine, team_id=team, channel_id=channel, now=asked,
+            open_for=timedelta(hours=1), asked_by="U0ASKER",
+            instance=QuestionInstance(bank_question("classify-nightly-ticket-summaries"), Source.BANK),
+        )  # fmt: skip
+    now = utcnow()
+    assert tasks.enqueue_due(runtime, queue, "reveal", now=now) == 2
+    for team in (TEAM, OTHER_TEAM):
+        job_id = f"reveal:{team}:{now:%Y%m%dT%H%M}"
+        wait_for(lambda job_id=job_id: finished(job_id), job_id)
+        status = DBOS.get_workflow_status(job_id)
+        assert status is not None and status.queue_partition_key == team
+    for channel in ("C0QUIZONE", "C0QUIZTWO"):
+        posts = [c for c in slack.calls("chat.postMessage") if c.params["channel"] == channel]
+        assert len(posts) == 2, channel  # the question, then its reveal in the thread
+        assert posts[1].params.get("thread_ts") == posts[0].response["ts"]
+    assert tasks.enqueue_due(runtime, queue, "reveal", now=now + timedelta(minutes=1)) == 0
 
 
 def test_a_busy_workspace_gets_no_second_job(runtime: Runtime, queue: DbosQueue) -> None:
@@ -143,6 +171,8 @@ def test_jobs_of_the_old_layout_are_removed_when_the_clock_starts(
     rows = [
         old_layout_row(scheduler, "digest-7", "batchscout.jobs.tasks:post_digest_job"),
         old_layout_row(scheduler, "poll-batches", "batchscout.jobs.tasks:expire_registrations_job"),
+        # The last layout's install-wide knowledge-check tick, now `grading` and `reveal`.
+        old_layout_row(scheduler, "tick-quiz", "batchscout.jobs.tasks:expire_registrations_job"),
     ]
     scheduler.shutdown()
     with digest_engine.begin() as connection:
@@ -161,8 +191,8 @@ def test_jobs_of_the_old_layout_are_removed_when_the_clock_starts(
     finally:
         worker._stop_scheduler()
     assert ids == {
-        "tick-digest", "tick-prose", "tick-poll", "tick-quiz", "tick-usage", "tick-followups",
-        "tick-ledger", "expire-registrations",
+        "tick-digest", "tick-prose", "tick-poll", "tick-grading", "tick-reveal", "tick-usage",
+        "tick-followups", "tick-ledger", "expire-registrations",
     }  # fmt: skip
 
 
