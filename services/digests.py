@@ -659,7 +659,7 @@ def catch_up(runtime: Runtime, *, now: datetime, team_id: str | None = None) -> 
     with isolated("stale digest claims not settled"):
         _settle_stale_claims(runtime, now=now, team_id=team_id)
     with isolated("stopped digest threads not resumed"):
-        _resume_threads(runtime, now=now)
+        _resume_threads(runtime, now=now, team_id=team_id)
     with session_scope(runtime.engine) as session:
         subscriptions = [
             (s.id, s.team_id)
@@ -739,16 +739,24 @@ def _settle_stale_claim(
     )
 
 
-def _resume_threads(runtime: Runtime, *, now: datetime, dead_worker: str | None = None) -> None:
+def _resume_threads(
+    runtime: Runtime,
+    *,
+    now: datetime,
+    dead_worker: str | None = None,
+    team_id: str | None = None,
+) -> None:
     """A crash after the top message was recorded, between thread steps: post the steps
     still missing, in order, from the one the database says is next (no history read).
-    Threads untouched for ``stale_claim``; with ``dead_worker``, that worker's at once."""
+    Threads untouched for ``stale_claim``; with ``dead_worker``, that worker's at once; with
+    ``team_id``, only that workspace's (a fleet job posts only for its own workspace: its
+    queue partition is what keeps two workers from posting there at once)."""
     older_than = now - runtime.stale_claim
     with session_scope(runtime.engine) as session:
         stopped = [
             (r.id, r.team_id, r.thread_next, r.thread_sending)
             for r in store.unfinished_threads(
-                session=session, older_than=older_than, worker=dead_worker
+                session=session, older_than=older_than, worker=dead_worker, team_id=team_id
             )
         ]
     for run_id, team_id, step, sending in stopped:

@@ -429,25 +429,26 @@ def thread_step(
 
 
 def unfinished_threads(
-    *, session: Session, older_than: datetime, worker: str | None = None
+    *,
+    session: Session,
+    older_than: datetime,
+    worker: str | None = None,
+    team_id: str | None = None,
 ) -> list[DigestRun]:
     """Posted runs whose thread stopped part-way (a crash) and nobody has touched since
     ``older_than`` (UTC); with ``worker`` (a worker known dead), that worker's, however
-    recent."""
+    recent; with ``team_id``, only that workspace's."""
     touched = (
         col(DigestRun.claimed_at) < older_than
         if worker is None
         else col(DigestRun.claimed_by) == worker
     )
-    return list(
-        session.exec(
-            select(DigestRun).where(
-                DigestRun.status == RunStatus.POSTED,
-                col(DigestRun.thread_next).is_not(None),
-                touched,
-            )
-        ).all()
+    query = select(DigestRun).where(
+        DigestRun.status == RunStatus.POSTED, col(DigestRun.thread_next).is_not(None), touched
     )
+    if team_id is not None:
+        query = query.where(DigestRun.team_id == team_id)
+    return list(session.exec(query).all())
 
 
 def take_thread(

@@ -239,6 +239,25 @@ def test_a_dead_workers_half_posted_thread_is_completed_once_and_in_order(
     assert len(top_posts(slack)) == 1
 
 
+def test_a_digest_job_resumes_only_its_own_workspaces_stopped_threads(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    # Another workspace's job runs in another partition, maybe beside TEAM's own job on
+    # another worker: it must not post in TEAM's threads, however stale they look.
+    subscription_id = subscribe(runtime.engine, timezone="UTC")
+    now = DUE.replace(hour=9) + timedelta(seconds=5)
+    run = digests.post_digest(runtime, subscription_id, now=now)
+    assert run is not None and run.message_ts is not None
+    whole = thread_parts(slack, "C0DIGEST", run.message_ts)
+    died_after_first_part(runtime, slack, run, now)
+    later = now + runtime.stale_claim + timedelta(minutes=1)
+
+    digests.catch_up(runtime, now=later, team_id=OTHER_TEAM)
+    assert thread_parts(slack, "C0DIGEST", run.message_ts) == [0]
+    digests.catch_up(runtime, now=later, team_id=TEAM)
+    assert thread_parts(slack, "C0DIGEST", run.message_ts) == whole
+
+
 def test_two_survivors_settle_a_dead_workers_thread_once(
     runtime: Runtime, slack: FakeSlack
 ) -> None:
