@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, localcontext
 
 from batchscout.audit.numbers import read_number
 
@@ -44,8 +44,16 @@ def _scientific(amount: Decimal) -> str:
     return f"{amount:.3E}" if amount.is_finite() else "NaN"
 
 
+#: Rounding half up with room for any number of digits: quantizing in it is exact, and the
+#: same as widening the current context to the amount's digits, without a context switch
+#: per amount (a ``savings --json`` of 100,000 workflows rounds 600,000 of them).
+_EXACT = Context(prec=MAX_PREC, rounding=ROUND_HALF_UP, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
 def _round(amount: Decimal, unit: Decimal) -> Decimal:
     """``amount`` rounded half up to ``unit``, exact however many digits it has."""
+    if amount.is_finite():
+        return amount.quantize(unit, context=_EXACT)
     with localcontext() as context:
         if amount.is_finite() and amount:
             context.prec = max(context.prec, amount.adjusted() + 4)
@@ -60,9 +68,10 @@ def to_cents(amount: Decimal) -> Decimal:
 def cents_str(amount: Decimal) -> str:
     """Money for machines: two decimals, no separators (``"7500.00"``); an amount of 10^40
     or more (never a real one) in scientific notation (``"1.000E+40"``)."""
-    if _huge(amount):
-        return _scientific(amount)
-    return f"{to_cents(amount):.2f}"
+    if amount.is_finite() and amount.adjusted() < HUGE_DIGITS:
+        # Quantized to the cent, str() is plain notation with two decimals ("-0.00" too).
+        return str(amount.quantize(CENT, context=_EXACT))
+    return _scientific(amount)
 
 
 #: The one rule for people: from this amount up, whole dollars; below it, always cents.

@@ -120,7 +120,7 @@ def get_logger(name: str) -> structlog.stdlib.BoundLogger:
 QUIET_AT_INFO = ("apscheduler",)
 
 
-class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+class _StandardError(logging.StreamHandler[IO[str]]):
     """Writes to whatever ``sys.stderr`` is when a line is written, not the one there when
     logging was configured: a command run in-process (a test's runner, an embedding app) swaps
     it and closes its own afterwards (the standard library's ``logging.lastResort`` does the
@@ -129,7 +129,7 @@ class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> IO[str]:
         return sys.stderr
 

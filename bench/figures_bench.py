@@ -32,11 +32,16 @@ from batchscout.audit.digest import build_facts, template_prose
 from batchscout.delivery.blocks import digest as digest_blocks
 from batchscout.delivery.blocks import workflows as blocks
 from batchscout.delivery.blocks.home import home_view
+from batchscout.delivery.blocks.opportunities import home_opportunities_section
+from batchscout.services import ledger
+from batchscout.services.opportunity_clicks import own_items
 from batchscout.services.reports import savings_document
 from batchscout.storage import queries
 from batchscout.storage.db import make_engine, session_scope
 from batchscout.storage.digests import digest_items
+from batchscout.storage.types import utcnow
 
+VIEWER = "U0BENCH007"  # the App Home tab's viewer, an owner of 2,000 of the workflows
 PER_MONTH = {"hour": Decimal(720), "day": Decimal(30), "week": Decimal(30) / Decimal(7),
              "month": Decimal(1)}  # fmt: skip
 FLOOR_SQL = (
@@ -117,10 +122,12 @@ def main() -> None:
                 )
             return blocks.workflow_list(page)
 
-        def home() -> object:
-            figures, rows = portfolio()
-            own = [(w, item) for w, item in rows if w.owner == "U0BENCH007"]
-            return home_view(figures, rows, own)  # type: ignore[arg-type]
+        def home() -> object:  # as services.home.publish_home builds it, for one viewer
+            with session_scope(engine) as session:
+                figures, rows = queries.workspace_portfolio(session=session, team_id=TEAM)
+                trend = ledger.trend(session=session, team_id=TEAM, rows=rows)
+                mine = own_items(session=session, team_id=TEAM, user_id=VIEWER, now=utcnow())
+            return home_view(figures, rows, None, trend, home_opportunities_section(mine))
 
         def digest() -> object:
             with session_scope(engine) as session:

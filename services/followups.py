@@ -50,7 +50,7 @@ from batchscout.services.opportunities import (
     OpportunityView,
     is_unowned,
     list_opportunities,
-    sync_opportunities,
+    sync_workflow,
     unowned_owners,
 )
 from batchscout.storage import opportunities as store
@@ -398,7 +398,7 @@ def answer_audit(
         return AuditOutcome(
             name, False, f"{name} is {workflow.latency_class.value} now: nothing to change."
         )
-    sync_opportunities(session=session, team_id=team_id, now=now)
+    sync_workflow(session=session, team_id=team_id, workflow_id=workflow_id, now=now)
     store.record_audit(session=session, team_id=team_id, workflow_id=workflow_id, by=by, at=now)
     if freshness is None:
         _audit_event(
@@ -422,7 +422,7 @@ def answer_audit(
     save_spec(
         session=session, team_id=team_id, spec=replace(spec_of(workflow), freshness=freshness)
     )
-    sync_opportunities(session=session, team_id=team_id, now=now)
+    sync_workflow(session=session, team_id=team_id, workflow_id=workflow_id, now=now)
     return AuditOutcome(name, True, f"{name} can wait: re-classified scheduled, a batch saving.")
 
 

@@ -38,7 +38,7 @@ from batchscout.audit.opportunities import (
 )
 from batchscout.audit.savings import WorkflowFigures
 from batchscout.storage import opportunities as store
-from batchscout.storage.models import Workflow
+from batchscout.storage.models import Workflow, WorkflowStatus
 from batchscout.storage.opportunities import Opportunity, OpportunityEvent, Transition
 from batchscout.storage.queries import (
     figures_of,
@@ -75,9 +75,19 @@ def _same_money(a: Decimal | None, b: Decimal | None) -> bool:
     return a is not None and b is not None and cents_str(a) == cents_str(b)
 
 
-def sync_opportunities(*, session: Session, team_id: str, now: datetime) -> int:
+def sync_opportunities(
+    *,
+    session: Session,
+    team_id: str,
+    now: datetime,
+    owner: str | None = None,
+    workflow: Workflow | None = None,
+) -> int:
     """Derive every active workflow's opportunity from its current figures and store what
     changed, each change with a history entry by ``system``; returns how many rows changed.
+    With ``owner`` only that person's workflows, with ``workflow`` only that one (what a
+    person's App Home or a decision reads: a whole workspace of 100,000 workflows takes
+    seconds, one person's a few milliseconds; the rules are the same).
 
     New opportunity → ``open``; savings or action changed → updated; the workflow moved to
     ``batch``/``flex`` while its opportunity existed → ``done``; moved back to ``sync`` →
@@ -85,20 +95,34 @@ def sync_opportunities(*, session: Session, team_id: str, now: datetime) -> int:
     date has come (UTC) → ``open``; a dismissal whose answers changed or whose savings
     doubled → ``open``. A workflow that first arrives on ``batch``/``flex`` gets none.
     """
-    existing = {
-        o.workflow_id: o
-        for o in store.opportunities_of(session=session, team_id=team_id, active_only=False)
-    }
+    workflow_id = None if workflow is None else workflow.id
+    scope = store.opportunities_of(
+        session=session, team_id=team_id, active_only=False, owner=owner, workflow_id=workflow_id
+    )
+    existing = {o.workflow_id: o for o in scope}
+    if workflow is not None:
+        workflows = [workflow] if workflow.status is WorkflowStatus.ACTIVE else []
+    else:
+        workflows = list_workflows(session=session, team_id=team_id, owner=owner)
     changed = 0
-    for workflow in list_workflows(session=session, team_id=team_id):
-        assert workflow.id is not None
-        row = existing.pop(workflow.id, None)
-        if _sync_one(session, team_id, workflow, figures_of(workflow), row, now):
+    for one in workflows:
+        assert one.id is not None
+        row = existing.pop(one.id, None)
+        if _sync_one(session, team_id, one, figures_of(one), row, now):
             changed += 1
     for row in existing.values():  # their workflows were removed
         if row.active:
             changed += _withdraw(session, row, now, "the workflow was removed")
     return changed
+
+
+def sync_workflow(*, session: Session, team_id: str, workflow_id: int | None, now: datetime) -> int:
+    """:func:`sync_opportunities` for one workflow, read again as it is now (by id: a decision
+    may just have changed it); returns how many rows changed (0 or 1)."""
+    workflow = session.get(Workflow, workflow_id) if workflow_id is not None else None
+    if workflow is None or workflow.team_id != team_id:
+        return 0
+    return sync_opportunities(session=session, team_id=team_id, now=now, workflow=workflow)
 
 
 def _sync_one(
@@ -343,11 +367,11 @@ def list_opportunities(
 ) -> list[OpportunityView]:
     """The workspace's opportunities (after :func:`sync_opportunities`), by workflow name,
     with their history; only ``status``'s and ``owner``'s when given."""
-    sync_opportunities(session=session, team_id=team_id, now=now or utcnow())
+    sync_opportunities(session=session, team_id=team_id, now=now or utcnow(), owner=owner)
     pairs = [
         (o, w)
-        for o, w in store.listed(session=session, team_id=team_id)
-        if (status is None or o.status is status) and (owner is None or w.owner == owner)
+        for o, w in store.listed(session=session, team_id=team_id, owner=owner)
+        if status is None or o.status is status
     ]
     history = store.history_of(
         session=session, team_id=team_id, opportunity_ids=[o.id for o, _ in pairs if o.id]
@@ -496,8 +520,8 @@ def decide(
     ``cache`` opportunity but ``cache``).
     """
     decision = Decision(decision)
-    sync_opportunities(session=session, team_id=team_id, now=now)
     workflow = _find(session, team_id, workflow_name)
+    sync_workflow(session=session, team_id=team_id, workflow_id=workflow.id, now=now)
     if decision is Decision.CLAIM:
         return _claim(session, team_id, workflow, by, now)
     row, view = _current(session, team_id, workflow)
@@ -586,7 +610,7 @@ def decide(
     elif realtime:
         spec = replace(spec_of(workflow), trigger=trigger, reader=reader, freshness=freshness)
         save_spec(session=session, team_id=team_id, spec=spec)
-    sync_opportunities(session=session, team_id=team_id, now=now)
+    sync_workflow(session=session, team_id=team_id, workflow_id=workflow.id, now=now)
     return Decided(workflow.name, _as_it_stands(session, team_id, workflow), True)
 
 

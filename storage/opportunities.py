@@ -65,12 +65,24 @@ class Transition:
 
 
 def opportunities_of(
-    *, session: Session, team_id: str, active_only: bool = True
+    *,
+    session: Session,
+    team_id: str,
+    active_only: bool = True,
+    owner: str | None = None,
+    workflow_id: int | None = None,
 ) -> list[Opportunity]:
-    """The workspace's opportunities (active ones by default), by id."""
+    """The workspace's opportunities (active ones by default), by id; with ``owner``, those
+    of that person's workflows (removed ones included); with ``workflow_id``, that one's."""
     query = select(Opportunity).where(Opportunity.team_id == team_id)
     if active_only:
         query = query.where(col(Opportunity.active).is_(True))
+    if owner is not None:
+        query = query.join(Workflow, col(Workflow.id) == col(Opportunity.workflow_id)).where(
+            Workflow.owner == owner
+        )
+    if workflow_id is not None:
+        query = query.where(Opportunity.workflow_id == workflow_id)
     return list(session.exec(query.order_by(col(Opportunity.id))).all())
 
 
@@ -202,9 +214,12 @@ def events_since(
     return list(session.exec(query.order_by(col(OpportunityEvent.at), col(OpportunityEvent.id))))
 
 
-def listed(*, session: Session, team_id: str) -> list[tuple[Opportunity, Workflow]]:
-    """Active opportunities with their (active) workflows, by workflow name."""
-    rows = session.exec(
+def listed(
+    *, session: Session, team_id: str, owner: str | None = None
+) -> list[tuple[Opportunity, Workflow]]:
+    """Active opportunities with their (active) workflows, by workflow name; only those of
+    ``owner``'s workflows when given."""
+    query = (
         select(Opportunity, Workflow)
         .join(Workflow, col(Workflow.id) == col(Opportunity.workflow_id))
         .where(
@@ -212,8 +227,10 @@ def listed(*, session: Session, team_id: str) -> list[tuple[Opportunity, Workflo
             col(Opportunity.active).is_(True),
             Workflow.status == WorkflowStatus.ACTIVE,
         )
-        .order_by(col(Workflow.name_key))
-    ).all()
+    )
+    if owner is not None:
+        query = query.where(Workflow.owner == owner)
+    rows = session.exec(query.order_by(col(Workflow.name_key))).all()
     return [(o, w) for o, w in rows]
 
 
