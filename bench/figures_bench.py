@@ -8,8 +8,8 @@ PostgreSQL database, created and dropped by the bench; SQLite otherwise.
 
 The floor is a plain-Python pass over the same rows: one SELECT of the same columns the paths
 read (name, owner, class, mode, rationale and the money), by name, through the same engine,
-then the same Decimal arithmetic per workflow (monthly requests; sync, batch and flex cost;
-savings by bucket) and the portfolio sums. Each path is timed in
+then the same Decimal arithmetic per workflow (monthly requests; sync, batch, flex and
+priority cost and the cache saving; savings by bucket) and the portfolio sums. Each path is timed in
 process (start-up excluded; median of --repeat): `savings` in Slack (portfolio and top
 opportunities as Block Kit), `savings --json` (the document), the first page of `list`, the
 App Home tab, and a digest's facts and Block Kit. Goal: each within 3x the floor, figures
@@ -46,7 +46,8 @@ PER_MONTH = {"hour": Decimal(720), "day": Decimal(30), "week": Decimal(30) / Dec
              "month": Decimal(1)}  # fmt: skip
 FLOOR_SQL = (
     "SELECT name, owner, latency_class, batch_disguised_as_stream, mode, rationale, requests, "
-    "per, sync_per_request, batch_per_request, flex_per_request FROM workflow "
+    "per, sync_per_request, batch_per_request, flex_per_request, priority_per_request, "
+    "cache_saving_per_request, caching FROM workflow "
     "WHERE team_id = :team AND status = 'active' ORDER BY name_key"
 )
 
@@ -55,15 +56,19 @@ def floor_pass(engine: object) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     """Read the money columns and do the arithmetic, nothing else."""
     from sqlalchemy import text
 
-    spend = migrate = challenge = realised = Decimal(0)
+    spend = migrate = challenge = realised = lanes = Decimal(0)
     with engine.connect() as connection:  # type: ignore[attr-defined]
-        for _, _, latency, _, mode, _, requests, per, sync, batch, flex in connection.execute(
-            text(FLOOR_SQL), {"team": TEAM}
-        ).all():
+        for row in connection.execute(text(FLOOR_SQL), {"team": TEAM}).all():
+            _, _, latency, _, mode, _, requests, per, sync, batch, flex, priority, cache, _ = row
             month = Decimal(requests) * PER_MONTH[per]
             sync_monthly = Decimal(sync) * month
             batch_monthly = Decimal(batch) * month
             flex_monthly = None if flex is None else Decimal(flex) * month
+            # The lanes issue 19 added: what priority costs and a warm cache saves a month.
+            if priority is not None:
+                lanes += Decimal(priority) * month
+            if cache is not None:
+                lanes += Decimal(cache) * month
             cost = batch_monthly if mode == "batch" else sync_monthly
             spend += cost
             if latency == "real-time":

@@ -38,6 +38,8 @@ EXPIRE_EVERY = timedelta(minutes=15)
 RECOVERY_LEASE = timedelta(minutes=5)
 #: How often a worker renews the lease, beats and looks for dead workers' jobs.
 TICK_EVERY = timedelta(seconds=5)
+#: After SIGTERM, how long a dead worker's settle under way may take before the process exits.
+DRAIN_SECONDS = 50
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
@@ -171,9 +173,21 @@ class Worker:
             settle_claims_of(self.runtime, worker, now=now)
         return mine
 
+    def _recovering(self, interval: float) -> None:
+        """Look for dead workers' jobs every ``interval`` seconds until :meth:`stop`, in a
+        thread of its own: settling a dead worker's digests waits on Slack (rate limits, a
+        history read a minute), and the heartbeat must not wait with it, or this worker
+        looks dead to the others, who would then settle its digests while it posts them."""
+        while not self.stopping.wait(interval):
+            try:
+                self.recover()
+            except Exception:
+                log.exception("dead workers' jobs not recovered")
+
     def run(self) -> None:
         """Tick until :meth:`stop` (every :data:`TICK_EVERY`), beating after each tick that
-        reached the database, and taking jobs from the queue all along.
+        reached the database, and taking jobs from the queue all along; dead workers' jobs
+        are looked for in a thread of their own (:meth:`_recovering`).
 
         On stop, the clock stops, jobs already running finish first (in-flight work is done,
         not dropped), then the lease is released so a standby takes over at once, and the
@@ -187,6 +201,9 @@ class Worker:
             self.queue = DbosQueue(self.runtime.engine, executor_id=self.runtime.worker_id)
         install_queue(self.queue)
         started = False
+        recovering = threading.Thread(
+            target=self._recovering, args=(interval,), name="recover-dead-workers", daemon=True
+        )
         try:
             while not self.stopping.is_set():
                 try:
@@ -200,12 +217,11 @@ class Worker:
                         if start is not None:
                             start()
                         started = True
-                    try:
-                        self.recover()
-                    except Exception:
-                        log.exception("dead workers' jobs not recovered")
+                        recovering.start()
                 self.stopping.wait(interval)
         finally:
+            if recovering.is_alive():  # a settle under way finishes (a thread half-posted)
+                recovering.join(timeout=DRAIN_SECONDS)
             self._stop_scheduler(wait=True)
             stop = getattr(self.queue, "stop", None)
             if started and stop is not None:
