@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from decimal import Decimal
 from typing import Annotated
 
@@ -20,6 +18,7 @@ from batchscout.cli.common import (
     open_database,
     out,
     parse_as_of,
+    write_json,
 )
 from batchscout.services import ledger
 from batchscout.storage.db import session_scope
@@ -86,7 +85,7 @@ def history(
     if as_json:
         if not found:
             err.print(NO_HISTORY.format(team=team), highlight=False)
-        sys.stdout.write(json.dumps(ledger.history_document(found), indent=2) + "\n")
+        write_json(ledger.history_document(found))
         return
     if not found:
         out.print(NO_HISTORY.format(team=team), highlight=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from importlib import resources
@@ -36,6 +35,7 @@ from batchscout.cli.common import (
     no_workflows,
     open_database,
     out,
+    write_json,
 )
 from batchscout.services.reports import savings_document
 from batchscout.storage import queries
@@ -226,7 +226,7 @@ def savings(
         # A mistyped team has no workflows: say so rather than show a portfolio of $0.
         err.print(no_workflows(team), highlight=False)
     if as_json:
-        sys.stdout.write(json.dumps(savings_document(figures, rows), indent=2) + "\n")
+        write_json(savings_document(figures, rows))
         return
     if rows:
         out.print(terminal.portfolio_panel(figures))

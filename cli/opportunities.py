@@ -4,8 +4,6 @@ nothing is changed."""
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
@@ -31,6 +29,7 @@ from batchscout.cli.common import (
     one_of,
     open_database,
     out,
+    write_json,
 )
 from batchscout.services.opportunities import (
     Decided,
@@ -92,7 +91,7 @@ def opportunities(
             document = opportunities_report(
                 session=session, team_id=team, status=status, owner=owner
             )
-            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+            write_json(document)
             return
         views = list_opportunities(session=session, team_id=team, status=status, owner=owner)
     if not views:

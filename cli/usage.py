@@ -4,7 +4,6 @@ keep a workspace's organisation admin keys."""
 from __future__ import annotations
 
 import getpass
-import json
 import sys
 from datetime import UTC, datetime
 from typing import Annotated
@@ -23,7 +22,16 @@ from batchscout.audit.usage import (
     describe_project,
     import_window,
 )
-from batchscout.cli.common import JsonOption, TeamOption, check_team, err, fail, open_database, out
+from batchscout.cli.common import (
+    JsonOption,
+    TeamOption,
+    check_team,
+    err,
+    fail,
+    open_database,
+    out,
+    write_json,
+)
 from batchscout.services import usage as service
 from batchscout.settings import Settings
 from batchscout.storage.db import session_scope
@@ -90,7 +98,7 @@ def report(
     with session_scope(open_database()) as session:
         result = service.usage_report(session=session, team_id=team)
     if as_json:
-        sys.stdout.write(json.dumps(service.usage_document(result), indent=2) + "\n")
+        write_json(service.usage_document(result))
         return
     if not result.providers:
         out.print(

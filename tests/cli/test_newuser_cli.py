@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,3 +126,35 @@ def test_an_export_takes_its_format_from_the_output_ending(
 
     assert result.exit_code == 0, result.output
     assert target.read_text(encoding="utf-8").lstrip().startswith(starts)
+
+
+def test_json_is_one_compact_line_when_piped(cli: tuple[CliRunner, dict[str, str]]) -> None:
+    # Piped (to jq, to a file), a document of 100,000 workflows is written ~3x faster compact.
+    runner, env = cli
+    shown = runner.invoke(app, ["savings", "--team", TEAM, "--json"], env=env)
+    assert shown.exit_code == 0 and shown.stdout.count("\n") == 1
+    assert len(json.loads(shown.stdout)["workflows"]) == 3
+
+
+def test_json_is_indented_at_a_terminal(tmp_path: Path) -> None:
+    master, terminal = pty.openpty()
+    script = Path(sys.executable).with_name("batchscout")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'tty.db'}"}
+    done = subprocess.run(
+        [str(script), "savings", "--team", TEAM, "--json"], stdout=terminal,
+        stderr=subprocess.DEVNULL, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    os.close(terminal)
+    out = b""
+    while chunk := _read(master):
+        out += chunk
+    os.close(master)
+    assert done.returncode == 0
+    assert b'\n  "monthly_spend"' in out.replace(b"\r\n", b"\n")
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # the terminal's other end closed: all read
+        return b""
