@@ -205,11 +205,18 @@ def build_facts(
             on_flex=item.mode is Mode.FLEX,
         )  # fmt: skip
 
-    def in_bucket(bucket: Bucket) -> list[DigestItem]:
-        return [i for i in rows if i.figures.bucket is bucket]
-
-    migrate = in_bucket(Bucket.MIGRATE_NOW)
-    challenge = in_bucket(Bucket.TO_CHALLENGE)
+    # One pass over the workflows (100,000 of them, some inventories): each to its bucket,
+    # its spend to its latency class and lane (summed in the workflows' order, as before).
+    buckets: dict[Bucket, list[DigestItem]] = {bucket: [] for bucket in Bucket}
+    by_class = dict.fromkeys(LatencyClass, Decimal(0))
+    by_lane = dict.fromkeys(LANES, Decimal(0))
+    for item in rows:
+        figures = item.figures
+        buckets[figures.bucket].append(item)
+        by_class[item.latency_class] += figures.monthly_cost
+        by_lane[LANE_OF_MODE[item.mode]] += figures.monthly_cost
+    migrate = buckets[Bucket.MIGRATE_NOW]
+    challenge = buckets[Bucket.TO_CHALLENGE]
     shown_migrate = [i for i in migrate if i.figures.monthly_savings >= noise_floor]
     shown_challenge = [i for i in challenge if i.figures.monthly_savings >= noise_floor]
     hidden = len(migrate) - len(shown_migrate) + len(challenge) - len(shown_challenge)
@@ -232,7 +239,7 @@ def build_facts(
         workflow_count=len(rows),
         top=tuple(line(i) for i in _largest(shown_migrate, TOP_LIMIT)),
         challenge=tuple(line(i) for i in first_challenge),
-        realised_lines=tuple(line(i) for i in _largest(in_bucket(Bucket.REALISED), LIST_LIMIT)),
+        realised_lines=tuple(line(i) for i in _largest(buckets[Bucket.REALISED], LIST_LIMIT)),
         new=tuple(sorted(new, key=str.casefold)[:LIST_LIMIT]),
         changed=tuple(sorted(changed, key=str.casefold)[:LIST_LIMIT]),
         new_count=len(new),
@@ -241,17 +248,11 @@ def build_facts(
         noise_floor=noise_floor,
         previous_migrate_now=previous.migrate_now if previous else None,
         realised_from=totals.realised_from,
-        spend_by_class={
-            str(latency_class): sum(
-                (i.figures.monthly_cost for i in rows if i.latency_class is latency_class),
-                Decimal(0),
-            )
-            for latency_class in LatencyClass
-        },
+        spend_by_class={str(latency_class): spend for latency_class, spend in by_class.items()},
         flex_now=totals.flex_now,
         priority_waste=totals.priority_waste,
         cache_now=totals.cache_now,
-        spend_by_lane=_spend_by_lane(rows),
+        spend_by_lane=by_lane,
     )
 
 
@@ -269,13 +270,6 @@ def _largest(items: list[DigestItem], limit: int) -> list[DigestItem]:
         cut = heapq.nlargest(limit, (i.figures.monthly_savings for i in items))[-1]
         items = [i for i in items if i.figures.monthly_savings >= cut]
     return sorted(items, key=_by_savings)[:limit]
-
-
-def _spend_by_lane(rows: Iterable[DigestItem]) -> dict[str, Decimal]:
-    spend = dict.fromkeys(LANES, Decimal(0))
-    for item in rows:
-        spend[LANE_OF_MODE[Mode(item.mode)]] += item.figures.monthly_cost
-    return spend
 
 
 def percent(share: Decimal) -> str:

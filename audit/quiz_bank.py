@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -53,6 +53,7 @@ from batchscout.audit.latency import (
 )
 from batchscout.audit.money import format_count, format_unit_price, format_usd
 from batchscout.audit.pricing import (
+    PriceQuote,
     Provider,
     ServiceTier,
     cache_models,
@@ -871,35 +872,66 @@ _FLEX_JOBS: Final = (
 )
 
 
+#: Volumes a scenario draws before it draws its model and tokens again: the answer may be a
+#: fixed multiple of the volume that passes for the volume itself (a premium of about $1 a
+#: month per daily request), and then no volume would do.
+_VOLUME_TRIES: Final = 40
+#: Models and tokens a scenario draws at most; every catalog so far needs one or two.
+_SCENARIO_DRAWS: Final = 50
+
+
+def _unmistakable_volume(
+    rng: random.Random,
+    step: int,
+    answer_for: Callable[[Decimal], NumericAnswer],
+    stated: tuple[int, ...],
+) -> tuple[Decimal, NumericAnswer] | None:
+    """A daily volume (a multiple of ``step``, 2 to 40 of them) whose answer no figure the
+    prompt states (the volume, ``stated``) passes for; ``None`` when :data:`_VOLUME_TRIES`
+    draws find none (draw the model and tokens again)."""
+    for _ in range(_VOLUME_TRIES):
+        volume = Decimal(rng.randrange(2, 41) * step)
+        answer = answer_for(volume)
+        if not answer.accepts(volume) and not any(answer.accepts(Decimal(n)) for n in stated):
+            return volume, answer
+    return None
+
+
 def _flex_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
     """Flex against standard for a near-real-time job, priced from the catalog (SPEC.md,
     "Service tiers"): only models the catalog prices on flex are drawn."""
-    model = rng.choice(flex_models(Provider.OPENAI))
-    tokens_in, tokens_out = rng.choice(_TOKEN_SHAPES)
-    job = rng.choice(_FLEX_JOBS)
-    price = quote(
-        provider=Provider.OPENAI,
-        model=model,
-        input_tokens=tokens_in,
-        output_tokens=tokens_out,
-        cost_per_request=None,
-    )
-    assert price.flex_per_request is not None  # flex_models lists only flex-priced models
-    while True:
-        volume = Decimal(rng.randrange(2, 41) * 5_000)
-        figures = workflow_figures(
-            sync_per_request=price.sync_per_request,
-            batch_per_request=price.batch_per_request,
-            requests=volume,
-            per=Per.DAY,
-            latency_class=LatencyClass.NEAR_REAL_TIME,
-            mode=Mode.SYNC,
-            flex_per_request=price.flex_per_request,
+    for _ in range(_SCENARIO_DRAWS):
+        model = rng.choice(flex_models(Provider.OPENAI))
+        tokens_in, tokens_out = rng.choice(_TOKEN_SHAPES)
+        job = rng.choice(_FLEX_JOBS)
+        price = quote(
+            provider=Provider.OPENAI,
+            model=model,
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            cost_per_request=None,
         )
-        answer = NumericAnswer(figures.flex_monthly_savings, Unit.USD, SCENARIO_TOLERANCE, True)
+        assert price.flex_per_request is not None  # flex_models lists only flex-priced models
+
+        def flex_saving(volume: Decimal, price: PriceQuote = price) -> NumericAnswer:
+            figures = workflow_figures(
+                sync_per_request=price.sync_per_request,
+                batch_per_request=price.batch_per_request,
+                requests=volume,
+                per=Per.DAY,
+                latency_class=LatencyClass.NEAR_REAL_TIME,
+                mode=Mode.SYNC,
+                flex_per_request=price.flex_per_request,
+            )
+            return NumericAnswer(figures.flex_monthly_savings, Unit.USD, SCENARIO_TOLERANCE, True)
+
         # No figure the prompt states may pass for the answer.
-        if not any(answer.accepts(Decimal(n)) for n in (volume, tokens_in, tokens_out)):
+        found = _unmistakable_volume(rng, 5_000, flex_saving, (tokens_in, tokens_out))
+        if found is not None:
             break
+    else:
+        raise AssertionError("no flex scenario without an ambiguous answer was drawn")
+    volume, answer = found
     sync, flex = price.sync_per_request, price.flex_per_request
     prompt = (
         f"A webhook-triggered job {job}: {format_count(volume)} requests a day on OpenAI "
@@ -925,7 +957,7 @@ def _flex_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
     question = _scenario_question(
         "scenario-flex-savings",
         prompt,
-        figures.flex_monthly_savings,
+        answer.value,
         Unit.USD,
         explanation,
         ("service-tiers", "flex", "money"),
@@ -944,32 +976,38 @@ _NIGHTLY_JOBS: Final = (
 def _priority_waste(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
     """Priority on scheduled work (SPEC.md, "Every lane"): the premium over the batch API,
     priced from the catalog; only models the catalog prices on priority are drawn."""
-    model = rng.choice(priority_models(Provider.OPENAI))
-    tokens_in, tokens_out = rng.choice(_TOKEN_SHAPES)
-    job = rng.choice(_NIGHTLY_JOBS)
-    price = quote(
-        provider=Provider.OPENAI,
-        model=model,
-        input_tokens=tokens_in,
-        output_tokens=tokens_out,
-        cost_per_request=None,
-    )
-    assert price.priority_per_request is not None  # priority_models lists priority-priced ones
-    priority, batch = price.priority_per_request, price.batch_per_request
-    while True:
-        volume = Decimal(rng.randrange(2, 41) * 2_500)
-        figures = workflow_figures(
-            sync_per_request=price.sync_per_request,
-            batch_per_request=batch,
-            requests=volume,
-            per=Per.DAY,
-            latency_class=LatencyClass.SCHEDULED,
-            mode=Mode.PRIORITY,
-            priority_per_request=priority,
+    for _ in range(_SCENARIO_DRAWS):
+        model = rng.choice(priority_models(Provider.OPENAI))
+        tokens_in, tokens_out = rng.choice(_TOKEN_SHAPES)
+        job = rng.choice(_NIGHTLY_JOBS)
+        price = quote(
+            provider=Provider.OPENAI,
+            model=model,
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            cost_per_request=None,
         )
-        answer = NumericAnswer(figures.priority_waste, Unit.USD, SCENARIO_TOLERANCE, True)
-        if not any(answer.accepts(Decimal(n)) for n in (volume, tokens_in, tokens_out)):
+        assert price.priority_per_request is not None  # priority_models: priority-priced ones
+
+        def waste(volume: Decimal, price: PriceQuote = price) -> NumericAnswer:
+            figures = workflow_figures(
+                sync_per_request=price.sync_per_request,
+                batch_per_request=price.batch_per_request,
+                requests=volume,
+                per=Per.DAY,
+                latency_class=LatencyClass.SCHEDULED,
+                mode=Mode.PRIORITY,
+                priority_per_request=price.priority_per_request,
+            )
+            return NumericAnswer(figures.priority_waste, Unit.USD, SCENARIO_TOLERANCE, True)
+
+        found = _unmistakable_volume(rng, 2_500, waste, (tokens_in, tokens_out))
+        if found is not None:
             break
+    else:
+        raise AssertionError("no priority scenario without an ambiguous answer was drawn")
+    volume, answer = found
+    priority, batch = price.priority_per_request, price.batch_per_request
     prompt = (
         f"A nightly job {job}: {format_count(volume)} requests a night on OpenAI {model}, each "
         f"{format_count(tokens_in)} input and {format_count(tokens_out)} output tokens, read "
@@ -995,7 +1033,7 @@ def _priority_waste(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]
     question = _scenario_question(
         "scenario-priority-waste",
         prompt,
-        figures.priority_waste,
+        answer.value,
         Unit.USD,
         explanation,
         ("service-tiers", "priority", "money"),
@@ -1026,28 +1064,33 @@ def _cache_figures(
     rng: random.Random, mode: Mode
 ) -> tuple[Provider, str, int, int, Decimal, Decimal, Decimal, str]:
     """A drawn cached workflow: provider, model, tokens, share, volume, saving, job."""
-    provider, model = _cache_model(rng)
-    tokens_in, tokens_out = rng.choice(_TOKEN_SHAPES)
-    share = rng.choice(_CACHED_SHARES)
-    job = rng.choice(_CHAT_JOBS)
-    lane = ServiceTier.BATCH if mode is Mode.BATCH else ServiceTier.STANDARD
-    price = quote(
-        provider=provider,
-        model=model,
-        input_tokens=tokens_in,
-        output_tokens=tokens_out,
-        cost_per_request=None,
-        cached_share=share,
-        lane=lane,
-    )
-    assert price.cache_saving_per_request is not None  # cache_models price cache reads
-    while True:
-        volume = Decimal(rng.randrange(2, 41) * 5_000)
-        saving = price.cache_saving_per_request * volume * 30
-        answer = NumericAnswer(saving, Unit.USD, SCENARIO_TOLERANCE, True)
-        stated = (volume, tokens_in, tokens_out, int(share * tokens_in))
-        if not any(answer.accepts(Decimal(n)) for n in stated):
-            return provider, model, tokens_in, tokens_out, share, volume, saving, job
+    for _ in range(_SCENARIO_DRAWS):
+        provider, model = _cache_model(rng)
+        tokens_in, tokens_out = rng.choice(_TOKEN_SHAPES)
+        share = rng.choice(_CACHED_SHARES)
+        job = rng.choice(_CHAT_JOBS)
+        lane = ServiceTier.BATCH if mode is Mode.BATCH else ServiceTier.STANDARD
+        price = quote(
+            provider=provider,
+            model=model,
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            cost_per_request=None,
+            cached_share=share,
+            lane=lane,
+        )
+        per_request = price.cache_saving_per_request
+        assert per_request is not None  # cache_models price cache reads
+
+        def saving(volume: Decimal, per_request: Decimal = per_request) -> NumericAnswer:
+            return NumericAnswer(per_request * volume * 30, Unit.USD, SCENARIO_TOLERANCE, True)
+
+        stated = (tokens_in, tokens_out, int(share * tokens_in))
+        found = _unmistakable_volume(rng, 5_000, saving, stated)
+        if found is not None:
+            volume, answer = found
+            return provider, model, tokens_in, tokens_out, share, volume, answer.value, job
+    raise AssertionError("no cache scenario without an ambiguous answer was drawn")
 
 
 def _cache_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
