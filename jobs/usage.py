@@ -107,9 +107,25 @@ def openai_client(admin_key: str, base_url: str | None) -> openai.OpenAI:
     )
 
 
+def _next_page(provider: UsageProvider, body: Mapping[str, Any], seen: set[str]) -> str | None:
+    """The cursor of the page after ``body`` (``has_more`` / ``next_page``), ``None`` at the
+    end; ``seen`` holds the cursors read so far. Raises :class:`UsageReadError` when the
+    report sends a cursor already read: following it would read the same pages for ever."""
+    page = body.get("next_page")
+    if not body.get("has_more") or not page:
+        return None
+    if str(page) in seen:
+        raise UsageReadError(
+            f"{provider.value}: the usage API sent a page it had already sent; stopped reading"
+        )
+    seen.add(str(page))
+    return str(page)
+
+
 def _openai_pages(call: Any, **params: Any) -> Iterator[Mapping[str, Any]]:
     """Every page of an OpenAI admin report, raw JSON with money as ``Decimal``."""
     page: str | None = None
+    seen: set[str] = set()
     while True:
         try:
             response = call(**params, **({"page": page} if page else {}))
@@ -123,8 +139,8 @@ def _openai_pages(call: Any, **params: Any) -> Iterator[Mapping[str, Any]]:
             raise UsageReadError(f"openai: cannot reach the usage API ({error})") from error
         body = _json(UsageProvider.OPENAI, response.text)
         yield body
-        page = body.get("next_page")
-        if not body.get("has_more") or not page:
+        page = _next_page(UsageProvider.OPENAI, body, seen)
+        if page is None:
             return
 
 
@@ -287,6 +303,7 @@ class AnthropicAdmin:
     def pages(self, path: str, params: list[tuple[str, str]]) -> Iterator[Mapping[str, Any]]:
         """Every page of a report (``has_more`` / ``next_page``)."""
         page: str | None = None
+        seen: set[str] = set()
         while True:
             try:
                 body = self._get(path, params + ([("page", page)] if page else []))
@@ -295,8 +312,8 @@ class AnthropicAdmin:
                     f"anthropic: the Admin API answered HTTP {error.status} after {ATTEMPTS} tries"
                 ) from error
             yield body
-            page = body.get("next_page")
-            if not body.get("has_more") or not page:
+            page = _next_page(UsageProvider.ANTHROPIC, body, seen)
+            if page is None:
                 return
 
 

@@ -103,6 +103,8 @@ class _FakeUsageServer(FakeBatchServer):
         self.costs: list[CostRow] = []
         self.queries: list[tuple[str, dict[str, list[str]]]] = []
         self._rate_limits: dict[str, list[str]] = defaultdict(list)
+        #: A broken report: every page says there is more, and the next page is the second.
+        self.pages_loop = False
 
     # -- control -------------------------------------------------------------------------
 
@@ -210,6 +212,8 @@ class _FakeUsageServer(FakeBatchServer):
             bucket_json(s, min(s + width, end), results_for(s, min(s + width, end))) for s in chosen
         ]
         has_more = offset + limit < len(starts)
+        if self.pages_loop:
+            has_more, offset = True, 0  # the second page's cursor, whichever page this is
         next_page = (
             "page_" + base64.urlsafe_b64encode(str(offset + limit).encode()).decode()
             if has_more

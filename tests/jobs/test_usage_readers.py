@@ -210,6 +210,17 @@ def test_unreachable_provider_is_a_read_error() -> None:
         )
 
 
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_a_report_whose_pages_loop_is_a_read_error(
+    provider: str, openai_fake: FakeOpenAIUsage, anthropic_fake: FakeAnthropicUsage
+) -> None:
+    # Every page says there is more and names the same next page: reading would never end.
+    fake = openai_fake if provider == "openai" else anthropic_fake
+    fake.pages_loop = True
+    with pytest.raises(UsageReadError, match="a page it had already sent"):
+        read_o(openai_fake) if provider == "openai" else read_a(anthropic_fake)
+
+
 # -- the fakes themselves ----------------------------------------------------------------------
 
 
