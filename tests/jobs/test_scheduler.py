@@ -65,9 +65,8 @@ def test_the_clock_has_a_few_fixed_ticks_never_one_schedule_per_channel(runtime:
         assert worker.scheduler is not None
         ticks = {j.id: j for j in worker.scheduler.get_jobs()}
         assert set(ticks) == {
-            "tick-digest", "tick-prose", "tick-poll", "tick-quiz", "tick-usage", "tick-followups",
-            "tick-ledger",
-            "expire-registrations",
+            "tick-digest", "tick-prose", "tick-poll", "tick-grading", "tick-reveal", "tick-usage",
+            "tick-followups", "tick-ledger", "expire-registrations",
         }  # fmt: skip
         digest = ticks["tick-digest"]
         assert digest.func is tasks.tick and digest.args == ("digest",)
