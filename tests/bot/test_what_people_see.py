@@ -167,7 +167,10 @@ def test_knowledge_check_reads_spaced_thousands_and_hints_a_letter(
     assert "*Correct*" in alice and "The answer is $7,500" in alice
     assert "reply with a letter" in " ".join(private(slack, "U0BOB"))
     reveals = [t for t in everything_shown(slack) if t.startswith("*Closed.*")]
-    assert reveals and all(t.count("The answer is") == 1 for t in reveals)
+    # The answer once per reveal: the two asked above state it; the digest's own check, drawn
+    # at random, may be a free-text one, whose reveal says what a good answer covers instead.
+    assert all(t.count("The answer is") <= 1 for t in reveals)
+    assert sum("The answer is" in t for t in reveals) >= 2
     assert not any("0 answers" in t for t in everything_shown(slack))
     board = journeys.reply(f"cmd-{_last_command(slack)}")
     assert "<@U0ALICE>" in board.mrkdwn and "<@U0BOB>" not in board.mrkdwn  # no points, left out
