@@ -759,9 +759,9 @@ def _resume_threads(
                 session=session, older_than=older_than, worker=dead_worker, team_id=team_id
             )
         ]
-    for run_id, team_id, step, sending in stopped:
+    for run_id, team, step, sending in stopped:
         assert run_id is not None and step is not None
-        with isolated("stopped digest thread not resumed", run_id=run_id, team_id=team_id):
+        with isolated("stopped digest thread not resumed", run_id=run_id, team_id=team):
             with session_scope(runtime.engine) as session:
                 taken = store.take_thread(
                     session=session, run_id=run_id, step=step, worker=runtime.worker_id,
@@ -776,7 +776,7 @@ def _resume_threads(
             log.info("digest thread resumed", run_id=run_id, step=step, was_sending=sending)
             content, _ = _content_of(runtime, run_id, now=run.posted_at)
             _post_thread(
-                runtime, runtime.slack(team_id), run, run.message_ts, content,
+                runtime, runtime.slack(team), run, run.message_ts, content,
                 start=step, now=now, unsure=sending,
             )  # fmt: skip
 
