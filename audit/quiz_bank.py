@@ -34,7 +34,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from typing import Final, TypeAlias
 
@@ -897,13 +897,32 @@ def _unmistakable_volume(
     return None
 
 
-def _flex_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
-    """Flex against standard for a near-real-time job, priced from the catalog (SPEC.md,
-    "Service tiers"): only models the catalog prices on flex are drawn."""
+@dataclass(frozen=True, slots=True)
+class _Drawn:
+    """An OpenAI workflow a scenario drew: model, tokens, job, price, volume and answer."""
+
+    model: str
+    tokens_in: int
+    tokens_out: int
+    job: str
+    price: PriceQuote
+    volume: Decimal
+    answer: NumericAnswer
+
+
+def _draw_openai(
+    rng: random.Random,
+    models: Sequence[str],
+    jobs: Sequence[str],
+    step: int,
+    answer_for: Callable[[PriceQuote, Decimal], NumericAnswer],
+) -> _Drawn:
+    """Draw a model, tokens and a job, then a volume whose answer no stated figure passes
+    for (:func:`_unmistakable_volume`), drawing the model and tokens again when none does."""
     for _ in range(_SCENARIO_DRAWS):
-        model = rng.choice(flex_models(Provider.OPENAI))
+        model = rng.choice(models)
         tokens_in, tokens_out = rng.choice(_TOKEN_SHAPES)
-        job = rng.choice(_FLEX_JOBS)
+        job = rng.choice(jobs)
         price = quote(
             provider=Provider.OPENAI,
             model=model,
@@ -911,27 +930,32 @@ def _flex_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
             output_tokens=tokens_out,
             cost_per_request=None,
         )
-        assert price.flex_per_request is not None  # flex_models lists only flex-priced models
-
-        def flex_saving(volume: Decimal, price: PriceQuote = price) -> NumericAnswer:
-            figures = workflow_figures(
-                sync_per_request=price.sync_per_request,
-                batch_per_request=price.batch_per_request,
-                requests=volume,
-                per=Per.DAY,
-                latency_class=LatencyClass.NEAR_REAL_TIME,
-                mode=Mode.SYNC,
-                flex_per_request=price.flex_per_request,
-            )
-            return NumericAnswer(figures.flex_monthly_savings, Unit.USD, SCENARIO_TOLERANCE, True)
-
-        # No figure the prompt states may pass for the answer.
-        found = _unmistakable_volume(rng, 5_000, flex_saving, (tokens_in, tokens_out))
+        found = _unmistakable_volume(rng, step, partial(answer_for, price), (tokens_in, tokens_out))
         if found is not None:
-            break
-    else:
-        raise AssertionError("no flex scenario without an ambiguous answer was drawn")
-    volume, answer = found
+            return _Drawn(model, tokens_in, tokens_out, job, price, *found)
+    raise AssertionError("no scenario without an ambiguous answer was drawn")
+
+
+def _flex_answer(price: PriceQuote, volume: Decimal) -> NumericAnswer:
+    figures = workflow_figures(
+        sync_per_request=price.sync_per_request,
+        batch_per_request=price.batch_per_request,
+        requests=volume,
+        per=Per.DAY,
+        latency_class=LatencyClass.NEAR_REAL_TIME,
+        mode=Mode.SYNC,
+        flex_per_request=price.flex_per_request,
+    )
+    return NumericAnswer(figures.flex_monthly_savings, Unit.USD, SCENARIO_TOLERANCE, True)
+
+
+def _flex_savings(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
+    """Flex against standard for a near-real-time job, priced from the catalog (SPEC.md,
+    "Service tiers"): only models the catalog prices on flex are drawn."""
+    drawn = _draw_openai(rng, flex_models(Provider.OPENAI), _FLEX_JOBS, 5_000, _flex_answer)
+    model, tokens_in, tokens_out, job = drawn.model, drawn.tokens_in, drawn.tokens_out, drawn.job
+    price, volume, answer = drawn.price, drawn.volume, drawn.answer
+    assert price.flex_per_request is not None  # flex_models lists only flex-priced models
     sync, flex = price.sync_per_request, price.flex_per_request
     prompt = (
         f"A webhook-triggered job {job}: {format_count(volume)} requests a day on OpenAI "
@@ -973,40 +997,28 @@ _NIGHTLY_JOBS: Final = (
 )
 
 
+def _priority_answer(price: PriceQuote, volume: Decimal) -> NumericAnswer:
+    figures = workflow_figures(
+        sync_per_request=price.sync_per_request,
+        batch_per_request=price.batch_per_request,
+        requests=volume,
+        per=Per.DAY,
+        latency_class=LatencyClass.SCHEDULED,
+        mode=Mode.PRIORITY,
+        priority_per_request=price.priority_per_request,
+    )
+    return NumericAnswer(figures.priority_waste, Unit.USD, SCENARIO_TOLERANCE, True)
+
+
 def _priority_waste(rng: random.Random) -> tuple[Question, dict[str, JSONValue]]:
     """Priority on scheduled work (SPEC.md, "Every lane"): the premium over the batch API,
     priced from the catalog; only models the catalog prices on priority are drawn."""
-    for _ in range(_SCENARIO_DRAWS):
-        model = rng.choice(priority_models(Provider.OPENAI))
-        tokens_in, tokens_out = rng.choice(_TOKEN_SHAPES)
-        job = rng.choice(_NIGHTLY_JOBS)
-        price = quote(
-            provider=Provider.OPENAI,
-            model=model,
-            input_tokens=tokens_in,
-            output_tokens=tokens_out,
-            cost_per_request=None,
-        )
-        assert price.priority_per_request is not None  # priority_models: priority-priced ones
-
-        def waste(volume: Decimal, price: PriceQuote = price) -> NumericAnswer:
-            figures = workflow_figures(
-                sync_per_request=price.sync_per_request,
-                batch_per_request=price.batch_per_request,
-                requests=volume,
-                per=Per.DAY,
-                latency_class=LatencyClass.SCHEDULED,
-                mode=Mode.PRIORITY,
-                priority_per_request=price.priority_per_request,
-            )
-            return NumericAnswer(figures.priority_waste, Unit.USD, SCENARIO_TOLERANCE, True)
-
-        found = _unmistakable_volume(rng, 2_500, waste, (tokens_in, tokens_out))
-        if found is not None:
-            break
-    else:
-        raise AssertionError("no priority scenario without an ambiguous answer was drawn")
-    volume, answer = found
+    drawn = _draw_openai(
+        rng, priority_models(Provider.OPENAI), _NIGHTLY_JOBS, 2_500, _priority_answer
+    )
+    model, tokens_in, tokens_out, job = drawn.model, drawn.tokens_in, drawn.tokens_out, drawn.job
+    price, volume, answer = drawn.price, drawn.volume, drawn.answer
+    assert price.priority_per_request is not None  # priority_models: priority-priced ones
     priority, batch = price.priority_per_request, price.batch_per_request
     prompt = (
         f"A nightly job {job}: {format_count(volume)} requests a night on OpenAI {model}, each "
