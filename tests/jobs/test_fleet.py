@@ -219,23 +219,29 @@ def died_after_first_part(runtime: Runtime, slack: FakeSlack, run: DigestRun, at
         store.thread_step(session=session, run_id=run.id, next_step=1, sending=False, now=at)
 
 
-def test_a_dead_workers_half_posted_thread_is_completed_once_and_in_order(
-    runtime: Runtime, slack: FakeSlack
-) -> None:
+def posted_then_died(runtime: Runtime, slack: FakeSlack) -> tuple[str, list[int], datetime]:
+    """A digest posted whole at 09:00:05, then left as a worker killed after the thread's
+    first part would leave it; returns its ts, the whole thread's parts and the time."""
     subscription_id = subscribe(runtime.engine, timezone="UTC")
     now = DUE.replace(hour=9) + timedelta(seconds=5)
     run = digests.post_digest(runtime, subscription_id, now=now)
     assert run is not None and run.message_ts is not None
     whole = thread_parts(slack, "C0DIGEST", run.message_ts)
     assert len(whole) >= 2 and whole == sorted(whole)
-    # As if the worker had died after the thread's first part: the rest is not in Slack.
     died_after_first_part(runtime, slack, run, now)
     assert thread_parts(slack, "C0DIGEST", run.message_ts) == [0]
+    return run.message_ts, whole, now
+
+
+def test_a_dead_workers_half_posted_thread_is_completed_once_and_in_order(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    ts, whole, now = posted_then_died(runtime, slack)
 
     digests.settle_claims_of(runtime, runtime.worker_id, now=now + timedelta(minutes=1))
     digests.settle_claims_of(runtime, runtime.worker_id, now=now + timedelta(minutes=1))
 
-    assert thread_parts(slack, "C0DIGEST", run.message_ts) == whole  # each once, in order
+    assert thread_parts(slack, "C0DIGEST", ts) == whole  # each once, in order
     assert len(top_posts(slack)) == 1
 
 
@@ -244,18 +250,13 @@ def test_a_digest_job_resumes_only_its_own_workspaces_stopped_threads(
 ) -> None:
     # Another workspace's job runs in another partition, maybe beside TEAM's own job on
     # another worker: it must not post in TEAM's threads, however stale they look.
-    subscription_id = subscribe(runtime.engine, timezone="UTC")
-    now = DUE.replace(hour=9) + timedelta(seconds=5)
-    run = digests.post_digest(runtime, subscription_id, now=now)
-    assert run is not None and run.message_ts is not None
-    whole = thread_parts(slack, "C0DIGEST", run.message_ts)
-    died_after_first_part(runtime, slack, run, now)
+    ts, whole, now = posted_then_died(runtime, slack)
     later = now + runtime.stale_claim + timedelta(minutes=1)
 
     digests.catch_up(runtime, now=later, team_id=OTHER_TEAM)
-    assert thread_parts(slack, "C0DIGEST", run.message_ts) == [0]
+    assert thread_parts(slack, "C0DIGEST", ts) == [0]
     digests.catch_up(runtime, now=later, team_id=TEAM)
-    assert thread_parts(slack, "C0DIGEST", run.message_ts) == whole
+    assert thread_parts(slack, "C0DIGEST", ts) == whole
 
 
 def test_two_survivors_settle_a_dead_workers_thread_once(
