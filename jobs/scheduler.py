@@ -160,8 +160,9 @@ class Worker:
 
     def _settle(self, worker: str) -> bool:
         """Settle a dead worker's digests, unless another live worker already is: one lease
-        per dead worker, so its half-posted threads are completed once. True: go on and give
-        its jobs back."""
+        per dead worker, so each of its claims is settled once and its half-posted threads
+        are handed off once (to the digest jobs given back next). True: go on and give its
+        jobs back."""
         now = utcnow()
         name = "recover:" + hashlib.sha1(worker.encode()).hexdigest()[:24]
         with session_scope(self.runtime.engine) as session:
@@ -207,17 +208,20 @@ class Worker:
         try:
             while not self.stopping.is_set():
                 try:
-                    leading = self.tick()
-                except Exception:  # the database may be briefly away: keep trying
-                    log.exception("worker tick failed")
-                else:
-                    self.heartbeat.beat("leader" if leading else "standby")
-                    if not started:  # alive (beating) before taking any job
+                    if not started:
+                        # Alive (beating) before taking any job, and the queue up before the
+                        # clock (the lease) can enqueue anything on it.
+                        self.heartbeat.beat("standby")
                         start = getattr(self.queue, "start", None)
                         if start is not None:
                             start()
                         started = True
                         recovering.start()
+                    leading = self.tick()
+                except Exception:  # the database may be briefly away: keep trying
+                    log.exception("worker tick failed")
+                else:
+                    self.heartbeat.beat("leader" if leading else "standby")
                 self.stopping.wait(interval)
         finally:
             if recovering.is_alive():  # a settle under way finishes (a thread half-posted)

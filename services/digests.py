@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -88,6 +89,9 @@ HISTORY_PAGE = 15
 HISTORY_MAX_PAGES = 20
 #: Seconds before the claim that the history window also covers (clocks differ).
 CLOCK_SKEW = 60
+#: Workspaces whose claims a dead worker left are settled at once, at most (one thread each):
+#: as many as a worker runs jobs (``jobs.engine.WORKER_CONCURRENCY``).
+SETTLE_AT_ONCE = 8
 #: A ``digest now`` claimed this recently is taken to be still posting (two commands racing);
 #: an older claim is a killed one, settled and resumed (posting takes seconds, not a minute).
 ON_DEMAND_RACE = timedelta(seconds=60)
@@ -696,7 +700,7 @@ def _settle_stale_claims(
     """A crash between posting and recording leaves a claim: find the message, or retry.
 
     Claims older than the runtime's ``stale_claim``; or, with ``worker``, every claim of that
-    worker (known dead: :func:`settle_claims_of`)."""
+    worker (known dead: :func:`settle_claims_of`), whose threads are then handed off."""
     with session_scope(runtime.engine) as session:
         claims = (
             store.claims_of(session=session, worker=worker)
@@ -708,10 +712,30 @@ def _settle_stale_claims(
             for r in claims
             if team_id is None or r.team_id == team_id
         ]
-    for run_id, team_id, channel_id, claimed_at in stale:
+    by_team: dict[str, list[tuple[int, str, datetime]]] = {}
+    for run_id, team, channel_id, claimed_at in stale:
         assert run_id is not None and claimed_at is not None
-        with isolated("stale digest claim not settled", run_id=run_id, team_id=team_id):
-            _settle_stale_claim(runtime, run_id, team_id, channel_id, claimed_at, now=now)
+        by_team.setdefault(team, []).append((run_id, channel_id, claimed_at))
+
+    def settle(team: str) -> None:
+        for run_id, channel_id, claimed_at in by_team[team]:
+            with isolated("stale digest claim not settled", run_id=run_id, team_id=team):
+                _settle_stale_claim(
+                    runtime, run_id, team, channel_id, claimed_at, now=now,
+                    hand_off=worker is not None,
+                )  # fmt: skip
+
+    if worker is None or len(by_team) < 2:
+        for team in by_team:
+            settle(team)
+        return
+    # A dead worker's jobs go back to the queue once its claims are settled, and settling
+    # one waits on Slack (a history read, the owners' names): its workspaces are settled side
+    # by side, each in order, so that wait is the slowest workspace's, not the sum of all.
+    with ThreadPoolExecutor(
+        max_workers=min(len(by_team), SETTLE_AT_ONCE), thread_name_prefix="settle"
+    ) as pool:
+        list(pool.map(settle, by_team))
 
 
 def _settle_stale_claim(
@@ -722,7 +746,11 @@ def _settle_stale_claim(
     claimed_at: datetime,
     *,
     now: datetime,
+    hand_off: bool = False,
 ) -> None:
+    """Record a claimed run as posted when its top message is in the channel's history since
+    the claim (then post its thread, or with ``hand_off`` leave the thread to the workspace's
+    next digest job); give the run back to be posted otherwise."""
     ts = _find_posted(runtime, team_id, channel_id, run_id, since=claimed_at)
     if ts is None:
         with session_scope(runtime.engine) as session:
@@ -731,32 +759,34 @@ def _settle_stale_claim(
             )
         log.info("stale claim released", run_id=run_id)
         return
-    log.info("stale claim settled: digest was posted", run_id=run_id)
+    log.info("stale claim settled: digest was posted", run_id=run_id, thread_handed_off=hand_off)
     # The crash came before the top message was recorded, so before any of its thread.
     content, _ = _content_of(runtime, run_id, now=claimed_at)
+    if hand_off:
+        with session_scope(runtime.engine) as session:
+            store.mark_posted(
+                session=session, run_id=run_id, message_ts=ts, posted_at=claimed_at,
+                facts=content.facts, prose=content.prose, prose_source=content.source,
+                hand_off=True,
+            )  # fmt: skip
+        return
     _record_posted(
         runtime, runtime.slack(team_id), run_id, ts, content, posted_at=claimed_at, now=now
     )
 
 
-def _resume_threads(
-    runtime: Runtime,
-    *,
-    now: datetime,
-    dead_worker: str | None = None,
-    team_id: str | None = None,
-) -> None:
+def _resume_threads(runtime: Runtime, *, now: datetime, team_id: str | None = None) -> None:
     """A crash after the top message was recorded, between thread steps: post the steps
     still missing, in order, from the one the database says is next (no history read).
-    Threads untouched for ``stale_claim``; with ``dead_worker``, that worker's at once; with
-    ``team_id``, only that workspace's (a fleet job posts only for its own workspace: its
-    queue partition is what keeps two workers from posting there at once)."""
+    Threads untouched for ``stale_claim``, or handed off by a dead worker's settling (at
+    once); with ``team_id``, only that workspace's (a fleet job posts only for its own
+    workspace: its queue partition is what keeps two workers from posting there at once)."""
     older_than = now - runtime.stale_claim
     with session_scope(runtime.engine) as session:
         stopped = [
             (r.id, r.team_id, r.thread_next, r.thread_sending)
             for r in store.unfinished_threads(
-                session=session, older_than=older_than, worker=dead_worker, team_id=team_id
+                session=session, older_than=older_than, team_id=team_id
             )
         ]
     for run_id, team, step, sending in stopped:
@@ -765,7 +795,7 @@ def _resume_threads(
             with session_scope(runtime.engine) as session:
                 taken = store.take_thread(
                     session=session, run_id=run_id, step=step, worker=runtime.worker_id,
-                    older_than=older_than, now=now, dead=dead_worker,
+                    older_than=older_than, now=now,
                 )  # fmt: skip
             if not taken:
                 continue  # another worker resumed it, or the poster is still at it
@@ -1000,11 +1030,17 @@ def preview_content(
 
 def settle_claims_of(runtime: Runtime, worker: str, *, now: datetime) -> None:
     """A worker known dead (killed mid-job) leaves its claims: each run it claimed is found
-    posted in Slack (then recorded, its thread completed) or given back to be posted again,
-    at once rather than after the ``stale_claim`` wait; and the threads of the runs it was
-    posting are finished from the step the database says is next, in order."""
+    posted in Slack (then recorded) or given back to be posted again, at once rather than
+    after the ``stale_claim`` wait. The threads of the runs it posted are handed off, not
+    posted here: the dead worker's jobs go back to the queue as soon as this returns (one
+    history read per claim, never a thread's worth of posts), and each workspace's digest
+    job then finishes its threads from the step the database says is next, in its own
+    partition, so no two workers post in one workspace at once."""
     _settle_stale_claims(runtime, now=now, worker=worker)
-    _resume_threads(runtime, now=now, dead_worker=worker)
+    with session_scope(runtime.engine) as session:
+        handed = store.hand_off_threads(session=session, worker=worker)
+    if handed:
+        log.info("dead worker's digest threads handed off", worker=worker, threads=handed)
 
 
 def due_teams(runtime: Runtime, *, now: datetime) -> set[str]:

@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -236,13 +236,20 @@ def mark_posted(
     facts: DigestFacts | None = None,
     prose: str | None = None,
     prose_source: str | None = None,
+    hand_off: bool = False,
 ) -> DigestRun:
     """A claimed run whose top message Slack took (``message_ts``): posted, with the facts
-    and prose it showed when given (a stale claim settled from history keeps its own)."""
+    and prose it showed when given (a stale claim settled from history keeps its own).
+
+    ``hand_off``: the poster died before its thread began, and whoever records it does not
+    post the thread: nobody holds the run (``claimed_by`` cleared), so the workspace's next
+    digest job resumes its thread at once (:func:`unfinished_threads`)."""
     run = session.get(DigestRun, run_id)
     assert run is not None
     run.status, run.message_ts, run.posted_at = RunStatus.POSTED, message_ts, posted_at
     run.updated_at, run.error, run.thread_next = utcnow(), None, 0
+    if hand_off:
+        run.claimed_by = None
     if facts is not None:
         run.facts = json.dumps(facts.to_dict())
     if prose is not None:
@@ -428,23 +435,22 @@ def thread_step(
     )
 
 
+def _thread_free(older_than: datetime) -> ColumnElement[bool]:
+    """A stopped thread anyone may resume: nobody has touched it since ``older_than`` (UTC),
+    or nobody holds it (handed off: its poster is known dead)."""
+    return or_(col(DigestRun.claimed_at) < older_than, col(DigestRun.claimed_by).is_(None))
+
+
 def unfinished_threads(
-    *,
-    session: Session,
-    older_than: datetime,
-    worker: str | None = None,
-    team_id: str | None = None,
+    *, session: Session, older_than: datetime, team_id: str | None = None
 ) -> list[DigestRun]:
-    """Posted runs whose thread stopped part-way (a crash) and nobody has touched since
-    ``older_than`` (UTC); with ``worker`` (a worker known dead), that worker's, however
-    recent; with ``team_id``, only that workspace's."""
-    touched = (
-        col(DigestRun.claimed_at) < older_than
-        if worker is None
-        else col(DigestRun.claimed_by) == worker
-    )
+    """Posted runs whose thread stopped part-way (a crash) and that are free to resume
+    (untouched since ``older_than``, UTC, or handed off by :func:`hand_off_threads`); with
+    ``team_id``, only that workspace's."""
     query = select(DigestRun).where(
-        DigestRun.status == RunStatus.POSTED, col(DigestRun.thread_next).is_not(None), touched
+        DigestRun.status == RunStatus.POSTED,
+        col(DigestRun.thread_next).is_not(None),
+        _thread_free(older_than),
     )
     if team_id is not None:
         query = query.where(DigestRun.team_id == team_id)
@@ -459,20 +465,17 @@ def take_thread(
     worker: str,
     older_than: datetime,
     now: datetime,
-    dead: str | None = None,
 ) -> bool:
     """Atomically take the right to finish a stopped thread from ``step``: exactly one caller
-    gets True, and only while nobody has posted a step since ``older_than`` (UTC) — or, with
-    ``dead``, while that dead worker still holds it."""
+    gets True, and only while the thread is free (nobody has posted a step since
+    ``older_than``, UTC, or it was handed off)."""
     result = session.execute(
         update(DigestRun)
         .where(
             col(DigestRun.id) == run_id,
             col(DigestRun.status) == RunStatus.POSTED,
             col(DigestRun.thread_next) == step,
-            col(DigestRun.claimed_at) < older_than
-            if dead is None
-            else col(DigestRun.claimed_by) == dead,
+            _thread_free(older_than),
         )
         .values(claimed_by=worker, claimed_at=now, updated_at=utcnow())
         .execution_options(synchronize_session=False)
@@ -495,6 +498,24 @@ def resume_channel(
     subscription.updated_at = utcnow()
     session.add(subscription)
     return 1
+
+
+def hand_off_threads(*, session: Session, worker: str) -> int:
+    """A dead ``worker``'s posted runs whose thread stopped part-way: nobody holds them now
+    (``claimed_by`` cleared), so the workspace's next digest job resumes each at once, from
+    the step recorded as next. Returns how many were handed off."""
+    result = session.execute(
+        update(DigestRun)
+        .where(
+            col(DigestRun.status) == RunStatus.POSTED,
+            col(DigestRun.thread_next).is_not(None),
+            col(DigestRun.claimed_by) == worker,
+        )
+        .values(claimed_by=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return int(getattr(result, "rowcount", 0))
 
 
 def claims_of(*, session: Session, worker: str) -> list[DigestRun]:

@@ -227,6 +227,9 @@ class FakeSlack:
         self._limits: dict[str, _RateLimit] = {}
         #: Seconds every Web API call takes before it is answered (a real network's latency).
         self.latency = 0.0
+        #: Seconds between applying a call and answering it: a caller killed in this window
+        #: leaves Slack with the message and itself without the answer (its ts).
+        self.answer_latency = 0.0
         self._deleted: set[tuple[str, str]] = set()
         self._stopping = threading.Event()
         self._tokens: dict[str, tuple[str, str]] = {}
@@ -457,7 +460,9 @@ class FakeSlack:
             else:
                 body = {"ok": False, "error": fault.error}
             self._record(Call(method, params, headers, status=status, response=body, path=path))
-            return status, extra_headers, body
+        if self.answer_latency:
+            time.sleep(self.answer_latency)
+        return status, extra_headers, body
 
     def _handle_upload(self, file_id: str, data: bytes) -> bool:
         """Store bytes posted to an upload URL; False when the file id was never issued."""

@@ -237,12 +237,60 @@ def test_a_dead_workers_half_posted_thread_is_completed_once_and_in_order(
     runtime: Runtime, slack: FakeSlack
 ) -> None:
     ts, whole, now = posted_then_died(runtime, slack)
+    later = now + timedelta(minutes=1)  # long before the thread would look stale
 
-    digests.settle_claims_of(runtime, runtime.worker_id, now=now + timedelta(minutes=1))
-    digests.settle_claims_of(runtime, runtime.worker_id, now=now + timedelta(minutes=1))
+    digests.settle_claims_of(runtime, runtime.worker_id, now=later)
+    digests.settle_claims_of(runtime, runtime.worker_id, now=later)
+    # Settling posts nothing (the dead worker's jobs go back at once): the thread is handed
+    # off to the workspace's digest job, which a survivor then runs (here twice: once posts).
+    assert thread_parts(slack, "C0DIGEST", ts) == [0]
+    digests.catch_up(runtime, now=later, team_id=OTHER_TEAM)
+    assert thread_parts(slack, "C0DIGEST", ts) == [0]  # not another workspace's job
+    digests.catch_up(runtime, now=later, team_id=TEAM)
+    digests.catch_up(runtime, now=later, team_id=TEAM)
 
     assert thread_parts(slack, "C0DIGEST", ts) == whole  # each once, in order
     assert len(top_posts(slack)) == 1
+
+
+def test_a_dead_workers_posted_but_unrecorded_digest_is_recorded_and_its_thread_posted_once(
+    runtime: Runtime, slack: FakeSlack
+) -> None:
+    # Killed between posting the top message and recording it: the survivor finds it in the
+    # channel's history (Slack's ts are the wall clock's here), records it, hands its thread
+    # off; the workspace's digest job posts the whole thread, and no second digest.
+    slack.first_ts_seconds = int(time.time())
+    now = utcnow()
+    due_now(runtime.engine, [(TEAM, "C0DIGEST")], now)
+    with session_scope(runtime.engine) as session:  # the dead worker's claim on this week's run
+        subscription = store.get_subscription(session=session, team_id=TEAM, channel_id="C0DIGEST")
+        assert subscription is not None
+        schedule = digests.schedule_of(subscription)
+        run = store.get_or_create_run(
+            session=session, team_id=TEAM, channel_id="C0DIGEST",
+            period=schedule.period(schedule.last_due(now)), due_at=now,
+            subscription_id=subscription.id,
+        )  # fmt: skip
+        assert run.id is not None
+        run_id = run.id
+        assert store.claim_run(session=session, run_id=run_id, worker="host:dead", now=now)
+    runtime.slack(TEAM).chat_postMessage(  # its top message, posted just before it died
+        channel="C0DIGEST", text="digest",
+        metadata={"event_type": digests.METADATA_EVENT, "event_payload": {"run_id": run_id}},
+    )  # fmt: skip
+
+    survivor = Worker(Runtime(engine=runtime.engine, slack=runtime.slack, worker_id="host:b"))
+    assert survivor._settle("host:dead") is True
+    with session_scope(runtime.engine) as session:
+        settled = session.exec(select(DigestRun)).one()
+        assert settled.status == RunStatus.POSTED and settled.claimed_by is None
+        ts = settled.message_ts
+    assert ts is not None and thread_parts(slack, "C0DIGEST", ts) == []
+    digests.catch_up(survivor.runtime, now=utcnow(), team_id=TEAM)
+
+    assert len(top_posts(slack)) == 1
+    assert thread_parts(slack, "C0DIGEST", ts) == sorted(set(thread_parts(slack, "C0DIGEST", ts)))
+    assert len(thread_parts(slack, "C0DIGEST", ts)) >= 2
 
 
 def test_a_digest_job_resumes_only_its_own_workspaces_stopped_threads(
@@ -278,5 +326,7 @@ def test_two_survivors_settle_a_dead_workers_thread_once(
     second = Worker(Runtime(engine=runtime.engine, slack=runtime.slack, worker_id="host:c"))
     assert first._settle("host:dead") is True
     assert second._settle("host:dead") is False  # the first one has it: not settled twice
+    for survivor in (first, second):  # both may run the workspace's digest job after
+        digests.catch_up(survivor.runtime, now=utcnow(), team_id=TEAM)
 
     assert thread_parts(slack, "C0DIGEST", run.message_ts) == whole
