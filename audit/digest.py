@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from batchscout.audit.latency import LatencyClass, Mode
 from batchscout.audit.money import format_monthly, format_usd
@@ -33,9 +33,9 @@ TOP_LIMIT = 5
 LIST_LIMIT = 15
 
 
-@dataclass(frozen=True, slots=True)
-class DigestItem:
-    """One workflow as the digest needs it."""
+class DigestItem(NamedTuple):
+    """One workflow as the digest needs it (a named tuple, made once per workflow: see
+    :class:`~batchscout.audit.savings.WorkflowFigures`)."""
 
     name: str
     owner: str | None

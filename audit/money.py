@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import re
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    InvalidOperation,
+    localcontext,
+)
 
 from batchscout.audit.numbers import read_number
 
@@ -65,13 +74,23 @@ def to_cents(amount: Decimal) -> Decimal:
     return _round(amount, CENT)
 
 
+#: Rounding half up to the cent, with room for the digits of any amount under 10^HUGE_DIGITS
+#: and no more: quantizing a larger one (or an infinity) signals, and is shown scientific.
+_CENTS = Context(
+    prec=HUGE_DIGITS + 2, rounding=ROUND_HALF_UP, Emax=MAX_EMAX, Emin=MIN_EMIN,
+    traps=[InvalidOperation],
+)  # fmt: skip
+
+
 def cents_str(amount: Decimal) -> str:
     """Money for machines: two decimals, no separators (``"7500.00"``); an amount of 10^40
     or more (never a real one) in scientific notation (``"1.000E+40"``)."""
-    if amount.is_finite() and amount.adjusted() < HUGE_DIGITS:
+    try:
         # Quantized to the cent, str() is plain notation with two decimals ("-0.00" too).
-        return str(amount.quantize(CENT, context=_EXACT))
-    return _scientific(amount)
+        text = str(amount.quantize(CENT, context=_CENTS))
+    except InvalidOperation:  # 10^40 or more, or infinite: no real amount
+        return _scientific(amount)
+    return text if amount.is_finite() else _scientific(amount)
 
 
 #: The one rule for people: from this amount up, whole dollars; below it, always cents.

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from batchscout.audit.latency import LatencyClass, Mode
 
@@ -50,7 +50,9 @@ LANE_OF_MODE: dict[Mode, str] = {
 }
 
 T = TypeVar("T")
-_ZERO = Decimal(0)  # Decimals are immutable: one zero serves every workflow
+ZERO = Decimal(0)
+"""The zero every workflow's figures share (Decimals are immutable): a figure that ``is``
+this one is zero, without a comparison."""
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -119,13 +121,17 @@ def batch_savings(
     return (stream_cost_per_request - batch_cost_per_request) * eligible_requests
 
 
-@dataclass(frozen=True, slots=True)
-class WorkflowFigures:
+class WorkflowFigures(NamedTuple):
     """A workflow's monthly money, in US dollars a month.
 
     ``flex_monthly`` is ``None`` where there is no flex price; ``flex_monthly_savings`` is what
     flex saves against the standard price each month (0 without a flex price, and for
     real-time work, which must stay on the standard tier).
+
+    Immutable, and a named tuple rather than a frozen dataclass: the reads that touch every
+    workflow make one per workflow, and a frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field) took a third of the figures' time at 100,000 workflows
+    (bench/figures_bench.py).
     """
 
     monthly_requests: Decimal
@@ -161,14 +167,14 @@ class WorkflowFigures:
         """The cache saving still to be had in the real-time bucket: a real-time workflow's
         cache saving while caching is not on yet (the portfolio's ``cache_now``)."""
         if self.caching or self.cache_monthly_savings is None or self.bucket is not Bucket.NONE:
-            return _ZERO
+            return ZERO
         return self.cache_monthly_savings
 
     @property
     def cache_realised(self) -> Decimal:
         """The cache saving of a workflow whose caching is already on (counted as realised)."""
         if not self.caching or self.cache_monthly_savings is None:
-            return _ZERO
+            return ZERO
         return self.cache_monthly_savings
 
     @property
@@ -176,6 +182,13 @@ class WorkflowFigures:
         """What flex saves this workflow now with no change to its UX: its flex savings when it
         is near-real-time and still on ``sync`` (counted in the portfolio's ``flex_now``)."""
         return self.flex_monthly_savings if self.bucket is Bucket.TO_CHALLENGE else Decimal(0)
+
+
+def _monthly(price: Decimal, volume: Decimal, denominator: int) -> Decimal:
+    """A price per request times ``volume`` (requests × the period's numerator), over the
+    period's denominator: :func:`per_month` of ``price × requests``, multiplying first."""
+    scaled = price * volume
+    return scaled if denominator == 1 else scaled / denominator
 
 
 def workflow_figures(
@@ -205,11 +218,19 @@ def workflow_figures(
     part (cost − the cheapest lane its class allows), none for real-time work. The cache saving
     is monthly requests × ``cache_saving_per_request`` (priced at the lane it runs on).
     """
-    sync_monthly = per_month(sync_per_request * requests, per)
-    batch_monthly = per_month(batch_per_request * requests, per)
-    flex_monthly = None if flex_per_request is None else per_month(flex_per_request * requests, per)
+    # per_month's arithmetic with the period looked up once: the price times the requests
+    # times the period's numerator (exact), then the one division.
+    numerator, denominator = PER_MONTH[_member(Per, per)]
+    volume = Decimal(requests) * numerator
+    sync_monthly = _monthly(sync_per_request, volume, denominator)
+    batch_monthly = _monthly(batch_per_request, volume, denominator)
+    flex_monthly = (
+        None if flex_per_request is None else _monthly(flex_per_request, volume, denominator)
+    )
     priority_monthly = (
-        None if priority_per_request is None else per_month(priority_per_request * requests, per)
+        None
+        if priority_per_request is None
+        else _monthly(priority_per_request, volume, denominator)
     )
     mode = _member(Mode, mode)
     latency_class = _member(LatencyClass, latency_class)
@@ -223,9 +244,9 @@ def workflow_figures(
         cost = sync_monthly
     # What the workflow pays on a synchronous lane today: the flex and batch savings start there.
     synchronous = cost if mode is Mode.PRIORITY else sync_monthly
-    flex_saved = _ZERO
+    flex_saved = ZERO
     if flex_monthly is not None and latency_class is not LatencyClass.REAL_TIME:
-        flex_saved = max(synchronous - flex_monthly, _ZERO)
+        flex_saved = max(synchronous - flex_monthly, ZERO)
     if latency_class is LatencyClass.REAL_TIME:
         bucket = Bucket.NONE
     elif mode in (Mode.BATCH, Mode.FLEX):
@@ -234,14 +255,14 @@ def workflow_figures(
         bucket = Bucket.MIGRATE_NOW
     else:
         bucket = Bucket.TO_CHALLENGE
-    saved = _ZERO
+    saved = ZERO
     if mode is Mode.FLEX:
         saved = flex_saved
     elif bucket is not Bucket.NONE:
         # The formula, (sync − batch) × requests, taken on the monthly totals so that rounding
         # in a week's 30/7 can never make savings exceed the cost they come out of.
-        saved = max(synchronous - batch_monthly, _ZERO)
-    waste = _ZERO
+        saved = max(synchronous - batch_monthly, ZERO)
+    waste = ZERO
     if (
         mode is Mode.PRIORITY
         and priority_monthly is not None
@@ -250,13 +271,13 @@ def workflow_figures(
         cheapest = batch_monthly if latency_class is LatencyClass.SCHEDULED else sync_monthly
         if latency_class is LatencyClass.NEAR_REAL_TIME and flex_monthly is not None:
             cheapest = flex_monthly
-        waste = max(cost - cheapest, _ZERO)
+        waste = max(cost - cheapest, ZERO)
     cache_saved = None
     if cache_saving_per_request is not None:
-        cache_saved = per_month(cache_saving_per_request * requests, per)
+        cache_saved = _monthly(cache_saving_per_request, volume, denominator)
     tier = advice_tier(latency_class, mode, has_flex_price=flex_monthly is not None)
     return WorkflowFigures(
-        monthly_requests(requests, per),
+        volume if denominator == 1 else volume / denominator,
         sync_monthly,
         batch_monthly,
         cost,

@@ -6,8 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from batchscout.audit.money import cents_str
-from batchscout.audit.savings import Portfolio
-from batchscout.storage.queries import Row, many_objects
+from batchscout.audit.savings import LANES, ZERO, Portfolio, WorkflowFigures
+from batchscout.storage.queries import Row, WorkflowRow, many_objects
 
 
 def savings_document(figures: Portfolio, rows: list[Row]) -> dict[str, Any]:
@@ -26,6 +26,13 @@ def savings_document(figures: Portfolio, rows: list[Row]) -> dict[str, Any]:
 
 def _document(figures: Portfolio, rows: list[Row]) -> dict[str, Any]:
     return {
+        **_figures(figures),
+        "workflows": [_workflow(workflow, item) for workflow, item in rows],
+    }
+
+
+def _figures(figures: Portfolio) -> dict[str, Any]:
+    return {
         "monthly_spend": cents_str(figures.monthly_spend),
         "migrate_now": cents_str(figures.migrate_now),
         "to_challenge": cents_str(figures.to_challenge),
@@ -35,25 +42,38 @@ def _document(figures: Portfolio, rows: list[Row]) -> dict[str, Any]:
         "priority_waste": cents_str(figures.priority_waste),
         "cache_now": cents_str(figures.cache_now),
         "realised_from": list(figures.realised_from),
-        "workflows": [
-            {
-                "name": workflow.name,
-                "latency_class": str(workflow.latency_class),
-                "batch_disguised_as_stream": workflow.batch_disguised_as_stream,
-                "mode": str(workflow.mode),
-                "monthly_cost": cents_str(item.monthly_cost),
-                "monthly_savings": cents_str(item.monthly_savings),
-                "advice_tier": str(item.advice_tier),
-                "flex_monthly_savings": cents_str(item.flex_monthly_savings),
-                "lanes": {lane: _money(cost) for lane, cost in item.lanes.items()},
-                "priority_waste": cents_str(item.priority_waste),
-                "cache_monthly_savings": _money(item.cache_monthly_savings),
-                "rationale": workflow.rationale,
-            }
-            for workflow, item in rows
-        ],
     }
 
 
-def _money(amount: Decimal | None) -> str | None:
-    return None if amount is None else cents_str(amount)
+def _workflow(workflow: WorkflowRow, item: WorkflowFigures) -> dict[str, Any]:
+    # A workflow's cost is one of its lanes' costs, and most of its other figures are the
+    # one shared zero: each amount is formatted once (six per workflow at 100,000).
+    lanes = (item.sync_monthly, item.batch_monthly, item.flex_monthly, item.priority_monthly)
+    shown = [_money(cost) for cost in lanes]
+    cost = item.monthly_cost
+    cost_text = next(
+        (text for amount, text in zip(lanes, shown, strict=True) if amount is cost), None
+    )
+    return {
+        "name": workflow.name,
+        "latency_class": str(workflow.latency_class),
+        "batch_disguised_as_stream": workflow.batch_disguised_as_stream,
+        "mode": str(workflow.mode),
+        "monthly_cost": cents_str(cost) if cost_text is None else cost_text,
+        "monthly_savings": _money(item.monthly_savings),
+        "advice_tier": str(item.advice_tier),
+        "flex_monthly_savings": _money(item.flex_monthly_savings),
+        "lanes": dict(zip(LANES, shown, strict=True)),
+        "priority_waste": _money(item.priority_waste),
+        "cache_monthly_savings": _money(item.cache_monthly_savings),
+        "rationale": workflow.rationale,
+    }
+
+
+_ZERO_TEXT = cents_str(ZERO)
+
+
+def _money(amount: Decimal | None) -> Any:
+    if amount is None:
+        return None
+    return _ZERO_TEXT if amount is ZERO else cents_str(amount)

@@ -115,18 +115,9 @@ def digest_items(*, session: Session, team_id: str) -> list[DigestItem]:
         for values in session.execute(rows_query(team_id, *ROW_TIMES)).all():
             row, figures = row_of(values)
             created_at, updated_at = values[-2:]
-            items.append(
-                DigestItem(
-                    name=row.name,
-                    owner=row.owner,
-                    latency_class=row.latency_class,
-                    disguised=row.batch_disguised_as_stream,
-                    mode=row.mode,
-                    figures=figures,
-                    created_at=created_at,
-                    updated_at=updated_at,
-                )
-            )
+            disguised = row.batch_disguised_as_stream
+            item = (row.name, row.owner, row.latency_class, disguised, row.mode, figures)
+            items.append(DigestItem(*item, created_at, updated_at))
     return items
 
 

@@ -137,8 +137,8 @@ def test_the_cache_saving_is_priced_with_the_catalogs_cache_read_price() -> None
     hand = cached_tokens * (p["input"] - p["cache_read"]) / MILLION * 100_000 * 30
     assert figures.cache_monthly_savings == hand
     assert portfolio([figures]).cache_now == hand
-    assert portfolio([replace(figures, caching=True)]).cache_now == 0
-    assert portfolio([replace(figures, caching=True)]).realised == hand
+    assert portfolio([figures._replace(caching=True)]).cache_now == 0
+    assert portfolio([figures._replace(caching=True)]).realised == hand
 
 
 def test_the_cache_saving_follows_the_lane_the_workflow_runs_on() -> None:

@@ -71,7 +71,7 @@ def test_a_real_time_workflow_gets_the_cache_action_at_or_above_the_noise_floor(
     figures = assess(CHAT).figures
     assert figures.cache_monthly_savings is not None
     assert derive(figures) == (OpportunityAction.CACHE, figures.cache_monthly_savings)
-    assert derive(replace(figures, caching=True)) is None  # caching already on
+    assert derive(figures._replace(caching=True)) is None  # caching already on
     tiny = assess(replace(CHAT, requests=Decimal(1), per=Per.MONTH)).figures
     assert tiny.cache_monthly_savings is not None and tiny.cache_monthly_savings < NOISE_FLOOR
     assert derive(tiny) is None
