@@ -160,7 +160,8 @@ def test_serve_http_stops_on_sigterm_and_releases_the_lease(
         assert "listening on http://127.0.0.1:" in process.stdout.readline()
         wait_until(lambda: set(beats(engine)) == {"serve", "worker"}, process, "two beats")
         assert beats(engine)["serve"] == "http"
-        assert lease_holder(engine) is not None
+        # The worker beats first, starts the queue, then takes the lease.
+        wait_until(lambda: lease_holder(engine) is not None, process, "the lease")
         assert health(env, tmp_path, "--role", "serve").returncode == 0
     finally:
         code, output = terminate(process)
