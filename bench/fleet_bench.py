@@ -14,7 +14,8 @@ Printed per run: the seconds from the workers' start to the last digest message,
 rate-limit floor of the same messages (the busiest channel's messages one second apart, and
 the total at --per-minute) and against the busiest workspace's messages in a row (one worker
 at a time posts for a workspace, each channel's messages a second apart); duplicates (top-level digests or thread parts posted twice: must
-be 0) and lost posts (channels without their digest: must be 0).
+be 0), lost posts (channels without their digest: must be 0) and unfinished threads (runs
+whose thread stopped part-way and was never finished: must be 0).
 """
 
 from __future__ import annotations
@@ -139,6 +140,10 @@ def one_run(args: argparse.Namespace, workers: int) -> dict[str, float]:
         tops, parts, _ = posts(slack)
         calls = [c for c in slack.calls("chat.postMessage") if c.ok]
         finished = last_change - started
+        with engine.connect() as connection:  # threads stopped part-way and never finished
+            unfinished = connection.execute(
+                text("SELECT count(*) FROM digest_run WHERE thread_next IS NOT NULL")
+            ).scalar_one()
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -171,9 +176,10 @@ def one_run(args: argparse.Namespace, workers: int) -> dict[str, float]:
         f"{finished / floor:5.2f}x the rate-limit floor ({floor:.0f} s), "
         f"{finished / serial_floor:5.2f}x one workspace's posts in a row ({serial_floor:.0f} s); "
         f"{len(calls)} messages, "
-        f"{refused} 429s waited out; duplicates {duplicates}, lost {lost}"
+        f"{refused} 429s waited out; duplicates {duplicates}, lost {lost}, "
+        f"unfinished threads {unfinished}"
         + (f"; killed {killed}" if killed else ""), flush=True)  # fmt: skip
-    return {"seconds": finished, "duplicates": duplicates, "lost": lost}
+    return {"seconds": finished, "duplicates": duplicates, "lost": lost + unfinished}
 
 
 def main() -> None:

@@ -145,9 +145,13 @@ def test_a_killed_workers_jobs_are_taken_up_and_nothing_is_doubled_or_lost(
     assert len(posted) == len(TEAMS) * len(CHANNELS)  # nothing lost
     with session_scope(engine) as session:
         states = Counter(
-            str(r[0]) for r in session.execute(text("SELECT status FROM digest_run")).all()
+            (str(r[0]), r[1] is None)
+            for r in session.execute(text("SELECT status, thread_next FROM digest_run")).all()
         )
-    assert states == {"posted": len(TEAMS) * len(CHANNELS)}
+    assert states == {("posted", True): len(TEAMS) * len(CHANNELS)}  # every thread finished
+    parts = Counter((str(c.params["channel"]), str(c.params["thread_ts"]))
+        for c in slack.calls("chat.postMessage") if c.ok and "thread_ts" in c.params)  # fmt: skip
+    assert len(parts) == len(TEAMS) * len(CHANNELS) and len(set(parts.values())) == 1
     assert taken_up <= 60
 
 
