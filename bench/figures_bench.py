@@ -128,11 +128,12 @@ def main() -> None:
             return blocks.workflow_list(page)
 
         def home() -> object:  # as services.home.publish_home builds it, for one viewer
-            with session_scope(engine) as session:
-                figures, rows = queries.workspace_portfolio(session=session, team_id=TEAM)
-                trend = ledger.trend(session=session, team_id=TEAM, rows=rows)
-                mine = own_items(session=session, team_id=TEAM, user_id=VIEWER, now=utcnow())
-            return home_view(figures, rows, None, trend, home_opportunities_section(mine))
+            with queries.many_objects():
+                with session_scope(engine) as session:
+                    figures, rows = queries.workspace_portfolio(session=session, team_id=TEAM)
+                    trend = ledger.trend(session=session, team_id=TEAM, rows=rows)
+                    mine = own_items(session=session, team_id=TEAM, user_id=VIEWER, now=utcnow())
+                return home_view(figures, rows, None, trend, home_opportunities_section(mine))
 
         def digest() -> object:
             with session_scope(engine) as session:
