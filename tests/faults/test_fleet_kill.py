@@ -149,9 +149,13 @@ def test_a_killed_workers_jobs_are_taken_up_and_nothing_is_doubled_or_lost(
             for r in session.execute(text("SELECT status, thread_next FROM digest_run")).all()
         )
     assert states == {("posted", True): len(TEAMS) * len(CHANNELS)}  # every thread finished
-    parts = Counter((str(c.params["channel"]), str(c.params["thread_ts"]))
-        for c in slack.calls("chat.postMessage") if c.ok and "thread_ts" in c.params)  # fmt: skip
-    assert len(parts) == len(TEAMS) * len(CHANNELS) and len(set(parts.values())) == 1
+    payloads = [
+        (str(c.params["thread_ts"]), (c.params.get("metadata") or {}).get("event_payload") or {})
+        for c in slack.calls("chat.postMessage") if c.ok and "thread_ts" in c.params
+    ]  # fmt: skip
+    parts = Counter((ts, payload["part"]) for ts, payload in payloads if "part" in payload)
+    assert len({ts for ts, _ in parts}) == len(TEAMS) * len(CHANNELS)  # a thread under each
+    assert set(parts.values()) == {1}, "a thread part posted twice"
     assert taken_up <= 60
 
 
