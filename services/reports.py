@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from batchscout.audit.money import cents_str
-from batchscout.audit.savings import LANES, ZERO, Portfolio, WorkflowFigures
+from batchscout.audit.savings import ZERO, Portfolio, WorkflowFigures
 from batchscout.storage.queries import Row, WorkflowRow, many_objects
 
 
@@ -48,12 +48,10 @@ def _figures(figures: Portfolio) -> dict[str, Any]:
 def _workflow(workflow: WorkflowRow, item: WorkflowFigures) -> dict[str, Any]:
     # A workflow's cost is one of its lanes' costs, and most of its other figures are the
     # one shared zero: each amount is formatted once (six per workflow at 100,000).
-    lanes = (item.sync_monthly, item.batch_monthly, item.flex_monthly, item.priority_monthly)
-    shown = [_money(cost) for cost in lanes]
+    lanes = item.lanes
+    shown = {lane: _money(amount) for lane, amount in lanes.items()}
     cost = item.monthly_cost
-    cost_text = next(
-        (text for amount, text in zip(lanes, shown, strict=True) if amount is cost), None
-    )
+    cost_text = next((shown[lane] for lane, amount in lanes.items() if amount is cost), None)
     return {
         "name": workflow.name,
         "latency_class": str(workflow.latency_class),
@@ -63,7 +61,7 @@ def _workflow(workflow: WorkflowRow, item: WorkflowFigures) -> dict[str, Any]:
         "monthly_savings": _money(item.monthly_savings),
         "advice_tier": str(item.advice_tier),
         "flex_monthly_savings": _money(item.flex_monthly_savings),
-        "lanes": dict(zip(LANES, shown, strict=True)),
+        "lanes": shown,
         "priority_waste": _money(item.priority_waste),
         "cache_monthly_savings": _money(item.cache_monthly_savings),
         "rationale": workflow.rationale,
@@ -73,7 +71,7 @@ def _workflow(workflow: WorkflowRow, item: WorkflowFigures) -> dict[str, Any]:
 _ZERO_TEXT = cents_str(ZERO)
 
 
-def _money(amount: Decimal | None) -> Any:
+def _money(amount: Decimal | None) -> str | None:
     if amount is None:
         return None
     return _ZERO_TEXT if amount is ZERO else cents_str(amount)
