@@ -65,6 +65,7 @@ from batchscout.audit.pricing import (
 from batchscout.audit.savings import (
     DEFAULT_BATCH_RATIO,
     Per,
+    WorkflowFigures,
     batch_savings,
     monthly_requests,
     per_month,
@@ -936,16 +937,25 @@ def _draw_openai(
     raise AssertionError("no scenario without an ambiguous answer was drawn")
 
 
-def _flex_answer(price: PriceQuote, volume: Decimal) -> NumericAnswer:
-    figures = workflow_figures(
+def _quoted_figures(
+    price: PriceQuote, volume: Decimal, latency_class: LatencyClass, mode: Mode
+) -> WorkflowFigures:
+    """The month of a workflow running ``volume`` requests a day at a catalog quote, with
+    every lane the quote prices."""
+    return workflow_figures(
         sync_per_request=price.sync_per_request,
         batch_per_request=price.batch_per_request,
         requests=volume,
         per=Per.DAY,
-        latency_class=LatencyClass.NEAR_REAL_TIME,
-        mode=Mode.SYNC,
+        latency_class=latency_class,
+        mode=mode,
         flex_per_request=price.flex_per_request,
+        priority_per_request=price.priority_per_request,
     )
+
+
+def _flex_answer(price: PriceQuote, volume: Decimal) -> NumericAnswer:
+    figures = _quoted_figures(price, volume, LatencyClass.NEAR_REAL_TIME, Mode.SYNC)
     return NumericAnswer(figures.flex_monthly_savings, Unit.USD, SCENARIO_TOLERANCE, True)
 
 
@@ -998,15 +1008,7 @@ _NIGHTLY_JOBS: Final = (
 
 
 def _priority_answer(price: PriceQuote, volume: Decimal) -> NumericAnswer:
-    figures = workflow_figures(
-        sync_per_request=price.sync_per_request,
-        batch_per_request=price.batch_per_request,
-        requests=volume,
-        per=Per.DAY,
-        latency_class=LatencyClass.SCHEDULED,
-        mode=Mode.PRIORITY,
-        priority_per_request=price.priority_per_request,
-    )
+    figures = _quoted_figures(price, volume, LatencyClass.SCHEDULED, Mode.PRIORITY)
     return NumericAnswer(figures.priority_waste, Unit.USD, SCENARIO_TOLERANCE, True)
 
 
