@@ -73,6 +73,13 @@ class Bucket(StrEnum):
     NONE = "none"
 
 
+def _monthly(price: Decimal, volume: Decimal, denominator: int) -> Decimal:
+    """A price per request times ``volume`` (requests × the period's numerator), over the
+    period's denominator: :func:`per_month` of ``price × requests``, multiplying first."""
+    scaled = price * volume
+    return scaled if denominator == 1 else scaled / denominator
+
+
 def per_month(amount: Decimal, per: Per) -> Decimal:
     """Convert an amount counted per hour, day, week or month into one per month.
 
@@ -80,8 +87,7 @@ def per_month(amount: Decimal, per: Per) -> Decimal:
     (54 requests a week × $0.02625 is exactly $6.075 a month, never $6.0749…).
     """
     numerator, denominator = PER_MONTH[_member(Per, per)]
-    scaled = Decimal(amount) * numerator
-    return scaled if denominator == 1 else scaled / denominator
+    return _monthly(Decimal(amount), Decimal(numerator), denominator)
 
 
 def _member(enum: type[E], value: E | str) -> E:
@@ -181,14 +187,7 @@ class WorkflowFigures(NamedTuple):
     def flex_now(self) -> Decimal:
         """What flex saves this workflow now with no change to its UX: its flex savings when it
         is near-real-time and still on ``sync`` (counted in the portfolio's ``flex_now``)."""
-        return self.flex_monthly_savings if self.bucket is Bucket.TO_CHALLENGE else Decimal(0)
-
-
-def _monthly(price: Decimal, volume: Decimal, denominator: int) -> Decimal:
-    """A price per request times ``volume`` (requests × the period's numerator), over the
-    period's denominator: :func:`per_month` of ``price × requests``, multiplying first."""
-    scaled = price * volume
-    return scaled if denominator == 1 else scaled / denominator
+        return self.flex_monthly_savings if self.bucket is Bucket.TO_CHALLENGE else ZERO
 
 
 def workflow_figures(
