@@ -52,13 +52,19 @@ from batchscout.delivery.blocks.opportunities import (
     FollowThroughSection,
     follow_through_message,
 )
-from batchscout.delivery.clients import without_connection_retries
 from batchscout.delivery.posting import Place
 from batchscout.logs import get_logger
 from batchscout.services import batches, ledger, people, sharing, usage
 from batchscout.services.batch_api import BatchProvider, BatchRequest, BatchResult, batch_cost
 from batchscout.services.batches import Purpose
 from batchscout.services.boundary import isolated
+from batchscout.services.digest_history import (
+    METADATA_EVENT,
+    THREAD_EVENT,
+    find_posted,
+    find_reply,
+    post_once,
+)
 from batchscout.services.opportunity_clicks import follow_through_section
 from batchscout.services.quizzes import ask_in_digest
 from batchscout.services.runtime import Runtime
@@ -80,23 +86,12 @@ from batchscout.storage.types import utcnow
 log = get_logger(__name__)
 
 DIGEST_MAX_TOKENS = 300
-METADATA_EVENT = "batchscout_digest"
-THREAD_EVENT = "batchscout_digest_thread"
-#: Messages a page of conversations.history / .replies: Slack's cap for commercially
-#: distributed apps outside the Marketplace (since 2025), with one request a minute.
-HISTORY_PAGE = 15
-#: Pages read at most when looking for our own post (the window is only since the claim).
-HISTORY_MAX_PAGES = 20
-#: Seconds before the claim that the history window also covers (clocks differ).
-CLOCK_SKEW = 60
 #: Workspaces whose claims a dead worker left are settled at once, at most (one thread each):
 #: as many as a worker runs jobs (``jobs.engine.WORKER_CONCURRENCY``).
 SETTLE_AT_ONCE = 8
 #: A ``digest now`` claimed this recently is taken to be still posting (two commands racing);
 #: an older claim is a killed one, settled and resumed (posting takes seconds, not a minute).
 ON_DEMAND_RACE = timedelta(seconds=60)
-#: Sends of one message at most when its answer keeps getting lost.
-POST_ATTEMPTS = 3
 
 
 def schedule_of(subscription: DigestSubscription) -> Schedule:
@@ -366,7 +361,7 @@ def deliver(runtime: Runtime, run_id: int, *, now: datetime) -> DigestRun | None
     try:
         ts = post_once(
             client,
-            find=lambda: _find_posted(runtime, team_id, channel_id, run_id, since=now),
+            find=lambda: find_posted(runtime, team_id, channel_id, run_id, since=now),
             what={"run_id": run_id},
             channel=channel_id,
             unfurl_links=False,
@@ -504,7 +499,7 @@ def _post_thread(
     step = start
     if unsure and step < len(steps):
         payload = {"run_id": run_id, "part": step}
-        if step >= parts or _find_reply(runtime, client, run.team_id, run.channel_id, ts, payload):
+        if step >= parts or find_reply(runtime, client, run.team_id, run.channel_id, ts, payload):
             log.info("digest thread step was being sent; not sent again", run_id=run_id, step=step)
             step += 1
             record(step)
@@ -535,7 +530,7 @@ def _thread_steps(
         payload: dict[str, Any] = {"run_id": run.id, "part": number}
         post_once(
             client,
-            find=partial(_find_reply, runtime, client, run.team_id, channel_id, ts, payload),
+            find=partial(find_reply, runtime, client, run.team_id, channel_id, ts, payload),
             what=payload,
             channel=channel_id,
             thread_ts=ts,
@@ -751,7 +746,7 @@ def _settle_stale_claim(
     """Record a claimed run as posted when its top message is in the channel's history since
     the claim (then post its thread, or with ``hand_off`` leave the thread to the workspace's
     next digest job); give the run back to be posted otherwise."""
-    ts = _find_posted(runtime, team_id, channel_id, run_id, since=claimed_at)
+    ts = find_posted(runtime, team_id, channel_id, run_id, since=claimed_at)
     if ts is None:
         with session_scope(runtime.engine) as session:
             store.release_run(
@@ -809,116 +804,6 @@ def _resume_threads(runtime: Runtime, *, now: datetime, team_id: str | None = No
                 runtime, runtime.slack(team), run, run.message_ts, content,
                 start=step, now=now, unsure=sending,
             )  # fmt: skip
-
-
-def _find_posted(
-    runtime: Runtime, team_id: str, channel_id: str, run_id: int, *, since: datetime
-) -> str | None:
-    """The ts of the run's top message if Slack has it (found by its metadata), else ``None``.
-
-    Reads only the window since the claim, a page of :data:`HISTORY_PAGE` at a time, following
-    the cursor: within Slack's limits for apps outside the Marketplace (15 messages a page, one
-    ``conversations.history`` request a minute per workspace, waited for by
-    ``runtime.history`` rather than answered 429).
-    """
-    client = runtime.slack(team_id)
-
-    def page(cursor: str | None) -> Any:
-        runtime.history.take(team_id, "conversations.history")
-        return client.conversations_history(
-            channel=channel_id,
-            oldest=f"{since.timestamp() - CLOCK_SKEW:.6f}",
-            include_all_metadata=True,
-            limit=HISTORY_PAGE,
-            cursor=cursor,
-        )
-
-    try:
-        return _find_own(
-            page,
-            METADATA_EVENT,
-            {"run_id": run_id},
-        )
-    except SlackApiError as error:
-        log.warning(
-            "history unavailable",
-            run_id=run_id,
-            error=str(error.response.get("error")),
-        )
-        return None
-
-
-def _find_reply(
-    runtime: Runtime,
-    client: WebClient,
-    team_id: str,
-    channel_id: str,
-    thread_ts: str,
-    payload: dict[str, Any],
-) -> str | None:
-    """The ts of our thread reply carrying ``payload``, if Slack has it (one page a minute
-    per workspace: ``runtime.history``)."""
-
-    def page(cursor: str | None) -> Any:
-        runtime.history.take(team_id, "conversations.replies")
-        return client.conversations_replies(
-            channel=channel_id,
-            ts=thread_ts,
-            include_all_metadata=True,
-            limit=HISTORY_PAGE,
-            cursor=cursor,
-        )
-
-    return _find_own(page, THREAD_EVENT, payload)
-
-
-def _find_own(
-    page: Callable[[str | None], Any], event_type: str, payload: dict[str, Any]
-) -> str | None:
-    """Page through messages (``page(cursor)``) for one of ours carrying ``payload``."""
-    cursor: str | None = None
-    for _ in range(HISTORY_MAX_PAGES):
-        answer = page(cursor)
-        for message in answer.get("messages", []):
-            metadata = message.get("metadata") or {}
-            found = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == event_type and all(
-                found.get(key) == value for key, value in payload.items()
-            ):
-                return str(message["ts"])
-        cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
-        if not answer.get("has_more") or cursor is None:
-            return None
-    log.warning("own post not found within the pages read", event_type=event_type, **payload)
-    return None
-
-
-def post_once(
-    client: WebClient, *, find: Callable[[], str | None], what: dict[str, Any], **params: Any
-) -> str:
-    """``chat.postMessage`` that never posts twice; returns the message's ts.
-
-    A dropped connection may hide a post Slack applied, so it is never re-sent blindly (the
-    client's connection retries are off for it): ``find()`` looks for the post by its metadata
-    first, and only a post not found is sent again. Raises ``SlackApiError`` when Slack refuses,
-    or the connection error after :data:`POST_ATTEMPTS` tries.
-    """
-    poster = without_connection_retries(client)
-    for attempt in range(POST_ATTEMPTS):
-        if attempt:
-            found = find()
-            if found is not None:
-                log.info("lost reply: the post was applied; not sent again", ts=found, **what)
-                return found
-        try:
-            return str(poster.chat_postMessage(**params)["ts"])
-        except OSError as error:  # URLError, a reset or dropped connection, a timeout
-            log.warning("post answer lost; looking for it before sending again",
-                attempt=attempt + 1, error=type(error).__name__, **what,
-            )  # fmt: skip
-            if attempt == POST_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # -- on demand ----------------------------------------------------------------------------
